@@ -1,0 +1,64 @@
+/* record.h — the infection record (DESIGN.md §2) and its JSON codec.
+ *
+ * On the wire a record is one JSON object with the course project's five fields
+ * followed by the harness metadata:
+ *   {"name":"Urban Beldum","location":"Escuintla","age":4,"infectedtype":"non-imported",
+ *    "state":"symptomatic","run":"r-1a2b","producer":3,"seq":42,"sent_ns":1700000000000000000}
+ * The encoder writes the body (five fields) once per record and the metadata per send,
+ * so the hot path only formats four numbers. */
+#ifndef OB_RECORD_H
+#define OB_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define OB_NAME_CAP 128 /* bytes incl. NUL, UTF-8 */
+#define OB_FIELD_CAP 48
+#define OB_RUN_CAP 64
+
+typedef struct ob_record {
+    char name[OB_NAME_CAP];
+    char location[OB_FIELD_CAP];
+    int age;
+    char infectedtype[OB_FIELD_CAP];
+    char state[OB_FIELD_CAP];
+} ob_record;
+
+typedef struct ob_meta {
+    char run[OB_RUN_CAP]; /* run id: [A-Za-z0-9._-]+ */
+    uint32_t producer;    /* worker / producer id */
+    uint64_t seq;         /* per-producer sequence number, from 1 */
+    int64_t sent_ns;      /* CLOCK_REALTIME ns at the intended send time */
+} ob_meta;
+
+/* Writes the five fields as a JSON object *without* its closing brace:
+ *   {"name":"..","location":"..","age":N,"infectedtype":"..","state":".."
+ * Strings are JSON-escaped. Returns the length written (no NUL), or -1 if cap is too
+ * small. */
+int ob_record_encode_body(const ob_record *r, char *buf, size_t cap);
+
+/* Appends the metadata and the closing brace to a body:
+ *   ,"run":"..","producer":N,"seq":N,"sent_ns":N}
+ * Returns the length written, or -1 if cap is too small. */
+int ob_record_encode_meta(const ob_meta *m, char *buf, size_t cap);
+
+/* Body + metadata (m may be NULL: then just the closing brace). Returns length or -1. */
+int ob_record_encode(const ob_record *r, const ob_meta *m, char *buf, size_t cap);
+
+/* Decodes one JSON object. The five record fields are required with their types
+ * (strings; age an integer); "run", "producer", "seq", "sent_ns" are optional and
+ * *has_meta tells whether all four were present (m and has_meta may be NULL).
+ * Unknown keys are ignored; duplicate keys: last wins. Fails on anything that is not
+ * exactly one JSON object (trailing non-space is an error), with err like
+ * "line 1, column 17: expected ':' after key". */
+int ob_record_decode(const char *json, size_t len, ob_record *r, ob_meta *m, bool *has_meta,
+                     ob_err *err);
+
+/* Checks the domain of DESIGN.md §2 (one of the 22 departments, age 1..90, known
+ * infectedtype and state). Returns 0 or -1 with err saying which field is off. */
+int ob_record_check_domain(const ob_record *r, ob_err *err);
+
+#endif
