@@ -1,0 +1,45 @@
+/* broker.c — the registry of broker adapters, by URL scheme. */
+#include "broker.h"
+
+#include <string.h>
+
+extern const ob_broker_ops ob_nats_ops;
+
+static const ob_broker_ops *const registry[] = {
+    &ob_nats_ops,
+    NULL,
+};
+
+const ob_broker_ops *ob_broker_find(const char *scheme)
+{
+    for (int i = 0; registry[i]; i++)
+        if (strcmp(registry[i]->scheme, scheme) == 0)
+            return registry[i];
+    return NULL;
+}
+
+const char *ob_broker_schemes(void)
+{
+    return "nats";
+}
+
+int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts, ob_err *err)
+{
+    ob_url url;
+    *out = NULL;
+    if (ob_url_parse(text, &url, err) != 0)
+        return -1;
+    int rc = -1;
+    const ob_broker_ops *ops = ob_broker_find(url.scheme);
+    if (!ops) {
+        ob_err_set(err, "unsupported broker scheme \"%s\" in %s (built in: %s)", url.scheme, text,
+                   ob_broker_schemes());
+        goto done;
+    }
+    if (ob_url_check_params(&url, ops->params, err) != 0)
+        goto done;
+    rc = ops->open(out, &url, opts, err);
+done:
+    ob_url_free(&url);
+    return rc;
+}
