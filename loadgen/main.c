@@ -1,0 +1,103 @@
+/* main.c — the `outbreak` executable: one binary, one subcommand per role (run, sink,
+ * records). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "generator.h"
+#include "records_file.h"
+#include "run.h"
+#include "sink.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: outbreak COMMAND [flags]\n"
+          "\n"
+          "A load-testing harness for message middlewares: pushes infection records through\n"
+          "a middleware into MongoDB and measures throughput, latency and delivery.\n"
+          "\n"
+          "Commands:\n"
+          "  run       generate load through one middleware and report (outbreak run --help)\n"
+          "  sink      consume from a middleware and write to MongoDB (outbreak sink --help)\n"
+          "  records   print generated records as a JSON array: records [-n COUNT] [--seed N]\n"
+          "            (defaults: 1000 records, seed 1)\n"
+          "\n"
+          "Run `outbreak COMMAND --help` for the flags of a command and their defaults.\n",
+          f);
+}
+
+/* `outbreak records [-n COUNT] [--seed N]`: a traffic.json-like file on stdout. */
+static int records_main(int argc, char **argv)
+{
+    long count = 1000;
+    unsigned long long seed = 1;
+    for (int i = 1; i < argc; i++) {
+        char *end = NULL;
+        if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--count") == 0) && i + 1 < argc) {
+            count = strtol(argv[++i], &end, 10);
+            if (*end || count < 1 || count > 100000000) {
+                fprintf(stderr, "outbreak records: -n: expected 1..100000000, not \"%s\"\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
+            seed = strtoull(argv[++i], &end, 10);
+            if (*end || argv[i][0] == '-' || !argv[i][0]) {
+                fprintf(stderr, "outbreak records: --seed: expected a non-negative integer, not \"%s\"\n",
+                        argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            puts("usage: outbreak records [-n COUNT (default 1000)] [--seed N (default 1)]");
+            return 0;
+        } else {
+            fprintf(stderr, "outbreak records: unknown or incomplete flag \"%s\"\n", argv[i]);
+            return 2;
+        }
+    }
+    ob_records recs;
+    ob_err err;
+    if (ob_gen_records(seed, (size_t)count, &recs, &err) != 0) {
+        fprintf(stderr, "outbreak records: %s\n", err.msg);
+        return 1;
+    }
+    int rc = ob_records_write_json(stdout, &recs) == 0 ? 0 : 1;
+    ob_records_free(&recs);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return ob_run_main(argc - 1, argv + 1, &interrupted);
+    if (strcmp(cmd, "sink") == 0)
+        return ob_sink_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "records") == 0)
+        return records_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, records)\n", cmd);
+    return 2;
+}

@@ -1,0 +1,44 @@
+/* options.h — the flags of `outbreak run`, their defaults and their parsing.
+ *
+ * Locust's flags keep Locust's names and meanings (-u, -r, -t, --headless,
+ * --only-summary, --csv, --stop-timeout); the rest are outbreak's (--rate, --broker,
+ * --records, --once, --seed, --mongo, --json, ...). */
+#ifndef OB_OPTIONS_H
+#define OB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "record.h"
+
+typedef struct ob_run_opts {
+    const char *broker;       /* adapter URL */
+    const char *mongo;        /* NULL: no persistence figures (persisted/lost are null) */
+    const char *records;      /* records file; NULL: the seeded generator */
+    bool once;                /* send each record once, then stop */
+    uint64_t seed;            /* generator and wait-time seed */
+    long pool;                /* generated records to cycle through */
+    long users;               /* closed model: simulated users */
+    double spawn_rate;        /* users started per second */
+    double wait_min, wait_max; /* seconds a user waits after its ack before sending again */
+    double rate;              /* open model: records per second (0 = closed model) */
+    int64_t run_time_ns;      /* 0: until interrupted or --once is done */
+    int64_t stop_timeout_ns;  /* bound on waiting for acks and for the sink to drain */
+    long threads;             /* worker threads */
+    long max_inflight;        /* per worker; power of two */
+    bool headless, only_summary;
+    const char *csv_prefix;
+    const char *json_path;
+    char run_id[OB_RUN_CAP];
+} ob_run_opts;
+
+/* Fills *o from argv (argv[0] = "run"). Returns 0; 1 when --help was printed (exit 0);
+ * -1 on a usage error, with err holding one line ("--rate: invalid count \"x\""). */
+int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err);
+
+/* Prints `outbreak run --help`: every flag with its default. */
+void ob_run_opts_help(FILE *f);
+
+#endif

@@ -1,0 +1,431 @@
+/* run.c — the `outbreak run` controller (see run.h). */
+#include "run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "clock.h"
+#include "generator.h"
+#include "options.h"
+#include "records_file.h"
+#include "report.h"
+#include "store.h"
+#include "worker.h"
+
+/* Cumulative figures summed over the workers at one instant. */
+typedef struct snapshot {
+    int64_t sent, acked, failed, users;
+    ob_hist *publish, *publish_raw, *send_delay;
+} snapshot;
+
+typedef struct controller {
+    ob_run_opts opts;
+    ob_records records;
+    ob_payload *payloads;
+    ob_plan plan;
+    ob_worker **workers;
+    long nworkers;
+    ob_store *store;
+    ob_hist *scratch;
+    snapshot prev, now;
+    ob_hist *e2e_prev, *e2e_now, *interval;
+    int64_t persisted_prev;
+    ob_run_result result;
+    size_t series_cap;
+} controller;
+
+static int snapshot_init(snapshot *s)
+{
+    s->publish = ob_hist_new();
+    s->publish_raw = ob_hist_new();
+    s->send_delay = ob_hist_new();
+    return s->publish && s->publish_raw && s->send_delay ? 0 : -1;
+}
+
+static void snapshot_free(snapshot *s)
+{
+    ob_hist_free(s->publish);
+    ob_hist_free(s->publish_raw);
+    ob_hist_free(s->send_delay);
+}
+
+static void merge_live(ob_hist *dst, const ob_hist *live, ob_hist *scratch)
+{
+    ob_hist_copy(scratch, live);
+    ob_hist_merge(dst, scratch);
+}
+
+static void take_snapshot(controller *c, snapshot *s)
+{
+    s->sent = s->acked = s->failed = s->users = 0;
+    ob_hist_reset(s->publish);
+    ob_hist_reset(s->publish_raw);
+    ob_hist_reset(s->send_delay);
+    for (long i = 0; i < c->nworkers; i++) {
+        ob_worker_stats *st = ob_worker_stats_of(c->workers[i]);
+        /* acked/failed before sent, so that sent >= acked + failed in the snapshot */
+        s->acked += atomic_load(&st->acked);
+        s->failed += atomic_load(&st->failed);
+        s->sent += atomic_load(&st->sent);
+        s->users += atomic_load(&st->users);
+        merge_live(s->publish, st->publish, c->scratch);
+        merge_live(s->publish_raw, st->publish_raw, c->scratch);
+        merge_live(s->send_delay, st->send_delay, c->scratch);
+    }
+}
+
+static void swap_snapshots(controller *c)
+{
+    snapshot t = c->prev;
+    c->prev = c->now;
+    c->now = t;
+}
+
+/* One second's series point; also refreshes the sink figures when there is a store. */
+static void sample(controller *c, double t)
+{
+    swap_snapshots(c);
+    take_snapshot(c, &c->now);
+    ob_run_result *r = &c->result;
+    if (r->nseries == c->series_cap) {
+        size_t cap = c->series_cap ? c->series_cap * 2 : 64;
+        ob_series_point *p = realloc(r->series, cap * sizeof *p);
+        if (!p)
+            return;
+        r->series = p;
+        c->series_cap = cap;
+    }
+    ob_series_point *p = &r->series[r->nseries++];
+    memset(p, 0, sizeof *p);
+    p->t = t;
+    p->users = c->now.users;
+    p->sent = c->now.sent - c->prev.sent;
+    p->acked = c->now.acked - c->prev.acked;
+    p->failed = c->now.failed - c->prev.failed;
+    p->total_sent = c->now.sent;
+    p->total_acked = c->now.acked;
+    p->total_failed = c->now.failed;
+    ob_hist_diff(c->interval, c->now.publish, c->prev.publish);
+    for (int i = 0; i < OB_PERCENTILE_COUNT; i++)
+        p->publish_pct_ms[i] = (double)ob_hist_percentile(c->interval, ob_percentiles[i]) / 1e6;
+    p->total_median_ms = (double)ob_hist_percentile(c->now.publish, 50) / 1e6;
+    p->total_mean_ms = ob_hist_mean(c->now.publish) / 1e6;
+    p->total_min_ms = (double)ob_hist_min(c->now.publish) / 1e6;
+    p->total_max_ms = (double)ob_hist_max(c->now.publish) / 1e6;
+    p->persisted = -1;
+    p->e2e_p99_ms = -1;
+    r->sent = c->now.sent;
+    r->acked = c->now.acked;
+    r->failed = c->now.failed;
+    r->users = c->now.users;
+    if (c->store) {
+        ob_sink_totals tot;
+        ob_err err;
+        ob_hist_reset(c->e2e_now);
+        if (ob_store_sink_totals(c->store, c->opts.run_id, &tot, c->e2e_now, &err) == 0) {
+            p->persisted = tot.persisted - c->persisted_prev;
+            c->persisted_prev = tot.persisted;
+            ob_hist_diff(c->interval, c->e2e_now, c->e2e_prev);
+            if (ob_hist_count(c->interval) > 0)
+                p->e2e_p99_ms = (double)ob_hist_percentile(c->interval, 99) / 1e6;
+            ob_hist *t2 = c->e2e_prev;
+            c->e2e_prev = c->e2e_now;
+            c->e2e_now = t2;
+            r->persisted = tot.persisted;
+            r->duplicates = tot.duplicates;
+            r->lost = -1;
+            ob_hist_copy(r->e2e, c->e2e_prev);
+        }
+    }
+}
+
+static int build_payloads(controller *c, ob_err *err)
+{
+    const ob_run_opts *o = &c->opts;
+    int rc = o->records ? ob_records_load(o->records, &c->records, err)
+                        : ob_gen_records(o->seed, (size_t)o->pool, &c->records, err);
+    if (rc != 0)
+        return -1;
+    c->payloads = calloc(c->records.count, sizeof *c->payloads);
+    if (!c->payloads)
+        return ob_err_set(err, "out of memory");
+    char buf[1024];
+    for (size_t i = 0; i < c->records.count; i++) {
+        int n = ob_record_encode_body(&c->records.items[i], buf, sizeof buf);
+        if (n < 0)
+            return ob_err_set(err, "record %zu is too large to encode", i + 1);
+        c->payloads[i].body = malloc((size_t)n);
+        if (!c->payloads[i].body)
+            return ob_err_set(err, "out of memory");
+        memcpy(c->payloads[i].body, buf, (size_t)n);
+        c->payloads[i].len = (size_t)n;
+    }
+    return 0;
+}
+
+static void read_mode(ob_run_result *r)
+{
+    const char *m = strstr(r->durability, "\"mode\":\"");
+    snprintf(r->mode, sizeof r->mode, "%s", m ? m + 8 : "default");
+    char *q = strchr(r->mode, '"');
+    if (q)
+        *q = '\0';
+    r->broker_acks = strstr(r->durability, "\"broker_ack\":false") == NULL;
+}
+
+/* Waits (bounded by --stop-timeout, and by 10 s without progress) until MongoDB holds as
+ * many records of this run as the broker acknowledged; then reads the sinks' final
+ * statistics. */
+static void drain(controller *c)
+{
+    ob_run_result *r = &c->result;
+    const ob_run_opts *o = &c->opts;
+    ob_err err;
+    int64_t start = ob_mono_ns(), deadline = start + o->stop_timeout_ns;
+    int64_t count = -1, last_progress = start, last_print = start, prev_count = -1;
+    for (;;) {
+        if (ob_store_count_records(c->store, o->run_id, &count, &err) != 0) {
+            fprintf(stderr, "outbreak run: %s\n", err.msg);
+            count = -1;
+        }
+        int64_t now = ob_mono_ns();
+        if (count >= r->acked || now >= deadline)
+            break;
+        if (count != prev_count) {
+            prev_count = count;
+            last_progress = now;
+        } else if (now - last_progress > 10 * OB_NS_PER_S) {
+            fprintf(stderr, "outbreak run: the sink made no progress for 10 s; not waiting longer\n");
+            break;
+        }
+        if (!o->only_summary && now - last_print >= 2 * OB_NS_PER_S) {
+            fprintf(stderr, "waiting for the sink: %" PRId64 " of %" PRId64 " acked records persisted\n",
+                    count, r->acked);
+            last_print = now;
+        }
+        ob_sleep_until_mono(now + 250 * OB_NS_PER_MS);
+    }
+    /* the sinks write their statistics about every second: wait for them to catch up */
+    ob_sink_totals tot = {0};
+    int64_t stats_deadline = ob_mono_ns() + 3 * OB_NS_PER_S;
+    do {
+        ob_hist_reset(r->e2e);
+        if (ob_store_sink_totals(c->store, o->run_id, &tot, r->e2e, &err) != 0)
+            fprintf(stderr, "outbreak run: %s\n", err.msg);
+        if (tot.persisted >= count)
+            break;
+        ob_sleep_until_mono(ob_mono_ns() + 250 * OB_NS_PER_MS);
+    } while (ob_mono_ns() < stats_deadline);
+    r->persisted = count < 0 ? -1 : count;
+    r->duplicates = tot.duplicates;
+    r->invalid = tot.invalid;
+    r->sinks = tot.sinks;
+    r->lost = count < 0 ? -1 : (r->acked > count ? r->acked - count : 0);
+}
+
+static void collect_failures(controller *c)
+{
+    ob_run_result *r = &c->result;
+    for (long i = 0; i < c->nworkers; i++) {
+        ob_worker_stats *st = ob_worker_stats_of(c->workers[i]);
+        for (int k = 0; k < st->nfailure_kinds; k++) {
+            int j = 0;
+            while (j < r->nfailure_kinds && strcmp(r->failures[j].msg, st->failures[k].msg) != 0)
+                j++;
+            if (j == r->nfailure_kinds) {
+                if (j == OB_MAX_FAILURE_KINDS)
+                    j--;
+                else
+                    r->nfailure_kinds++;
+                memcpy(r->failures[j].msg, st->failures[k].msg, sizeof r->failures[j].msg);
+            }
+            r->failures[j].count += st->failures[k].count;
+        }
+    }
+}
+
+static void measure_self(ob_run_result *r)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    r->loadgen_cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    r->loadgen_peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
+}
+
+static int write_outputs(controller *c, ob_err *err)
+{
+    ob_run_result *r = &c->result;
+    const ob_run_opts *o = &c->opts;
+    ob_report_summary(stdout, r);
+    fflush(stdout);
+    if (o->json_path) {
+        FILE *f = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
+        if (!f)
+            return ob_err_set(err, "cannot write %s: %s", o->json_path, strerror(errno));
+        int bad = ob_report_json(f, r);
+        if (f != stdout)
+            bad |= fclose(f);
+        if (bad)
+            return ob_err_set(err, "cannot write %s", o->json_path);
+    }
+    if (o->csv_prefix && ob_report_csv(o->csv_prefix, r, err) != 0)
+        return -1;
+    if (c->store) {
+        char *json = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&json, &len);
+        if (m) {
+            ob_report_json(m, r);
+            fclose(m);
+            if (ob_store_save_summary(c->store, o->run_id, json, err) != 0)
+                fprintf(stderr, "outbreak run: could not store the summary: %s\n", err->msg);
+            free(json);
+        }
+    }
+    return 0;
+}
+
+static void controller_free(controller *c)
+{
+    for (long i = 0; i < c->nworkers; i++)
+        ob_worker_free(c->workers[i]);
+    free(c->workers);
+    for (size_t i = 0; c->payloads && i < c->records.count; i++)
+        free(c->payloads[i].body);
+    free(c->payloads);
+    ob_records_free(&c->records);
+    ob_store_close(c->store);
+    snapshot_free(&c->prev);
+    snapshot_free(&c->now);
+    ob_hist_free(c->scratch);
+    ob_hist_free(c->e2e_prev);
+    ob_hist_free(c->e2e_now);
+    ob_hist_free(c->interval);
+    ob_hist_free(c->result.e2e);
+    free(c->result.series);
+}
+
+static int run_phase(controller *c, volatile sig_atomic_t *interrupted)
+{
+    const ob_run_opts *o = &c->opts;
+    ob_plan *p = &c->plan;
+    ob_err err;
+    p->t0_mono = ob_mono_ns();
+    p->t0_real = ob_real_ns();
+    p->end_mono = o->run_time_ns > 0 ? p->t0_mono + o->run_time_ns : INT64_MAX;
+    c->result.t0_real_ns = p->t0_real;
+    for (long i = 0; i < c->nworkers; i++)
+        if (ob_worker_start(c->workers[i], &err) != 0) {
+            atomic_store(&p->running, false);
+            fprintf(stderr, "outbreak run: %s\n", err.msg);
+            return -1;
+        }
+    int64_t stop_mono = 0;
+    for (int64_t tick = 1;; tick++) {
+        int64_t next = p->t0_mono + tick * OB_NS_PER_S;
+        while (ob_mono_ns() < next) {
+            bool all_done = true;
+            for (long i = 0; i < c->nworkers; i++)
+                all_done &= ob_worker_finished(c->workers[i]);
+            if (all_done)
+                goto done;
+            if (*interrupted && atomic_load(&p->running)) {
+                atomic_store(&p->running, false);
+                stop_mono = ob_mono_ns();
+                fprintf(stderr, "outbreak run: interrupted; stopping and draining\n");
+            }
+            int64_t step = ob_mono_ns() + 50 * OB_NS_PER_MS;
+            ob_sleep_until_mono(step < next ? step : next);
+        }
+        sample(c, (double)tick);
+        if (!o->only_summary && tick % 2 == 0)
+            ob_report_table(stdout, &c->result, &c->result.series[c->result.nseries - 1]);
+        fflush(stdout);
+    }
+done:;
+    int64_t end = ob_mono_ns();
+    if (!stop_mono)
+        stop_mono = end < p->end_mono ? end : p->end_mono;
+    c->result.duration_s = (double)(stop_mono - p->t0_mono) / 1e9;
+    for (long i = 0; i < c->nworkers; i++)
+        ob_worker_join(c->workers[i]);
+    sample(c, (double)(end - p->t0_mono) / 1e9);
+    return 0;
+}
+
+int ob_run_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
+{
+    controller c;
+    ob_err err;
+    memset(&c, 0, sizeof c);
+    int rc = ob_run_opts_parse(&c.opts, argc, argv, &err);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "outbreak run: %s\n", err.msg);
+        return rc < 0 ? 2 : 0;
+    }
+    const ob_run_opts *o = &c.opts;
+    int status = 1;
+    if (build_payloads(&c, &err) != 0) {
+        fprintf(stderr, "outbreak run: %s\n", err.msg);
+        status = 2;
+        goto out;
+    }
+    if (snapshot_init(&c.prev) || snapshot_init(&c.now) || !(c.scratch = ob_hist_new()) ||
+        !(c.e2e_prev = ob_hist_new()) || !(c.e2e_now = ob_hist_new()) ||
+        !(c.interval = ob_hist_new()) || !(c.result.e2e = ob_hist_new())) {
+        fprintf(stderr, "outbreak run: out of memory\n");
+        goto out;
+    }
+    c.plan.opts = o;
+    c.plan.payloads = c.payloads;
+    c.plan.npayloads = c.records.count;
+    atomic_store(&c.plan.running, true);
+    c.nworkers = o->threads;
+    c.workers = calloc((size_t)c.nworkers, sizeof *c.workers);
+    if (!c.workers)
+        goto out;
+    for (long i = 0; i < c.nworkers; i++)
+        if (ob_worker_create(&c.workers[i], (int)i, &c.plan, &err) != 0) {
+            fprintf(stderr, "outbreak run: %s\n", err.msg);
+            c.nworkers = i;
+            goto out;
+        }
+    if (o->mongo && ob_store_open(&c.store, o->mongo, &err) != 0) {
+        fprintf(stderr, "outbreak run: %s\n", err.msg);
+        goto out;
+    }
+    ob_run_result *r = &c.result;
+    r->opts = o;
+    r->way = ob_worker_way(c.workers[0]);
+    ob_worker_durability(c.workers[0], r->durability, sizeof r->durability);
+    read_mode(r);
+    r->persisted = r->duplicates = r->invalid = r->lost = -1;
+    if (!o->headless && !o->only_summary)
+        fprintf(stderr, "outbreak run: the web UI is not built yet; running headless\n");
+    fprintf(stderr, "outbreak run %s: %s, %zu records from %s, %s\n", o->run_id, o->broker,
+            c.records.count, o->records ? o->records : "the generator",
+            o->rate > 0 ? "open model" : "closed model");
+    if (!r->broker_acks)
+        fprintf(stderr, "outbreak run: note: core NATS has no broker ack; acked = flush round trip\n");
+
+    if (run_phase(&c, interrupted) != 0)
+        goto out;
+    collect_failures(&c);
+    if (c.store)
+        drain(&c);
+    measure_self(r);
+    if (write_outputs(&c, &err) != 0) {
+        fprintf(stderr, "outbreak run: %s\n", err.msg);
+        goto out;
+    }
+    status = (r->failed > 0 || r->lost > 0) ? 1 : 0;
+out:
+    controller_free(&c);
+    return status;
+}

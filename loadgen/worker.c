@@ -1,0 +1,426 @@
+/* worker.c — one load-generating thread (see worker.h): paces sends (open model) or
+ * runs its users (closed model), publishes, and turns broker acks into latencies. */
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "generator.h"
+#include "record.h"
+
+/* An in-flight record, indexed by seq & ring_mask. `busy` hands the slot from the
+ * sending thread to the ack thread and back. */
+typedef struct inflight {
+    int64_t intended_mono;
+    int64_t sent_mono;
+    long user; /* closed model: who waits for this ack; -1 in the open model */
+    atomic_bool busy;
+} inflight;
+
+/* Closed model: a user due to send at `when`. */
+typedef struct due_user {
+    int64_t when;
+    long user;
+} due_user;
+
+struct ob_worker {
+    int index;
+    uint32_t producer;
+    ob_plan *plan;
+    ob_broker *broker;
+    pthread_t thread;
+    bool started;
+    ob_worker_stats stats;
+    ob_gen rng;
+
+    inflight *ring;
+    uint64_t ring_mask;
+    uint64_t next_seq;
+    size_t next_payload; /* index into this worker's share */
+    size_t share;        /* payloads this worker owns: index, index + T, ... */
+    bool share_done;     /* --once and every payload sent */
+
+    /* closed model */
+    long nusers;       /* users owned by this worker */
+    due_user *heap;    /* min-heap on `when` */
+    size_t heap_len;
+    pthread_mutex_t ready_lock; /* acked users handed from the ack path */
+    pthread_cond_t ready_cond;  /* signalled when a user becomes ready */
+    atomic_bool finished;
+    due_user *ready;
+    size_t nready;
+    due_user *ready_spare;
+};
+
+bool ob_worker_finished(ob_worker *w)
+{
+    return atomic_load(&w->finished);
+}
+
+ob_worker_stats *ob_worker_stats_of(ob_worker *w)
+{
+    return &w->stats;
+}
+
+const char *ob_worker_way(ob_worker *w)
+{
+    return ob_broker_way(w->broker);
+}
+
+void ob_worker_durability(ob_worker *w, char *buf, size_t cap)
+{
+    ob_broker_durability(w->broker, buf, cap);
+}
+
+/* --- closed model: the users' heap ------------------------------------------------- */
+
+static void heap_push(ob_worker *w, int64_t when, long user)
+{
+    size_t i = w->heap_len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (w->heap[parent].when <= when)
+            break;
+        w->heap[i] = w->heap[parent];
+        i = parent;
+    }
+    w->heap[i] = (due_user){when, user};
+}
+
+static due_user heap_pop(ob_worker *w)
+{
+    due_user top = w->heap[0], last = w->heap[--w->heap_len];
+    size_t i = 0, n = w->heap_len;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= n)
+            break;
+        if (child + 1 < n && w->heap[child + 1].when < w->heap[child].when)
+            child++;
+        if (last.when <= w->heap[child].when)
+            break;
+        w->heap[i] = w->heap[child];
+        i = child;
+    }
+    if (n > 0)
+        w->heap[i] = last;
+    return top;
+}
+
+/* Wait time after an ack, uniform in [wait_min, wait_max]. */
+static int64_t user_wait_ns(ob_worker *w)
+{
+    const ob_run_opts *o = w->plan->opts;
+    double s = o->wait_min + (o->wait_max - o->wait_min) * ob_gen_unit(&w->rng);
+    return (int64_t)(s * 1e9);
+}
+
+/* --- the ack path -------------------------------------------------------------------- */
+
+static void note_failure(ob_worker_stats *st, const char *msg)
+{
+    if (!msg || !*msg)
+        msg = "unknown error";
+    for (int i = 0; i < st->nfailure_kinds; i++)
+        if (strcmp(st->failures[i].msg, msg) == 0) {
+            st->failures[i].count++;
+            return;
+        }
+    int i = st->nfailure_kinds < OB_MAX_FAILURE_KINDS ? st->nfailure_kinds++ : OB_MAX_FAILURE_KINDS - 1;
+    if (i == OB_MAX_FAILURE_KINDS - 1 && st->failures[i].count)
+        msg = "other errors";
+    snprintf(st->failures[i].msg, sizeof st->failures[i].msg, "%s", msg);
+    st->failures[i].count++;
+}
+
+static void on_ack(void *arg, uint64_t seq, bool ok, const char *errmsg)
+{
+    ob_worker *w = arg;
+    int64_t now = ob_mono_ns();
+    inflight *slot = &w->ring[seq & w->ring_mask];
+    long user = slot->user;
+    if (ok) {
+        ob_hist_record(w->stats.publish, now - slot->intended_mono);
+        ob_hist_record(w->stats.publish_raw, now - slot->sent_mono);
+        atomic_fetch_add_explicit(&w->stats.acked, 1, memory_order_relaxed);
+    } else {
+        note_failure(&w->stats, errmsg);
+        atomic_fetch_add_explicit(&w->stats.failed, 1, memory_order_relaxed);
+    }
+    atomic_store_explicit(&slot->busy, false, memory_order_release);
+    if (user >= 0) {
+        pthread_mutex_lock(&w->ready_lock);
+        w->ready[w->nready++] = (due_user){now, user};
+        pthread_cond_signal(&w->ready_cond);
+        pthread_mutex_unlock(&w->ready_lock);
+    }
+}
+
+/* --- sending ------------------------------------------------------------------------- */
+
+static bool has_inflight(const ob_worker *w)
+{
+    return atomic_load_explicit(&w->stats.sent, memory_order_relaxed) >
+           atomic_load_explicit(&w->stats.acked, memory_order_relaxed) +
+               atomic_load_explicit(&w->stats.failed, memory_order_relaxed);
+}
+
+/* Sleeps until `until` (monotonic), but wakes every millisecond while records are in
+ * flight so that the adapter can make progress on their acks. */
+static void idle_until(ob_worker *w, int64_t until)
+{
+    if (has_inflight(w)) {
+        ob_broker_poll(w->broker);
+        int64_t cap = ob_mono_ns() + OB_NS_PER_MS;
+        if (until > cap)
+            until = cap;
+    }
+    ob_sleep_until_mono(until);
+}
+
+/* Sends the next record, meant to go at `intended` (monotonic), on behalf of `user`
+ * (-1 in the open model). Returns false if the slot for the next seq is still busy
+ * (too many in flight): the caller idles and retries. */
+static bool send_one(ob_worker *w, int64_t intended, long user)
+{
+    uint64_t seq = w->next_seq;
+    inflight *slot = &w->ring[seq & w->ring_mask];
+    if (atomic_load_explicit(&slot->busy, memory_order_acquire))
+        return false;
+    const ob_plan *p = w->plan;
+    size_t idx = (size_t)w->index + w->next_payload * (size_t)p->opts->threads;
+    const ob_payload *pl = &p->payloads[idx];
+    if (++w->next_payload == w->share) {
+        w->next_payload = 0;
+        if (p->opts->once)
+            w->share_done = true;
+    }
+
+    char buf[2048];
+    ob_meta meta;
+    memcpy(meta.run, p->opts->run_id, sizeof meta.run);
+    meta.producer = w->producer;
+    meta.seq = seq;
+    meta.sent_ns = p->t0_real + (intended - p->t0_mono);
+    memcpy(buf, pl->body, pl->len);
+    int n = ob_record_encode_meta(&meta, buf + pl->len, sizeof buf - pl->len);
+
+    int64_t now = ob_mono_ns();
+    slot->intended_mono = intended;
+    slot->sent_mono = now;
+    slot->user = user;
+    atomic_store_explicit(&slot->busy, true, memory_order_relaxed);
+    w->next_seq++;
+    ob_hist_record(w->stats.send_delay, now - intended);
+    atomic_fetch_add_explicit(&w->stats.sent, 1, memory_order_relaxed);
+
+    ob_err err;
+    ob_msg m = {.data = buf, .len = pl->len + (size_t)n, .key = NULL, .token = seq};
+    if (n < 0 || ob_broker_publish(w->broker, &m, &err) != 0) {
+        /* failed now: no ack will come; account for it here */
+        on_ack(w, seq, false, n < 0 ? "record too large to encode" : err.msg);
+    }
+    return true;
+}
+
+static bool keep_sending(const ob_worker *w, int64_t now)
+{
+    return atomic_load_explicit(&w->plan->running, memory_order_relaxed) && !w->share_done &&
+           now < w->plan->end_mono;
+}
+
+static void run_open_model(ob_worker *w)
+{
+    const ob_plan *p = w->plan;
+    double per_worker = p->opts->rate / (double)p->opts->threads;
+    double period = 1e9 / per_worker;
+    /* stagger workers within one period so their sends interleave */
+    double offset = period * (double)w->index / (double)p->opts->threads;
+    for (uint64_t k = 0;; k++) {
+        int64_t intended = p->t0_mono + (int64_t)(offset + period * (double)k);
+        int64_t now = ob_mono_ns();
+        if (!keep_sending(w, now > intended ? now : intended))
+            break;
+        while (now < intended) {
+            idle_until(w, intended);
+            now = ob_mono_ns();
+            if (!atomic_load_explicit(&p->running, memory_order_relaxed))
+                return;
+        }
+        while (!send_one(w, intended, -1)) {
+            idle_until(w, ob_mono_ns() + 50 * OB_NS_PER_US);
+            if (!keep_sending(w, ob_mono_ns()))
+                return;
+        }
+    }
+}
+
+/* Closed model: like idle_until, but wakes as soon as an ack makes a user ready. */
+static void wait_for_users(ob_worker *w, int64_t until)
+{
+    if (has_inflight(w)) {
+        ob_broker_poll(w->broker);
+        int64_t cap = ob_mono_ns() + OB_NS_PER_MS;
+        if (until > cap)
+            until = cap;
+    }
+    struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+    pthread_mutex_lock(&w->ready_lock);
+    if (w->nready == 0)
+        pthread_cond_timedwait(&w->ready_cond, &w->ready_lock, &ts);
+    pthread_mutex_unlock(&w->ready_lock);
+}
+
+static void take_ready_users(ob_worker *w)
+{
+    pthread_mutex_lock(&w->ready_lock);
+    due_user *batch = w->ready;
+    size_t n = w->nready;
+    w->ready = w->ready_spare;
+    w->ready_spare = batch;
+    w->nready = 0;
+    pthread_mutex_unlock(&w->ready_lock);
+    for (size_t i = 0; i < n; i++)
+        heap_push(w, batch[i].when + user_wait_ns(w), batch[i].user);
+}
+
+static void run_closed_model(ob_worker *w)
+{
+    const ob_plan *p = w->plan;
+    const ob_run_opts *o = p->opts;
+    /* user u (global) starts at u / spawn_rate; this worker owns u = index + k*threads */
+    long global = w->index;
+    for (;;) {
+        int64_t now = ob_mono_ns();
+        if (!keep_sending(w, now))
+            return;
+        take_ready_users(w);
+        int64_t next_spawn = INT64_MAX;
+        while (global < o->users) {
+            int64_t at = p->t0_mono + (int64_t)((double)global / o->spawn_rate * 1e9);
+            if (at > now) {
+                next_spawn = at;
+                break;
+            }
+            heap_push(w, at, global);
+            atomic_fetch_add_explicit(&w->stats.users, 1, memory_order_relaxed);
+            global += o->threads;
+        }
+        if (w->heap_len == 0 || w->heap[0].when > now) {
+            int64_t until = w->heap_len ? w->heap[0].when : now + OB_NS_PER_MS;
+            if (next_spawn < until)
+                until = next_spawn;
+            wait_for_users(w, until);
+            continue;
+        }
+        due_user u = heap_pop(w);
+        if (!send_one(w, u.when, u.user)) {
+            heap_push(w, u.when, u.user);
+            idle_until(w, now + 50 * OB_NS_PER_US);
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    ob_worker *w = arg;
+    if (w->share > 0) {
+        if (w->plan->opts->rate > 0)
+            run_open_model(w);
+        else
+            run_closed_model(w);
+    }
+    int timeout_ms = (int)(w->plan->opts->stop_timeout_ns / OB_NS_PER_MS);
+    ob_broker_flush(w->broker, timeout_ms > 0 ? timeout_ms : 1);
+    atomic_store(&w->finished, true);
+    return NULL;
+}
+
+int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
+{
+    const ob_run_opts *o = plan->opts;
+    ob_worker *w = calloc(1, sizeof *w);
+    if (!w)
+        return ob_err_set(err, "out of memory");
+    w->index = index;
+    w->producer = (uint32_t)index + 1;
+    w->plan = plan;
+    w->next_seq = 1;
+    pthread_mutex_init(&w->ready_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->ready_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    ob_gen_init(&w->rng, o->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)index + 1);
+    w->share = plan->npayloads > (size_t)index
+                   ? (plan->npayloads - (size_t)index + (size_t)o->threads - 1) / (size_t)o->threads
+                   : 0;
+    w->ring_mask = (uint64_t)o->max_inflight - 1;
+    w->ring = calloc((size_t)o->max_inflight, sizeof *w->ring);
+    w->nusers = o->rate > 0 ? 0 : (o->users - index + o->threads - 1) / o->threads;
+    size_t ucap = (size_t)(w->nusers > 0 ? w->nusers : 1);
+    w->heap = calloc(ucap, sizeof *w->heap);
+    w->ready = calloc(ucap, sizeof *w->ready);
+    w->ready_spare = calloc(ucap, sizeof *w->ready_spare);
+    w->stats.publish = ob_hist_new();
+    w->stats.publish_raw = ob_hist_new();
+    w->stats.send_delay = ob_hist_new();
+    if (!w->ring || !w->heap || !w->ready || !w->ready_spare || !w->stats.publish ||
+        !w->stats.publish_raw || !w->stats.send_delay) {
+        ob_err_set(err, "out of memory");
+        goto fail;
+    }
+    char name[96];
+    snprintf(name, sizeof name, "outbreak-run-%s-%d", o->run_id, index + 1);
+    ob_broker_opts bo = {
+        .role = OB_ROLE_PUBLISHER,
+        .client_name = name,
+        .connect_timeout_ms = 3000,
+        .on_ack = on_ack,
+        .ack_arg = w,
+    };
+    if (ob_broker_open(&w->broker, o->broker, &bo, err) != 0)
+        goto fail;
+    *out = w;
+    return 0;
+fail:
+    ob_worker_free(w);
+    return -1;
+}
+
+int ob_worker_start(ob_worker *w, ob_err *err)
+{
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+        return ob_err_set(err, "cannot start worker thread %d", w->index + 1);
+    w->started = true;
+    return 0;
+}
+
+void ob_worker_join(ob_worker *w)
+{
+    if (w->started) {
+        pthread_join(w->thread, NULL);
+        w->started = false;
+    }
+}
+
+void ob_worker_free(ob_worker *w)
+{
+    if (!w)
+        return;
+    ob_worker_join(w);
+    ob_broker_close(w->broker);
+    ob_hist_free(w->stats.publish);
+    ob_hist_free(w->stats.publish_raw);
+    ob_hist_free(w->stats.send_delay);
+    pthread_mutex_destroy(&w->ready_lock);
+    pthread_cond_destroy(&w->ready_cond);
+    free(w->ring);
+    free(w->heap);
+    free(w->ready);
+    free(w->ready_spare);
+    free(w);
+}

@@ -1,0 +1,79 @@
+/* worker.h — one load-generating thread: its own broker connection, its share of the
+ * users (closed model) or of the rate (open model), and its own counters and
+ * histograms, which the reporter reads without locks (see histogram.h).
+ *
+ * Every record carries (run, producer = worker id, seq, sent_ns = intended send time).
+ * The publish token is the seq; an in-flight ring indexed by seq remembers when each
+ * record was meant to go and when it went, so an ack becomes two latencies: from the
+ * intended time (coordinated omission corrected) and from the actual send. */
+#ifndef OB_WORKER_H
+#define OB_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "broker.h"
+#include "histogram.h"
+#include "options.h"
+
+/* The pre-encoded body of one record (JSON without the closing brace). */
+typedef struct ob_payload {
+    char *body;
+    size_t len;
+} ob_payload;
+
+/* What all workers share, read-only once they run (but `running`). */
+typedef struct ob_plan {
+    const ob_run_opts *opts;
+    const ob_payload *payloads;
+    size_t npayloads;
+    int64_t t0_mono; /* the run's start on the monotonic clock */
+    int64_t t0_real; /* the same instant on CLOCK_REALTIME */
+    int64_t end_mono; /* stop sending at this instant (INT64_MAX: no limit) */
+    atomic_bool running; /* cleared by the controller to stop sending */
+} ob_plan;
+
+#define OB_MAX_FAILURE_KINDS 16
+
+typedef struct ob_failure_kind {
+    char msg[160];
+    int64_t count;
+} ob_failure_kind;
+
+typedef struct ob_worker ob_worker;
+
+typedef struct ob_worker_stats {
+    atomic_llong sent;   /* publish attempts */
+    atomic_llong acked;  /* positive broker acks */
+    atomic_llong failed; /* publish errors, negative acks, acks missing at the end */
+    atomic_llong users;  /* users spawned so far (closed model) */
+    ob_hist *publish;     /* ack − intended send (ns) */
+    ob_hist *publish_raw; /* ack − actual send (ns) */
+    ob_hist *send_delay;  /* actual − intended send (ns) */
+    /* written by the ack path only; read after the worker has joined */
+    ob_failure_kind failures[OB_MAX_FAILURE_KINDS];
+    int nfailure_kinds;
+} ob_worker_stats;
+
+/* Creates worker `index` (producer id index + 1) and connects its broker. The error
+ * names the broker address. */
+int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err);
+/* Starts the thread. */
+int ob_worker_start(ob_worker *w, ob_err *err);
+/* Joins the thread (which stops sending when plan->running is cleared or its share is
+ * done, then flushes its broker for at most the stop timeout). */
+void ob_worker_join(ob_worker *w);
+/* True once the thread has stopped sending and flushed its broker. */
+bool ob_worker_finished(ob_worker *w);
+/* The worker's statistics (live: counters atomic, histograms copy-safe). */
+ob_worker_stats *ob_worker_stats_of(ob_worker *w);
+/* The middleware's name (the record's `way`). */
+const char *ob_worker_way(ob_worker *w);
+/* The broker's durability description (JSON object). */
+void ob_worker_durability(ob_worker *w, char *buf, size_t cap);
+/* NULL-safe; closes the broker. */
+void ob_worker_free(ob_worker *w);
+
+#endif
