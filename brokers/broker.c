@@ -23,6 +23,22 @@ const char *ob_broker_schemes(void)
     return "nats";
 }
 
+int ob_broker_check_url(const char *text, ob_err *err)
+{
+    ob_url url;
+    if (ob_url_parse(text, &url, err) != 0)
+        return -1;
+    int rc = -1;
+    const ob_broker_ops *ops = ob_broker_find(url.scheme);
+    if (!ops)
+        ob_err_set(err, "unsupported broker scheme \"%s\" (built in: %s)", url.scheme,
+                   ob_broker_schemes());
+    else
+        rc = ob_url_check_params(&url, ops->params, err);
+    ob_url_free(&url);
+    return rc;
+}
+
 int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts, ob_err *err)
 {
     ob_url url;
@@ -32,7 +48,7 @@ int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts
     int rc = -1;
     const ob_broker_ops *ops = ob_broker_find(url.scheme);
     if (!ops) {
-        ob_err_set(err, "unsupported broker scheme \"%s\" in %s (built in: %s)", url.scheme, text,
+        ob_err_set(err, "unsupported broker scheme \"%s\" (built in: %s)", url.scheme,
                    ob_broker_schemes());
         goto done;
     }

@@ -97,6 +97,10 @@ const ob_broker_ops *ob_broker_find(const char *scheme);
 /* Comma-separated list of the schemes built in ("nats"), for messages. */
 const char *ob_broker_schemes(void);
 
+/* Checks a broker URL without connecting: it parses, its scheme has an adapter and
+ * its options are known. -1 with a one-line message otherwise (a usage error). */
+int ob_broker_check_url(const char *url, ob_err *err);
+
 /* Parses the URL, checks its options against the adapter's list, opens. The error
  * message is one line naming the URL (password hidden). */
 int ob_broker_open(ob_broker **out, const char *url, const ob_broker_opts *opts, ob_err *err);

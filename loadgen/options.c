@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "clock.h"
 #include "units.h"
 
@@ -254,6 +255,8 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
         return ob_err_set(err, "--rate (open model) and -u/--users (closed model) exclude each other");
     if (o->rate == 0 && o->threads > o->users)
         o->threads = o->users;
+    if (ob_broker_check_url(o->broker, err) != 0)
+        return ob_err_prefix(err, "--broker");
     if (!o->run_id[0])
         default_run_id(o->run_id, sizeof o->run_id);
     return 0;

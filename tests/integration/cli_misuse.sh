@@ -1,0 +1,49 @@
+# cli_misuse.sh — a wrong flag, value or URL exits 2 with one line on stderr saying what
+# is wrong; a malformed records file names its line and column; --help lists every
+# flag with its default.
+source "$(dirname "$0")/lib.sh"
+
+misuse() { # misuse EXPECTED_SUBSTRING ARGS...
+    local want=$1; shift
+    local err="$WORK/err" rc=0
+    "$OUTBREAK" "$@" >/dev/null 2>"$err" || rc=$?
+    local lines; lines=$(wc -l <"$err")
+    if [ "$rc" -eq 2 ] && [ "$lines" -eq 1 ] && grep -qF -- "$want" "$err"; then
+        pass "outbreak $* -> exit 2: $(cat "$err")"
+    else
+        fail "outbreak $*: exit $rc, $lines line(s): $(cat "$err") (wanted exit 2, one line with '$want')"
+    fi
+}
+
+misuse 'unknown command' frobnicate
+misuse '--bogus' run --bogus
+misuse '--rate' run --rate fast
+misuse '--rate' run --rate -5
+misuse '--users' run -u 0
+misuse '--users' run -u many
+misuse 'needs a value' run -t
+misuse '--run-time' run -t 10x
+misuse '--wait' run --wait 0.9-0.1
+misuse 'exclude each other' run --rate 100 -u 10
+misuse 'unsupported broker scheme "kafkaa"' run --broker kafkaa://127.0.0.1:9092
+misuse 'unknown option' run --broker 'nats://127.0.0.1:4222?jetstrem=1'
+misuse '--broker' run --broker 'nats://127.0.0.1:99999'
+misuse 'unexpected argument' run extra
+misuse '--run-id' run --run-id 'a b'
+misuse '--broker' sink --broker 'nats//nowhere'
+misuse 'records' records -n zero
+
+printf '[\n  {"name": "A", "location": "Escuintla", "age": 4, "infectedtype": "imported", "state": "symptomatic"}\n  {"name": "B"}\n]\n' >"$WORK/bad.json"
+misuse "bad.json:3:3:" run --records "$WORK/bad.json" -t 1s
+printf '{"name":"A","location":"Escuintla","age":4,"infectedtype":"imported","state":"symptomatic"}\n{"name":"B","location":"Escuintla","age":"4","infectedtype":"imported","state":"symptomatic"}\n' >"$WORK/bad.ndjson"
+misuse "bad.ndjson:2:" run --records "$WORK/bad.ndjson" -t 1s
+misuse "missing.json" run --records "$WORK/missing.json"
+
+help=$("$OUTBREAK" run --help)
+for flag in --users --spawn-rate --run-time --headless --only-summary --csv --stop-timeout \
+    --wait --rate --broker --records --once --seed --mongo --json; do
+    check "run --help lists $flag" grep -qe "$flag" <<<"$help"
+done
+check "run --help gives defaults" grep -q "default nats://127.0.0.1:4222" <<<"$(tr -s ' \n' ' ' <<<"$help")"
+check "outbreak --help lists commands" grep -q "sink" <<<"$("$OUTBREAK" --help)"
+finish

@@ -1,0 +1,47 @@
+# lib.sh — shared helpers for the integration tests (sourced, not a test itself).
+# Environment from ctest: OUTBREAK (the binary), OB_SOURCE_DIR. The servers come from
+# scripts/stack (make test starts them); a missing server is a failure, never a skip.
+set -u
+: "${OUTBREAK:?run through ctest (OUTBREAK = path of the outbreak binary)}"
+NATS_URL=${OB_NATS_URL:-nats://127.0.0.1:4222}
+MONGO_URL=${OB_MONGO_URL:-mongodb://127.0.0.1:27017/outbreak_test}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/outbreak-it.XXXXXX")
+FAILED=0
+PASSED=0
+PIDS=()
+
+cleanup() {
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() { PASSED=$((PASSED + 1)); echo "ok: $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
+check() { # check DESCRIPTION COMMAND...
+    local what=$1; shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+finish() {
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+require_servers() {
+    python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 27017 >/dev/null 2>&1 \
+        || { echo "FAIL: no MongoDB-wire server on 127.0.0.1:27017 (scripts/stack up)" >&2; exit 1; }
+    (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null \
+        || { echo "FAIL: no NATS server on 127.0.0.1:4222 (scripts/stack up)" >&2; exit 1; }
+}
+
+# json FILE EXPR — evaluates a Python expression on the JSON document `d`.
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# start_sink BROKER_URL LOG — starts `outbreak sink` in the background; sets SINK_PID.
+start_sink() {
+    "$OUTBREAK" sink --broker "$1" --mongo "$MONGO_URL" >"$2" 2>&1 &
+    SINK_PID=$!
+    PIDS+=("$SINK_PID")
+    sleep 1
+}

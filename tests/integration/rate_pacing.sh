@@ -1,0 +1,25 @@
+# rate_pacing.sh — the open model keeps its rate: --rate 10000 for 5 s sends 50 000
+# records within 1 %, and every full second of the series is within 1 % of 10 000.
+source "$(dirname "$0")/lib.sh"
+require_servers
+
+out="$WORK/rate.json"
+"$OUTBREAK" run --broker "$NATS_URL" --rate 10000 -t 5s --headless --only-summary \
+    --json "$out" >"$WORK/rate.log" 2>&1
+rc=$?
+check "rate run exits 0 (got $rc)" test "$rc" -eq 0
+sent=$(json "$out" 'd["sent"]')
+check "sent $sent within 1% of 50000" python3 -c "import sys; sys.exit(abs($sent-50000) > 500)"
+per_s=$(json "$out" 'd["throughput"]["sent_per_s"]')
+check "sent_per_s $per_s within 1% of 10000" python3 -c "import sys; sys.exit(abs($per_s-10000) > 100)"
+secs=$(json "$out" '" ".join(str(p["sent"]) for p in d["series"] if p["t"] <= 5)')
+echo "per-second sends: $secs"
+check "each of the 5 seconds within 1% of 10000" python3 -c "
+import sys; v=[int(x) for x in '$secs'.split()]
+sys.exit(not (len(v) == 5 and all(abs(x-10000) <= 100 for x in v)))"
+check "send delay is measured" test "$(json "$out" 'd["send_delay_ms"]["count"]')" = "$sent"
+check "uncorrected latency reported beside the corrected one" \
+    test "$(json "$out" 'd["publish_latency_uncorrected_ms"]["count"]')" -gt 0
+check "core NATS says it has no broker ack" test "$(json "$out" 'd["broker_acks"]')" = False
+check "durability says core" test "$(json "$out" 'd["durability"]["mode"]')" = core
+finish
