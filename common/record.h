@@ -57,6 +57,13 @@ int ob_record_encode(const ob_record *r, const ob_meta *m, char *buf, size_t cap
 int ob_record_decode(const char *json, size_t len, ob_record *r, ob_meta *m, bool *has_meta,
                      ob_err *err);
 
+/* What ob_record_decode does, on a reader positioned at the object (json.h), so that
+ * the records file loader reads records in place with file line and column numbers. On
+ * success the reader is left after the object; on failure it holds the error and its
+ * position. */
+struct ob_json;
+int ob_record_read(struct ob_json *j, ob_record *r, ob_meta *m, bool *has_meta);
+
 /* Checks the domain of DESIGN.md §2 (one of the 22 departments, age 1..90, known
  * infectedtype and state). Returns 0 or -1 with err saying which field is off. */
 int ob_record_check_domain(const ob_record *r, ob_err *err);
