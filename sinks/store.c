@@ -1,0 +1,469 @@
+/* store.c — outbreak's MongoDB side (store.h), on mongo-c-driver: connecting with short
+ * timeouts, the sink's bulk insert of records and its sink_stats upsert (declared in
+ * sink.h), and the read side that `outbreak run` and reports use (sink totals, record
+ * counts, run summaries).
+ *
+ * Every function here runs on the thread that owns the ob_store: a mongoc_client_t is
+ * not thread-safe, and one client per thread is the driver's own rule. */
+#include "store.h"
+
+#include <bson/bson.h>
+#include <mongoc/mongoc.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "record.h"
+#include "sink.h"
+
+#define DEFAULT_DB "outbreak"
+#define DUPLICATE_KEY 11000
+
+struct ob_store {
+    mongoc_client_t *client;
+    mongoc_collection_t *records;
+    mongoc_collection_t *sink_stats;
+    mongoc_collection_t *runs;
+    char address[256]; /* "host:port[,host:port...]" for messages */
+    /* reused between bulk inserts */
+    bson_t *docs;
+    const bson_t **doc_ptrs;
+    size_t cap_docs;
+};
+
+static pthread_once_t mongoc_once = PTHREAD_ONCE_INIT;
+
+/* The driver's error text on one line (servers' messages may span several). */
+static const char *msg(bson_error_t *e)
+{
+    for (char *p = e->message; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    return e->message;
+}
+
+/* Only warnings and errors of the driver reach stderr. FerretDB has no endSessions; the driver warns about it on every client destroy. */
+static void log_filter(mongoc_log_level_t level, const char *domain, const char *message,
+                       void *arg)
+{
+    if (level > MONGOC_LOG_LEVEL_WARNING ||
+        (level == MONGOC_LOG_LEVEL_WARNING && strstr(message, "endSessions")))
+        return;
+    mongoc_log_default_handler(level, domain, message, arg);
+}
+
+static void init_mongoc(void)
+{
+    mongoc_init();
+    mongoc_log_set_handler(log_filter, NULL);
+}
+
+/* The hosts of the URI as "h:p,h:p" (the driver's own host_and_port strings). */
+static void format_address(const mongoc_uri_t *uri, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (const mongoc_host_list_t *h = mongoc_uri_get_hosts(uri); h && len < cap; h = h->next) {
+        int n = snprintf(buf + len, cap - len, "%s%s", len ? "," : "", h->host_and_port);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    if (!buf[0])
+        snprintf(buf, cap, "%s", "(no host)");
+}
+
+/* Sets an int32 URI option unless the URL already gives it. */
+static void default_int_option(mongoc_uri_t *uri, const char *key, int32_t value)
+{
+    if (!mongoc_uri_has_option(uri, key))
+        mongoc_uri_set_option_as_int32(uri, key, value);
+}
+
+static int ping(ob_store *s, ob_err *err)
+{
+    bson_t cmd = BSON_INITIALIZER;
+    bson_error_t error;
+    BSON_APPEND_INT32(&cmd, "ping", 1);
+    bool ok = mongoc_client_command_simple(s->client, "admin", &cmd, NULL, NULL, &error);
+    bson_destroy(&cmd);
+    if (!ok && error.domain == MONGOC_ERROR_CLIENT && error.code == MONGOC_ERROR_CLIENT_AUTHENTICATE)
+        return ob_err_set(err, "cannot authenticate to MongoDB at %s: %s", s->address, msg(&error));
+    if (!ok)
+        return ob_err_set(err, "cannot reach MongoDB at %s: %s", s->address, msg(&error));
+    return 0;
+}
+
+/* records.run is what count_records and reports filter on. Best effort: a server that
+ * cannot index just counts slower. */
+static void ensure_run_index(ob_store *s, const char *db)
+{
+    bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8("records"), "indexes", "[", "{", "key", "{",
+                           "run", BCON_INT32(1), "}", "name", BCON_UTF8("run_1"), "}", "]");
+    bson_error_t error;
+    mongoc_client_command_simple(s->client, db, cmd, NULL, NULL, &error);
+    bson_destroy(cmd);
+}
+
+int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
+{
+    bson_error_t error;
+    mongoc_uri_t *uri = NULL;
+    ob_store *s = NULL;
+    *out = NULL;
+
+    pthread_once(&mongoc_once, init_mongoc);
+    uri = mongoc_uri_new_with_error(mongo_url, &error);
+    if (!uri) {
+        ob_err_set(err, "invalid MongoDB URL \"%s\": %s", mongo_url, msg(&error));
+        goto fail;
+    }
+    default_int_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 3000);
+    default_int_option(uri, MONGOC_URI_CONNECTTIMEOUTMS, 2000);
+    if (!mongoc_uri_get_appname(uri))
+        mongoc_uri_set_appname(uri, "outbreak");
+
+    s = calloc(1, sizeof *s);
+    if (!s) {
+        ob_err_set(err, "out of memory");
+        goto fail;
+    }
+    format_address(uri, s->address, sizeof s->address);
+    s->client = mongoc_client_new_from_uri_with_error(uri, &error);
+    if (!s->client) {
+        ob_err_set(err, "cannot use MongoDB at %s: %s", s->address, msg(&error));
+        goto fail;
+    }
+    mongoc_client_set_error_api(s->client, MONGOC_ERROR_API_VERSION_2);
+    const char *db = mongoc_uri_get_database(uri);
+    if (!db || !db[0])
+        db = DEFAULT_DB;
+    s->records = mongoc_client_get_collection(s->client, db, "records");
+    s->sink_stats = mongoc_client_get_collection(s->client, db, "sink_stats");
+    s->runs = mongoc_client_get_collection(s->client, db, "runs");
+    if (ping(s, err) != 0)
+        goto fail;
+    ensure_run_index(s, db);
+    mongoc_uri_destroy(uri);
+    *out = s;
+    return 0;
+fail:
+    ob_store_close(s);
+    mongoc_uri_destroy(uri);
+    return -1;
+}
+
+void ob_store_close(ob_store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->cap_docs; i++)
+        bson_destroy(&s->docs[i]);
+    free(s->docs);
+    free(s->doc_ptrs);
+    mongoc_collection_destroy(s->records);
+    mongoc_collection_destroy(s->sink_stats);
+    mongoc_collection_destroy(s->runs);
+    mongoc_client_destroy(s->client);
+    free(s);
+}
+
+const char *ob_store_address(const ob_store *s)
+{
+    return s->address;
+}
+
+/* ---- sink side ---------------------------------------------------------------- */
+
+static int reserve_docs(ob_store *s, size_t n)
+{
+    if (n <= s->cap_docs)
+        return 0;
+    bson_t *docs = realloc(s->docs, n * sizeof *docs);
+    if (!docs)
+        return -1;
+    s->docs = docs;
+    const bson_t **ptrs = realloc(s->doc_ptrs, n * sizeof *ptrs);
+    if (!ptrs)
+        return -1;
+    s->doc_ptrs = ptrs;
+    for (size_t i = s->cap_docs; i < n; i++)
+        bson_init(&s->docs[i]);
+    s->cap_docs = n;
+    return 0;
+}
+
+static void build_record(bson_t *b, const ob_record *r, const ob_meta *m, const char *way,
+                         int64_t persisted_at_ms)
+{
+    char id[OB_RUN_CAP + 48];
+    snprintf(id, sizeof id, "%s/%u/%llu", m->run, (unsigned)m->producer,
+             (unsigned long long)m->seq);
+    bson_reinit(b);
+    BSON_APPEND_UTF8(b, "_id", id);
+    BSON_APPEND_UTF8(b, "name", r->name);
+    BSON_APPEND_UTF8(b, "location", r->location);
+    BSON_APPEND_INT32(b, "age", r->age);
+    BSON_APPEND_UTF8(b, "infectedtype", r->infectedtype);
+    BSON_APPEND_UTF8(b, "state", r->state);
+    BSON_APPEND_UTF8(b, "run", m->run);
+    BSON_APPEND_INT64(b, "producer", (int64_t)m->producer);
+    BSON_APPEND_INT64(b, "seq", (int64_t)m->seq);
+    BSON_APPEND_INT64(b, "sent_ns", m->sent_ns);
+    BSON_APPEND_UTF8(b, "way", way);
+    BSON_APPEND_DATE_TIME(b, "persisted_at", persisted_at_ms);
+}
+
+/* Reads writeErrors [{index, code, errmsg}] of an insert reply into result[]. Returns
+ * how many entries there were; *failed counts those that were not duplicates and
+ * first_msg keeps the first such message. */
+static size_t apply_write_errors(const bson_t *reply, size_t n, ob_insert_result *result,
+                                 size_t *failed, char *first_msg, size_t cap)
+{
+    bson_iter_t it, arr;
+    size_t entries = 0;
+    *failed = 0;
+    if (!bson_iter_init_find(&it, reply, "writeErrors") || !BSON_ITER_HOLDS_ARRAY(&it) ||
+        !bson_iter_recurse(&it, &arr))
+        return 0;
+    while (bson_iter_next(&arr)) {
+        bson_iter_t e;
+        int64_t index = -1, code = 0;
+        const char *msg = "";
+        if (!BSON_ITER_HOLDS_DOCUMENT(&arr) || !bson_iter_recurse(&arr, &e))
+            continue;
+        while (bson_iter_next(&e)) {
+            const char *k = bson_iter_key(&e);
+            if (strcmp(k, "index") == 0)
+                index = bson_iter_as_int64(&e);
+            else if (strcmp(k, "code") == 0)
+                code = bson_iter_as_int64(&e);
+            else if (strcmp(k, "errmsg") == 0 && BSON_ITER_HOLDS_UTF8(&e))
+                msg = bson_iter_utf8(&e, NULL);
+        }
+        if (index < 0 || (size_t)index >= n)
+            continue;
+        entries++;
+        if (code == DUPLICATE_KEY) {
+            result[index] = OB_INSERT_DUPLICATE;
+        } else {
+            result[index] = OB_INSERT_FAILED;
+            if ((*failed)++ == 0)
+                snprintf(first_msg, cap, "code %lld: %s", (long long)code, msg);
+        }
+    }
+    return entries;
+}
+
+int ob_store_insert_records(ob_store *s, const ob_store_rec *recs, size_t n, const char *way,
+                            ob_insert_result *result, ob_err *err)
+{
+    if (n == 0)
+        return 0;
+    if (reserve_docs(s, n) != 0)
+        return ob_err_set(err, "out of memory for %zu documents", n);
+    int64_t now_ms = ob_real_ns() / OB_NS_PER_MS;
+    for (size_t i = 0; i < n; i++) {
+        build_record(&s->docs[i], recs[i].r, recs[i].m, way, now_ms);
+        s->doc_ptrs[i] = &s->docs[i];
+        result[i] = OB_INSERT_OK;
+    }
+    /* Unordered: one bad document does not stop the others. Field names are ours and
+     * strings were UTF-8-checked by the caller, so client-side validation is skipped. */
+    bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false), "validate", BCON_BOOL(false));
+    bson_t reply;
+    bson_error_t error = {0};
+    bool ok = mongoc_collection_insert_many(s->records, s->doc_ptrs, n, opts, &reply, &error);
+    bson_destroy(opts);
+    int rc = 0;
+    char first[256] = "";
+    size_t failed;
+    size_t entries = apply_write_errors(&reply, n, result, &failed, first, sizeof first);
+    bson_iter_t it, wce;
+    bool wc_error = bson_iter_init_find(&it, &reply, "writeConcernErrors") &&
+                    BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &wce) &&
+                    bson_iter_next(&wce);
+    if (wc_error) {
+        /* Not known to be durable: the whole batch counts as failed. */
+        ob_err_set(err, "insert into MongoDB at %s: write concern error: %s", s->address,
+                   msg(&error));
+        rc = -1;
+    } else if (!ok && entries == 0) {
+        ob_err_set(err, "insert into MongoDB at %s failed: %s", s->address, msg(&error));
+        rc = -1;
+    } else if (failed) {
+        ob_err_set(err, "insert into MongoDB at %s: %zu of %zu documents failed, first: %s",
+                   s->address, failed, n, first);
+    }
+    if (rc != 0)
+        for (size_t i = 0; i < n; i++)
+            result[i] = OB_INSERT_FAILED;
+    bson_destroy(&reply);
+    return rc;
+}
+
+int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
+{
+    char id[OB_RUN_CAP + 256];
+    snprintf(id, sizeof id, "%s/%s", st->run, st->sink);
+    char *hist = st->e2e ? ob_hist_encode(st->e2e) : NULL;
+    if (st->e2e && !hist)
+        return ob_err_set(err, "out of memory encoding the histogram of run %s", st->run);
+    bson_t sel = BSON_INITIALIZER, doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&sel, "_id", id);
+    BSON_APPEND_UTF8(&doc, "_id", id);
+    BSON_APPEND_UTF8(&doc, "run", st->run);
+    BSON_APPEND_UTF8(&doc, "sink", st->sink);
+    BSON_APPEND_UTF8(&doc, "way", st->way);
+    BSON_APPEND_INT64(&doc, "persisted", st->persisted);
+    BSON_APPEND_INT64(&doc, "duplicates", st->duplicates);
+    BSON_APPEND_INT64(&doc, "invalid", st->invalid);
+    BSON_APPEND_UTF8(&doc, "e2e_hist", hist ? hist : "h1:");
+    BSON_APPEND_DATE_TIME(&doc, "updated_at", ob_real_ns() / OB_NS_PER_MS);
+    free(hist);
+    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+    bson_error_t error;
+    bool ok = mongoc_collection_replace_one(s->sink_stats, &sel, &doc, opts, NULL, &error);
+    bson_destroy(opts);
+    bson_destroy(&sel);
+    bson_destroy(&doc);
+    if (!ok)
+        return ob_err_set(err, "saving sink stats of run %s to MongoDB at %s: %s", st->run,
+                          s->address, msg(&error));
+    return 0;
+}
+
+/* ---- read side ----------------------------------------------------------------- */
+
+int ob_store_sink_totals(ob_store *s, const char *run, ob_sink_totals *out, ob_hist *e2e,
+                         ob_err *err)
+{
+    memset(out, 0, sizeof *out);
+    bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, NULL, NULL);
+    bson_destroy(filter);
+    const bson_t *doc;
+    int rc = 0;
+    while (mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        out->sinks++;
+        if (bson_iter_init_find(&it, doc, "persisted"))
+            out->persisted += bson_iter_as_int64(&it);
+        if (bson_iter_init_find(&it, doc, "duplicates"))
+            out->duplicates += bson_iter_as_int64(&it);
+        if (bson_iter_init_find(&it, doc, "invalid"))
+            out->invalid += bson_iter_as_int64(&it);
+        if (!out->way[0] && bson_iter_init_find(&it, doc, "way") && BSON_ITER_HOLDS_UTF8(&it))
+            snprintf(out->way, sizeof out->way, "%s", bson_iter_utf8(&it, NULL));
+        if (e2e && bson_iter_init_find(&it, doc, "e2e_hist") && BSON_ITER_HOLDS_UTF8(&it)) {
+            ob_err herr;
+            if (ob_hist_decode_add(e2e, bson_iter_utf8(&it, NULL), &herr) != 0) {
+                bson_iter_init_find(&it, doc, "_id");
+                rc = ob_err_set(err, "sink_stats %s: e2e_hist: %s",
+                                BSON_ITER_HOLDS_UTF8(&it) ? bson_iter_utf8(&it, NULL) : "?",
+                                herr.msg);
+                goto done;
+            }
+        }
+    }
+    bson_error_t error;
+    if (mongoc_cursor_error(cur, &error))
+        rc = ob_err_set(err, "reading sink_stats of run %s from MongoDB at %s: %s", run,
+                        s->address, msg(&error));
+done:
+    mongoc_cursor_destroy(cur);
+    return rc;
+}
+
+int ob_store_count_records(ob_store *s, const char *run, int64_t *out, ob_err *err)
+{
+    bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
+    bson_error_t error;
+    int64_t n = mongoc_collection_count_documents(s->records, filter, NULL, NULL, NULL, &error);
+    bson_destroy(filter);
+    if (n < 0)
+        return ob_err_set(err, "counting records of run %s in MongoDB at %s: %s", run,
+                          s->address, msg(&error));
+    *out = n;
+    return 0;
+}
+
+/* Copies src into dst with every '.' in a key, and a leading '$', turned into '_':
+ * MongoDB before 5.0 and FerretDB refuse such keys, and the summary has "p99.9". */
+static bool copy_safe_keys(const bson_t *src, bson_t *dst, int depth)
+{
+    bson_iter_t it;
+    if (depth > 32 || !bson_iter_init(&it, src))
+        return false;
+    while (bson_iter_next(&it)) {
+        char key[128];
+        snprintf(key, sizeof key, "%s", bson_iter_key(&it));
+        for (char *p = key; *p; p++)
+            if (*p == '.' || (*p == '$' && p == key))
+                *p = '_';
+        if (BSON_ITER_HOLDS_DOCUMENT(&it) || BSON_ITER_HOLDS_ARRAY(&it)) {
+            const uint8_t *data;
+            uint32_t len;
+            bson_t sub, child;
+            bool array = BSON_ITER_HOLDS_ARRAY(&it);
+            if (array)
+                bson_iter_array(&it, &len, &data);
+            else
+                bson_iter_document(&it, &len, &data);
+            if (!bson_init_static(&sub, data, len))
+                return false;
+            if (array)
+                bson_append_array_begin(dst, key, -1, &child);
+            else
+                bson_append_document_begin(dst, key, -1, &child);
+            bool ok = copy_safe_keys(&sub, &child, depth + 1);
+            if (array)
+                bson_append_array_end(dst, &child);
+            else
+                bson_append_document_end(dst, &child);
+            if (!ok)
+                return false;
+        } else if (!bson_append_iter(dst, key, -1, &it)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int ob_store_save_summary(ob_store *s, const char *run, const char *summary_json, ob_err *err)
+{
+    bson_error_t error;
+    const char *p = summary_json + strspn(summary_json, " \t\r\n");
+    if (*p != '{')
+        return ob_err_set(err, "summary of run %s is not a JSON object", run);
+    bson_t *summary = bson_new_from_json((const uint8_t *)summary_json, -1, &error);
+    if (!summary)
+        return ob_err_set(err, "summary of run %s is not a JSON object: %s", run, msg(&error));
+    /* The document: _id = run, the exact summary text in "json" (what readers should
+     * parse), and its fields alongside for queries, keys made storable ("p99.9" is
+     * stored as "p99_9"). A summary's own _id and json keys are not copied. */
+    bson_t doc = BSON_INITIALIZER, fields = BSON_INITIALIZER, sel = BSON_INITIALIZER;
+    int rc = 0;
+    BSON_APPEND_UTF8(&doc, "_id", run);
+    BSON_APPEND_UTF8(&doc, "json", summary_json);
+    bson_copy_to_excluding_noinit(summary, &fields, "_id", "json", NULL);
+    if (!copy_safe_keys(&fields, &doc, 0)) {
+        rc = ob_err_set(err, "summary of run %s: cannot convert it to a document", run);
+        goto done;
+    }
+    BSON_APPEND_UTF8(&sel, "_id", run);
+    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+    bool ok = mongoc_collection_replace_one(s->runs, &sel, &doc, opts, NULL, &error);
+    bson_destroy(opts);
+    if (!ok)
+        rc = ob_err_set(err, "saving the summary of run %s to MongoDB at %s: %s", run,
+                        s->address, msg(&error));
+done:
+    bson_destroy(&sel);
+    bson_destroy(&fields);
+    bson_destroy(&doc);
+    bson_destroy(summary);
+    return rc;
+}
