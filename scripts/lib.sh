@@ -1,0 +1,63 @@
+# scripts/lib.sh — helpers shared by scripts/deps, scripts/tools and scripts/stack:
+# where things live (state and tools directories), messages, and installing Debian
+# packages only when they are missing. Sourced, never run.
+
+OB_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+OB_ROOT=$(cd "$OB_SCRIPTS/.." && pwd)
+OB_STACK_DIR=${OUTBREAK_STACK_DIR:-$HOME/.cache/outbreak/stack}
+OB_TOOLS_DIR=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}
+# Absolute paths: servers run from their data directories and pids are recognised by
+# the data directory in their command lines.
+mkdir -p "$OB_STACK_DIR" "$OB_TOOLS_DIR"
+OB_STACK_DIR=$(cd "$OB_STACK_DIR" && pwd -P)
+OB_TOOLS_DIR=$(cd "$OB_TOOLS_DIR" && pwd -P)
+
+# The Go toolchain of these machines lives in /usr/local/go; a non-login shell
+# (CI, make) may not have it on PATH.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+    PATH=$PATH:/usr/local/go/bin
+fi
+
+ob_die() { printf '%s\n' "$*" >&2; exit 1; }
+
+# Run as root, or through sudo when there is one.
+ob_sudo() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else ob_die "need root (or sudo) to run: $*"
+    fi
+}
+
+ob_have_pkg() {
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
+# ob_apt_install PKG...: install the packages that are not installed yet, running
+# `apt-get update` first (once per process). Prints one line per package installed.
+OB_APT_UPDATED=0
+ob_apt_install() {
+    local missing=() p log
+    for p in "$@"; do ob_have_pkg "$p" || missing+=("$p"); done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    log=$(mktemp)
+    if [ "$OB_APT_UPDATED" -eq 0 ]; then
+        echo "deps: apt-get update" >&2
+        ob_sudo apt-get update -q >"$log" 2>&1 || { tail -n 20 "$log" >&2; rm -f "$log"; ob_die "deps: apt-get update failed"; }
+        OB_APT_UPDATED=1
+    fi
+    if ! ob_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            "${missing[@]}" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        rm -f "$log"
+        ob_die "deps: apt-get install ${missing[*]} failed"
+    fi
+    rm -f "$log"
+    for p in "${missing[@]}"; do echo "deps: installed $p (apt)"; done
+}
+
+# ob_logged LOG FN ARG...: run FN ARG... in a subshell, all output to LOG; returns its
+# status. (errexit does not work inside `if`, so FN chains its steps with &&.)
+ob_logged() {
+    local log=$1; shift
+    ( "$@" ) >"$log" 2>&1
+}
