@@ -27,10 +27,10 @@ static const char *const openings[] = {
     "he",  "is",  "ju",  "ka",  "lu",  "mi",  "no",  "or",  "pa",  "qui", "ra",  "si",
     "to",  "va",  "xi",  "ya",  "ze",  "bra", "cor", "dor", "es",  "fa",  "gil", "hor",
 };
-static const char *const middles[] = {"a", "e", "i", "o", "u", "la", "ri", "ne", "ta", "lo"};
+static const char *const middles[] = {"la", "ri", "ne", "ta", "lo", "ven", "mi", "sa", "do", "ber"};
 static const char *const endings[] = {
     "ban", "dum", "ra",  "na",  "to",  "lo",  "rez", "mon", "dez", "cia", "via", "ton",
-    "der", "len", "ric", "go",  "nes", "mar", "sol", "tin", "bel", "dan", "ro",  "zar",
+    "der", "len", "ric", "go",  "nes", "mar", "sol", "tin", "wen", "dan", "ro",  "zar",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -106,7 +106,7 @@ static size_t gen_name(ob_gen *g, char *dst)
 
 void ob_gen_record(ob_gen *g, ob_record *r)
 {
-    /* At most 3 + 2 + 3 letters per word: "First Last" always fits OB_NAME_CAP. */
+    /* At most 3 + 3 + 3 letters per word: "First Last" always fits OB_NAME_CAP. */
     size_t n = gen_name(g, r->name);
     r->name[n++] = ' ';
     n += gen_name(g, r->name + n);
