@@ -1,9 +1,10 @@
+# shellcheck shell=bash
 # scripts/lib.sh — helpers shared by scripts/deps, scripts/tools and scripts/stack:
 # where things live (state and tools directories), messages, and installing Debian
 # packages only when they are missing. Sourced, never run.
 
+# shellcheck disable=SC2034  # used by the scripts that source this file
 OB_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-OB_ROOT=$(cd "$OB_SCRIPTS/.." && pwd)
 OB_STACK_DIR=${OUTBREAK_STACK_DIR:-$HOME/.cache/outbreak/stack}
 OB_TOOLS_DIR=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}
 # Absolute paths: servers run from their data directories and pids are recognised by
