@@ -12,15 +12,19 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all build asan test unit demo bench fuzz clean
+.PHONY: all deps build asan test demo bench fuzz clean
 
 all: build
 
-build:
+# Installs what is missing (quick when everything is there).
+deps:
+	@bash scripts/deps
+
+build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
-asan:
+asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DOB_SANITIZE=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
@@ -28,7 +32,6 @@ asan:
 # against the real servers on the release build. The stack is stopped afterwards
 # only if this target started it.
 test: build asan
-	scripts/deps
 	@started=$$(scripts/stack status >/dev/null 2>&1 && echo no || echo yes); \
 	scripts/stack up || exit 1; \
 	rc=0; \
