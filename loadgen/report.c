@@ -216,6 +216,8 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     fprintf(f, ",\"duration_s\":%.3f", r->duration_s);
     fprintf(f, ",\"sent\":%" PRId64 ",\"acked\":%" PRId64 ",\"failed\":%" PRId64, r->sent, r->acked,
             r->failed);
+    fprintf(f, ",\"bytes_sent\":%" PRId64 ",\"avg_record_bytes\":", r->bytes_sent);
+    json_num(f, r->sent > 0 ? (double)r->bytes_sent / (double)r->sent : NAN);
     fputs(",\"persisted\":", f);
     json_count(f, r->persisted);
     fputs(",\"duplicates\":", f);
@@ -291,7 +293,7 @@ static FILE *open_csv(const char *prefix, const char *suffix, ob_err *err)
 }
 
 static void csv_stats_row(FILE *f, const char *type, const char *name, int64_t reqs, int64_t fails,
-                          const ob_hist *h, double seconds)
+                          const ob_hist *h, double seconds, double avg_size)
 {
     bool any = h && ob_hist_count(h) > 0;
     fprintf(f, "%s,%s,%" PRId64 ",%" PRId64 ",", type, name, reqs, fails);
@@ -300,7 +302,7 @@ static void csv_stats_row(FILE *f, const char *type, const char *name, int64_t r
                 ms(ob_hist_min(h)), ms(ob_hist_max(h)));
     else
         fputs("0,0,0,0,", f);
-    fprintf(f, "0,%.3f,%.3f", rate(reqs, seconds), rate(fails, seconds));
+    fprintf(f, "%.1f,%.3f,%.3f", avg_size, rate(reqs, seconds), rate(fails, seconds));
     for (int i = 0; i < OB_PERCENTILE_COUNT; i++) {
         if (any)
             fprintf(f, ",%.3f", ms(ob_hist_percentile(h, ob_percentiles[i])));
@@ -330,10 +332,11 @@ int ob_report_csv(const char *prefix, const ob_run_result *r, ob_err *err)
           f);
     csv_pct_header(f);
     fputc('\n', f);
-    csv_stats_row(f, "publish", name, r->sent, r->failed, r->publish, r->duration_s);
+    double avg = r->sent > 0 ? (double)r->bytes_sent / (double)r->sent : 0;
+    csv_stats_row(f, "publish", name, r->sent, r->failed, r->publish, r->duration_s, avg);
     if (r->persisted >= 0)
-        csv_stats_row(f, "e2e", e2e_name, r->persisted, r->lost, r->e2e, r->duration_s);
-    csv_stats_row(f, "", "Aggregated", r->sent, r->failed, r->publish, r->duration_s);
+        csv_stats_row(f, "e2e", e2e_name, r->persisted, r->lost, r->e2e, r->duration_s, avg);
+    csv_stats_row(f, "", "Aggregated", r->sent, r->failed, r->publish, r->duration_s, avg);
     fclose(f);
 
     if (!(f = open_csv(prefix, "_stats_history.csv", err)))

@@ -36,6 +36,7 @@ typedef struct ob_run_result {
     int64_t t0_real_ns;     /* start, CLOCK_REALTIME */
     int64_t users;          /* closed model: users at the end; open model: 0 */
     int64_t sent, acked, failed;
+    int64_t bytes_sent;
     int64_t persisted, duplicates, invalid, lost; /* -1: unknown (no --mongo) */
     int sinks;
     ob_hist *publish, *publish_raw, *send_delay;

@@ -18,7 +18,7 @@
 
 /* Cumulative figures summed over the workers at one instant. */
 typedef struct snapshot {
-    int64_t sent, acked, failed, users;
+    int64_t sent, acked, failed, users, bytes;
     ob_hist *publish, *publish_raw, *send_delay;
 } snapshot;
 
@@ -61,7 +61,7 @@ static void merge_live(ob_hist *dst, const ob_hist *live, ob_hist *scratch)
 
 static void take_snapshot(controller *c, snapshot *s)
 {
-    s->sent = s->acked = s->failed = s->users = 0;
+    s->sent = s->acked = s->failed = s->users = s->bytes = 0;
     ob_hist_reset(s->publish);
     ob_hist_reset(s->publish_raw);
     ob_hist_reset(s->send_delay);
@@ -72,6 +72,7 @@ static void take_snapshot(controller *c, snapshot *s)
         s->failed += atomic_load(&st->failed);
         s->sent += atomic_load(&st->sent);
         s->users += atomic_load(&st->users);
+        s->bytes += atomic_load(&st->bytes);
         merge_live(s->publish, st->publish, c->scratch);
         merge_live(s->publish_raw, st->publish_raw, c->scratch);
         merge_live(s->send_delay, st->send_delay, c->scratch);
@@ -122,6 +123,7 @@ static void sample(controller *c, double t)
     r->acked = c->now.acked;
     r->failed = c->now.failed;
     r->users = c->now.users;
+    r->bytes_sent = c->now.bytes;
     if (c->store) {
         ob_sink_totals tot;
         ob_err err;

@@ -215,6 +215,7 @@ static bool send_one(ob_worker *w, int64_t intended, long user)
     w->next_seq++;
     ob_hist_record(w->stats.send_delay, now - intended);
     atomic_fetch_add_explicit(&w->stats.sent, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&w->stats.bytes, pl->len + (n > 0 ? n : 0), memory_order_relaxed);
 
     ob_err err;
     ob_msg m = {.data = buf, .len = pl->len + (size_t)n, .key = NULL, .token = seq};

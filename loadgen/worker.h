@@ -49,6 +49,7 @@ typedef struct ob_worker_stats {
     atomic_llong acked;  /* positive broker acks */
     atomic_llong failed; /* publish errors, negative acks, acks missing at the end */
     atomic_llong users;  /* users spawned so far (closed model) */
+    atomic_llong bytes;  /* payload bytes of the publish attempts */
     ob_hist *publish;     /* ack − intended send (ns) */
     ob_hist *publish_raw; /* ack − actual send (ns) */
     ob_hist *send_delay;  /* actual − intended send (ns) */
