@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# bench/sink_insert.sh — outbreak sink against a plain bulk insert of the same documents
+# into the same MongoDB. A JetStream stream is filled with N records first (no sink
+# running); then the sink drains it into MongoDB, timed until MongoDB counts all N;
+# then ob_mongo_bulk inserts N documents of the same shape with the same batch size.
+# Prints both rates and the ratio sink / plain (goal: >= 0.9).
+source "$(dirname "$0")/lib.sh"
+N=${BENCH_SINK_RECORDS:-100000}
+BATCH=${BENCH_BATCH:-500}
+tag="sb$$"
+url="nats://127.0.0.1:4222?jetstream=1&stream=OBSINKBENCH_$tag&subject=outbreak.sinkbench.$tag&durable=sinkbench-$tag&max_ack_pending=100000&batch=500"
+db_sink=mongodb://127.0.0.1:27017/outbreak_bench_sink
+db_plain=mongodb://127.0.0.1:27017/outbreak_bench_plain
+run="sinkbench-$tag"
+
+echo "== filling the stream with $N records =="
+"$OUTBREAK" run --broker "$url" -u 1024 -r 1000000 --once --pool "$N" --run-id "$run" \
+    --only-summary --json "$OUT/sink-fill.json" >"$OUT/sink-fill.txt" 2>&1
+echo "acked: $(json "$OUT/sink-fill.json" 'd["acked"]')"
+
+echo "== outbreak sink draining it =="
+t0=$(date +%s%N)
+"$OUTBREAK" sink --broker "$url" --mongo "$db_sink" --batch "$BATCH" >"$OUT/sink.txt" 2>&1 &
+sink=$!
+while :; do
+    n=$(python3 "$ROOT/tests/integration/mongo_count.py" 127.0.0.1 27017 outbreak_bench_sink records "$run")
+    [ "$n" -ge "$N" ] && break
+    sleep 0.2
+done
+t1=$(date +%s%N)
+kill "$sink"; wait "$sink" || true
+sink_rate=$(python3 -c "print('%.1f' % ($N / (($t1 - $t0) / 1e9)))")
+echo "outbreak sink:        $sink_rate docs/s ($N records, batch $BATCH)"
+
+echo "== plain bulk insert of the same documents =="
+"$ROOT/build/bench/ob_mongo_bulk" "$db_plain" "$N" "$BATCH" | tee "$OUT/plain.txt"
+plain_rate=$(sed -E 's/.*: ([0-9.]+) docs\/s/\1/' "$OUT/plain.txt")
+echo "plain bulk insert:    $plain_rate docs/s"
+echo "ratio sink / plain:   $(ratio "$sink_rate" "$plain_rate")"
