@@ -46,7 +46,8 @@ struct ob_hist {
     counter counts[NSLOTS];
 };
 
-const double ob_percentiles[OB_PERCENTILE_COUNT] = {50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100};
+const double ob_percentiles[OB_PERCENTILE_COUNT] = {50, 66,  75,   80,    90, 95,
+                                                    98, 99, 99.9, 99.99, 100};
 
 static inline int64_t get(const counter *c)
 {

@@ -149,7 +149,8 @@ int ob_parse_duration(const char *s, int64_t *out_ns, ob_err *err)
             }
             if (terms > 0) {
                 int len = (int)(pos - start);
-                return ob_err_set(err, "invalid duration \"%s\": missing unit after \"%.*s\" " UNIT_HINT,
+                return ob_err_set(err,
+                                  "invalid duration \"%s\": missing unit after \"%.*s\" " UNIT_HINT,
                                   q, len > 32 ? 32 : len, s + start);
             }
             unit = 1000000000; /* a bare number is seconds */
@@ -241,9 +242,11 @@ static int range_number(const char *s, const char *q, size_t *pos, double *out, 
     int rc = scan_number(s, pos, &n);
     if (rc == -1) {
         if (s[*pos] == '\0')
-            return ob_err_set(err, "invalid range \"%s\": expected a number after \"-\" " RANGE_HINT, q);
-        return ob_err_set(err, "invalid range \"%s\": expected a non-negative number at \"%s\" " RANGE_HINT,
-                          q, quote(s + *pos, 32, q2, sizeof q2));
+            return ob_err_set(err,
+                              "invalid range \"%s\": expected a number after \"-\" " RANGE_HINT, q);
+        return ob_err_set(err,
+                          "invalid range \"%s\": expected a non-negative number at \"%s\" "
+                          RANGE_HINT, q, quote(s + *pos, 32, q2, sizeof q2));
     }
     if (rc == -2)
         return ob_err_set(err, "invalid range \"%s\": expected a digit after \".\"", q);
