@@ -124,6 +124,9 @@ static void sample(controller *c, double t)
     r->failed = c->now.failed;
     r->users = c->now.users;
     r->bytes_sent = c->now.bytes;
+    r->publish = c->now.publish;
+    r->publish_raw = c->now.publish_raw;
+    r->send_delay = c->now.send_delay;
     if (c->store) {
         ob_sink_totals tot;
         ob_err err;
