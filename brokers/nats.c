@@ -124,9 +124,15 @@ static int inflight_take(nats_broker *nb, const natsMsg *m, uint64_t *token)
 
 static int nats_fail(ob_err *err, const char *what, const char *address, natsStatus s)
 {
+    const char *text = natsStatus_GetText(s);
     const char *detail = nats_GetLastError(NULL);
-    return ob_err_set(err, "nats: %s %s: %s%s%s", what, address, natsStatus_GetText(s),
-                      detail && *detail ? ": " : "", detail && *detail ? detail : "");
+    /* cnats prefixes its detail with "(file.c:line): "; skip that, and skip a detail
+     * that only repeats the status text */
+    if (detail && *detail == '(' && strstr(detail, "): "))
+        detail = strstr(detail, "): ") + 3;
+    if (!detail || !*detail || strcmp(detail, text) == 0)
+        return ob_err_set(err, "nats: %s %s: %s", what, address, text);
+    return ob_err_set(err, "nats: %s %s: %s: %s", what, address, text, detail);
 }
 
 /* --- JetStream publisher ------------------------------------------------------------ */
