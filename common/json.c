@@ -9,6 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Byte classes for strings: READ_PLAIN bytes are copied as they are when reading
+ * (printable ASCII but '"' and '\\'), WRITE_PLAIN bytes when writing (all but control
+ * characters, '"' and '\\'). The rest takes the slow path. */
+enum { READ_PLAIN = 1, WRITE_PLAIN = 2 };
+static const unsigned char byte_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    3, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 3,
+    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
 void ob_json_init(ob_json *j, const char *buf, size_t len)
 {
     j->p = buf;
@@ -66,9 +81,11 @@ int ob_json_err(const ob_json *j, const char *name, ob_err *err)
     return ob_err_set(err, "line %d, column %d: %s", j->err_pos.line, j->err_pos.col, j->msg);
 }
 
-static void skip_ws(ob_json *j)
+static inline void skip_ws(ob_json *j)
 {
     const char *p = j->p, *end = j->end;
+    if (p < end && (unsigned char)*p > ' ') /* the common case: nothing to skip */
+        return;
     while (p < end) {
         char c = *p;
         if (c == ' ' || c == '\t' || c == '\r') {
@@ -357,12 +374,8 @@ int ob_json_string(ob_json *j, char *buf, size_t cap, size_t *len)
     size_t n = 0;
     for (;;) {
         const char *run = p;
-        while (p < end) {
-            unsigned char c = (unsigned char)*p;
-            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-                break;
+        while (p < end && (byte_class[(unsigned char)*p] & READ_PLAIN))
             p++;
-        }
         if (p > run)
             put(buf, cap, &n, run, (size_t)(p - run));
         if (p >= end)
@@ -460,7 +473,7 @@ static int parse_magnitude(const char *s, const char *e, uint64_t *mag, bool *ne
     uint64_t v = 0;
     for (; s < e; s++) {
         unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
+        if (v >= UINT64_MAX / 10 && (v > UINT64_MAX / 10 || d > UINT64_MAX % 10))
             return -1;
         v = v * 10 + d;
     }
@@ -619,7 +632,7 @@ int ob_json_write_string(char *buf, size_t cap, const char *s)
     *p++ = '"';
     for (;;) {
         const char *run = s;
-        while ((unsigned char)*s >= 0x20 && *s != '"' && *s != '\\')
+        while (byte_class[(unsigned char)*s] & WRITE_PLAIN)
             s++;
         size_t k = (size_t)(s - run);
         if (k > (size_t)(last - p))

@@ -48,14 +48,29 @@ static void out_str(out *o, const char *s)
         o->p += n;
 }
 
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
+/* Decimal digits two at a time (half the divisions of the naive loop). */
 static void out_u64(out *o, uint64_t v, bool neg)
 {
     char tmp[24];
     char *e = tmp + sizeof tmp, *s = e;
-    do {
-        *--s = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
+    while (v >= 100) {
+        unsigned i = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--s = digit_pairs[i + 1];
+        *--s = digit_pairs[i];
+    }
+    if (v >= 10) {
+        unsigned i = (unsigned)v * 2;
+        *--s = digit_pairs[i + 1];
+        *--s = digit_pairs[i];
+    } else {
+        *--s = (char)('0' + v);
+    }
     if (neg)
         *--s = '-';
     out_lit(o, s, (size_t)(e - s));
