@@ -17,7 +17,7 @@ check "acked $acked >= 50000" test "$acked" -ge 50000
 check "failed = 0" test "$(json "$WORK/s.json" 'd["failed"]')" = 0
 check "lost = 0" test "$(json "$WORK/s.json" 'd["lost"]')" = 0
 check "persisted = acked" test "$(json "$WORK/s.json" 'd["persisted"]')" = "$acked"
-count=$(python3 "$OB_SOURCE_DIR/tests/integration/mongo_count.py" 127.0.0.1 27017 outbreak_test records "$id")
+count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
 check "MongoDB holds $count documents of the run = acked $acked" test "$count" = "$acked"
 check "e2e latency measured for every record" test "$(json "$WORK/s.json" 'd["e2e_latency_ms"]["count"]')" = "$acked"
 check "durability names JetStream and PubAck" test "$(json "$WORK/s.json" 'd["durability"]["publish_ack"]')" = PubAck

@@ -3,8 +3,11 @@
 # scripts/stack (make test starts them); a missing server is a failure, never a skip.
 set -u
 : "${OUTBREAK:?run through ctest (OUTBREAK = path of the outbreak binary)}"
-NATS_URL=${OB_NATS_URL:-nats://127.0.0.1:4222}
-MONGO_URL=${OB_MONGO_URL:-mongodb://127.0.0.1:27017/outbreak_test}
+NATS_URL=nats://127.0.0.1:4222
+MONGO_TOOL="python3 $OB_SOURCE_DIR/tests/integration/mongo_tool.py"
+# every test script gets a database of its own, dropped when it ends
+MONGO_DB=obit_$$
+MONGO_URL=mongodb://127.0.0.1:27017/$MONGO_DB
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/outbreak-it.XXXXXX")
 FAILED=0
 PASSED=0
@@ -13,6 +16,7 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
     wait 2>/dev/null
+    python3 "$OB_SOURCE_DIR/tests/integration/mongo_tool.py" dropdb 127.0.0.1 27017 "$MONGO_DB" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
