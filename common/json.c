@@ -26,6 +26,8 @@ static const unsigned char byte_class[256] = {
 
 void ob_json_init(ob_json *j, const char *buf, size_t len)
 {
+    if (!buf) /* (NULL, 0): no arithmetic on a null pointer */
+        buf = "", len = 0;
     j->p = buf;
     j->end = buf + len;
     j->line_start = buf;

@@ -58,7 +58,7 @@ typedef struct ob_json {
     char msg[200];
 } ob_json;
 
-/* Starts reading buf[0..len). buf need not be NUL-terminated. */
+/* Starts reading buf[0..len). buf need not be NUL-terminated; NULL reads as empty. */
 void ob_json_init(ob_json *j, const char *buf, size_t len);
 
 /* Skips whitespace and tells what the next value is from its first character (the
