@@ -99,8 +99,11 @@ static const char *redact(const char *text, char *buf, size_t cap)
     for (size_t i = 0; i < len; i++) {
         if (has && i == b) {
             emit(tmp, &t, &total, "***", 3);
-            i = e - 1;
-            continue;
+            has = 0;
+            if (e > b) { /* else the password is empty: go on with the '@' */
+                i = e - 1;
+                continue;
+            }
         }
         if (i > qpos && (i - 1 == qpos || text[i - 1] == '&')) {
             size_t end = i + strcspn(text + i, "&");

@@ -202,6 +202,10 @@ static void test_secrets(void)
     ob_err err;
     CHECK(ob_url_parse("amqp://u:hunter2@h:0", &u, &err) == -1);
     CHECK_STR(err.msg, "invalid URL \"amqp://u:***@h:0\": port 0 out of range (1-65535)");
+    CHECK(ob_url_parse("amqp://u:@h:0", &u, &err) == -1); /* empty password */
+    CHECK_STR(err.msg, "invalid URL \"amqp://u:***@h:0\": port 0 out of range (1-65535)");
+    CHECK(ob_url_parse("s012//up:@s0::1-5", &u, &err) == -1); /* found by fuzz_url: hung */
+    CHECK_STR(err.msg, "invalid URL \"s012//up:***@s0::1-5\": missing \"://\"");
     CHECK(ob_url_parse("amqp://u:hun/ter2@h", &u, &err) == -1);
     CHECK_STR(err.msg, "invalid URL \"amqp://u:***@h\": invalid port \"***\" (expected 1-65535)");
     CHECK(ob_url_parse("amqp://u:hunter2@h?foo=1", &u, &err) == 0);
