@@ -174,16 +174,22 @@ int64_t ob_hist_clamped(const ob_hist *h)
     return get(&h->clamped);
 }
 
-/* The rank (1-based) of the value at percentile p among n: ceil(p/100 * n), computed so
- * that a product that is an integer in exact arithmetic (99.9 % of 1000) is not pushed
- * one up by the rounding of p. */
+/* The rank (1-based) of the value at percentile p among n: ceil(p/100 * n), in integer
+ * arithmetic with p taken to 6 decimal places, so that 99.9 % of 1000 is exactly 999
+ * (in floating point it can come out as 999.0000000001 and round up to 1000) and huge
+ * counts keep every unit. With P = p * 10^6 <= 10^8 and n = q * 10^8 + r:
+ * P * n / 10^8 = P * q + P * r / 10^8, where neither product can overflow. */
 static int64_t rank_of(double p, int64_t n)
 {
-    double x = p / 100.0 * (double)n;
-    double r = ceil(x - x * 1e-13);
-    if (!(r >= 1))
+    if (!(p > 0))
         return 1;
-    return r >= (double)n ? n : (int64_t)r;
+    if (p >= 100)
+        return n;
+    const int64_t scale = 100000000; /* 100 % in millionths of a percent */
+    int64_t pm = llround(p * 1e6);
+    int64_t q = n / scale, r = n % scale;
+    int64_t rank = pm * q + (pm * r + scale - 1) / scale;
+    return rank < 1 ? 1 : rank > n ? n : rank;
 }
 
 int64_t ob_hist_percentile(const ob_hist *h, double p)

@@ -201,7 +201,11 @@ static void test_rank(void)
     CHECK(ob_hist_percentile(h, 66) == rep(660000));
     CHECK(ob_hist_percentile(h, 99.99) == rep(1000000));
     CHECK(ob_hist_percentile(h, 100) == rep(1000000));
-    CHECK(ob_hist_percentile(h, 0.05) == 1000); /* rank 1 */
+    CHECK(ob_hist_percentile(h, 0.05) == 1000);  /* rank 1 */
+    CHECK(ob_hist_percentile(h, 0.1) == 1000);   /* rank 1, not 2 */
+    CHECK(ob_hist_percentile(h, 0.101) == 2000); /* rank 2 */
+    CHECK(ob_hist_percentile(h, 0) == 1000 && ob_hist_percentile(h, -1) == 1000);
+    CHECK(ob_hist_percentile(h, 150) == rep(1000000));
     CHECK(ob_hist_min(h) == 1000);
     CHECK(ob_hist_max(h) == rep(1000000));
     CHECK(fabs(ob_hist_mean(h) - 500500) / 500500 < 0.0005);
@@ -356,6 +360,13 @@ static void test_encode(void)
     ob_hist_reset(h);
     CHECK(ob_hist_decode_add(h, "h1:1000:9223372036854775807", &err) == 0);
     CHECK(ob_hist_count(h) == INT64_MAX && ob_hist_percentile(h, 50) == 1000);
+    /* Counts beyond a double's 53 bits keep every unit (found by fuzz_hist_decode: the
+     * max came out as the bucket below it). */
+    ob_hist_reset(h);
+    ob_hist_record(h, 5000);
+    CHECK(ob_hist_decode_add(h, "h1:1001:9223372036838264607", &err) == 0);
+    CHECK(ob_hist_percentile(h, 100) == rep(5000) && ob_hist_max(h) == rep(5000));
+    CHECK(ob_hist_percentile(h, 99.99) == 1001 && ob_hist_min(h) == 1001);
     ob_hist_free(h);
     ob_hist_free(d);
 }
