@@ -115,7 +115,8 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     fprintf(f, "throughput   sent %.1f/s  acked %.1f/s", rate(r->sent, r->duration_s),
             rate(r->acked, r->duration_s));
     if (r->persisted >= 0)
-        fprintf(f, "  persisted %.1f/s", rate(r->persisted, r->duration_s));
+        fprintf(f, "  persisted %.1f/s (over %.1f s, until drained)", rate(r->persisted, r->persist_s),
+                r->persist_s);
     fputc('\n', f);
     fprintf(f, "latency (ms)                ");
     for (int i = 0; i < OB_PERCENTILE_COUNT; i++)
@@ -232,7 +233,12 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_num(f, rate(r->acked, r->duration_s));
     fputs(",\"persisted_per_s\":", f);
     if (r->persisted >= 0)
-        json_num(f, rate(r->persisted, r->duration_s));
+        json_num(f, rate(r->persisted, r->persist_s));
+    else
+        fputs("null", f);
+    fputs(",\"persist_s\":", f);
+    if (r->persisted >= 0)
+        json_num(f, r->persist_s);
     else
         fputs("null", f);
     fputs("},\"publish_latency_ms\":", f);

@@ -34,6 +34,7 @@ typedef struct ob_run_result {
     bool broker_acks;       /* false: core NATS, acked = flushed */
     double duration_s;      /* sending phase */
     int64_t t0_real_ns;     /* start, CLOCK_REALTIME */
+    double persist_s;       /* start until the sink had persisted what it would (drain end) */
     int64_t users;          /* closed model: users at the end; open model: 0 */
     int64_t sent, acked, failed;
     int64_t bytes_sent;

@@ -230,6 +230,11 @@ static void drain(controller *c)
         count = -1;
     }
     r->persisted = count < 0 ? -1 : count;
+    /* the sink finished when it last made progress (or now, if it just did) */
+    int64_t finished = last_progress > start ? last_progress : ob_mono_ns();
+    r->persist_s = (double)(finished - c->plan.t0_mono) / 1e9;
+    if (r->persist_s < r->duration_s)
+        r->persist_s = r->duration_s;
     r->duplicates = tot.duplicates;
     r->invalid = tot.invalid;
     r->sinks = tot.sinks;
