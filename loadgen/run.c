@@ -193,7 +193,7 @@ static void drain(controller *c)
     const ob_run_opts *o = &c->opts;
     ob_err err;
     int64_t start = ob_mono_ns(), deadline = start + o->stop_timeout_ns;
-    int64_t count = -1, seen = -1, last_progress = start, last_print = start;
+    int64_t count = -1, seen = -1, last_progress = start, last_print = start, done_at = 0;
     ob_sink_totals tot = {0};
     for (;;) {
         ob_hist_reset(r->e2e);
@@ -205,8 +205,10 @@ static void drain(controller *c)
                 fprintf(stderr, "outbreak run: %s\n", err.msg);
                 count = -1;
             }
-            if (count >= r->acked)
+            if (count >= r->acked) {
+                done_at = ob_mono_ns();
                 break;
+            }
         }
         int64_t now = ob_mono_ns();
         if (now >= deadline)
@@ -231,7 +233,7 @@ static void drain(controller *c)
     }
     r->persisted = count < 0 ? -1 : count;
     /* the sink finished when it last made progress (or now, if it just did) */
-    int64_t finished = last_progress > start ? last_progress : ob_mono_ns();
+    int64_t finished = done_at ? done_at : last_progress;
     r->persist_s = (double)(finished - c->plan.t0_mono) / 1e9;
     if (r->persist_s < r->duration_s)
         r->persist_s = r->duration_s;
