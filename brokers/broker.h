@@ -29,10 +29,11 @@ typedef struct ob_msg {
 } ob_msg;
 
 /* The broker's answer for one published message: ok (ack received) or not (errmsg says
- * why). Contract for adapters: called exactly once for every publish that returned 0;
- * possibly from an adapter thread, possibly from inside publish/poll/flush, but never
+ * why); at_ns is when the answer arrived (CLOCK_MONOTONIC ns, read once per batch of
+ * answers). Contract for adapters: called exactly once for every publish that returned
+ * 0; possibly from an adapter thread, possibly from inside publish/poll/flush, but never
  * concurrently for one broker handle. */
-typedef void ob_ack_fn(void *arg, uint64_t token, bool ok, const char *errmsg);
+typedef void ob_ack_fn(void *arg, uint64_t token, bool ok, const char *errmsg, int64_t at_ns);
 
 /* One received message. Owned by the adapter until settled. */
 typedef struct ob_delivery {

@@ -4,11 +4,13 @@
  *   nats://host:4222?jetstream=1          JetStream: async publish with PubAck, durable
  *                                         pull consumer with explicit acks on the sink side
  *
- * Core NATS has no acknowledgement. What can be measured is the flush round trip: the
- * adapter sends a PING after every `flush_every` messages (or when the publisher idles
- * with messages older than 1 ms) and, when the PONG comes back, reports every message
- * sent before it as acked — the server has read them. So "acked" for core NATS means
- * "received by the server", and publish latency includes up to 1 ms of batching.
+ * Core NATS has no acknowledgement. What can be measured is a round trip through the
+ * server: after every `flush_every` messages, and whenever the publisher idles, the
+ * adapter publishes a marker to its own inbox; the server handles a
+ * connection's messages in order, so when the marker comes back every message sent
+ * before it has been read by the server, and they are reported acked. This is a flush
+ * round trip that does not block the publisher. "acked" for core NATS means "received
+ * by the server"; under full load, publish latency includes the batching.
  *
  * JetStream: the stream is created if missing. cnats hands the original natsMsg back in
  * the PubAck callback; a small pointer → token table maps it to the publisher's token.
@@ -40,6 +42,15 @@ typedef struct inflight_slot {
     uint64_t token;
 } inflight_slot;
 
+/* Core NATS: tokens published before one marker. */
+typedef struct core_batch {
+    uint64_t id;
+    int64_t first_ns;
+    size_t n;
+    struct core_batch *next;
+    uint64_t tokens[];
+} core_batch;
+
 typedef struct nats_broker {
     ob_broker base;
     ob_role role;
@@ -54,10 +65,14 @@ typedef struct nats_broker {
     long replicas, max_pending, flush_every, batch, max_ack_pending, ack_wait_ms;
     char address[300];
 
-    /* core publisher: tokens sent since the last flush */
-    uint64_t *unflushed;
-    size_t nunflushed, cap_unflushed;
-    int64_t first_unflushed_ns;
+    /* core publisher: the open batch (publisher thread only), then batches whose marker
+     * is on its way (FIFO under `lock`, completed by the marker subscription) */
+    core_batch *open_batch;
+    core_batch *sent_head, *sent_tail;
+    uint64_t next_batch_id;
+    natsSubscription *marker_sub;
+    char *marker_inbox;
+    pthread_cond_t sent_empty;
 
     /* JetStream publisher */
     pthread_mutex_t lock;
@@ -148,7 +163,7 @@ static void js_on_puback(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae
     if (found == 0) {
         bool ok = pa != NULL && pae == NULL;
         const char *why = ok ? NULL : (pae && pae->ErrText ? pae->ErrText : "no PubAck");
-        nb->base.on_ack(nb->base.ack_arg, token, ok, why);
+        nb->base.on_ack(nb->base.ack_arg, token, ok, why, ob_mono_ns());
     }
     natsMsg_Destroy(msg);
 }
@@ -179,27 +194,98 @@ static int js_ensure_stream(nats_broker *nb, ob_err *err)
     return 0;
 }
 
+/* --- core publisher: markers ---------------------------------------------------------- */
+
+/* Reports every token of the batches up to `upto` (all if UINT64_MAX) acked or failed. */
+static void core_complete(nats_broker *nb, uint64_t upto, bool ok, const char *why)
+{
+    pthread_mutex_lock(&nb->lock);
+    core_batch *done = nb->sent_head, *last = NULL;
+    for (core_batch *b = nb->sent_head; b && b->id <= upto; b = b->next)
+        last = b;
+    if (!last) {
+        pthread_mutex_unlock(&nb->lock);
+        return;
+    }
+    nb->sent_head = last->next;
+    last->next = NULL;
+    if (!nb->sent_head) {
+        nb->sent_tail = NULL;
+        pthread_cond_broadcast(&nb->sent_empty);
+    }
+    pthread_mutex_unlock(&nb->lock);
+    int64_t now = ob_mono_ns();
+    while (done) {
+        core_batch *next = done->next;
+        for (size_t i = 0; i < done->n; i++)
+            nb->base.on_ack(nb->base.ack_arg, done->tokens[i], ok, why, now);
+        free(done);
+        done = next;
+    }
+}
+
+static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    uint64_t id = 0;
+    if (natsMsg_GetDataLength(msg) == (int)sizeof id)
+        memcpy(&id, natsMsg_GetData(msg), sizeof id);
+    natsMsg_Destroy(msg);
+    core_complete(closure, id, true, NULL);
+}
+
+/* Closes the open batch and sends its marker. Publisher thread only. */
+static void core_send_marker(nats_broker *nb)
+{
+    core_batch *b = nb->open_batch;
+    if (!b || b->n == 0)
+        return;
+    nb->open_batch = NULL;
+    b->id = ++nb->next_batch_id;
+    b->next = NULL;
+    pthread_mutex_lock(&nb->lock);
+    if (nb->sent_tail)
+        nb->sent_tail->next = b;
+    else
+        nb->sent_head = b;
+    nb->sent_tail = b;
+    pthread_mutex_unlock(&nb->lock);
+    /* a marker that cannot be sent shows up as a flush timeout at the end */
+    natsConnection_Publish(nb->nc, nb->marker_inbox, &b->id, (int)sizeof b->id);
+}
+
+static int core_open_markers(nats_broker *nb, ob_err *err)
+{
+    natsStatus s = natsInbox_Create((natsInbox **)&nb->marker_inbox);
+    if (s == NATS_OK)
+        s = natsConnection_Subscribe(&nb->marker_sub, nb->nc, nb->marker_inbox, core_on_marker, nb);
+    if (s == NATS_OK)
+        s = natsSubscription_SetPendingLimits(nb->marker_sub, -1, -1);
+    if (s == NATS_OK)
+        s = natsConnection_Flush(nb->nc);
+    return s == NATS_OK ? 0 : nats_fail(err, "cannot subscribe to its own inbox on", nb->address, s);
+}
+
 static int nats_publish(ob_broker *b, const ob_msg *m, ob_err *err)
 {
     nats_broker *nb = (nats_broker *)b;
     natsStatus s;
     if (!nb->jetstream) {
+        if (!nb->open_batch) {
+            nb->open_batch = malloc(sizeof *nb->open_batch +
+                                    (size_t)nb->flush_every * sizeof nb->open_batch->tokens[0]);
+            if (!nb->open_batch)
+                return ob_err_set(err, "nats: out of memory");
+            nb->open_batch->n = 0;
+            nb->open_batch->first_ns = ob_mono_ns();
+        }
         s = natsConnection_Publish(nb->nc, nb->subject, m->data, (int)m->len);
         if (s != NATS_OK)
             return nats_fail(err, "publish to", nb->address, s);
-        if (nb->nunflushed == nb->cap_unflushed) {
-            size_t cap = nb->cap_unflushed ? nb->cap_unflushed * 2 : 1024;
-            uint64_t *p = realloc(nb->unflushed, cap * sizeof *p);
-            if (!p)
-                return ob_err_set(err, "nats: out of memory");
-            nb->unflushed = p;
-            nb->cap_unflushed = cap;
-        }
-        if (nb->nunflushed == 0)
-            nb->first_unflushed_ns = ob_mono_ns();
-        nb->unflushed[nb->nunflushed++] = m->token;
-        if ((long)nb->nunflushed >= nb->flush_every)
-            nb->base.ops->flush(b, 5000);
+        nb->open_batch->tokens[nb->open_batch->n++] = m->token;
+        if ((long)nb->open_batch->n >= nb->flush_every)
+            core_send_marker(nb);
         return 0;
     }
     natsMsg *msg = NULL;
@@ -229,9 +315,10 @@ static int nats_publish(ob_broker *b, const ob_msg *m, ob_err *err)
 static void nats_poll(ob_broker *b)
 {
     nats_broker *nb = (nats_broker *)b;
-    if (!nb->jetstream && nb->nunflushed > 0 &&
-        ob_mono_ns() - nb->first_unflushed_ns >= OB_NS_PER_MS)
-        b->ops->flush(b, 5000);
+    /* an idle publisher closes its batch at once: markers are cheap and do not block,
+     * and at low rates this makes the latency a per-message round trip */
+    if (!nb->jetstream && nb->open_batch && nb->open_batch->n > 0)
+        core_send_marker(nb);
 }
 
 static int nats_flush(ob_broker *b, int timeout_ms)
@@ -240,16 +327,18 @@ static int nats_flush(ob_broker *b, int timeout_ms)
     if (nb->role != OB_ROLE_PUBLISHER)
         return 0;
     if (!nb->jetstream) {
-        if (nb->nunflushed == 0)
-            return 0;
-        natsStatus s = natsConnection_FlushTimeout(nb->nc, timeout_ms > 0 ? timeout_ms : 1);
-        bool ok = s == NATS_OK;
-        const char *why = ok ? NULL : natsStatus_GetText(s);
-        size_t n = nb->nunflushed;
-        nb->nunflushed = 0;
-        for (size_t i = 0; i < n; i++)
-            nb->base.on_ack(nb->base.ack_arg, nb->unflushed[i], ok, why);
-        return ok ? 0 : (int)n;
+        core_send_marker(nb);
+        int64_t until = ob_real_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
+        struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+        pthread_mutex_lock(&nb->lock);
+        while (nb->sent_head && pthread_cond_timedwait(&nb->sent_empty, &nb->lock, &ts) == 0)
+            ;
+        size_t missing = 0;
+        for (core_batch *q = nb->sent_head; q; q = q->next)
+            missing += q->n;
+        pthread_mutex_unlock(&nb->lock);
+        core_complete(nb, UINT64_MAX, false, "no flush round trip before the timeout");
+        return (int)missing;
     }
     jsPubOptions po;
     jsPubOptions_Init(&po);
@@ -266,7 +355,8 @@ static int nats_flush(ob_broker *b, int timeout_ms)
             int found = inflight_take(nb, pending.Msgs[i], &token);
             pthread_mutex_unlock(&nb->lock);
             if (found == 0) {
-                nb->base.on_ack(nb->base.ack_arg, token, false, "no PubAck before the timeout");
+                nb->base.on_ack(nb->base.ack_arg, token, false, "no PubAck before the timeout",
+                                ob_mono_ns());
                 failed++;
             }
         }
@@ -374,8 +464,8 @@ static void nats_durability(ob_broker *b, char *buf, size_t cap)
     if (!nb->jetstream) {
         snprintf(buf, cap,
                  "{\"mode\":\"core\",\"broker_ack\":false,\"delivery\":\"at-most-once\","
-                 "\"publish_ack\":\"none: acked = server read it (flush round trip every %ld "
-                 "messages or 1 ms)\",\"subject\":\"%s\",\"queue_group\":\"%s\"}",
+                 "\"publish_ack\":\"none: acked = server read it (marker round trip every %ld "
+                 "messages or when idle)\",\"subject\":\"%s\",\"queue_group\":\"%s\"}",
                  nb->flush_every, nb->subject, nb->queue);
         return;
     }
@@ -397,11 +487,19 @@ static void nats_close(ob_broker *b)
     if (nb->reader_started)
         pthread_join(nb->reader, NULL);
     natsSubscription_Destroy(nb->sub);
+    natsSubscription_Destroy(nb->marker_sub);
     jsCtx_Destroy(nb->js);
     natsConnection_Destroy(nb->nc);
     pthread_mutex_destroy(&nb->lock);
     free(nb->slots);
-    free(nb->unflushed);
+    free(nb->open_batch);
+    while (nb->sent_head) {
+        core_batch *next = nb->sent_head->next;
+        free(nb->sent_head);
+        nb->sent_head = next;
+    }
+    natsInbox_Destroy((natsInbox *)nb->marker_inbox);
+    pthread_cond_destroy(&nb->sent_empty);
     free(nb);
 }
 
@@ -432,6 +530,7 @@ static int nats_open(ob_broker **out, const ob_url *url, const ob_broker_opts *o
     nb->base.ack_arg = opts->ack_arg;
     nb->role = opts->role;
     pthread_mutex_init(&nb->lock, NULL);
+    pthread_cond_init(&nb->sent_empty, NULL);
     ob_url_hostport(url, 4222, nb->address, sizeof nb->address);
     if (ob_url_param_bool(url, "jetstream", false, &nb->jetstream, err) != 0 ||
         copy_param(url, "subject", "outbreak.records", nb->subject, sizeof nb->subject, err) ||
@@ -483,6 +582,8 @@ static int nats_open(ob_broker **out, const ob_url *url, const ob_broker_opts *o
         nats_fail(err, "cannot connect to", nb->address, s);
         goto fail;
     }
+    if (!nb->jetstream && opts->role == OB_ROLE_PUBLISHER && core_open_markers(nb, err) != 0)
+        goto fail;
     if (nb->jetstream) {
         jsOptions jo;
         jsOptions_Init(&jo);

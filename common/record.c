@@ -109,20 +109,36 @@ int ob_record_encode_body(const ob_record *r, char *buf, size_t cap)
     return out_end(&o, buf);
 }
 
-int ob_record_encode_meta(const ob_meta *m, char *buf, size_t cap)
+int ob_record_meta_prefix(const char *run, uint32_t producer, char *buf, size_t cap)
 {
     out o;
     out_init(&o, buf, cap);
     OUT_LIT(&o, ",\"run\":");
-    out_str(&o, m->run);
+    out_str(&o, run);
     OUT_LIT(&o, ",\"producer\":");
-    out_u64(&o, m->producer, false);
+    out_u64(&o, producer, false);
     OUT_LIT(&o, ",\"seq\":");
-    out_u64(&o, m->seq, false);
+    return out_end(&o, buf);
+}
+
+int ob_record_meta_tail(uint64_t seq, int64_t sent_ns, char *buf, size_t cap)
+{
+    out o;
+    out_init(&o, buf, cap);
+    out_u64(&o, seq, false);
     OUT_LIT(&o, ",\"sent_ns\":");
-    out_i64(&o, m->sent_ns);
+    out_i64(&o, sent_ns);
     OUT_LIT(&o, "}");
     return out_end(&o, buf);
+}
+
+int ob_record_encode_meta(const ob_meta *m, char *buf, size_t cap)
+{
+    int n = ob_record_meta_prefix(m->run, m->producer, buf, cap);
+    if (n < 0)
+        return -1;
+    int k = ob_record_meta_tail(m->seq, m->sent_ns, buf + n, cap - (size_t)n);
+    return k < 0 ? -1 : n + k;
 }
 
 int ob_record_encode(const ob_record *r, const ob_meta *m, char *buf, size_t cap)

@@ -45,6 +45,13 @@ int ob_record_encode_body(const ob_record *r, char *buf, size_t cap);
  * Returns the length written, or -1 if cap is too small. */
 int ob_record_encode_meta(const ob_meta *m, char *buf, size_t cap);
 
+/* The two halves of ob_record_encode_meta, for a producer that sends many records of
+ * one run: the constant prefix ,"run":"..","producer":N,"seq": (computed once), and
+ * the tail N,"sent_ns":N} per record. Each returns the length written (NUL-terminated;
+ * cap must leave room for the NUL), or -1 if cap is too small. */
+int ob_record_meta_prefix(const char *run, uint32_t producer, char *buf, size_t cap);
+int ob_record_meta_tail(uint64_t seq, int64_t sent_ns, char *buf, size_t cap);
+
 /* Body + metadata (m may be NULL: then just the closing brace). Returns length or -1. */
 int ob_record_encode(const ob_record *r, const ob_meta *m, char *buf, size_t cap);
 

@@ -36,6 +36,8 @@ struct ob_worker {
     ob_worker_stats stats;
     ob_gen rng;
 
+    char meta_prefix[OB_RUN_CAP + 64]; /* ,"run":"..","producer":N,"seq": */
+    size_t meta_prefix_len;
     inflight *ring;
     uint64_t ring_mask;
     uint64_t next_seq;
@@ -136,10 +138,9 @@ static void note_failure(ob_worker_stats *st, const char *msg)
     st->failures[i].count++;
 }
 
-static void on_ack(void *arg, uint64_t seq, bool ok, const char *errmsg)
+static void on_ack(void *arg, uint64_t seq, bool ok, const char *errmsg, int64_t now)
 {
     ob_worker *w = arg;
-    int64_t now = ob_mono_ns();
     inflight *slot = &w->ring[seq & w->ring_mask];
     long user = slot->user;
     if (ok) {
@@ -182,9 +183,9 @@ static void idle_until(ob_worker *w, int64_t until)
 }
 
 /* Sends the next record, meant to go at `intended` (monotonic), on behalf of `user`
- * (-1 in the open model). Returns false if the slot for the next seq is still busy
+ * (-1 in the open model); `now` is the caller's fresh reading of the clock. Returns false if the slot for the next seq is still busy
  * (too many in flight): the caller idles and retries. */
-static bool send_one(ob_worker *w, int64_t intended, long user)
+static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
 {
     uint64_t seq = w->next_seq;
     inflight *slot = &w->ring[seq & w->ring_mask];
@@ -200,15 +201,14 @@ static bool send_one(ob_worker *w, int64_t intended, long user)
     }
 
     char buf[2048];
-    ob_meta meta;
-    memcpy(meta.run, p->opts->run_id, sizeof meta.run);
-    meta.producer = w->producer;
-    meta.seq = seq;
-    meta.sent_ns = p->t0_real + (intended - p->t0_mono);
     memcpy(buf, pl->body, pl->len);
-    int n = ob_record_encode_meta(&meta, buf + pl->len, sizeof buf - pl->len);
+    memcpy(buf + pl->len, w->meta_prefix, w->meta_prefix_len);
+    size_t head = pl->len + w->meta_prefix_len;
+    int n = ob_record_meta_tail(seq, p->t0_real + (intended - p->t0_mono), buf + head,
+                                sizeof buf - head);
+    if (n >= 0)
+        n += (int)w->meta_prefix_len;
 
-    int64_t now = ob_mono_ns();
     slot->intended_mono = intended;
     slot->sent_mono = now;
     slot->user = user;
@@ -222,7 +222,7 @@ static bool send_one(ob_worker *w, int64_t intended, long user)
     ob_msg m = {.data = buf, .len = pl->len + (size_t)n, .key = NULL, .token = seq};
     if (n < 0 || ob_broker_publish(w->broker, &m, &err) != 0) {
         /* failed now: no ack will come; account for it here */
-        on_ack(w, seq, false, n < 0 ? "record too large to encode" : err.msg);
+        on_ack(w, seq, false, n < 0 ? "record too large to encode" : err.msg, ob_mono_ns());
     }
     return true;
 }
@@ -254,9 +254,10 @@ static void run_open_model(ob_worker *w)
             if (!atomic_load_explicit(&p->running, memory_order_relaxed))
                 return;
         }
-        while (!send_one(w, intended, -1)) {
+        while (!send_one(w, intended, -1, now)) {
             idle_until(w, ob_mono_ns() + 50 * OB_NS_PER_US);
-            if (!keep_sending(w, ob_mono_ns()))
+            now = ob_mono_ns();
+            if (!keep_sending(w, now))
                 return;
         }
     }
@@ -320,10 +321,15 @@ static void run_closed_model(ob_worker *w)
             wait_for_users(w, until);
             continue;
         }
-        due_user u = heap_pop(w);
-        if (!send_one(w, u.when, u.user)) {
-            heap_push(w, u.when, u.user);
-            idle_until(w, now + 50 * OB_NS_PER_US);
+        /* a burst of the users that are due, before looking at the ready queue again */
+        for (int k = 0; k < 256 && w->heap_len > 0 && w->heap[0].when <= now; k++) {
+            due_user u = heap_pop(w);
+            if (!send_one(w, u.when, u.user, now)) {
+                heap_push(w, u.when, u.user);
+                idle_until(w, now + 50 * OB_NS_PER_US);
+                break;
+            }
+            now = ob_mono_ns();
         }
     }
 }
@@ -365,6 +371,8 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     w->share = plan->npayloads > (size_t)index
                    ? (plan->npayloads - (size_t)index + (size_t)o->threads - 1) / (size_t)o->threads
                    : 0;
+    int np = ob_record_meta_prefix(o->run_id, w->producer, w->meta_prefix, sizeof w->meta_prefix);
+    w->meta_prefix_len = np > 0 ? (size_t)np : 0;
     w->ring_mask = (uint64_t)o->max_inflight - 1;
     w->ring = calloc((size_t)o->max_inflight, sizeof *w->ring);
     w->nusers = o->rate > 0 ? 0 : (o->users - index + o->threads - 1) / o->threads;
