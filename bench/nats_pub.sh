@@ -18,7 +18,7 @@ echo "== core NATS publish =="
     --no-progress >"$OUT/nats-core.txt" 2>&1
 tool=$(nats_rate "$OUT/nats-core.txt")
 "$OUTBREAK" run --broker 'nats://127.0.0.1:4222?subject=outbreak.bench.core' \
-    -u 4096 -r 1000000 --wait 0 -t "${BENCH_TIME:-10s}" --only-summary \
+    --rate max -t "${BENCH_TIME:-10s}" --only-summary \
     --json "$OUT/outbreak-core.json" >"$OUT/outbreak-core.txt" 2>&1 || true
 ours=$(json "$OUT/outbreak-core.json" 'd["throughput"]["acked_per_s"]')
 echo "nats bench --pub 1:        $tool msgs/s"
@@ -30,7 +30,7 @@ echo "== JetStream async publish (file storage) =="
     --size "$SIZE" --pubbatch 4096 --storage file --no-progress >"$OUT/nats-js.txt" 2>&1
 tool=$(nats_rate "$OUT/nats-js.txt")
 "$OUTBREAK" run --broker 'nats://127.0.0.1:4222?jetstream=1&stream=OBBENCH&subject=outbreak.bench.ob&max_pending=4096' \
-    -u 4096 -r 1000000 --wait 0 -t "${BENCH_TIME:-10s}" --only-summary \
+    --rate max -t "${BENCH_TIME:-10s}" --only-summary \
     --json "$OUT/outbreak-js.json" >"$OUT/outbreak-js.txt" 2>&1 || true
 ours=$(json "$OUT/outbreak-js.json" 'd["throughput"]["acked_per_s"]')
 echo "nats bench --js --pub 1:   $tool msgs/s"

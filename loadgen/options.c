@@ -69,7 +69,9 @@ void ob_run_opts_help(FILE *f)
           "                         \"0.1-0.9\" is Locust's between(0.1, 0.9) (default 0)\n"
           "Load (open model, wrk2's):\n"
           "      --rate N           records per second in total, e.g. 10k; latency counts\n"
-          "                         from the intended send time (default: closed model)\n"
+          "                         from the intended send time (default: closed model);\n"
+          "                         \"max\": no pacing, as fast as the broker and the\n"
+          "                         in-flight window allow (like nats bench pub)\n"
           "Duration:\n"
           "  -t, --run-time T       e.g. 30s, 5m, 1h30m (default: until Ctrl-C, or until\n"
           "                         --once has sent everything)\n"
@@ -189,6 +191,11 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
                 return ob_err_prefix(err, "--wait");
             break;
         case OPT_RATE:
+            if (strcmp(optarg, "max") == 0) {
+                o->rate_max = true;
+                o->rate = 1e12;
+                break;
+            }
             if (ob_parse_count(optarg, &d, err) || d <= 0 || d > 1e9)
                 return ob_err_set(err, "--rate: expected records per second like 10000 or 10k, not \"%s\"",
                                   optarg);

@@ -98,7 +98,9 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     if (!r->broker_acks)
         fprintf(f, "note         core NATS has no broker acknowledgement: \"acked\" means the server "
                    "read the record (flush round trip), not that anything stored it\n");
-    if (o->rate > 0)
+    if (o->rate_max)
+        fprintf(f, "load         open model, unpaced (--rate max), %ld thread(s)\n", o->threads);
+    else if (o->rate > 0)
         fprintf(f, "load         open model, %.1f records/s, %ld thread(s)\n", o->rate, o->threads);
     else
         fprintf(f, "load         closed model, %ld users, spawn rate %.1f/s, wait %.3f-%.3f s\n",
@@ -202,7 +204,9 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     fprintf(f, ",\"durability\":%s", r->durability);
     fprintf(f, ",\"broker_acks\":%s", r->broker_acks ? "true" : "false");
     fputs(",\"load\":{", f);
-    if (o->rate > 0)
+    if (o->rate_max)
+        fprintf(f, "\"model\":\"open\",\"rate\":\"max\",\"threads\":%ld", o->threads);
+    else if (o->rate > 0)
         fprintf(f, "\"model\":\"open\",\"rate\":%.6g,\"threads\":%ld", o->rate, o->threads);
     else
         fprintf(f, "\"model\":\"closed\",\"users\":%ld,\"spawn_rate\":%.6g,\"wait_min_s\":%.6g,"

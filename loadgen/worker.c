@@ -241,8 +241,9 @@ static void run_open_model(ob_worker *w)
     /* stagger workers within one period so their sends interleave */
     double offset = period * (double)w->index / (double)p->opts->threads;
     for (uint64_t k = 0;; k++) {
-        int64_t intended = p->t0_mono + (int64_t)(offset + period * (double)k);
         int64_t now = ob_mono_ns();
+        /* --rate max has no schedule: a record is due when it goes */
+        int64_t intended = p->opts->rate_max ? now : p->t0_mono + (int64_t)(offset + period * (double)k);
         /* every record due before the end is sent, late ones too (they count from their
          * intended time), unless the backlog runs more than a second past the end */
         bool overdue = p->end_mono != INT64_MAX && now - p->end_mono >= OB_NS_PER_S;
