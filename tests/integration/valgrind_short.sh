@@ -1,0 +1,31 @@
+# valgrind_short.sh — short runs of outbreak run and outbreak sink under valgrind:
+# no invalid reads or writes and no definitely or indirectly lost memory.
+source "$(dirname "$0")/lib.sh"
+require_servers
+command -v valgrind >/dev/null || { echo "FAIL: valgrind is not installed (scripts/deps)" >&2; exit 1; }
+VG=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect
+    --show-leak-kinds=definite,indirect --error-exitcode=99)
+
+js="$NATS_URL?jetstream=1&stream=OBITV_$$&subject=obit.v.$$&durable=obit-v-$$"
+"${VG[@]}" "$OUTBREAK" sink --broker "$js" --mongo "$MONGO_URL" >"$WORK/sink.log" 2>&1 &
+sink=$!
+PIDS+=("$sink")
+sleep 3
+"${VG[@]}" "$OUTBREAK" run --broker "$js" --mongo "$MONGO_URL" --rate 500 -t 2s --headless \
+    --only-summary --json "$WORK/js.json" --csv "$WORK/js" >"$WORK/run-js.log" 2>&1
+rc=$?
+check "JetStream run under valgrind exits 0 (got $rc; 99 = valgrind error)" test $rc -eq 0
+check "  and lost nothing" test "$(json "$WORK/js.json" 'd["lost"]')" = 0
+kill -TERM "$sink"
+wait "$sink"
+rc=$?
+check "sink under valgrind exits 0 after SIGTERM (got $rc; 99 = valgrind error)" test $rc -eq 0
+"${VG[@]}" "$OUTBREAK" run --broker "$NATS_URL" -u 5 -r 50 --wait 0.01-0.02 -t 1s --headless \
+    >"$WORK/run-core.log" 2>&1
+rc=$?
+check "core closed-model run under valgrind exits 0 (got $rc)" test $rc -eq 0
+"${VG[@]}" "$OUTBREAK" run --records /nonexistent.json >/dev/null 2>&1
+rc=$?
+check "a usage error under valgrind exits 2 without leaks (got $rc)" test $rc -eq 2
+[ "$FAILED" -eq 0 ] || tail -30 "$WORK"/*.log
+finish
