@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "generator.h"
+#include "options.h"
 #include "records_file.h"
 #include "run.h"
 #include "sink.h"
@@ -95,8 +96,14 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "records") == 0)
         return records_main(argc - 1, argv + 1);
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+        /* the whole manual: every command's flags with their defaults */
         usage(stdout);
-        return 0;
+        fputs("\n", stdout);
+        ob_run_opts_help(stdout);
+        fputs("\n", stdout);
+        fflush(stdout);
+        char *sink_help[] = {"sink", "--help", NULL};
+        return ob_sink_main(2, sink_help);
     }
     fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, records)\n", cmd);
     return 2;
