@@ -201,6 +201,34 @@ static void test_insert_and_count(ob_store *s, mongoc_client_t *raw)
     bson_destroy(&doc);
 }
 
+/* Batches of growing size reuse and extend the store's document buffers. */
+static void test_growing_batches(ob_store *s)
+{
+    enum { BIG = 700 };
+    static ob_record r[BIG];
+    static ob_meta m[BIG];
+    static ob_store_rec recs[BIG];
+    static ob_insert_result res[BIG];
+    ob_err err = {{0}};
+    size_t sizes[] = {1, 10, 300, BIG, 2};
+    uint64_t seq = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        for (size_t i = 0; i < sizes[k]; i++) {
+            fill(&r[i], &m[i], "r-grow", 9, ++seq);
+            recs[i] = (ob_store_rec){.r = &r[i], .m = &m[i]};
+        }
+        CHECK_MSG(ob_store_insert_records(s, recs, sizes[k], "nats", res, &err) == 0, "%s",
+                  err.msg);
+        size_t ok = 0;
+        for (size_t i = 0; i < sizes[k]; i++)
+            ok += res[i] == OB_INSERT_OK;
+        CHECK_MSG(ok == sizes[k], "batch %zu: %zu of %zu inserted", k, ok, sizes[k]);
+    }
+    int64_t n = -1;
+    CHECK(ob_store_count_records(s, "r-grow", &n, &err) == 0);
+    CHECK_MSG(n == (int64_t)seq, "r-grow: %lld of %llu", (long long)n, (unsigned long long)seq);
+}
+
 static void insert_fake_stats(mongoc_client_t *raw, const char *run, const char *sinkid,
                               int64_t persisted, int64_t dups, int64_t invalid, const char *hist)
 {
@@ -308,6 +336,7 @@ int main(void)
     mongoc_client_t *raw = raw_client();
     test_save_summary(s, raw);
     test_insert_and_count(s, raw);
+    test_growing_batches(s);
     test_sink_totals(s, raw);
     drop_db(raw);
     mongoc_client_destroy(raw);

@@ -1,0 +1,619 @@
+/* sink.c — the sink's run loop (sink.h): the broker's receive thread pushes deliveries
+ * into a bounded queue (blocking when it is full: that is the back-pressure); one writer
+ * (the calling thread) takes up to --batch of them, lingering up to --linger ms to fill
+ * a batch, decodes them, inserts them with one unordered bulk insert and only then
+ * settles each: ok if inserted or already there (duplicate), !ok (redelivery) if
+ * MongoDB refused it or could not be reached. Per-run counts and end-to-end histograms
+ * live on the writer thread and are upserted into sink_stats every --stats-interval.
+ *
+ * SIGINT/SIGTERM are blocked in the process and taken by a small thread with sigwait:
+ * the first stops the sink (batch in hand finished, queued deliveries nacked, stats
+ * written), a second one exits at once. */
+#include "sink.h"
+
+#include <bson/bson.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "clock.h"
+
+#define MAX_WAIT_MS 100          /* the writer looks at the clock at least this often */
+#define PROGRESS_EVERY_NS (10 * OB_NS_PER_S)
+#define INVALID_LOGGED 5         /* invalid deliveries logged in full */
+#define ERROR_LOG_EVERY_NS (5 * OB_NS_PER_S)
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+
+/* The bounded queue between the receive thread and the writer. */
+typedef struct queue {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty;
+    pthread_cond_t not_full;
+    ob_delivery **ring;
+    size_t cap, head, count;
+    size_t wake_at; /* a lingering writer wants to wake when count reaches this */
+    bool stop;
+} queue;
+
+/* One run's counts, as this sink instance saw them (cumulative for its lifetime). */
+typedef struct run_stats {
+    char run[OB_RUN_CAP];
+    int64_t persisted, duplicates, invalid;
+    ob_hist *e2e;
+    bool dirty; /* changed since the last sink_stats upsert */
+} run_stats;
+
+typedef struct sink {
+    const ob_sink_config *cfg;
+    ob_broker *broker;
+    ob_store *store;
+    const char *way;
+    queue q;
+
+    run_stats **runs;
+    size_t nruns, cap_runs;
+    run_stats *last_run;
+
+    /* totals over all runs */
+    int64_t persisted, duplicates, invalid, nacked;
+    int invalid_logged;
+    int64_t last_error_log_ns;
+    int backoff_ms;
+
+    /* per-batch buffers, --batch long */
+    ob_delivery **batch;
+    ob_record *recs;
+    ob_meta *metas;
+    ob_store_rec *srecs;
+    ob_insert_result *results;
+    size_t *pos;        /* valid record j came from batch[pos[j]] */
+    run_stats **rstats; /* run of valid record j */
+} sink;
+
+/* The thread that waits for SIGINT/SIGTERM. */
+typedef struct sigwatch {
+    sigset_t set;
+    queue *q;
+    pthread_t thread;
+    bool done; /* under q->lock: the sink is finished, the next signal is ours */
+} sigwatch;
+
+/* ---- queue ---- */
+
+static int queue_init(queue *q, size_t cap, size_t batch)
+{
+    pthread_condattr_t ca;
+    memset(q, 0, sizeof *q);
+    q->ring = calloc(cap, sizeof *q->ring);
+    if (!q->ring)
+        return -1;
+    q->cap = cap;
+    q->wake_at = batch < cap ? batch : cap;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->not_empty, &ca);
+    pthread_cond_init(&q->not_full, &ca);
+    pthread_condattr_destroy(&ca);
+    return 0;
+}
+
+static void queue_destroy(queue *q)
+{
+    if (!q->ring)
+        return;
+    pthread_mutex_destroy(&q->lock);
+    pthread_cond_destroy(&q->not_empty);
+    pthread_cond_destroy(&q->not_full);
+    free(q->ring);
+    q->ring = NULL;
+}
+
+/* Waits on `c` until the monotonic instant `deadline_ns`; returns ETIMEDOUT after it. */
+static int wait_until(pthread_cond_t *c, pthread_mutex_t *m, int64_t deadline_ns)
+{
+    struct timespec ts = {.tv_sec = deadline_ns / OB_NS_PER_S,
+                          .tv_nsec = deadline_ns % OB_NS_PER_S};
+    return pthread_cond_timedwait(c, m, &ts);
+}
+
+/* Sets the stop flag and wakes everyone waiting on the queue. */
+static void queue_stop(queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->stop = true;
+    pthread_cond_broadcast(&q->not_empty);
+    pthread_cond_broadcast(&q->not_full);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static bool queue_stopped(queue *q)
+{
+    pthread_mutex_lock(&q->lock);
+    bool stop = q->stop;
+    pthread_mutex_unlock(&q->lock);
+    return stop;
+}
+
+static size_t pop_locked(queue *q, ob_delivery **out, size_t max)
+{
+    size_t n = q->count < max ? q->count : max;
+    bool was_full = q->count == q->cap;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = q->ring[q->head];
+        q->head = (q->head + 1) % q->cap;
+    }
+    q->count -= n;
+    if (n && was_full)
+        pthread_cond_broadcast(&q->not_full);
+    return n;
+}
+
+/* Takes up to `max` deliveries: waits up to wait_ms for the first, then up to linger_ms
+ * for the batch to fill. Returns 0 if nothing came or the sink is stopping. */
+static size_t queue_take(queue *q, ob_delivery **out, size_t max, int linger_ms, int wait_ms)
+{
+    pthread_mutex_lock(&q->lock);
+    int64_t deadline = ob_mono_ns() + wait_ms * OB_NS_PER_MS;
+    while (q->count == 0 && !q->stop)
+        if (wait_until(&q->not_empty, &q->lock, deadline) == ETIMEDOUT)
+            break;
+    if (q->count > 0 && q->count < max && linger_ms > 0 && !q->stop) {
+        deadline = ob_mono_ns() + linger_ms * OB_NS_PER_MS;
+        while (q->count < max && !q->stop)
+            if (wait_until(&q->not_empty, &q->lock, deadline) == ETIMEDOUT)
+                break;
+    }
+    size_t n = q->stop ? 0 : pop_locked(q, out, max);
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
+/* Waits up to ms, or less if the sink is stopped meanwhile. */
+static void queue_sleep(queue *q, int ms)
+{
+    pthread_mutex_lock(&q->lock);
+    int64_t deadline = ob_mono_ns() + ms * OB_NS_PER_MS;
+    while (!q->stop && ob_mono_ns() < deadline)
+        wait_until(&q->not_full, &q->lock, deadline);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* ob_deliver_fn, on the broker's receive thread: blocks while the queue is full. Once
+ * the sink is stopping, deliveries are rejected at once for redelivery. */
+static void on_delivery(void *arg, ob_delivery *d)
+{
+    sink *s = arg;
+    queue *q = &s->q;
+    pthread_mutex_lock(&q->lock);
+    while (q->count == q->cap && !q->stop)
+        pthread_cond_wait(&q->not_full, &q->lock);
+    if (q->stop) {
+        pthread_mutex_unlock(&q->lock);
+        ob_broker_settle(s->broker, d, false);
+        return;
+    }
+    q->ring[(q->head + q->count) % q->cap] = d;
+    q->count++;
+    if (q->count == 1 || q->count == q->wake_at)
+        pthread_cond_signal(&q->not_empty);
+    pthread_mutex_unlock(&q->lock);
+}
+
+/* ---- signals ---- */
+
+static void *signal_thread(void *arg)
+{
+    sigwatch *w = arg;
+    for (int n = 0;; n++) {
+        int sig = 0;
+        sigwait(&w->set, &sig);
+        pthread_mutex_lock(&w->q->lock);
+        bool done = w->done;
+        pthread_mutex_unlock(&w->q->lock);
+        if (done)
+            return NULL;
+        if (n > 0) {
+            fprintf(stderr, "outbreak sink: second signal, exiting now (unsettled deliveries "
+                            "will be redelivered)\n");
+            _exit(1);
+        }
+        fprintf(stderr, "outbreak sink: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+        queue_stop(w->q);
+    }
+}
+
+static int sigwatch_start(sigwatch *w, queue *q, sigset_t *old)
+{
+    memset(w, 0, sizeof *w);
+    w->q = q;
+    sigemptyset(&w->set);
+    sigaddset(&w->set, SIGINT);
+    sigaddset(&w->set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &w->set, old);
+    if (pthread_create(&w->thread, NULL, signal_thread, w) != 0) {
+        pthread_sigmask(SIG_SETMASK, old, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void sigwatch_stop(sigwatch *w, const sigset_t *old)
+{
+    pthread_mutex_lock(&w->q->lock);
+    w->done = true;
+    pthread_mutex_unlock(&w->q->lock);
+    pthread_kill(w->thread, SIGTERM);
+    pthread_join(w->thread, NULL);
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+/* ---- per-run stats ---- */
+
+static run_stats *run_get(sink *s, const char *run)
+{
+    if (s->last_run && strcmp(s->last_run->run, run) == 0)
+        return s->last_run;
+    for (size_t i = 0; i < s->nruns; i++)
+        if (strcmp(s->runs[i]->run, run) == 0)
+            return s->last_run = s->runs[i];
+    if (s->nruns == s->cap_runs) {
+        size_t cap = s->cap_runs ? 2 * s->cap_runs : 8;
+        run_stats **runs = realloc(s->runs, cap * sizeof *runs);
+        if (!runs)
+            return NULL;
+        s->runs = runs;
+        s->cap_runs = cap;
+    }
+    run_stats *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->e2e = ob_hist_new();
+    if (!r->e2e) {
+        free(r);
+        return NULL;
+    }
+    snprintf(r->run, sizeof r->run, "%s", run);
+    s->runs[s->nruns++] = r;
+    return s->last_run = r;
+}
+
+static void write_stats(sink *s)
+{
+    for (size_t i = 0; i < s->nruns; i++) {
+        run_stats *r = s->runs[i];
+        if (!r->dirty)
+            continue;
+        ob_sink_stats st = {.run = r->run,
+                            .sink = s->cfg->id,
+                            .way = s->way,
+                            .persisted = r->persisted,
+                            .duplicates = r->duplicates,
+                            .invalid = r->invalid,
+                            .e2e = r->e2e};
+        ob_err err;
+        if (ob_store_put_sink_stats(s->store, &st, &err) == 0) {
+            r->dirty = false;
+        } else {
+            int64_t now = ob_mono_ns();
+            if (now - s->last_error_log_ns >= ERROR_LOG_EVERY_NS) {
+                s->last_error_log_ns = now;
+                fprintf(stderr, "outbreak sink: %s (will retry)\n", err.msg);
+            }
+            return;
+        }
+    }
+}
+
+/* ---- batches ---- */
+
+static bool valid_run_id(const char *run)
+{
+    if (!run[0])
+        return false;
+    for (const char *p = run; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+static bool utf8_ok(const char *str)
+{
+    return bson_utf8_validate(str, strlen(str), false);
+}
+
+/* Checks what the decoder does not: a run id usable in _id, strings MongoDB accepts. */
+static const char *record_problem(const ob_record *r, const ob_meta *m)
+{
+    if (!valid_run_id(m->run))
+        return "run id is not [A-Za-z0-9._-]+";
+    if (!utf8_ok(r->name) || !utf8_ok(r->location) || !utf8_ok(r->infectedtype) ||
+        !utf8_ok(r->state))
+        return "a field is not valid UTF-8";
+    return NULL;
+}
+
+/* A delivery that can never be stored: counted, logged (the first few), acked. */
+static void drop_invalid(sink *s, ob_delivery *d, const char *run, const char *why)
+{
+    s->invalid++;
+    if (run) {
+        run_stats *r = run_get(s, run);
+        if (r) {
+            r->invalid++;
+            r->dirty = true;
+        }
+    }
+    if (s->invalid_logged < INVALID_LOGGED) {
+        s->invalid_logged++;
+        int len = d->len > 80 ? 80 : (int)d->len;
+        fprintf(stderr, "outbreak sink: dropping invalid delivery: %s: %.*s%s\n", why, len,
+                d->data, d->len > 80 ? "..." : "");
+        if (s->invalid_logged == INVALID_LOGGED)
+            fprintf(stderr, "outbreak sink: (further invalid deliveries are counted, not logged)\n");
+    }
+    ob_broker_settle(s->broker, d, true);
+}
+
+static void log_error(sink *s, const char *what)
+{
+    int64_t now = ob_mono_ns();
+    if (now - s->last_error_log_ns < ERROR_LOG_EVERY_NS)
+        return;
+    s->last_error_log_ns = now;
+    fprintf(stderr, "outbreak sink: %s\n", what);
+}
+
+static void process_batch(sink *s, size_t n)
+{
+    size_t nvalid = 0;
+    for (size_t i = 0; i < n; i++) {
+        ob_delivery *d = s->batch[i];
+        ob_record *r = &s->recs[nvalid];
+        ob_meta *m = &s->metas[nvalid];
+        bool has_meta = false;
+        ob_err err;
+        memset(m, 0, sizeof *m);
+        if (ob_record_decode(d->data, d->len, r, m, &has_meta, &err) != 0) {
+            drop_invalid(s, d, NULL, err.msg);
+            continue;
+        }
+        if (!has_meta) {
+            drop_invalid(s, d, valid_run_id(m->run) ? m->run : NULL,
+                         "no run/producer/seq/sent_ns metadata");
+            continue;
+        }
+        const char *why = record_problem(r, m);
+        if (why) {
+            drop_invalid(s, d, valid_run_id(m->run) ? m->run : NULL, why);
+            continue;
+        }
+        s->rstats[nvalid] = run_get(s, m->run);
+        if (!s->rstats[nvalid]) {
+            log_error(s, "out of memory for run statistics; delivery rejected");
+            s->nacked++;
+            ob_broker_settle(s->broker, d, false);
+            continue;
+        }
+        s->srecs[nvalid] = (ob_store_rec){.r = r, .m = m};
+        s->pos[nvalid] = i;
+        nvalid++;
+    }
+    if (nvalid == 0)
+        return;
+
+    ob_err err;
+    err.msg[0] = '\0';
+    int rc = ob_store_insert_records(s->store, s->srecs, nvalid, s->way, s->results, &err);
+    int64_t acked_ns = ob_real_ns();
+    if (rc != 0) {
+        for (size_t j = 0; j < nvalid; j++)
+            ob_broker_settle(s->broker, s->batch[s->pos[j]], false);
+        s->nacked += (int64_t)nvalid;
+        s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_MIN_MS;
+        if (s->backoff_ms > BACKOFF_MAX_MS)
+            s->backoff_ms = BACKOFF_MAX_MS;
+        char line[sizeof err.msg + 96];
+        snprintf(line, sizeof line, "%s; %zu deliveries rejected for redelivery, retrying in %d ms",
+                 err.msg, nvalid, s->backoff_ms);
+        log_error(s, line);
+        queue_sleep(&s->q, s->backoff_ms);
+        return;
+    }
+    s->backoff_ms = 0;
+    if (err.msg[0])
+        log_error(s, err.msg); /* some documents failed: they are nacked below */
+    for (size_t j = 0; j < nvalid; j++) {
+        run_stats *r = s->rstats[j];
+        ob_delivery *d = s->batch[s->pos[j]];
+        switch (s->results[j]) {
+        case OB_INSERT_OK:
+            r->persisted++;
+            s->persisted++;
+            ob_hist_record(r->e2e, acked_ns - s->metas[j].sent_ns);
+            r->dirty = true;
+            ob_broker_settle(s->broker, d, true);
+            break;
+        case OB_INSERT_DUPLICATE:
+            r->duplicates++;
+            s->duplicates++;
+            r->dirty = true;
+            ob_broker_settle(s->broker, d, true);
+            break;
+        case OB_INSERT_FAILED:
+            s->nacked++;
+            ob_broker_settle(s->broker, d, false);
+            break;
+        }
+    }
+}
+
+/* ---- setup and the loop ---- */
+
+/* The URL with its password replaced by "***", for messages. */
+static void redact_url(const char *url, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", url);
+    char *auth = strstr(buf, "://");
+    if (!auth)
+        return;
+    auth += 3;
+    char *at = strchr(auth, '@');
+    char *slash = strchr(auth, '/');
+    if (!at || (slash && slash < at))
+        return;
+    char *colon = memchr(auth, ':', (size_t)(at - auth));
+    if (!colon)
+        return;
+    char rest[1024];
+    snprintf(rest, sizeof rest, "%s", at);
+    snprintf(colon + 1, cap - (size_t)(colon + 1 - buf), "***%s", rest);
+}
+
+static int alloc_buffers(sink *s, size_t n)
+{
+    s->batch = calloc(n, sizeof *s->batch);
+    s->recs = calloc(n, sizeof *s->recs);
+    s->metas = calloc(n, sizeof *s->metas);
+    s->srecs = calloc(n, sizeof *s->srecs);
+    s->results = calloc(n, sizeof *s->results);
+    s->pos = calloc(n, sizeof *s->pos);
+    s->rstats = calloc(n, sizeof *s->rstats);
+    return s->batch && s->recs && s->metas && s->srecs && s->results && s->pos && s->rstats ? 0
+                                                                                            : -1;
+}
+
+static void free_sink(sink *s)
+{
+    for (size_t i = 0; i < s->nruns; i++) {
+        ob_hist_free(s->runs[i]->e2e);
+        free(s->runs[i]);
+    }
+    free(s->runs);
+    free(s->batch);
+    free(s->recs);
+    free(s->metas);
+    free(s->srecs);
+    free(s->results);
+    free(s->pos);
+    free(s->rstats);
+    queue_destroy(&s->q);
+}
+
+static void print_totals(const sink *s, const char *prefix, double rate)
+{
+    fprintf(stderr,
+            "outbreak sink: %s%lld persisted (%.0f/s), %lld duplicates, %lld invalid, "
+            "%lld rejected for redelivery, %zu run%s\n",
+            prefix, (long long)s->persisted, rate, (long long)s->duplicates,
+            (long long)s->invalid, (long long)s->nacked, s->nruns, s->nruns == 1 ? "" : "s");
+}
+
+/* Rejects (for redelivery) whatever is still queued; the sink is stopped, so the
+ * receive thread adds nothing more. */
+static void nack_queued(sink *s)
+{
+    for (;;) {
+        pthread_mutex_lock(&s->q.lock);
+        size_t n = pop_locked(&s->q, s->batch, (size_t)s->cfg->batch);
+        pthread_mutex_unlock(&s->q.lock);
+        if (n == 0)
+            return;
+        for (size_t i = 0; i < n; i++)
+            ob_broker_settle(s->broker, s->batch[i], false);
+    }
+}
+
+static void run_loop(sink *s)
+{
+    const ob_sink_config *cfg = s->cfg;
+    int64_t start = ob_mono_ns();
+    int64_t next_stats = start + cfg->stats_interval_ms * OB_NS_PER_MS;
+    int64_t next_progress = start + PROGRESS_EVERY_NS;
+    int64_t last_persisted = 0, last_progress = start;
+    while (!queue_stopped(&s->q)) {
+        size_t n = queue_take(&s->q, s->batch, (size_t)cfg->batch, cfg->linger_ms, MAX_WAIT_MS);
+        if (n)
+            process_batch(s, n);
+        int64_t now = ob_mono_ns();
+        if (now >= next_stats) {
+            write_stats(s);
+            next_stats = now + cfg->stats_interval_ms * OB_NS_PER_MS;
+        }
+        if (now >= next_progress) {
+            double secs = (double)(now - last_progress) / OB_NS_PER_S;
+            print_totals(s, "", (double)(s->persisted - last_persisted) / secs);
+            last_persisted = s->persisted;
+            last_progress = now;
+            next_progress = now + PROGRESS_EVERY_NS;
+        }
+    }
+    nack_queued(s);
+    write_stats(s);
+    double secs = (double)(ob_mono_ns() - start) / OB_NS_PER_S;
+    print_totals(s, "stopped: ", secs > 0 ? (double)s->persisted / secs : 0.0);
+}
+
+int ob_sink_run(const ob_sink_config *cfg)
+{
+    sink s;
+    sigwatch w;
+    sigset_t old;
+    ob_err err;
+    int rc = 1;
+    bool watching = false;
+    char burl[1024], murl[1024];
+
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    if (queue_init(&s.q, (size_t)cfg->queue, (size_t)cfg->batch) != 0 ||
+        alloc_buffers(&s, (size_t)cfg->batch) != 0) {
+        fprintf(stderr, "outbreak sink: out of memory\n");
+        goto fail;
+    }
+    /* Before any thread exists, so that every thread (the broker's too) blocks them. */
+    if (sigwatch_start(&w, &s.q, &old) != 0) {
+        fprintf(stderr, "outbreak sink: cannot start the signal thread\n");
+        goto fail;
+    }
+    watching = true;
+    if (ob_store_open(&s.store, cfg->mongo_url, &err) != 0) {
+        fprintf(stderr, "outbreak sink: %s\n", err.msg);
+        goto fail;
+    }
+    ob_broker_opts bopts = {.role = OB_ROLE_SUBSCRIBER,
+                            .client_name = cfg->id,
+                            .connect_timeout_ms = 3000};
+    if (ob_broker_open(&s.broker, cfg->broker_url, &bopts, &err) != 0) {
+        fprintf(stderr, "outbreak sink: %s\n", err.msg);
+        goto fail;
+    }
+    s.way = ob_broker_way(s.broker);
+    redact_url(cfg->broker_url, burl, sizeof burl);
+    redact_url(cfg->mongo_url, murl, sizeof murl);
+    fprintf(stderr, "outbreak sink: %s -> %s, batch %d, id %s\n", burl, murl, cfg->batch,
+            cfg->id);
+    if (ob_broker_subscribe(s.broker, on_delivery, &s, &err) != 0) {
+        fprintf(stderr, "outbreak sink: %s\n", err.msg);
+        goto fail;
+    }
+    run_loop(&s);
+    rc = 0;
+fail:
+    if (s.q.ring)
+        queue_stop(&s.q); /* late deliveries are rejected while the broker closes */
+    ob_broker_close(s.broker);
+    ob_store_close(s.store);
+    if (watching)
+        sigwatch_stop(&w, &old);
+    free_sink(&s);
+    return rc;
+}
