@@ -231,6 +231,8 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_count(f, r->invalid);
     fputs(",\"lost\":", f);
     json_count(f, r->lost);
+    fputs(",\"sinks\":", f);
+    json_count(f, r->persisted >= 0 ? r->sinks : -1);
     fputs(",\"throughput\":{\"sent_per_s\":", f);
     json_num(f, rate(r->sent, r->duration_s));
     fputs(",\"acked_per_s\":", f);
