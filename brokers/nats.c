@@ -542,7 +542,7 @@ static int nats_open(ob_broker **out, const ob_url *url, const ob_broker_opts *o
         ob_url_param_int(url, "max_pending", 4096, 1, 1 << 20, &nb->max_pending, err) ||
         ob_url_param_int(url, "flush_every", 256, 1, 1 << 20, &nb->flush_every, err) ||
         ob_url_param_int(url, "batch", 256, 1, 10000, &nb->batch, err) ||
-        ob_url_param_int(url, "max_ack_pending", 20000, 1, 1 << 20, &nb->max_ack_pending, err) ||
+        ob_url_param_int(url, "max_ack_pending", 4096, 1, 1 << 20, &nb->max_ack_pending, err) ||
         ob_url_param_int(url, "ack_wait", 30000, 100, 3600000, &nb->ack_wait_ms, err))
         goto fail;
     if (strcmp(nb->storage, "file") != 0 && strcmp(nb->storage, "memory") != 0) {
