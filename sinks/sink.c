@@ -257,7 +257,10 @@ static void sigwatch_stop(sigwatch *w, const sigset_t *old)
 
 /* ---- per-run stats ---- */
 
-static run_stats *run_get(sink *s, const char *run)
+/* The stats of `run`, created on first use. A new entry starts from the sink_stats
+ * document an earlier instance with the same --id left (a restart goes on counting
+ * instead of overwriting). NULL with err if that cannot be read or memory runs out. */
+static run_stats *run_get(sink *s, const char *run, ob_err *err)
 {
     if (s->last_run && strcmp(s->last_run->run, run) == 0)
         return s->last_run;
@@ -268,21 +271,30 @@ static run_stats *run_get(sink *s, const char *run)
         size_t cap = s->cap_runs ? 2 * s->cap_runs : 8;
         run_stats **runs = realloc(s->runs, cap * sizeof *runs);
         if (!runs)
-            return NULL;
+            goto oom;
         s->runs = runs;
         s->cap_runs = cap;
     }
     run_stats *r = calloc(1, sizeof *r);
     if (!r)
-        return NULL;
+        goto oom;
     r->e2e = ob_hist_new();
     if (!r->e2e) {
         free(r);
-        return NULL;
+        goto oom;
     }
     snprintf(r->run, sizeof r->run, "%s", run);
+    if (ob_store_get_sink_stats(s->store, run, s->cfg->id, &r->persisted, &r->duplicates,
+                                &r->invalid, r->e2e, err) < 0) {
+        ob_hist_free(r->e2e);
+        free(r);
+        return NULL;
+    }
     s->runs[s->nruns++] = r;
     return s->last_run = r;
+oom:
+    ob_err_set(err, "out of memory for the statistics of run %s", run);
+    return NULL;
 }
 
 static void write_stats(sink *s)
@@ -346,7 +358,8 @@ static void drop_invalid(sink *s, ob_delivery *d, const char *run, const char *w
 {
     s->invalid++;
     if (run) {
-        run_stats *r = run_get(s, run);
+        ob_err err;
+        run_stats *r = run_get(s, run, &err);
         if (r) {
             r->invalid++;
             r->dirty = true;
@@ -396,9 +409,11 @@ static void process_batch(sink *s, size_t n)
             drop_invalid(s, d, valid_run_id(m->run) ? m->run : NULL, why);
             continue;
         }
-        s->rstats[nvalid] = run_get(s, m->run);
+        s->rstats[nvalid] = run_get(s, m->run, &err);
         if (!s->rstats[nvalid]) {
-            log_error(s, "out of memory for run statistics; delivery rejected");
+            char line[sizeof err.msg + 64];
+            snprintf(line, sizeof line, "%s; delivery rejected for redelivery", err.msg);
+            log_error(s, line);
             s->nacked++;
             ob_broker_settle(s->broker, d, false);
             continue;

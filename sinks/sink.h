@@ -74,6 +74,13 @@ typedef struct ob_sink_stats {
     const ob_hist *e2e; /* may be NULL (stored as an empty histogram) */
 } ob_sink_stats;
 
+/* Reads the sink_stats document "<run>/<sink>" left by an earlier instance with the same
+ * sink id, so that a restarted sink goes on from its counts instead of overwriting
+ * them: fills persisted, duplicates, invalid and adds its histogram into e2e (if not
+ * NULL). Returns 1 if there was one, 0 if not (counts set to 0), -1 on error. */
+int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int64_t *persisted,
+                            int64_t *duplicates, int64_t *invalid, ob_hist *e2e, ob_err *err);
+
 /* Replaces (upserts) the sink_stats document "<run>/<sink>" with these counts. */
 int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err);
 

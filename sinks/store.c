@@ -323,6 +323,40 @@ int ob_store_insert_records(ob_store *s, const ob_store_rec *recs, size_t n, con
     return rc;
 }
 
+int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int64_t *persisted,
+                            int64_t *duplicates, int64_t *invalid, ob_hist *e2e, ob_err *err)
+{
+    char id[OB_RUN_CAP + 256];
+    snprintf(id, sizeof id, "%s/%s", run, sink);
+    *persisted = *duplicates = *invalid = 0;
+    bson_t *filter = BCON_NEW("_id", BCON_UTF8(id));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, NULL, NULL);
+    bson_destroy(filter);
+    const bson_t *doc;
+    int rc = 0;
+    if (mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        rc = 1;
+        if (bson_iter_init_find(&it, doc, "persisted"))
+            *persisted = bson_iter_as_int64(&it);
+        if (bson_iter_init_find(&it, doc, "duplicates"))
+            *duplicates = bson_iter_as_int64(&it);
+        if (bson_iter_init_find(&it, doc, "invalid"))
+            *invalid = bson_iter_as_int64(&it);
+        if (e2e && bson_iter_init_find(&it, doc, "e2e_hist") && BSON_ITER_HOLDS_UTF8(&it)) {
+            ob_err herr;
+            if (ob_hist_decode_add(e2e, bson_iter_utf8(&it, NULL), &herr) != 0)
+                rc = ob_err_set(err, "sink_stats %s: e2e_hist: %s", id, herr.msg);
+        }
+    }
+    bson_error_t error;
+    if (mongoc_cursor_error(cur, &error))
+        rc = ob_err_set(err, "reading sink_stats %s from MongoDB at %s: %s", id, s->address,
+                        msg(&error));
+    mongoc_cursor_destroy(cur);
+    return rc;
+}
+
 int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
 {
     char id[OB_RUN_CAP + 256];

@@ -290,6 +290,17 @@ static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
     CHECK(ob_store_sink_totals(s, "r-u", &t, merged, &err) == 0);
     CHECK(t.persisted == 20 && t.duplicates == 1 && t.sinks == 1);
     CHECK(ob_hist_count(merged) == 10);
+    /* A restarted sink with the same id reads its counts back. */
+    int64_t pers = -1, dups = -1, inv = -1;
+    ob_hist_reset(merged);
+    CHECK_MSG(ob_store_get_sink_stats(s, "r-u", "host-1", &pers, &dups, &inv, merged, &err) == 1,
+              "%s", err.msg);
+    CHECK(pers == 20 && dups == 1 && inv == 0);
+    CHECK(ob_hist_count(merged) == 10);
+    CHECK(ob_store_get_sink_stats(s, "r-u", "host-2", &pers, &dups, &inv, merged, &err) == 0);
+    CHECK(pers == 0 && dups == 0 && inv == 0);
+    CHECK(ob_hist_count(merged) == 10);
+
     bson_t doc;
     CHECK(find_one(raw, "sink_stats", "r-u/host-1", &doc));
     CHECK_STR(get_str(&doc, "sink"), "host-1");
