@@ -464,8 +464,8 @@ static void nats_durability(ob_broker *b, char *buf, size_t cap)
     if (!nb->jetstream) {
         snprintf(buf, cap,
                  "{\"mode\":\"core\",\"broker_ack\":false,\"delivery\":\"at-most-once\","
-                 "\"publish_ack\":\"none: acked = server read it (marker round trip every %ld "
-                 "messages or when idle)\",\"subject\":\"%s\",\"queue_group\":\"%s\"}",
+                 "\"publish_ack\":\"none\",\"acked_means\":\"the server read it (a marker's "
+                 "round trip every %ld messages or when idle)\",\"subject\":\"%s\",\"queue_group\":\"%s\"}",
                  nb->flush_every, nb->subject, nb->queue);
         return;
     }

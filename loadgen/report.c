@@ -65,7 +65,7 @@ void ob_report_table(FILE *f, const ob_run_result *r, const ob_series_point *las
                   last && last->persisted >= 0 ? (double)last->persisted : 0, 0);
     }
     fprintf(f, "(times in ms; publish = %s; users %" PRId64 ", acked %" PRId64 ")\n\n",
-            r->broker_acks ? "send -> broker ack" : "send -> flush round trip (core NATS has no ack)",
+            r->broker_acks ? "send -> broker ack" : "send -> round trip through the broker (no ack)",
             r->users, r->acked);
 }
 
@@ -96,8 +96,9 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     fprintf(f, "broker       %s\n", o->broker);
     fprintf(f, "durability   %s\n", r->durability);
     if (!r->broker_acks)
-        fprintf(f, "note         core NATS has no broker acknowledgement: \"acked\" means the server "
-                   "read the record (flush round trip), not that anything stored it\n");
+        fprintf(f, "note         %s (%s) has no broker acknowledgement: acked means %s, not "
+                   "that anything stored it\n",
+                r->way, r->mode, r->ack_meaning);
     if (o->rate_max)
         fprintf(f, "load         open model, unpaced (--rate max), %ld thread(s)\n", o->threads);
     else if (o->rate > 0)

@@ -31,7 +31,8 @@ typedef struct ob_run_result {
     const char *way;        /* "nats" */
     char mode[32];          /* "jetstream" / "core", from the durability JSON */
     char durability[1024];  /* JSON object */
-    bool broker_acks;       /* false: core NATS, acked = flushed */
+    bool broker_acks;       /* false: the middleware has no ack (core NATS) */
+    char ack_meaning[200];  /* the durability's "acked_means", when there is no ack */
     double duration_s;      /* sending phase */
     int64_t t0_real_ns;     /* start, CLOCK_REALTIME */
     double persist_s;       /* start until the sink had persisted what it would (drain end) */

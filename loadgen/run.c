@@ -172,13 +172,26 @@ static int build_payloads(controller *c, ob_err *err)
     return 0;
 }
 
-static void read_mode(ob_run_result *r)
+/* Copies the string value of "key" in the adapter's flat durability JSON into buf
+ * ("" if absent). */
+static void durability_field(const char *json, const char *key, char *buf, size_t cap)
 {
-    const char *m = strstr(r->durability, "\"mode\":\"");
-    snprintf(r->mode, sizeof r->mode, "%s", m ? m + 8 : "default");
-    char *q = strchr(r->mode, '"');
-    if (q)
-        *q = '\0';
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *v = strstr(json, pattern);
+    size_t n = 0;
+    if (v)
+        for (v += strlen(pattern); v[n] && v[n] != '"' && n + 1 < cap; n++)
+            buf[n] = v[n];
+    buf[n] = '\0';
+}
+
+static void read_durability(ob_run_result *r)
+{
+    durability_field(r->durability, "mode", r->mode, sizeof r->mode);
+    if (!r->mode[0])
+        snprintf(r->mode, sizeof r->mode, "default");
+    durability_field(r->durability, "acked_means", r->ack_meaning, sizeof r->ack_meaning);
     r->broker_acks = strstr(r->durability, "\"broker_ack\":false") == NULL;
 }
 
@@ -420,7 +433,7 @@ int ob_run_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
     r->opts = o;
     r->way = ob_worker_way(c.workers[0]);
     ob_worker_durability(c.workers[0], r->durability, sizeof r->durability);
-    read_mode(r);
+    read_durability(r);
     r->persisted = r->duplicates = r->invalid = r->lost = -1;
     if (!o->headless && !o->only_summary)
         fprintf(stderr, "outbreak run: the web UI is not built yet; running headless\n");
@@ -428,7 +441,8 @@ int ob_run_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
             c.records.count, o->records ? o->records : "the generator",
             o->rate > 0 ? "open model" : "closed model");
     if (!r->broker_acks)
-        fprintf(stderr, "outbreak run: note: core NATS has no broker ack; acked = flush round trip\n");
+        fprintf(stderr, "outbreak run: note: %s (%s) has no broker acknowledgement: acked means %s\n",
+                r->way, r->mode, r->ack_meaning);
 
     if (run_phase(&c, interrupted) != 0)
         goto out;
