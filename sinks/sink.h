@@ -84,7 +84,4 @@ int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int6
 /* Replaces (upserts) the sink_stats document "<run>/<sink>" with these counts. */
 int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err);
 
-/* "host:port[,...]" of the store's server(s), for messages. */
-const char *ob_store_address(const ob_store *s);
-
 #endif

@@ -188,11 +188,6 @@ void ob_store_close(ob_store *s)
     free(s);
 }
 
-const char *ob_store_address(const ob_store *s)
-{
-    return s->address;
-}
-
 /* ---- sink side ---------------------------------------------------------------- */
 
 static int reserve_docs(ob_store *s, size_t n)
