@@ -323,7 +323,7 @@ static void run_closed_model(ob_worker *w)
             continue;
         }
         /* a burst of the users that are due, before looking at the ready queue again */
-        for (int k = 0; k < 256 && w->heap_len > 0 && w->heap[0].when <= now; k++) {
+        for (int k = 0; k < 256 && w->heap_len > 0 && w->heap[0].when <= now && !w->share_done; k++) {
             due_user u = heap_pop(w);
             if (!send_one(w, u.when, u.user, now)) {
                 heap_push(w, u.when, u.user);
