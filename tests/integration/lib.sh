@@ -17,7 +17,12 @@ cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
     wait 2>/dev/null
     python3 "$OB_SOURCE_DIR/tests/integration/mongo_tool.py" dropdb 127.0.0.1 27017 "$MONGO_DB" 2>/dev/null
-    rm -rf "$WORK"
+    if [ "$FAILED" -gt 0 ]; then  # keep the logs of a failure for a look
+        keep="${TMPDIR:-/tmp}/outbreak-failed-$(basename "$0" .sh)-$$"
+        mv "$WORK" "$keep" && echo "logs of the failed test kept in $keep" >&2
+    else
+        rm -rf "$WORK"
+    fi
 }
 trap cleanup EXIT
 
