@@ -367,49 +367,73 @@ static int nats_flush(ob_broker *b, int timeout_ms)
 
 /* --- subscriber --------------------------------------------------------------------- */
 
+/* A delivery owns copies of the message's data and ack subject, so the natsMsg is
+ * destroyed at once by the receive thread and nothing of cnats' is touched later from
+ * the sink's thread (acking a natsMsg from another thread across a reconnect was seen
+ * to corrupt the heap with cnats 3.4). Settling publishes +ACK / -NAK to `reply`. */
+typedef struct nats_delivery {
+    ob_delivery base;
+    char *reply; /* NULL for core NATS */
+    char bytes[];
+} nats_delivery;
+
+/* Copies msg into a new delivery and hands it over; destroys msg. Messages that are not
+ * deliveries (no data, or for JetStream no $JS.ACK subject: status messages) are dropped. */
+static void deliver_copy(nats_broker *nb, natsMsg *msg)
+{
+    const char *reply = natsMsg_GetReply(msg);
+    int len = natsMsg_GetDataLength(msg);
+    if (len <= 0 || (nb->jetstream && (!reply || strncmp(reply, "$JS.ACK.", 8) != 0))) {
+        natsMsg_Destroy(msg);
+        return;
+    }
+    size_t rlen = nb->jetstream ? strlen(reply) + 1 : 0;
+    nats_delivery *d = malloc(sizeof *d + (size_t)len + 1 + rlen);
+    if (!d) { /* left unacked: the broker redelivers */
+        natsMsg_Destroy(msg);
+        return;
+    }
+    memcpy(d->bytes, natsMsg_GetData(msg), (size_t)len);
+    d->bytes[len] = '\0';
+    d->reply = NULL;
+    if (rlen) {
+        d->reply = d->bytes + len + 1;
+        memcpy(d->reply, reply, rlen);
+    }
+    natsMsg_Destroy(msg);
+    d->base.data = d->bytes;
+    d->base.len = (size_t)len;
+    d->base.redelivered = false;
+    d->base.handle = d;
+    nb->deliver(nb->deliver_arg, &d->base);
+}
+
 static void *reader_main(void *arg)
 {
     nats_broker *nb = arg;
     while (!atomic_load(&nb->stop)) {
+        natsStatus s;
         if (nb->jetstream) {
             natsMsgList list = {0};
             jsErrCode jerr = 0;
-            natsStatus s = natsSubscription_Fetch(&list, nb->sub, (int)nb->batch, 500, &jerr);
+            s = natsSubscription_Fetch(&list, nb->sub, (int)nb->batch, 500, &jerr);
+            /* on an error cnats has already released the list */
             if (s == NATS_OK) {
                 for (int i = 0; i < list.Count; i++) {
-                    ob_delivery *d = malloc(sizeof *d);
-                    if (!d)
-                        break; /* left unacked: the broker redelivers */
                     natsMsg *msg = list.Msgs[i];
                     list.Msgs[i] = NULL;
-                    d->data = natsMsg_GetData(msg);
-                    d->len = (size_t)natsMsg_GetDataLength(msg);
-                    d->redelivered = false;
-                    d->handle = msg;
-                    nb->deliver(nb->deliver_arg, d);
+                    deliver_copy(nb, msg);
                 }
                 natsMsgList_Destroy(&list);
-            } else if (s != NATS_TIMEOUT) {
-                nats_Sleep(100); /* disconnected: cnats reconnects, we retry */
             }
         } else {
             natsMsg *msg = NULL;
-            natsStatus s = natsSubscription_NextMsg(&msg, nb->sub, 500);
-            if (s == NATS_OK) {
-                ob_delivery *d = malloc(sizeof *d);
-                if (!d) {
-                    natsMsg_Destroy(msg);
-                    continue;
-                }
-                d->data = natsMsg_GetData(msg);
-                d->len = (size_t)natsMsg_GetDataLength(msg);
-                d->redelivered = false;
-                d->handle = msg;
-                nb->deliver(nb->deliver_arg, d);
-            } else if (s != NATS_TIMEOUT) {
-                nats_Sleep(100);
-            }
+            s = natsSubscription_NextMsg(&msg, nb->sub, 500);
+            if (s == NATS_OK)
+                deliver_copy(nb, msg);
         }
+        if (s != NATS_OK && s != NATS_TIMEOUT)
+            nats_Sleep(100); /* disconnected: cnats reconnects, we retry */
     }
     return NULL;
 }
@@ -447,15 +471,11 @@ static int nats_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_er
 static void nats_settle(ob_broker *b, ob_delivery *d, bool ok)
 {
     nats_broker *nb = (nats_broker *)b;
-    natsMsg *msg = d->handle;
-    if (nb->jetstream) {
-        if (ok)
-            natsMsg_Ack(msg, NULL);
-        else
-            natsMsg_Nak(msg, NULL);
-    }
-    natsMsg_Destroy(msg);
-    free(d);
+    nats_delivery *nd = d->handle;
+    /* a failed ack publish is left to the broker: it redelivers after ack_wait */
+    if (nd->reply)
+        natsConnection_PublishString(nb->nc, nd->reply, ok ? "+ACK" : "-NAK");
+    free(nd);
 }
 
 static void nats_durability(ob_broker *b, char *buf, size_t cap)
