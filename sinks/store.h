@@ -8,7 +8,9 @@
  *   sink_stats — one document per (run, sink instance), upserted about every second:
  *                {_id: "<run>/<sink>", run, sink, way, persisted, duplicates, invalid,
  *                 e2e_hist: "<ob_hist_encode text>", updated_at}
- *   runs       — one document per run: the JSON summary of `outbreak run`, _id = run.
+ *   runs       — one document per run: the JSON summary of `outbreak run`, _id = run;
+ *                keys with dots ("p99.9") are stored with '_' ("p99_9"), since FerretDB
+ *                refuses dots in field names, and the exact text is kept in `json`.
  * Not thread-safe: one ob_store per thread. */
 #ifndef OB_STORE_H
 #define OB_STORE_H
