@@ -433,7 +433,7 @@ static void *reader_main(void *arg)
                 deliver_copy(nb, msg);
         }
         if (s != NATS_OK && s != NATS_TIMEOUT)
-            nats_Sleep(100); /* disconnected: cnats reconnects, we retry */
+            nats_Sleep(500); /* disconnected: let cnats reconnect before the next fetch */
     }
     return NULL;
 }
