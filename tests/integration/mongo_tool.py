@@ -4,6 +4,8 @@
   mongo_tool.py count HOST PORT DB COLLECTION RUN   documents of a run in a collection
   mongo_tool.py has HOST PORT DB COLLECTION ID      1 if a document with that _id exists
                                                     (cheap on FerretDB: _id is pushed down)
+  mongo_tool.py sinkdone HOST PORT DB RUN N         1 if a sink reported >= N persisted
+                                                    for RUN (reads the small sink_stats)
   mongo_tool.py dropdb HOST PORT DB                 drops a database (tests clean up)
 
 Standard library only; reuses the OP_MSG helpers of scripts/mongo_ping.py."""
@@ -47,6 +49,13 @@ def count(host, port, db, coll, run, key="run"):
     return int(command(host, port, cmd)["n"])
 
 
+def sinkdone(host, port, db, run, n):
+    gte = bson([b"\x12$gte\x00" + struct.pack("<q", n)])
+    query = bson([bson_string("run", run), b"\x03persisted\x00" + gte])
+    cmd = bson([bson_string("count", "sink_stats"), b"\x03query\x00" + query, bson_string("$db", db)])
+    return int(command(host, port, cmd)["n"])
+
+
 def dropdb(host, port, db):
     cmd = bson([b"\x10dropDatabase\x00" + struct.pack("<i", 1), bson_string("$db", db)])
     command(host, port, cmd)
@@ -59,6 +68,9 @@ if __name__ == "__main__":
     elif sys.argv[1] == "has":
         h, p, d, c, i = sys.argv[2:7]
         print(count(h, int(p), d, c, i, key="_id"))
+    elif sys.argv[1] == "sinkdone":
+        h, p, d, r, n = sys.argv[2:7]
+        print(1 if sinkdone(h, int(p), d, r, int(n)) > 0 else 0)
     elif sys.argv[1] == "dropdb":
         dropdb(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
