@@ -121,6 +121,11 @@ static const char *redact(const char *text, char *buf, size_t cap)
     return buf;
 }
 
+const char *ob_url_redacted(const char *text, char *buf, size_t cap)
+{
+    return redact(text, buf, cap);
+}
+
 /* A piece of a URL (host, port, option name...) for a message, or "***" if it could be
  * part of the password: if it occurs in `text` overlapping the password's span, or
  * contains or is contained in the decoded `pass`. */

@@ -47,6 +47,10 @@ int ob_url_param_int(const ob_url *url, const char *key, long def, long min, lon
  * `known` ("unknown option 'x' in nats://...; known: a, b"), else 0. */
 int ob_url_check_params(const ob_url *url, const char *const *known, ob_err *err);
 
+/* The URL as it may be shown (reports, JSON, logs): the password and the values of
+ * secret-looking options replaced by "***", escaped, cut at 200 bytes. Returns buf. */
+const char *ob_url_redacted(const char *text, char *buf, size_t cap);
+
 /* "host:port" (or "[v6]:port"), with `defport` when the URL has none, into buf. */
 const char *ob_url_hostport(const ob_url *url, int defport, char *buf, int cap);
 

@@ -93,7 +93,7 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
 {
     const ob_run_opts *o = r->opts;
     fprintf(f, "\n=== outbreak run %s: %s (%s) ===\n", o->run_id, r->way, r->mode);
-    fprintf(f, "broker       %s\n", o->broker);
+    fprintf(f, "broker       %s\n", r->url);
     fprintf(f, "durability   %s\n", r->durability);
     if (!r->broker_acks)
         fprintf(f, "note         %s (%s) has no broker acknowledgement: acked means %s, not "
@@ -201,7 +201,7 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     fputs(",\"mode\":", f);
     json_str(f, r->mode);
     fputs(",\"url\":", f);
-    json_str(f, o->broker);
+    json_str(f, r->url);
     fprintf(f, ",\"durability\":%s", r->durability);
     fprintf(f, ",\"broker_acks\":%s", r->broker_acks ? "true" : "false");
     fputs(",\"load\":{", f);

@@ -29,6 +29,7 @@ typedef struct ob_series_point {
 typedef struct ob_run_result {
     const ob_run_opts *opts;
     const char *way;        /* "nats" */
+    char url[256];          /* the broker URL as shown: password masked */
     char mode[32];          /* "jetstream" / "core", from the durability JSON */
     char durability[1024];  /* JSON object */
     bool broker_acks;       /* false: the middleware has no ack (core NATS) */

@@ -14,6 +14,7 @@
 #include "records_file.h"
 #include "report.h"
 #include "store.h"
+#include "url.h"
 #include "worker.h"
 
 /* Cumulative figures summed over the workers at one instant. */
@@ -432,12 +433,13 @@ int ob_run_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
     ob_run_result *r = &c.result;
     r->opts = o;
     r->way = ob_worker_way(c.workers[0]);
+    ob_url_redacted(o->broker, r->url, sizeof r->url);
     ob_worker_durability(c.workers[0], r->durability, sizeof r->durability);
     read_durability(r);
     r->persisted = r->duplicates = r->invalid = r->lost = -1;
     if (!o->headless && !o->only_summary)
         fprintf(stderr, "outbreak run: the web UI is not built yet; running headless\n");
-    fprintf(stderr, "outbreak run %s: %s, %zu records from %s, %s\n", o->run_id, o->broker,
+    fprintf(stderr, "outbreak run %s: %s, %zu records from %s, %s\n", o->run_id, r->url,
             c.records.count, o->records ? o->records : "the generator",
             o->rate > 0 ? "open model" : "closed model");
     if (!r->broker_acks)

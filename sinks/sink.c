@@ -23,6 +23,7 @@
 
 #include "broker.h"
 #include "clock.h"
+#include "url.h"
 
 #define MAX_WAIT_MS 100          /* the writer looks at the clock at least this often */
 #define PROGRESS_EVERY_NS (10 * OB_NS_PER_S)
@@ -474,25 +475,6 @@ static void process_batch(sink *s, size_t n)
 /* ---- setup and the loop ---- */
 
 /* The URL with its password replaced by "***", for messages. */
-static void redact_url(const char *url, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s", url);
-    char *auth = strstr(buf, "://");
-    if (!auth)
-        return;
-    auth += 3;
-    char *at = strchr(auth, '@');
-    char *slash = strchr(auth, '/');
-    if (!at || (slash && slash < at))
-        return;
-    char *colon = memchr(auth, ':', (size_t)(at - auth));
-    if (!colon)
-        return;
-    char rest[1024];
-    snprintf(rest, sizeof rest, "%s", at);
-    snprintf(colon + 1, cap - (size_t)(colon + 1 - buf), "***%s", rest);
-}
-
 static int alloc_buffers(sink *s, size_t n)
 {
     s->batch = calloc(n, sizeof *s->batch);
@@ -612,8 +594,8 @@ int ob_sink_run(const ob_sink_config *cfg)
         goto fail;
     }
     s.way = ob_broker_way(s.broker);
-    redact_url(cfg->broker_url, burl, sizeof burl);
-    redact_url(cfg->mongo_url, murl, sizeof murl);
+    ob_url_redacted(cfg->broker_url, burl, sizeof burl);
+    ob_url_redacted(cfg->mongo_url, murl, sizeof murl);
     fprintf(stderr, "outbreak sink: %s -> %s, batch %d, id %s\n", burl, murl, cfg->batch,
             cfg->id);
     if (ob_broker_subscribe(s.broker, on_delivery, &s, &err) != 0) {
