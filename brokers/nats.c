@@ -593,6 +593,8 @@ static int nats_open(ob_broker **out, const ob_url *url, const ob_broker_opts *o
         s = natsOptions_SetReconnectWait(no, 250);
     if (s == NATS_OK)
         s = natsOptions_SetReconnectBufSize(no, 64 * 1024 * 1024);
+    if (s == NATS_OK) /* a larger socket buffer: fewer writes for a fast publisher */
+        s = natsOptions_SetIOBufSize(no, 256 * 1024);
     if (s != NATS_OK) {
         nats_fail(err, "cannot set options for", nb->address, s);
         goto fail;
