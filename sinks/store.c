@@ -318,6 +318,33 @@ int ob_store_insert_records(ob_store *s, const ob_store_rec *recs, size_t n, con
     return rc;
 }
 
+/* Adds one sink_stats document's counts into *acc (and its histogram into e2e, if not
+ * NULL); acc->sinks counts the documents. -1 with err naming the document if its
+ * histogram is malformed. */
+static int add_stats_doc(const bson_t *doc, ob_sink_totals *acc, ob_hist *e2e, ob_err *err)
+{
+    bson_iter_t it;
+    acc->sinks++;
+    if (bson_iter_init_find(&it, doc, "persisted"))
+        acc->persisted += bson_iter_as_int64(&it);
+    if (bson_iter_init_find(&it, doc, "duplicates"))
+        acc->duplicates += bson_iter_as_int64(&it);
+    if (bson_iter_init_find(&it, doc, "invalid"))
+        acc->invalid += bson_iter_as_int64(&it);
+    if (!acc->way[0] && bson_iter_init_find(&it, doc, "way") && BSON_ITER_HOLDS_UTF8(&it))
+        snprintf(acc->way, sizeof acc->way, "%s", bson_iter_utf8(&it, NULL));
+    if (e2e && bson_iter_init_find(&it, doc, "e2e_hist") && BSON_ITER_HOLDS_UTF8(&it)) {
+        ob_err herr;
+        if (ob_hist_decode_add(e2e, bson_iter_utf8(&it, NULL), &herr) != 0) {
+            bson_iter_init_find(&it, doc, "_id");
+            return ob_err_set(err, "sink_stats %s: e2e_hist: %s",
+                              BSON_ITER_HOLDS_UTF8(&it) ? bson_iter_utf8(&it, NULL) : "?",
+                              herr.msg);
+        }
+    }
+    return 0;
+}
+
 int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int64_t *persisted,
                             int64_t *duplicates, int64_t *invalid, ob_hist *e2e, ob_err *err)
 {
@@ -330,19 +357,11 @@ int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int6
     const bson_t *doc;
     int rc = 0;
     if (mongoc_cursor_next(cur, &doc)) {
-        bson_iter_t it;
-        rc = 1;
-        if (bson_iter_init_find(&it, doc, "persisted"))
-            *persisted = bson_iter_as_int64(&it);
-        if (bson_iter_init_find(&it, doc, "duplicates"))
-            *duplicates = bson_iter_as_int64(&it);
-        if (bson_iter_init_find(&it, doc, "invalid"))
-            *invalid = bson_iter_as_int64(&it);
-        if (e2e && bson_iter_init_find(&it, doc, "e2e_hist") && BSON_ITER_HOLDS_UTF8(&it)) {
-            ob_err herr;
-            if (ob_hist_decode_add(e2e, bson_iter_utf8(&it, NULL), &herr) != 0)
-                rc = ob_err_set(err, "sink_stats %s: e2e_hist: %s", id, herr.msg);
-        }
+        ob_sink_totals one = {0};
+        rc = add_stats_doc(doc, &one, e2e, err) == 0 ? 1 : -1;
+        *persisted = one.persisted;
+        *duplicates = one.duplicates;
+        *invalid = one.invalid;
     }
     bson_error_t error;
     if (mongoc_cursor_error(cur, &error))
@@ -394,28 +413,9 @@ int ob_store_sink_totals(ob_store *s, const char *run, ob_sink_totals *out, ob_h
     bson_destroy(filter);
     const bson_t *doc;
     int rc = 0;
-    while (mongoc_cursor_next(cur, &doc)) {
-        bson_iter_t it;
-        out->sinks++;
-        if (bson_iter_init_find(&it, doc, "persisted"))
-            out->persisted += bson_iter_as_int64(&it);
-        if (bson_iter_init_find(&it, doc, "duplicates"))
-            out->duplicates += bson_iter_as_int64(&it);
-        if (bson_iter_init_find(&it, doc, "invalid"))
-            out->invalid += bson_iter_as_int64(&it);
-        if (!out->way[0] && bson_iter_init_find(&it, doc, "way") && BSON_ITER_HOLDS_UTF8(&it))
-            snprintf(out->way, sizeof out->way, "%s", bson_iter_utf8(&it, NULL));
-        if (e2e && bson_iter_init_find(&it, doc, "e2e_hist") && BSON_ITER_HOLDS_UTF8(&it)) {
-            ob_err herr;
-            if (ob_hist_decode_add(e2e, bson_iter_utf8(&it, NULL), &herr) != 0) {
-                bson_iter_init_find(&it, doc, "_id");
-                rc = ob_err_set(err, "sink_stats %s: e2e_hist: %s",
-                                BSON_ITER_HOLDS_UTF8(&it) ? bson_iter_utf8(&it, NULL) : "?",
-                                herr.msg);
-                goto done;
-            }
-        }
-    }
+    while (mongoc_cursor_next(cur, &doc))
+        if ((rc = add_stats_doc(doc, out, e2e, err)) != 0)
+            goto done;
     bson_error_t error;
     if (mongoc_cursor_error(cur, &error))
         rc = ob_err_set(err, "reading sink_stats of run %s from MongoDB at %s: %s", run,
