@@ -13,26 +13,28 @@ echo "message size: $SIZE bytes (one encoded record)"
 # nats bench prints e.g. "Pub stats: 1,234,567 msgs/sec ~ 150.00 MB/sec"
 nats_rate() { grep -E '^(Pub stats|NATS Pub)' "$1" | head -1 | sed -E 's/.*: *([0-9,]+) msgs\/sec.*/\1/' | tr -d ,; }
 
+# compare LABEL TOOL_LABEL BROKER_URL NATS_BENCH_ARGS... — one nats bench run, one
+# outbreak run --rate max on the same server, then both rates and the ratio.
+compare() {
+    local label=$1 tool_label=$2 url=$3
+    shift 3
+    "$NATS" bench -s nats://127.0.0.1:4222 "$@" --size "$SIZE" --no-progress \
+        >"$OUT/nats-$label.txt" 2>&1
+    local tool ours
+    tool=$(nats_rate "$OUT/nats-$label.txt")
+    "$OUTBREAK" run --broker "$url" --rate max -t "${BENCH_TIME:-10s}" --only-summary \
+        --json "$OUT/outbreak-$label.json" >"$OUT/outbreak-$label.txt" 2>&1 || true
+    ours=$(json "$OUT/outbreak-$label.json" 'd["throughput"]["acked_per_s"]')
+    printf '%-27s%s msgs/s\n' "$tool_label:" "$tool"
+    printf '%-27s%s records/s\n' "outbreak run ($label):" "$ours"
+    printf '%-27s%s\n' "ratio $label:" "$(ratio "$ours" "$tool")"
+}
+
 echo "== core NATS publish =="
-"$NATS" bench -s nats://127.0.0.1:4222 outbreak.bench.core --pub 1 --msgs "$MSGS" --size "$SIZE" \
-    --no-progress >"$OUT/nats-core.txt" 2>&1
-tool=$(nats_rate "$OUT/nats-core.txt")
-"$OUTBREAK" run --broker 'nats://127.0.0.1:4222?subject=outbreak.bench.core' \
-    --rate max -t "${BENCH_TIME:-10s}" --only-summary \
-    --json "$OUT/outbreak-core.json" >"$OUT/outbreak-core.txt" 2>&1 || true
-ours=$(json "$OUT/outbreak-core.json" 'd["throughput"]["acked_per_s"]')
-echo "nats bench --pub 1:        $tool msgs/s"
-echo "outbreak run (core):       $ours records/s"
-echo "ratio core:                $(ratio "$ours" "$tool")"
+compare core "nats bench --pub 1" 'nats://127.0.0.1:4222?subject=outbreak.bench.core' \
+    outbreak.bench.core --pub 1 --msgs "$MSGS"
 
 echo "== JetStream async publish (file storage) =="
-"$NATS" bench -s nats://127.0.0.1:4222 outbreak.bench.js --js --purge --pub 1 --msgs "$JS_MSGS" \
-    --size "$SIZE" --pubbatch 4096 --storage file --no-progress >"$OUT/nats-js.txt" 2>&1
-tool=$(nats_rate "$OUT/nats-js.txt")
-"$OUTBREAK" run --broker 'nats://127.0.0.1:4222?jetstream=1&stream=OBBENCH&subject=outbreak.bench.ob&max_pending=4096' \
-    --rate max -t "${BENCH_TIME:-10s}" --only-summary \
-    --json "$OUT/outbreak-js.json" >"$OUT/outbreak-js.txt" 2>&1 || true
-ours=$(json "$OUT/outbreak-js.json" 'd["throughput"]["acked_per_s"]')
-echo "nats bench --js --pub 1:   $tool msgs/s"
-echo "outbreak run (jetstream):  $ours records/s"
-echo "ratio jetstream:           $(ratio "$ours" "$tool")"
+compare jetstream "nats bench --js --pub 1" \
+    'nats://127.0.0.1:4222?jetstream=1&stream=OBBENCH&subject=outbreak.bench.ob&max_pending=4096' \
+    outbreak.bench.js --js --purge --pub 1 --msgs "$JS_MSGS" --pubbatch 4096 --storage file
