@@ -62,3 +62,29 @@ ob_logged() {
     local log=$1; shift
     ( "$@" ) >"$log" 2>&1
 }
+
+# The local stack's RabbitMQ (scripts/stack's `rabbitmq`) is one Erlang node. The server
+# and every CLI call (scripts/rabbitmqctl, the health check) must agree on its name, on
+# the Erlang cookie and on the epmd port, so this is the one place that sets them.
+OB_RABBITMQ_NODE=rabbit@localhost
+# epmd (the Erlang port mapper) on a port of our own, not the usual 4369: it cannot clash
+# with a system RabbitMQ's or another Erlang program's epmd, and `down` can stop it.
+OB_RABBITMQ_EPMD_PORT=14369
+
+# ob_rabbitmq_env: export the environment of our node for Debian's RabbitMQ scripts and
+# Erlang. HOME is the node's data directory, because Erlang keeps the cookie in
+# $HOME/.erlang.cookie (the server creates it on its first start; rabbitmq-server 3.10
+# has no other non-deprecated way to place it). Call it in a subshell or before exec.
+ob_rabbitmq_env() {
+    export HOME=$OB_STACK_DIR/rabbitmq
+    export RABBITMQ_NODENAME=$OB_RABBITMQ_NODE
+    export ERL_EPMD_PORT=$OB_RABBITMQ_EPMD_PORT
+    export ERL_EPMD_ADDRESS=127.0.0.1
+    # Not /etc/rabbitmq/rabbitmq-env.conf: the machine's settings stay out of the stack.
+    export RABBITMQ_CONF_ENV_FILE=$HOME/rabbitmq-env.conf
+    # The CLI is an Erlang node too: its distribution listener on loopback only.
+    export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+    # Erlang and the CLI want a UTF-8 locale (file names, the CLI's output).
+    export LC_ALL=C.UTF-8
+    unset XDG_CONFIG_HOME  # Erlang 25 looks for the cookie there too
+}
