@@ -1,12 +1,16 @@
 /* broker.c — the registry of broker adapters, by URL scheme. */
 #include "broker.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
-extern const ob_broker_ops ob_nats_ops;
+extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops;
 
 static const ob_broker_ops *const registry[] = {
     &ob_nats_ops,
+    &ob_amqp_ops,
+    &ob_amqps_ops,
     NULL,
 };
 
@@ -18,9 +22,21 @@ const ob_broker_ops *ob_broker_find(const char *scheme)
     return NULL;
 }
 
+static char scheme_list[128];
+
+static void list_schemes(void)
+{
+    size_t len = 0;
+    for (int i = 0; registry[i]; i++)
+        len += (size_t)snprintf(scheme_list + len, sizeof scheme_list - len, "%s%s", i ? ", " : "",
+                                registry[i]->scheme);
+}
+
 const char *ob_broker_schemes(void)
 {
-    return "nats";
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, list_schemes);
+    return scheme_list;
 }
 
 int ob_broker_check_url(const char *text, ob_err *err)
@@ -35,6 +51,8 @@ int ob_broker_check_url(const char *text, ob_err *err)
                    ob_broker_schemes());
     else
         rc = ob_url_check_params(&url, ops->params, err);
+    if (rc == 0 && ops->check)
+        rc = ops->check(&url, err);
     ob_url_free(&url);
     return rc;
 }

@@ -62,14 +62,21 @@ struct ob_broker_ops {
     const char *scheme;              /* URL scheme */
     const char *way;                 /* the record's `way`: nats, rabbitmq, kafka, grpc, pubsub */
     const char *const *params;       /* NULL-terminated list of known URL query parameters */
+    /* Checks the option values without connecting (a usage error otherwise). NULL =
+     * the values are checked at open. */
+    int (*check)(const ob_url *url, ob_err *err);
     /* Connects and prepares (creates stream/queue/topic if missing). On failure the
      * message names the address. */
     int (*open)(ob_broker **out, const ob_url *url, const ob_broker_opts *opts, ob_err *err);
     /* Queues one message; 0 = on_ack will follow, -1 = failed now (no ack will follow). */
     int (*publish)(ob_broker *b, const ob_msg *m, ob_err *err);
-    /* Lets the adapter make progress on acks without waiting long (core NATS flushes
-     * here). Called by an idle publisher. NULL = nothing to do. */
-    void (*poll)(ob_broker *b);
+    /* Lets the adapter make progress on acks; called by a publisher with records in
+     * flight and nothing to send before until_mono (CLOCK_MONOTONIC ns). An adapter that
+     * reads acks on the publishing thread (RabbitMQ) waits for them here, returns once it
+     * handled some or until_mono passed, and returns true: the caller does not sleep. One
+     * whose acks arrive on a thread of their own (NATS) does its housekeeping (core NATS
+     * sends a marker), returns at once and returns false: the caller sleeps. NULL = false. */
+    bool (*poll)(ob_broker *b, int64_t until_mono);
     /* Waits until every publish so far has been acked or failed (on_ack called for each)
      * or timeout_ms passed; on timeout the outstanding ones are reported failed.
      * Returns the number reported failed by the timeout. */
@@ -95,7 +102,7 @@ struct ob_broker {
 
 /* The adapter for a scheme, or NULL. */
 const ob_broker_ops *ob_broker_find(const char *scheme);
-/* Comma-separated list of the schemes built in ("nats"), for messages. */
+/* Comma-separated list of the schemes built in ("nats, amqp, amqps"), for messages. */
 const char *ob_broker_schemes(void);
 
 /* Checks a broker URL without connecting: it parses, its scheme has an adapter and
@@ -110,10 +117,9 @@ static inline int ob_broker_publish(ob_broker *b, const ob_msg *m, ob_err *err)
 {
     return b->ops->publish(b, m, err);
 }
-static inline void ob_broker_poll(ob_broker *b)
+static inline bool ob_broker_poll(ob_broker *b, int64_t until_mono)
 {
-    if (b->ops->poll)
-        b->ops->poll(b);
+    return b->ops->poll ? b->ops->poll(b, until_mono) : false;
 }
 static inline int ob_broker_flush(ob_broker *b, int timeout_ms)
 {

@@ -312,13 +312,15 @@ static int nats_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     return 0;
 }
 
-static void nats_poll(ob_broker *b)
+static bool nats_poll(ob_broker *b, int64_t until_mono)
 {
+    (void)until_mono; /* acks arrive on cnats' threads: nothing to wait for here */
     nats_broker *nb = (nats_broker *)b;
     /* an idle publisher closes its batch at once: markers are cheap and do not block,
      * and at low rates this makes the latency a per-message round trip */
     if (!nb->jetstream && nb->open_batch && nb->open_batch->n > 0)
         core_send_marker(nb);
+    return false;
 }
 
 static int nats_flush(ob_broker *b, int timeout_ms)

@@ -181,10 +181,11 @@ static bool has_inflight(const ob_worker *w)
 static void idle_until(ob_worker *w, int64_t until)
 {
     if (has_inflight(w)) {
-        ob_broker_poll(w->broker);
         int64_t cap = ob_mono_ns() + OB_NS_PER_MS;
         if (until > cap)
             until = cap;
+        if (ob_broker_poll(w->broker, until))
+            return; /* the adapter waited for acks on this thread */
     }
     ob_sleep_until_mono(until);
 }
@@ -275,10 +276,10 @@ static void run_open_model(ob_worker *w)
 static void wait_for_users(ob_worker *w, int64_t until)
 {
     if (has_inflight(w)) {
-        ob_broker_poll(w->broker);
         int64_t cap = ob_mono_ns() + OB_NS_PER_MS;
         if (until > cap)
             until = cap;
+        ob_broker_poll(w->broker, until); /* acks read here make users ready at once */
     }
     struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
     pthread_mutex_lock(&w->ready_lock);
