@@ -60,6 +60,13 @@ compare() {
     printf '%-32s%s msgs/s\n' "PerfTest -x 1 -y 0 -c $WINDOW:" "$tool"
     printf '%-32s%s records/s (acked)\n' "outbreak run (rabbitmq):" "$ours"
     printf '%-32s%s\n' "ratio rabbitmq:" "$(ratio "$ours" "$tool")"
+    # a broker restarted, or connections closed, by someone else mid-run spoils the figures
+    local failed
+    failed=$(json "$OUT/outbreak-rabbitmq.json" 'd["failed"]')
+    if [ "$failed" != 0 ] || grep -qE 'Exception|connection.*(lost|closed)' "$OUT/perftest.txt"; then
+        echo "WARNING: connection errors during the runs (outbreak failed $failed; see" \
+            "$OUT/perftest.txt): figures not comparable, run again" >&2
+    fi
     # shellcheck disable=SC2046  # five numbers, one argument each
     python3 - "$OUT/outbreak-rabbitmq.json" $(perftest_latency "$OUT/perftest.txt") <<'EOF'
 import json, sys
