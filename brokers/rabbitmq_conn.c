@@ -5,8 +5,13 @@
 
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static int copy_str(const char *v, const char *key, char *dst, size_t cap, bool may_be_empty,
                     ob_err *err)
@@ -115,7 +120,7 @@ bool rmq_closing_frame(amqp_connection_state_t conn, const amqp_frame_t *frame, 
     amqp_method_number_t id = frame->payload.method.id;
     if (id == AMQP_CONNECTION_CLOSE_METHOD) {
         const amqp_connection_close_t *m = frame->payload.method.decoded;
-        snprintf(buf, cap, "the broker closed the connection: %.*s (%u)", (int)m->reply_text.len,
+        snprintf(buf, cap, "closed by the broker: %.*s (%u)", (int)m->reply_text.len,
                  (const char *)m->reply_text.bytes, m->reply_code);
         amqp_connection_close_ok_t ok = {0};
         amqp_send_method(conn, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
@@ -123,7 +128,7 @@ bool rmq_closing_frame(amqp_connection_state_t conn, const amqp_frame_t *frame, 
     }
     if (id == AMQP_CHANNEL_CLOSE_METHOD) {
         const amqp_channel_close_t *m = frame->payload.method.decoded;
-        snprintf(buf, cap, "the broker closed the channel: %.*s (%u)", (int)m->reply_text.len,
+        snprintf(buf, cap, "channel closed by the broker: %.*s (%u)", (int)m->reply_text.len,
                  (const char *)m->reply_text.bytes, m->reply_code);
         amqp_channel_close_ok_t ok = {0};
         amqp_send_method(conn, frame->channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
@@ -191,6 +196,39 @@ static int declare(const rmq_settings *s, amqp_connection_state_t conn, ob_err *
     return 0;
 }
 
+/* rabbitmq-c reports a failed TCP connect as "a socket error occurred" and keeps the
+ * reason to itself; one more connect attempt of our own finds it (connection refused,
+ * no route to host, ...). Only called after a failure. */
+static const char *connect_error(const rmq_settings *s)
+{
+    static const char *const unknown = "a socket error occurred";
+    char port[16];
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    snprintf(port, sizeof port, "%d", s->port);
+    if (getaddrinfo(s->host, port, &hints, &ai) != 0 || !ai)
+        return unknown;
+    const char *why = unknown;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        int e = 0;
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+            e = errno;
+            if (e == EINPROGRESS) {
+                struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+                socklen_t len = sizeof e;
+                e = 0;
+                if (poll(&pfd, 1, s->connect_timeout_ms) > 0)
+                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
+            }
+        }
+        if (e)
+            why = strerror(e);
+        close(fd);
+    }
+    freeaddrinfo(ai);
+    return why;
+}
+
 static amqp_socket_t *new_socket(const rmq_settings *s, amqp_connection_state_t conn, ob_err *err)
 {
     if (!s->tls) {
@@ -227,7 +265,8 @@ amqp_connection_state_t rmq_connect(const rmq_settings *s, ob_role role, ob_err 
                          .tv_usec = (s->connect_timeout_ms % 1000) * 1000};
     int rc = amqp_socket_open_noblock(sock, s->host, s->port, &tv);
     if (rc != AMQP_STATUS_OK) {
-        ob_err_set(err, "rabbitmq: cannot connect to %s: %s", s->address, amqp_error_string2(rc));
+        ob_err_set(err, "rabbitmq: cannot connect to %s: %s", s->address,
+                   rc == AMQP_STATUS_SOCKET_ERROR ? connect_error(s) : amqp_error_string2(rc));
         goto fail;
     }
     /* every handshake step and RPC gives up after the connect timeout */

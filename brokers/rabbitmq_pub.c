@@ -15,7 +15,7 @@
  *
  * A lost connection fails every unconfirmed publish with the reason (the broker may or
  * may not have them: they count as failed, never as acked). The next publish reconnects,
- * no sooner than a backoff of 250 ms doubling to 5 s; publishes in between fail at once. */
+ * no sooner than a backoff of 100 ms doubling to 1 s; publishes in between fail at once. */
 #include "rabbitmq.h"
 
 #include <inttypes.h>
@@ -26,8 +26,8 @@
 
 #include "clock.h"
 
-#define BACKOFF_MIN_NS (250 * OB_NS_PER_MS)
-#define BACKOFF_MAX_NS (5 * OB_NS_PER_S)
+#define BACKOFF_MIN_NS (100 * OB_NS_PER_MS)
+#define BACKOFF_MAX_NS (1 * OB_NS_PER_S)
 
 static uint64_t unconfirmed(const rmq_publisher *p)
 {
@@ -208,7 +208,8 @@ static int ensure_connected(rmq_broker *rb, ob_err *err)
     if (!p->conn) {
         p->retry_at = now + p->backoff_ns;
         p->backoff_ns = p->backoff_ns * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : p->backoff_ns * 2;
-        snprintf(p->lost_reason, sizeof p->lost_reason, "%.199s", cerr.msg);
+        const char *why = strncmp(cerr.msg, "rabbitmq: ", 10) == 0 ? cerr.msg + 10 : cerr.msg;
+        snprintf(p->lost_reason, sizeof p->lost_reason, "%.199s", why);
         return ob_err_set(err, "%s", cerr.msg);
     }
     p->backoff_ns = BACKOFF_MIN_NS;

@@ -20,8 +20,8 @@
 
 #include "clock.h"
 
-#define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 1000
 #define IDLE_WAIT_MS 200 /* also how often rabbitmq-c gets to send heartbeats */
 
 typedef struct rmq_delivery {

@@ -131,17 +131,18 @@ static inline void bump(atomic_llong *c, long long n)
 
 static void note_failure(ob_worker_stats *st, const char *msg)
 {
-    if (!msg || !*msg)
-        msg = "unknown error";
+    /* compared as stored: a long message is kept cut, and must match its cut self */
+    char cut[sizeof st->failures[0].msg];
+    snprintf(cut, sizeof cut, "%s", msg && *msg ? msg : "unknown error");
     for (int i = 0; i < st->nfailure_kinds; i++)
-        if (strcmp(st->failures[i].msg, msg) == 0) {
+        if (strcmp(st->failures[i].msg, cut) == 0) {
             st->failures[i].count++;
             return;
         }
     int i = st->nfailure_kinds < OB_MAX_FAILURE_KINDS ? st->nfailure_kinds++ : OB_MAX_FAILURE_KINDS - 1;
     if (i == OB_MAX_FAILURE_KINDS - 1 && st->failures[i].count)
-        msg = "other errors";
-    snprintf(st->failures[i].msg, sizeof st->failures[i].msg, "%s", msg);
+        snprintf(cut, sizeof cut, "other errors");
+    snprintf(st->failures[i].msg, sizeof st->failures[i].msg, "%s", cut);
     st->failures[i].count++;
 }
 

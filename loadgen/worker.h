@@ -38,7 +38,7 @@ typedef struct ob_plan {
 #define OB_MAX_FAILURE_KINDS 16
 
 typedef struct ob_failure_kind {
-    char msg[160];
+    char msg[256];
     int64_t count;
 } ob_failure_kind;
 
