@@ -24,6 +24,23 @@ check "sink under valgrind exits 0 after SIGTERM (got $rc; 99 = valgrind error)"
     >"$WORK/run-core.log" 2>&1
 rc=$?
 check "core closed-model run under valgrind exits 0 (got $rc)" test $rc -eq 0
+# RabbitMQ: confirms on the publishing thread, acks queued from the sink's thread
+require_rabbitmq
+q=$(rabbit_queue "obit.valgrind.$$")
+amqp="${RABBIT_URL}?queue=$q"
+"${VG[@]}" "$OUTBREAK" sink --broker "$amqp" --mongo "$MONGO_URL" >"$WORK/sink-rmq.log" 2>&1 &
+sink=$!
+PIDS+=("$sink")
+sleep 3
+"${VG[@]}" "$OUTBREAK" run --broker "$amqp" --mongo "$MONGO_URL" --rate 500 -t 2s --headless \
+    --only-summary --json "$WORK/rmq.json" >"$WORK/run-rmq.log" 2>&1
+rc=$?
+check "RabbitMQ run under valgrind exits 0 (got $rc; 99 = valgrind error)" test $rc -eq 0
+check "  and lost nothing" test "$(json "$WORK/rmq.json" 'd["lost"]')" = 0
+kill -TERM "$sink"
+wait "$sink"
+rc=$?
+check "RabbitMQ sink under valgrind exits 0 after SIGTERM (got $rc; 99 = valgrind error)" test $rc -eq 0
 "${VG[@]}" "$OUTBREAK" run --records /nonexistent.json >/dev/null 2>&1
 rc=$?
 check "a usage error under valgrind exits 2 without leaks (got $rc)" test $rc -eq 2
