@@ -21,8 +21,12 @@ AMQP=amqp://guest:guest@127.0.0.1:5672
 SIZE=$(record_size)
 echo "message size: $SIZE bytes (one encoded record)"
 
-# delete_queue NAME: drop a benchmark queue and its messages (an absent queue is fine).
-delete_queue() { "$ROOT/scripts/rabbitmqctl" delete_queue "$1" >/dev/null 2>&1 || true; }
+# delete_queue NAME: drop a benchmark queue and its messages (an absent queue is fine),
+# then give the broker a moment: it reclaims the message store's files after the delete.
+delete_queue() {
+    "$ROOT/scripts/rabbitmqctl" delete_queue "$1" >/dev/null 2>&1 || true
+    sleep "${BENCH_SETTLE:-2}"
+}
 
 # PerfTest's summary (latencies in µs by default):
 #   sending rate avg: 9693 msg/s
