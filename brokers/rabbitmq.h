@@ -86,6 +86,8 @@ typedef struct rmq_publisher {
     uint64_t next_tag;            /* the tag the next publish gets (from 1 per channel) */
     uint64_t low;                 /* every tag below this is settled */
     int64_t retry_at;             /* monotonic ns: no reconnect attempt before this */
+    int64_t last_publish_ns;      /* monotonic ns of the last publish */
+    int64_t last_keepalive_ns;    /* of the last heartbeat chance given to rabbitmq-c */
     int64_t backoff_ns;
     char lost_reason[200];        /* why the last connection ended */
     bool blocked;                 /* connection.blocked (a resource alarm) */

@@ -177,17 +177,23 @@ static bool has_inflight(const ob_worker *w)
                atomic_load_explicit(&w->stats.failed, memory_order_relaxed);
 }
 
-/* Sleeps until `until` (monotonic), but wakes every millisecond while records are in
- * flight so that the adapter can make progress on their acks. */
+/* How long an idle worker may go without polling its adapter: a millisecond while
+ * records are in flight (core NATS sends its markers from poll), a second otherwise
+ * (RabbitMQ's heartbeats). */
+static int64_t idle_cap(ob_worker *w)
+{
+    return has_inflight(w) ? OB_NS_PER_MS : OB_NS_PER_S;
+}
+
+/* Sleeps until `until` (monotonic), but wakes to poll the adapter (see idle_cap) so that
+ * it can make progress on acks. */
 static void idle_until(ob_worker *w, int64_t until)
 {
-    if (has_inflight(w)) {
-        int64_t cap = ob_mono_ns() + OB_NS_PER_MS;
-        if (until > cap)
-            until = cap;
-        if (ob_broker_poll(w->broker, until))
-            return; /* the adapter waited for acks on this thread */
-    }
+    int64_t cap = ob_mono_ns() + idle_cap(w);
+    if (until > cap)
+        until = cap;
+    if (ob_broker_poll(w->broker, until))
+        return; /* the adapter waited for acks on this thread */
     ob_sleep_until_mono(until);
 }
 
@@ -276,12 +282,10 @@ static void run_open_model(ob_worker *w)
 /* Closed model: like idle_until, but wakes as soon as an ack makes a user ready. */
 static void wait_for_users(ob_worker *w, int64_t until)
 {
-    if (has_inflight(w)) {
-        int64_t cap = ob_mono_ns() + OB_NS_PER_MS;
-        if (until > cap)
-            until = cap;
-        ob_broker_poll(w->broker, until); /* acks read here make users ready at once */
-    }
+    int64_t cap = ob_mono_ns() + idle_cap(w);
+    if (until > cap)
+        until = cap;
+    ob_broker_poll(w->broker, until); /* acks read here make users ready at once */
     struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
     pthread_mutex_lock(&w->ready_lock);
     if (w->nready == 0)

@@ -2,7 +2,8 @@
 # confirms, persistent messages and a durable queue: a run of 50 000 records ends with
 # lost = 0 and MongoDB's count of the run = acked; publish latency is confirm latency
 # and the summary names the durability settings. Then a quorum queue behind an
-# exchange and routing key, and unroutable messages that come back as failures.
+# exchange and routing key, unroutable messages that come back as failures, and an idle
+# publisher that keeps its connection.
 source "$(dirname "$0")/lib.sh"
 require_rabbitmq
 
@@ -60,4 +61,12 @@ check "unroutable run exits 1 (got $rc)" test "$rc" -eq 1
 check "unroutable: all 500 failed, none acked" test \
     "$(json "$WORK/u.json" '(d["sent"], d["acked"], d["failed"])')" = "(500, 0, 500)"
 check "unroutable: the reason is NO_ROUTE" sh -c "grep -q NO_ROUTE '$WORK/u.json'"
+# --- 4. an idle publisher keeps its connection (heartbeats while it waits) -----------
+q=$(rabbit_queue "obit.idle.$$")
+"$OUTBREAK" run --broker "${RABBIT_URL}?queue=$q&heartbeat=1" -u 1 --wait 3-4 -t 9s --headless \
+    --only-summary --json "$WORK/h.json" >"$WORK/run4.log" 2>&1
+rc=$?
+check "idle publisher (heartbeat 1 s, 3-4 s between records) exits 0 (got $rc)" test "$rc" -eq 0
+check "idle publisher: nothing failed, $(json "$WORK/h.json" 'd["acked"]') acked" test "$(json "$WORK/h.json" 'd["failed"]')" = 0
+check "idle publisher: the connection was never lost" sh -c "! grep -q 'connection to .* lost' '$WORK/run4.log'"
 finish
