@@ -1,0 +1,64 @@
+# scenarios/mongo_outage.sh — sourced by a test after lib.sh, with `url` set to the
+# broker URL (a durable queue or stream of its own): MongoDB goes away in the middle of a
+# run and comes back; the sink rejects the batches it cannot insert (the broker
+# redelivers them), backs off, says so on one line, keeps running, and once MongoDB is
+# back writes everything: lost = 0 and one document per acked record. Uses a private
+# FerretDB on its own port and data directory, so the shared server is left alone.
+: "${url:?set url to the broker URL before sourcing scenarios/mongo_outage.sh}"
+PORT=27019
+FERRETDB=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}/bin/ferretdb
+[ -x "$FERRETDB" ] || FERRETDB=$(command -v ferretdb) \
+    || { echo "FAIL: no ferretdb binary (scripts/stack up mongo installs it)" >&2; exit 1; }
+data="$WORK/ferretdb"
+mkdir -p "$data"
+start_ferretdb() {
+    "$FERRETDB" --handler=sqlite --sqlite-url="file:$data/" --listen-addr=127.0.0.1:$PORT \
+        --state-dir="$data" --telemetry=disable --debug-addr=- --log-level=error \
+        >>"$WORK/ferretdb.log" 2>&1 &
+    FDB_PID=$!
+    PIDS+=("$FDB_PID")
+    for _ in $(seq 100); do
+        python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 $PORT --timeout 1 >/dev/null 2>&1 \
+            && return 0
+        sleep 0.1
+    done
+    echo "FAIL: private FerretDB did not start" >&2; cat "$WORK/ferretdb.log" >&2; exit 1
+}
+start_ferretdb
+mongo="mongodb://127.0.0.1:$PORT/obit_outage"
+
+id="outage-$$-$(date +%s)"
+"$OUTBREAK" sink --broker "$url" --mongo "$mongo" >"$WORK/sink.log" 2>&1 &
+sink=$!
+PIDS+=("$sink")
+sleep 1
+"$OUTBREAK" run --broker "$url" --mongo "$mongo" --rate 2000 -t 8s --stop-timeout 60s --headless \
+    --only-summary --run-id "$id" --json "$WORK/o.json" >"$WORK/run.log" 2>&1 &
+run=$!
+sleep 3
+kill -9 "$FDB_PID"; wait "$FDB_PID" 2>/dev/null
+echo "killed FerretDB at t=3s"
+sleep 3
+check "the sink keeps running while MongoDB is down" kill -0 "$sink"
+start_ferretdb
+echo "restarted FerretDB at t=6s"
+wait "$run"
+rc=$?
+tail -12 "$WORK/run.log"
+kill -TERM "$sink"
+wait "$sink"
+src=$?
+cat "$WORK/sink.log"
+
+acked=$(json "$WORK/o.json" 'd["acked"]')
+check "run exits 0 (got $rc)" test "$rc" -eq 0
+check "acked $acked = 16000" test "$acked" -eq 16000
+check "lost = 0" test "$(json "$WORK/o.json" 'd["lost"]')" = 0
+check "persisted = acked" test "$(json "$WORK/o.json" 'd["persisted"]')" = "$acked"
+count=$($MONGO_TOOL count 127.0.0.1 $PORT obit_outage records "$id")
+check "MongoDB holds $count documents of the run: one per acked record" test "$count" = "$acked"
+check "the sink said it rejected batches for redelivery" grep -q "rejected for redelivery, retrying in" "$WORK/sink.log"
+rejected=$(sed -n 's/.*stopped: .* \([0-9][0-9]*\) rejected for redelivery.*/\1/p' "$WORK/sink.log")
+check "the sink's totals count the rejected deliveries (${rejected:-none})" test "${rejected:-0}" -gt 0
+check "the sink exits 0 after SIGTERM (got $src)" test "$src" -eq 0
+finish
