@@ -1,34 +1,7 @@
 # sink_kill.sh — a sink killed (SIGKILL) and restarted in the middle of a JetStream run:
-# JetStream redelivers what the dead sink had not acknowledged, MongoDB's _id absorbs
-# what it had inserted but not acknowledged (counted as duplicates), and the run ends
-# with lost = 0 and MongoDB holding exactly one document per acked record.
+# JetStream redelivers what the dead sink had not acknowledged (after ack_wait), and the
+# run ends with lost = 0, one document per acked record (scenarios/sink_kill.sh).
 source "$(dirname "$0")/lib.sh"
 require_servers
-
-id="kill-$$-$(date +%s)"
 url="$NATS_URL?jetstream=1&stream=OBITK_$$&subject=obit.k.$$&durable=obit-k-$$&ack_wait=10000"
-start_sink "$url" "$WORK/sink1.log"
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 3000 -t 10s --stop-timeout 60s \
-    --headless --only-summary --run-id "$id" --json "$WORK/k.json" >"$WORK/run.log" 2>&1 &
-run=$!
-sleep 4
-kill -9 "$SINK_PID"
-wait "$SINK_PID" 2>/dev/null
-echo "killed the sink at t=4s"
-sleep 2
-start_sink "$url" "$WORK/sink2.log"
-echo "restarted the sink at t=6s"
-wait "$run"
-rc=$?
-tail -12 "$WORK/run.log"
-acked=$(json "$WORK/k.json" 'd["acked"]')
-check "run exits 0 (got $rc)" test "$rc" -eq 0
-check "acked $acked = 30000" test "$acked" -eq 30000
-check "lost = 0" test "$(json "$WORK/k.json" 'd["lost"]')" = 0
-check "persisted = acked" test "$(json "$WORK/k.json" 'd["persisted"]')" = "$acked"
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
-check "MongoDB holds $count documents of the run: one per acked record" test "$count" = "$acked"
-dups=$(json "$WORK/k.json" 'd["duplicates"]')
-echo "duplicates absorbed by _id: $dups"
-check "two sink instances reported for the run" test "$(json "$WORK/k.json" 'd["sinks"]')" -ge 2
-finish
+source "$(dirname "$0")/scenarios/sink_kill.sh"
