@@ -18,7 +18,7 @@ PIDS=()
 cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
     wait 2>/dev/null
-    delete_rabbit_queues
+    [ "$RABBIT_USED" = 0 ] || delete_rabbit_queues
     python3 "$OB_SOURCE_DIR/tests/integration/mongo_tool.py" dropdb 127.0.0.1 27017 "$MONGO_DB" 2>/dev/null
     if [ "$FAILED" -gt 0 ]; then  # keep the logs of a failure for a look
         keep="${TMPDIR:-/tmp}/outbreak-failed-$(basename "$0" .sh)-$$"
@@ -47,20 +47,65 @@ require_servers() {
         || { echo "FAIL: no NATS server on 127.0.0.1:4222 (scripts/stack up)" >&2; exit 1; }
 }
 
+RABBIT_USED=0
 require_rabbitmq() {
+    RABBIT_USED=1
     python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 27017 >/dev/null 2>&1 \
         || { echo "FAIL: no MongoDB-wire server on 127.0.0.1:27017 (scripts/stack up)" >&2; exit 1; }
     "$OB_SOURCE_DIR/scripts/stack" status rabbitmq >/dev/null 2>&1 \
         || { echo "FAIL: no RabbitMQ on 127.0.0.1:5672 (scripts/stack up rabbitmq)" >&2; exit 1; }
 }
 
-# rabbit_queue NAME — a queue this test uses, deleted when the test ends.
-RABBIT_QUEUES=()
-rabbit_queue() { RABBIT_QUEUES+=("$1"); echo "$1"; }
+# rabbit_queue NAME — the name of a queue for this test; it must end in ".$$" (the
+# test's pid): every queue and exchange so named is deleted when the test ends.
+rabbit_queue() {
+    case $1 in *".$$") echo "$1" ;; *) echo "FAIL: rabbit_queue $1: the name must end in .$$" >&2; exit 1 ;; esac
+}
 delete_rabbit_queues() {
-    for q in "${RABBIT_QUEUES[@]:-}"; do
-        [ -n "$q" ] && "$RABBITMQCTL" delete_queue "$q" >/dev/null 2>&1
-    done
+    local name
+    # (</dev/null: rabbitmqctl would read the rest of the list from stdin)
+    "$RABBITMQCTL" -q list_queues name 2>/dev/null | grep -E "^obit\..*\.$$\$" |
+        while read -r name; do "$RABBITMQCTL" -q delete_queue "$name" </dev/null >/dev/null 2>&1; done
+    # rabbitmqctl has no delete_exchange: the node deletes it
+    "$RABBITMQCTL" -q list_exchanges name 2>/dev/null | grep -E "^obit\..*\.$$\$" |
+        while read -r name; do
+            "$RABBITMQCTL" -q eval "rabbit_exchange:delete(rabbit_misc:r(<<\"/\">>, exchange, <<\"$name\">>), false, <<\"outbreak-tests\">>)." \
+                </dev/null >/dev/null 2>&1
+        done
+}
+
+# fails_fast WANT_RC TEXT ARGS... — `outbreak ARGS` must exit WANT_RC within 5 s with
+# exactly one line on stderr, containing TEXT (an address, an option, a reason).
+fails_fast() {
+    local want=$1 text=$2; shift 2
+    local err="$WORK/fails_fast.err" rc=0 t0 t1 ms lines
+    t0=$(date +%s%N)
+    timeout 20 "$OUTBREAK" "$@" >/dev/null 2>"$err" || rc=$?
+    t1=$(date +%s%N)
+    ms=$(((t1 - t0) / 1000000))
+    lines=$(wc -l <"$err")
+    if [ "$rc" -eq "$want" ] && [ "$ms" -lt 5000 ] && [ "$lines" -eq 1 ] && grep -qF -- "$text" "$err"; then
+        pass "outbreak $1 ... -> exit $rc in ${ms} ms: $(cat "$err")"
+    else
+        fail "outbreak $*: exit $rc after ${ms} ms, $lines lines: $(cat "$err") (wanted exit $want within 5 s, one line with '$text')"
+    fi
+}
+
+# silent_server PORT — something that accepts TCP connections on 127.0.0.1:PORT and never
+# says a word (for 60 s), to show that a handshake times out instead of hanging.
+silent_server() {
+    python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); conns = []
+end = time.time() + 60
+while time.time() < end:
+    s.settimeout(1)
+    try: conns.append(s.accept()[0])
+    except OSError: pass
+' "$1" &
+    PIDS+=($!)
+    sleep 0.5
 }
 
 # json FILE EXPR — evaluates a Python expression on the JSON document `d`.

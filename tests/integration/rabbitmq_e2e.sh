@@ -50,7 +50,6 @@ acked=$(json "$WORK/q.json" 'd["acked"]')
 check "quorum: acked $acked >= 5000, lost 0" test "$acked" -ge 5000 -a "$(json "$WORK/q.json" 'd["lost"]')" = 0
 check "quorum: persisted = acked" test "$(json "$WORK/q.json" 'd["persisted"]')" = "$acked"
 check "the broker has a quorum queue $q" sh -c "'$RABBITMQCTL' list_queues name type | grep -q '^$q[[:space:]]*quorum'"
-"$RABBITMQCTL" delete_exchange "obit.x.$$" >/dev/null 2>&1 || true
 
 # --- 3. unroutable: returned by the broker, counted as failed with the reason --------
 "$OUTBREAK" run --broker "${RABBIT_URL}?queue=$q&declare=0&exchange=amq.direct&routing_key=nowhere.$$" \
