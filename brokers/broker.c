@@ -39,6 +39,17 @@ const char *ob_broker_schemes(void)
     return scheme_list;
 }
 
+/* What can be checked without connecting: one host unless the adapter takes a list,
+ * known option names, and the adapter's own checks of the values. */
+static int check_options(const ob_broker_ops *ops, const ob_url *url, ob_err *err)
+{
+    if (url->hosts && !ops->multi_host)
+        return ob_err_set(err, "%s:// takes one host, not a list (\"%s\")", ops->scheme, url->hosts);
+    if (ob_url_check_params(url, ops->params, err) != 0)
+        return -1;
+    return ops->check ? ops->check(url, err) : 0;
+}
+
 int ob_broker_check_url(const char *text, ob_err *err)
 {
     ob_url url;
@@ -50,9 +61,7 @@ int ob_broker_check_url(const char *text, ob_err *err)
         ob_err_set(err, "unsupported broker scheme \"%s\" (built in: %s)", url.scheme,
                    ob_broker_schemes());
     else
-        rc = ob_url_check_params(&url, ops->params, err);
-    if (rc == 0 && ops->check)
-        rc = ops->check(&url, err);
+        rc = check_options(ops, &url, err);
     ob_url_free(&url);
     return rc;
 }
@@ -70,7 +79,7 @@ int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts
                    ob_broker_schemes());
         goto done;
     }
-    if (ob_url_check_params(&url, ops->params, err) != 0)
+    if (check_options(ops, &url, err) != 0)
         goto done;
     rc = ops->open(out, &url, opts, err);
 done:

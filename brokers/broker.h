@@ -62,6 +62,7 @@ struct ob_broker_ops {
     const char *scheme;              /* URL scheme */
     const char *way;                 /* the record's `way`: nats, rabbitmq, kafka, grpc, pubsub */
     const char *const *params;       /* NULL-terminated list of known URL query parameters */
+    bool multi_host;                 /* the URL may list several hosts (url->hosts) */
     /* Checks the option values without connecting (a usage error otherwise). NULL =
      * the values are checked at open. */
     int (*check)(const ob_url *url, ob_err *err);

@@ -1,7 +1,8 @@
 /* url.c — parsing of the broker and database URLs of url.h, and typed access to their
  * query options.
  *
- * Grammar: scheme "://" [user [":" pass] "@"] host [":" port] ["/" path] ["?" query].
+ * Grammar: scheme "://" [user [":" pass] "@"] host [":" port] ("," host [":" port])*
+ * ["/" path] ["?" query].
  * The userinfo ends at the last '@' before the first '/' or '?' (so an unescaped '@'
  * in a password still works); the authority ends at the first '/' or '?'. Spaces and
  * control characters are rejected anywhere.
@@ -368,8 +369,29 @@ int ob_url_parse(const char *text, ob_url *url, ob_err *err)
             goto fail;
         host = at + 1;
     }
-    if (parse_host(text, host, (size_t)(auth + alen - host), url, err) != 0)
+    /* a comma-separated list of hosts (Kafka's bootstrap servers): host and port are the
+     * first; every one must be well formed */
+    const char *hend = auth + alen;
+    const char *comma = memchr(host, ',', (size_t)(hend - host));
+    if (parse_host(text, host, (size_t)((comma ? comma : hend) - host), url, err) != 0)
         goto fail;
+    if (comma) {
+        for (const char *h = comma + 1;;) {
+            const char *next = memchr(h, ',', (size_t)(hend - h));
+            ob_url other = {0};
+            int rc = parse_host(text, h, (size_t)((next ? next : hend) - h), &other, err);
+            free(other.host);
+            if (rc != 0)
+                goto fail;
+            if (!next)
+                break;
+            h = next + 1;
+        }
+        if (!(url->hosts = strndup(host, (size_t)(hend - host)))) {
+            url_error(err, text, "out of memory");
+            goto fail;
+        }
+    }
 
     const char *rest = auth + alen;
     size_t plen = 0;
@@ -393,6 +415,7 @@ void ob_url_free(ob_url *url)
     if (!url)
         return;
     free(url->text);
+    free(url->hosts);
     free(url->scheme);
     free(url->user);
     if (url->pass) {

@@ -1,4 +1,4 @@
-/* url.h — the broker and database URLs: scheme://[user[:pass]@]host[:port][/path][?k=v&k=v].
+/* url.h — the broker and database URLs: scheme://[user[:pass]@]host[:port][,host[:port]...][/path][?k=v&k=v].
  *
  * Also accepts the Pub/Sub form pubsub://project/topic (host = project). Percent-
  * escapes in user, password, path and query values are decoded. IPv6 hosts in
@@ -24,6 +24,8 @@ typedef struct ob_url {
     char *pass;   /* NULL if absent */
     char *host;   /* never NULL after a successful parse; may be "" only if scheme allows */
     int port;     /* 0 if absent */
+    char *hosts;  /* "a:9092,b:9092" as written when the URL lists several hosts (Kafka's
+                     bootstrap servers; host and port are then the first), else NULL */
     char *path;   /* without the leading '/', "" if absent */
     int nparams;
     ob_url_param params[OB_URL_MAX_PARAMS];

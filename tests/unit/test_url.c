@@ -122,6 +122,9 @@ static void test_bad(void)
         {"amqp://user:s3cr%zzet@host/", "invalid URL \"amqp://user:***@host/\": invalid percent-escape in the password"},
         {"kafka://h?sasl_password=s3%zzcret", "invalid URL \"kafka://h?sasl_password=***\": invalid percent-escape in the option value"},
         {"nats://\"h\"", "invalid URL \"nats://\\x22h\\x22\": invalid character in host \"\\x22h\\x22\""},
+        {"kafka://a:9092,", "invalid URL \"kafka://a:9092,\": missing host"},
+        {"kafka://a:9092,b:x", "invalid URL \"kafka://a:9092,b:x\": invalid port \"x\" (expected 1-65535)"},
+        {"kafka://a,,b", "invalid URL \"kafka://a,,b\": missing host"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ob_url u;
@@ -299,9 +302,26 @@ static void test_hostport(void)
     ob_url_free(&u);
 }
 
+/* Several hosts (Kafka's bootstrap list): host and port are the first, hosts the list. */
+static void test_hosts(void)
+{
+    ob_url u;
+    ob_err err;
+    CHECK(ob_url_parse("kafka://a:9092,b.example:9093,[::1]:9094/t?acks=all", &u, &err) == 0);
+    CHECK_STR(u.host, "a");
+    CHECK(u.port == 9092);
+    CHECK_STR(STR_OR_NULL(u.hosts), "a:9092,b.example:9093,[::1]:9094");
+    CHECK_STR(u.path, "t");
+    ob_url_free(&u);
+    CHECK(ob_url_parse("kafka://a:9092/t", &u, &err) == 0);
+    CHECK(u.hosts == NULL);
+    ob_url_free(&u);
+}
+
 int main(void)
 {
     test_good();
+    test_hosts();
     test_bad();
     test_secrets();
     test_options();
