@@ -505,8 +505,14 @@ int ob_url_check_params(const ob_url *url, const char *const *known, ob_err *err
     for (int i = 0; i < url->nparams; i++) {
         const char *key = url->params[i].key;
         int found = 0;
-        for (int j = 0; known && known[j] && !found; j++)
-            found = strcmp(known[j], key) == 0;
+        for (int j = 0; known && known[j] && !found; j++) {
+            size_t n = strlen(known[j]);
+            /* "rdkafka.*" stands for every key with the prefix "rdkafka." */
+            if (n >= 2 && strcmp(known[j] + n - 2, ".*") == 0)
+                found = strncmp(known[j], key, n - 1) == 0 && key[n - 1] != '\0';
+            else
+                found = strcmp(known[j], key) == 0;
+        }
         if (found)
             continue;
         char list[256], u[URL_CAP], k[160];

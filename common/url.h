@@ -46,7 +46,7 @@ int ob_url_param_bool(const ob_url *url, const char *key, bool def, bool *out, o
 int ob_url_param_int(const ob_url *url, const char *key, long def, long min, long max, long *out,
                      ob_err *err);
 /* Returns -1 with err naming the first parameter not in the NULL-terminated list
- * `known` ("unknown option 'x' in nats://...; known: a, b"), else 0. */
+ * `known` (an entry "prefix.*" admits every key that starts with "prefix.") ("unknown option 'x' in nats://...; known: a, b"), else 0. */
 int ob_url_check_params(const ob_url *url, const char *const *known, ob_err *err);
 
 /* The URL as it may be shown (reports, JSON, logs): the password and the values of

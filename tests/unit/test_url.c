@@ -316,6 +316,21 @@ static void test_hosts(void)
     CHECK(ob_url_parse("kafka://a:9092/t", &u, &err) == 0);
     CHECK(u.hosts == NULL);
     ob_url_free(&u);
+    /* a "prefix.*" entry admits every key with the prefix (librdkafka's properties) */
+    static const char *const known[] = {"topic", "rdkafka.*", NULL};
+    static const struct {
+        const char *in;
+        int rc;
+    } keys[] = {{"kafka://h?rdkafka.linger.ms=5&topic=t", 0},
+                {"kafka://h?rdkafka.x=1", 0},
+                {"kafka://h?rdkafka.=1", -1},
+                {"kafka://h?rdkafka=1", -1},
+                {"kafka://h?rdkafkax.y=1", -1}};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        CHECK(ob_url_parse(keys[i].in, &u, &err) == 0);
+        CHECK_MSG(ob_url_check_params(&u, known, &err) == keys[i].rc, "%s", keys[i].in);
+        ob_url_free(&u);
+    }
 }
 
 int main(void)
