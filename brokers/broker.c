@@ -5,12 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops;
+extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops, ob_kafka_ops;
 
 static const ob_broker_ops *const registry[] = {
     &ob_nats_ops,
     &ob_amqp_ops,
     &ob_amqps_ops,
+    &ob_kafka_ops,
     NULL,
 };
 

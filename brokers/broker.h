@@ -24,7 +24,7 @@ typedef struct ob_broker_ops ob_broker_ops;
 typedef struct ob_msg {
     const char *data;
     size_t len;
-    const char *key; /* partition / routing hint ("producer:seq"), may be NULL */
+    const char *key; /* partitioning hint: the record's location; may be NULL */
     uint64_t token;  /* opaque to the adapter; handed back in the ack */
 } ob_msg;
 

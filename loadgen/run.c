@@ -169,6 +169,7 @@ static int build_payloads(controller *c, ob_err *err)
             return ob_err_set(err, "out of memory");
         memcpy(c->payloads[i].body, buf, (size_t)n);
         c->payloads[i].len = (size_t)n;
+        c->payloads[i].key = c->records.items[i].location; /* records outlive the run */
     }
     return 0;
 }

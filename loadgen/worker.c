@@ -234,7 +234,7 @@ static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
     bump(&w->stats.bytes, (long long)(pl->len + (size_t)(n > 0 ? n : 0)));
 
     ob_err err;
-    ob_msg m = {.data = buf, .len = pl->len + (size_t)n, .key = NULL, .token = seq};
+    ob_msg m = {.data = buf, .len = pl->len + (size_t)n, .key = pl->key, .token = seq};
     if (n < 0 || ob_broker_publish(w->broker, &m, &err) != 0) {
         /* failed now: no ack will come; account for it here */
         on_ack(w, seq, false, n < 0 ? "record too large to encode" : err.msg, ob_mono_ns());

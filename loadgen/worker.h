@@ -22,6 +22,7 @@
 typedef struct ob_payload {
     char *body;
     size_t len;
+    const char *key; /* the record's location: a partitioning key for adapters that use one */
 } ob_payload;
 
 /* What all workers share, read-only once they run (but `running`). */

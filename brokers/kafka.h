@@ -1,0 +1,116 @@
+/* kafka.h — internals of the Kafka adapter (librdkafka), shared by its files:
+ *
+ *   kafka.c        the vtable: open, durability, close
+ *   kafka_conf.c   the URL's options, librdkafka's configuration, the topic, errors
+ *   kafka_pub.c    the producer: delivery reports as acks, back-pressure, flush/purge
+ *   kafka_sub.c    the consumer group: commits after the insert, rebalances, rewinds
+ *
+ * Nothing here is visible outside brokers/kafka*.c. */
+#ifndef OB_KAFKA_H
+#define OB_KAFKA_H
+
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "broker.h"
+
+/* The URL's options, checked. */
+typedef struct kafka_settings {
+    char bootstrap[512];      /* host:port[,host:port...] */
+    char topic[250];
+    long partitions;          /* when the topic is created */
+    long replication;         /* when the topic is created */
+    char acks[4];             /* 0 | 1 | all */
+    bool idempotence;
+    long linger_ms;
+    long batch_bytes;
+    char compression[8];      /* none | gzip | snappy | lz4 | zstd */
+    bool key_by_location;     /* key = the record's location (else no key) */
+    char group[250];          /* the sink's consumer group */
+    int connect_timeout_ms;
+    char client_name[128];
+} kafka_settings;
+
+typedef struct kafka_broker kafka_broker;
+
+/* Reads and checks the URL's options, librdkafka's pass-through properties
+ * (?rdkafka.NAME=VALUE) included. -1 with a one-line message naming the option. */
+int kafka_settings_parse(kafka_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err);
+
+/* librdkafka's configuration for the role: the settings, then the pass-through
+ * properties (which win). Its opaque is kb; logs and errors go to kb, not to stderr. */
+rd_kafka_conf_t *kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role role, ob_err *err);
+
+/* Creates the topic with s->partitions if it does not exist; waits at most the connect
+ * timeout, so this is also where an unreachable cluster is found. */
+int kafka_ensure_topic(kafka_broker *kb, ob_err *err);
+
+/* The last thing librdkafka logged or reported as an error ("" if nothing). */
+void kafka_last_problem(kafka_broker *kb, char *buf, size_t cap);
+
+/* --- producer ------------------------------------------------------------------------- */
+
+typedef struct kafka_publisher {
+    rd_kafka_topic_t *rkt;
+    rd_kafka_queue_t *main_q;  /* delivery reports */
+    int wake[2];               /* librdkafka writes to wake[1] when a report is queued */
+    int64_t now;               /* the clock reading for the reports being served */
+    bool purging;
+    int purged;                /* reports failed by the purge at the end */
+} kafka_publisher;
+
+int kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err);
+int kafka_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err);
+bool kafka_pub_poll(ob_broker *b, int64_t until_mono);
+int kafka_pub_flush(ob_broker *b, int timeout_ms);
+void kafka_pub_close(kafka_broker *kb);
+
+/* --- consumer ------------------------------------------------------------------------- */
+
+/* The offsets handed to the sink for one partition, in order, until settled. */
+typedef struct kafka_track {
+    bool assigned;
+    uint64_t generation;       /* changes when the partition is assigned, revoked, rewound */
+    int64_t *offsets;          /* ring: outstanding offsets, oldest at head */
+    uint8_t *state;            /* 0 outstanding, 1 inserted */
+    size_t head, count, cap;
+    int64_t commit;            /* next offset to commit (-1: nothing new) */
+    int64_t rewind;            /* an insert failed: read again from here (-1: no) */
+} kafka_track;
+
+typedef struct kafka_subscriber {
+    pthread_t reader;
+    bool reader_started;
+    atomic_bool stop;
+    ob_deliver_fn *deliver;
+    void *deliver_arg;
+    pthread_mutex_t lock;      /* guards tracks */
+    kafka_track *tracks;       /* by partition id */
+    int32_t ntracks;
+    uint64_t next_generation;
+    int64_t last_commit_ns;
+    long rebalances, rewinds;
+} kafka_subscriber;
+
+int kafka_sub_init(kafka_broker *kb, const ob_url *url, ob_err *err);
+int kafka_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
+void kafka_sub_settle(ob_broker *b, ob_delivery *d, bool ok);
+void kafka_sub_close(kafka_broker *kb);
+
+struct kafka_broker {
+    ob_broker base;
+    ob_role role;
+    kafka_settings s;
+    rd_kafka_t *rk;
+    pthread_mutex_t problem_lock;
+    char problem[300];         /* last log line or error from librdkafka */
+    int64_t last_report_ns;    /* rate limit of problems printed mid-run */
+    bool opened;               /* past open: problems are printed (at most one a second) */
+    kafka_publisher pub;
+    kafka_subscriber sub;
+};
+
+#endif

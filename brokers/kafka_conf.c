@@ -1,0 +1,233 @@
+/* kafka_conf.c — the Kafka adapter's options and librdkafka configuration: the URL's
+ * options checked, librdkafka's own properties passed through (?rdkafka.NAME=VALUE, set
+ * last so they win), its logs kept for error messages instead of printed, and the topic
+ * created if missing. */
+#include "kafka.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+
+#define PASS_PREFIX "rdkafka."
+
+static int copy_str(const char *v, const char *key, char *dst, size_t cap, ob_err *err)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n >= cap)
+        return ob_err_set(err, "kafka: option %s must be 1..%zu characters", key, cap - 1);
+    memcpy(dst, v, n + 1);
+    return 0;
+}
+
+static int one_of(const char *v, const char *key, const char *const *allowed, ob_err *err)
+{
+    for (int i = 0; allowed[i]; i++)
+        if (strcmp(v, allowed[i]) == 0)
+            return 0;
+    char list[128] = "";
+    for (int i = 0; allowed[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
+    return ob_err_set(err, "kafka: option %s must be one of %s, not \"%s\"", key, list, v);
+}
+
+int kafka_settings_parse(kafka_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
+{
+    static const char *const acks[] = {"0", "1", "all", NULL};
+    static const char *const codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
+    static const char *const keys[] = {"none", "location", NULL};
+    memset(s, 0, sizeof *s);
+    if (url->hosts)
+        snprintf(s->bootstrap, sizeof s->bootstrap, "%s", url->hosts);
+    else
+        ob_url_hostport(url, 9092, s->bootstrap, sizeof s->bootstrap);
+    const char *key = ob_url_param_str(url, "key", "none");
+    if (copy_str(ob_url_param_str(url, "topic", "outbreak.records"), "topic", s->topic,
+                 sizeof s->topic, err) ||
+        copy_str(ob_url_param_str(url, "acks", "all"), "acks", s->acks, sizeof s->acks, err) ||
+        one_of(s->acks, "acks", acks, err) ||
+        copy_str(ob_url_param_str(url, "compression", "none"), "compression", s->compression,
+                 sizeof s->compression, err) ||
+        one_of(s->compression, "compression", codecs, err) || one_of(key, "key", keys, err) ||
+        copy_str(ob_url_param_str(url, "group", "outbreak-sink"), "group", s->group,
+                 sizeof s->group, err) ||
+        ob_url_param_bool(url, "idempotence", strcmp(s->acks, "all") == 0, &s->idempotence, err) ||
+        ob_url_param_int(url, "partitions", 3, 1, 10000, &s->partitions, err) ||
+        ob_url_param_int(url, "replication", 1, 1, 100, &s->replication, err) ||
+        ob_url_param_int(url, "linger", 5, 0, 900000, &s->linger_ms, err) ||
+        ob_url_param_int(url, "batch", 1000000, 1, 2147483647, &s->batch_bytes, err))
+        return -1;
+    if (s->idempotence && strcmp(s->acks, "all") != 0)
+        return ob_err_set(err, "kafka: idempotence needs acks=all (not acks=%s)", s->acks);
+    s->key_by_location = strcmp(key, "location") == 0;
+    s->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 3000;
+    snprintf(s->client_name, sizeof s->client_name, "%s",
+             opts->client_name ? opts->client_name : "outbreak");
+
+    /* librdkafka checks its own properties' names and values */
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char errstr[256];
+    for (int i = 0; i < url->nparams; i++) {
+        const char *k = url->params[i].key;
+        if (strncmp(k, PASS_PREFIX, strlen(PASS_PREFIX)) != 0)
+            continue;
+        if (rd_kafka_conf_set(conf, k + strlen(PASS_PREFIX), url->params[i].value, errstr,
+                              sizeof errstr) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            return ob_err_set(err, "kafka: option %s: %s", k, errstr);
+        }
+    }
+    rd_kafka_conf_destroy(conf);
+    return 0;
+}
+
+void kafka_last_problem(kafka_broker *kb, char *buf, size_t cap)
+{
+    pthread_mutex_lock(&kb->problem_lock);
+    snprintf(buf, cap, "%s", kb->problem);
+    pthread_mutex_unlock(&kb->problem_lock);
+}
+
+/* Keeps the problem; once the adapter is open, prints it (at most one a second). */
+static void note_problem(kafka_broker *kb, const char *text)
+{
+    bool print = false;
+    pthread_mutex_lock(&kb->problem_lock);
+    snprintf(kb->problem, sizeof kb->problem, "%s", text);
+    int64_t now = ob_mono_ns();
+    if (kb->opened && now - kb->last_report_ns >= OB_NS_PER_S) {
+        kb->last_report_ns = now;
+        print = true;
+    }
+    pthread_mutex_unlock(&kb->problem_lock);
+    if (print)
+        fprintf(stderr, "outbreak: kafka: %s\n", text);
+}
+
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)fac;
+    if (level <= 4) /* warnings and worse */
+        note_problem(rd_kafka_opaque(rk), buf);
+}
+
+static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
+{
+    (void)rk;
+    char text[300];
+    snprintf(text, sizeof text, "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+    note_problem(opaque, text);
+}
+
+static int set(rd_kafka_conf_t *conf, const char *name, const char *value, ob_err *err)
+{
+    char errstr[256];
+    if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
+        return ob_err_set(err, "kafka: %s=%s: %s", name, value, errstr);
+    return 0;
+}
+
+rd_kafka_conf_t *kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role role, ob_err *err)
+{
+    const kafka_settings *s = &kb->s;
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    char num[32], timeout[32];
+    snprintf(timeout, sizeof timeout, "%d", s->connect_timeout_ms);
+    rd_kafka_conf_set_opaque(conf, kb);
+    rd_kafka_conf_set_log_cb(conf, on_log);
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    int rc = set(conf, "bootstrap.servers", s->bootstrap, err) ||
+             set(conf, "client.id", s->client_name, err) ||
+             set(conf, "socket.connection.setup.timeout.ms", timeout, err);
+    if (rc == 0 && role == OB_ROLE_PUBLISHER) {
+        rc = set(conf, "acks", s->acks, err) ||
+             set(conf, "enable.idempotence", s->idempotence ? "true" : "false", err) ||
+             set(conf, "compression.type", s->compression, err);
+        snprintf(num, sizeof num, "%ld", s->linger_ms);
+        rc = rc || set(conf, "linger.ms", num, err);
+        snprintf(num, sizeof num, "%ld", s->batch_bytes);
+        rc = rc || set(conf, "batch.size", num, err);
+    }
+    if (rc == 0 && role == OB_ROLE_SUBSCRIBER)
+        rc = set(conf, "group.id", s->group, err) || set(conf, "enable.auto.commit", "false", err) ||
+             set(conf, "enable.auto.offset.store", "false", err) ||
+             set(conf, "auto.offset.reset", "earliest", err);
+    for (int i = 0; rc == 0 && i < url->nparams; i++) {
+        const char *k = url->params[i].key;
+        if (strncmp(k, PASS_PREFIX, strlen(PASS_PREFIX)) == 0)
+            rc = set(conf, k + strlen(PASS_PREFIX), url->params[i].value, err);
+    }
+    if (rc != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return conf;
+}
+
+/* 1 if the cluster has the topic, 0 if not, -1 (err set) if it cannot be asked. */
+static int topic_exists(kafka_broker *kb, ob_err *err)
+{
+    const kafka_settings *s = &kb->s;
+    const struct rd_kafka_metadata *md = NULL;
+    char problem[300];
+    /* all topics: asking for one by name could auto-create it with the broker's defaults */
+    rd_kafka_resp_err_t e = rd_kafka_metadata(kb->rk, 1, NULL, &md, s->connect_timeout_ms);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        kafka_last_problem(kb, problem, sizeof problem);
+        return ob_err_set(err, "kafka: cannot reach %s within %d ms: %s", s->bootstrap,
+                          s->connect_timeout_ms, *problem ? problem : rd_kafka_err2str(e));
+    }
+    int found = 0;
+    for (int i = 0; i < md->topic_cnt && !found; i++)
+        found = strcmp(md->topics[i].topic, s->topic) == 0 && md->topics[i].err == 0;
+    rd_kafka_metadata_destroy(md);
+    return found;
+}
+
+int kafka_ensure_topic(kafka_broker *kb, ob_err *err)
+{
+    const kafka_settings *s = &kb->s;
+    char errstr[256], problem[300];
+    int exists = topic_exists(kb, err);
+    if (exists != 0)
+        return exists < 0 ? -1 : 0;
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(s->topic, (int)s->partitions,
+                                                    (int)s->replication, errstr, sizeof errstr);
+    if (!nt)
+        return ob_err_set(err, "kafka: topic \"%s\": %s", s->topic, errstr);
+    rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(kb->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(ao, s->connect_timeout_ms, errstr, sizeof errstr);
+    rd_kafka_AdminOptions_set_operation_timeout(ao, s->connect_timeout_ms, errstr, sizeof errstr);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(kb->rk);
+    rd_kafka_CreateTopics(kb->rk, &nt, 1, ao, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, s->connect_timeout_ms + 1000);
+    int rc = 0;
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    const char *why = NULL;
+    if (ev) {
+        e = rd_kafka_event_error(ev);
+        why = rd_kafka_event_error_string(ev);
+        const rd_kafka_CreateTopics_result_t *res = rd_kafka_event_CreateTopics_result(ev);
+        size_t n = 0;
+        const rd_kafka_topic_result_t **tr = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR && n == 1) {
+            e = rd_kafka_topic_result_error(tr[0]);
+            why = rd_kafka_topic_result_error_string(tr[0]);
+        }
+    }
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        kafka_last_problem(kb, problem, sizeof problem);
+        if (e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR__TRANSPORT)
+            rc = ob_err_set(err, "kafka: cannot reach %s within %d ms%s%s", s->bootstrap,
+                            s->connect_timeout_ms, *problem ? ": " : "", problem);
+        else
+            rc = ob_err_set(err, "kafka: cannot create topic \"%s\" on %s: %s", s->topic,
+                            s->bootstrap, why && *why ? why : rd_kafka_err2str(e));
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_AdminOptions_destroy(ao);
+    rd_kafka_NewTopic_destroy(nt);
+    return rc;
+}
