@@ -151,7 +151,10 @@ rd_kafka_conf_t *kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role rol
     if (rc == 0 && role == OB_ROLE_SUBSCRIBER)
         rc = set(conf, "group.id", s->group, err) || set(conf, "enable.auto.commit", "false", err) ||
              set(conf, "enable.auto.offset.store", "false", err) ||
-             set(conf, "auto.offset.reset", "earliest", err);
+             set(conf, "auto.offset.reset", "earliest", err) ||
+             /* a sink that died gives its partitions back after 10 s, not Kafka's 45 */
+             set(conf, "session.timeout.ms", "10000", err) ||
+             set(conf, "heartbeat.interval.ms", "2000", err);
     for (int i = 0; rc == 0 && i < url->nparams; i++) {
         const char *k = url->params[i].key;
         if (strncmp(k, PASS_PREFIX, strlen(PASS_PREFIX)) == 0)

@@ -19,6 +19,7 @@ cleanup() {
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
     wait 2>/dev/null
     [ "$RABBIT_USED" = 0 ] || delete_rabbit_queues
+    [ "$KAFKA_USED" = 0 ] || delete_kafka_topics
     python3 "$OB_SOURCE_DIR/tests/integration/mongo_tool.py" dropdb 127.0.0.1 27017 "$MONGO_DB" 2>/dev/null
     if [ "$FAILED" -gt 0 ]; then  # keep the logs of a failure for a look
         keep="${TMPDIR:-/tmp}/outbreak-failed-$(basename "$0" .sh)-$$"
@@ -45,6 +46,26 @@ require_servers() {
         || { echo "FAIL: no MongoDB-wire server on 127.0.0.1:27017 (scripts/stack up)" >&2; exit 1; }
     (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null \
         || { echo "FAIL: no NATS server on 127.0.0.1:4222 (scripts/stack up)" >&2; exit 1; }
+}
+
+KAFKA_TOPICS=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}/bin/kafka-topics
+KAFKA_USED=0
+require_kafka() {
+    KAFKA_USED=1
+    python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 27017 >/dev/null 2>&1 \
+        || { echo "FAIL: no MongoDB-wire server on 127.0.0.1:27017 (scripts/stack up)" >&2; exit 1; }
+    "$OB_SOURCE_DIR/scripts/stack" status kafka >/dev/null 2>&1 \
+        || { echo "FAIL: no Kafka on 127.0.0.1:9092 (scripts/stack up kafka)" >&2; exit 1; }
+}
+
+# kafka_topic NAME — the name of a topic for this test; it must end in ".$$": every
+# topic so named is deleted when the test ends (so are the test's consumer groups'
+# offsets with them).
+kafka_topic() {
+    case $1 in *".$$") echo "$1" ;; *) echo "FAIL: kafka_topic $1: the name must end in .$$" >&2; exit 1 ;; esac
+}
+delete_kafka_topics() {
+    "$KAFKA_TOPICS" --bootstrap-server 127.0.0.1:9092 --delete --topic "obit\\..*\\.$$" >/dev/null 2>&1
 }
 
 RABBIT_USED=0

@@ -1,0 +1,49 @@
+# kafka_e2e.sh — outbreak run -> Kafka -> outbreak sink -> MongoDB with acks=all and
+# idempotence: a run of 50 000 records ends with lost = 0 and MongoDB's count of the run
+# = acked; publish latency is produce -> delivery report; the summary names the
+# durability settings; the topic is created with the partitions asked for; keys by
+# location and acks=1 with compression work too.
+source "$(dirname "$0")/lib.sh"
+require_kafka
+
+topic=$(kafka_topic "obit.e2e.$$")
+id="kafka-e2e-$$-$(date +%s)"
+url="kafka://127.0.0.1:9092?topic=$topic&partitions=3&acks=all&group=obit-$$"
+start_sink "$url" "$WORK/sink.log"
+# exactly 50 000 records: each of a pool of 50 000 once, at up to 10 000/s
+"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 10000 --pool 50000 --once --headless \
+    --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
+rc=$?
+tail -14 "$WORK/run.log"
+check "run exits 0 (got $rc)" test "$rc" -eq 0
+acked=$(json "$WORK/s.json" 'd["acked"]')
+check "acked $acked = 50000" test "$acked" -eq 50000
+check "failed = 0" test "$(json "$WORK/s.json" 'd["failed"]')" = 0
+check "lost = 0" test "$(json "$WORK/s.json" 'd["lost"]')" = 0
+check "persisted = acked" test "$(json "$WORK/s.json" 'd["persisted"]')" = "$acked"
+count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
+check "MongoDB holds $count documents of the run = acked $acked" test "$count" = "$acked"
+check "publish latency counted for every acked record" \
+    test "$(json "$WORK/s.json" 'd["publish_latency_ms"]["count"]')" = "$acked"
+check "e2e latency measured for every record" test "$(json "$WORK/s.json" 'd["e2e_latency_ms"]["count"]')" = "$acked"
+check "durability: acks=all, idempotence, delivery reports" test \
+    "$(json "$WORK/s.json" '[d["durability"][k] for k in ("acks","idempotence","publish_ack")]')" = "['all', True, 'delivery report']"
+check "summary prints the durability settings" grep -q '"acks":"all"' "$WORK/run.log"
+check "the topic has 3 partitions" sh -c "'$KAFKA_TOPICS' --bootstrap-server 127.0.0.1:9092 --describe --topic '$topic' | grep -c 'Partition: ' | grep -qx 3"
+kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null
+
+# keys by location, acks=1, compression: the same guarantees on a smaller run
+topic=$(kafka_topic "obit.keyed.$$")
+id="kafka-keyed-$$-$(date +%s)"
+url="kafka://127.0.0.1:9092?topic=$topic&partitions=4&acks=1&compression=lz4&key=location&group=obit-k-$$"
+start_sink "$url" "$WORK/sink2.log"
+"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 5000 --once --headless \
+    --only-summary --run-id "$id" --json "$WORK/k.json" >"$WORK/run2.log" 2>&1
+rc=$?
+tail -6 "$WORK/run2.log"
+check "keyed run exits 0 (got $rc)" test "$rc" -eq 0
+check "keyed: 5000 acked, 5000 persisted, lost 0" test \
+    "$(json "$WORK/k.json" '(d["acked"], d["persisted"], d["lost"])')" = "(5000, 5000, 0)"
+check "durability: acks=1 is said, key by location, lz4" test \
+    "$(json "$WORK/k.json" '[d["durability"][k] for k in ("acks","idempotence","key","compression")]')" = "['1', False, 'location', 'lz4']"
+finish
