@@ -85,7 +85,8 @@ compare() {
     create_topic "$pt"
     echo "kafka-producer-perf-test --topic $pt --num-records $RECORDS --record-size $SIZE" \
         "--throughput -1 --producer-props ${props[*]}" >"$OUT/perftest-kafka-$label.txt"
-    "$KBIN/kafka-producer-perf-test" --topic "$pt" --num-records "$RECORDS" \
+    /usr/bin/time -f '%U %S' -o "$OUT/perftest-kafka-$label.cpu" \
+        "$KBIN/kafka-producer-perf-test" --topic "$pt" --num-records "$RECORDS" \
         --record-size "$SIZE" --throughput -1 --producer-props "${props[@]}" \
         >>"$OUT/perftest-kafka-$label.txt" 2>&1 || true
     delete_topic "$pt"
@@ -97,11 +98,13 @@ compare() {
     local s
     s=$(perftest_summary "$OUT/perftest-kafka-$label.txt")
     # shellcheck disable=SC2086  # eight numbers, one argument each
-    python3 - "$OUT/outbreak-kafka-$label.json" "$RECORDS" "$pbatch" $s <<'EOF'
+    python3 - "$OUT/outbreak-kafka-$label.json" "$RECORDS" "$pbatch" \
+        "$(tail -1 "$OUT/perftest-kafka-$label.cpu")" $s <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 records, pbatch = int(sys.argv[2]), sys.argv[3] or "16384 (Java default)"
-sent, rate, avg, mx, p50, p95, p99, p999 = sys.argv[4:12]
+cpu = sum(float(x) for x in sys.argv[4].split())
+sent, rate, avg, mx, p50, p95, p99, p999 = sys.argv[5:13]
 end = d["series"][-1]["t"]          # the last delivery report, seconds from the start
 ours = d["acked"] / end
 print("%-34s%.0f records/s (%s records, batch.size %s)" % ("kafka-producer-perf-test:", float(rate), sent, pbatch))
@@ -121,7 +124,9 @@ print("latency send -> ack (ms)   perf-test   outbreak")
 for k, pt in zip(["mean", "p50", "p95", "p99", "p99.9", "max"], [avg, p50, p95, p99, p999, mx]):
     ob = lat.get(k)
     print("  %-22s%11s %10s" % ("avg" if k == "mean" else k, pt, "-" if ob is None else "%.1f" % ob))
-print("outbreak's load generator: %.2f CPU s" % d["cost"]["loadgen_cpu_s"])
+print("CPU s: perf-test %.2f (its JVM, start-up included), outbreak %.2f; records per CPU s:"
+      " perf-test %.0f, outbreak %.0f" % (cpu, d["cost"]["loadgen_cpu_s"], int(sent) / cpu,
+                                          d["acked"] / d["cost"]["loadgen_cpu_s"]))
 EOF
     if grep -qE 'ERROR|Exception' "$OUT/perftest-kafka-$label.txt"; then
         echo "WARNING: errors in $OUT/perftest-kafka-$label.txt" >&2
