@@ -209,21 +209,30 @@ static void drain(controller *c)
     ob_err err;
     int64_t start = ob_mono_ns(), deadline = start + o->stop_timeout_ns;
     int64_t count = -1, seen = -1, last_progress = start, last_print = start, done_at = 0;
+    int64_t all_there_at = 0; /* when MongoDB's count first reached acked */
     ob_sink_totals tot = {0};
     for (;;) {
         ob_hist_reset(r->e2e);
         if (ob_store_sink_totals(c->store, o->run_id, &tot, r->e2e, &err) != 0)
             fprintf(stderr, "outbreak run: %s\n", err.msg);
+        /* a duplicate is a record handled before, possibly by a sink that died before it
+         * wrote its statistics: persisted + duplicates reaching acked means it is time to
+         * ask MongoDB (a full scan on FerretDB: once, not every round) */
         int64_t handled = tot.persisted + tot.duplicates;
-        if (handled >= r->acked) {
+        if (handled >= r->acked && !all_there_at) {
             if (ob_store_count_records(c->store, o->run_id, &count, &err) != 0) {
                 fprintf(stderr, "outbreak run: %s\n", err.msg);
                 count = -1;
             }
-            if (count >= r->acked) {
-                done_at = ob_mono_ns();
-                break;
-            }
+            if (count >= r->acked)
+                all_there_at = ob_mono_ns();
+        }
+        /* everything is in MongoDB; the sinks' statistics (their end-to-end histograms)
+         * catch up within a stats interval or two, unless a sink died before writing
+         * them */
+        if (all_there_at && (tot.persisted >= r->acked || ob_mono_ns() - all_there_at > 3 * OB_NS_PER_S)) {
+            done_at = all_there_at;
+            break;
         }
         int64_t now = ob_mono_ns();
         if (now >= deadline)
