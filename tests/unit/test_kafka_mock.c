@@ -3,7 +3,8 @@
  * retriable request errors (retried, every record acked once), errors that are not
  * retried (reported as failures with the reason), a partition leader taken down mid-run
  * (acked once it is back), and a cluster down past message.timeout.ms (every record
- * reported failed, none dropped). In every case each record gets exactly one answer.
+ * reported failed, none dropped), and a full local queue (back-pressure, no failure). In
+ * every case each record gets exactly one answer.
  * The real-broker tests are tests/integration/kafka_*.sh. */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -162,7 +163,15 @@ int main(void)
     CHECK_MSG(a->ok == N, "leader down: %d ok, %d failed (%s)", a->ok, a->failed, a->last_error);
     ob_broker_close(b);
 
-    /* 5. the whole cluster down past message.timeout.ms: every record still answered, the
+    /* 5. a local queue of 100 records: publish waits for room (back-pressure), nothing
+     *    fails and nothing crashes */
+    b = open_producer(bootstraps, "&rdkafka.queue.buffering.max.messages=100", a);
+    publish(b, N, NULL, NULL);
+    check_all_answered(a, N, "small local queue");
+    CHECK_MSG(a->ok == N, "small local queue: %d ok, %d failed (%s)", a->ok, a->failed, a->last_error);
+    ob_broker_close(b);
+
+    /* 6. the whole cluster down past message.timeout.ms: every record still answered, the
      *    undeliverable ones as failures saying why */
     b = open_producer(bootstraps, "&rdkafka.message.timeout.ms=1500", a);
     publish(b, 2000, all_down, NULL);
