@@ -20,9 +20,10 @@ static const char *source_dir(char *buf, size_t cap)
         return buf;
     }
     const char *suffix = "/tests/unit/test_generator.c";
-    size_t n = strlen(__FILE__), k = strlen(suffix);
-    if (__FILE__[0] == '/' && n > k && strcmp(__FILE__ + n - k, suffix) == 0 && n - k < cap) {
-        memcpy(buf, __FILE__, n - k);
+    const char *file = __FILE__;
+    size_t n = strlen(file), k = strlen(suffix);
+    if (file[0] == '/' && n > k && strcmp(file + n - k, suffix) == 0 && n - k < cap) {
+        memcpy(buf, file, n - k);
         buf[n - k] = '\0';
         return buf;
     }
