@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops, ob_kafka_ops;
+extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops, ob_kafka_ops, ob_pubsub_ops;
 
 static const ob_broker_ops *const registry[] = {
     &ob_nats_ops,
     &ob_amqp_ops,
     &ob_amqps_ops,
     &ob_kafka_ops,
+    &ob_pubsub_ops,
     NULL,
 };
 

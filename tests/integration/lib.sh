@@ -68,6 +68,14 @@ delete_kafka_topics() {
     "$KAFKA_TOPICS" --bootstrap-server 127.0.0.1:9092 --delete --topic "obit\\..*\\.$$" >/dev/null 2>&1
 }
 
+export PUBSUB_EMULATOR_HOST=${PUBSUB_EMULATOR_HOST:-127.0.0.1:8085}
+require_pubsub() {
+    python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 27017 >/dev/null 2>&1 \
+        || { echo "FAIL: no MongoDB-wire server on 127.0.0.1:27017 (scripts/stack up)" >&2; exit 1; }
+    "$OB_SOURCE_DIR/scripts/stack" status pubsub >/dev/null 2>&1 \
+        || { echo "FAIL: no Pub/Sub emulator on 127.0.0.1:8085 (scripts/stack up pubsub)" >&2; exit 1; }
+}
+
 RABBIT_USED=0
 require_rabbitmq() {
     RABBIT_USED=1

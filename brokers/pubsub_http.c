@@ -1,0 +1,220 @@
+/* pubsub_http.c — the Pub/Sub adapter's HTTP: growable buffers, base64, one request on a
+ * libcurl easy handle (URL, JSON body, credentials' header, timeouts), the server's JSON
+ * error as one line, and creating the topic and subscription if missing. */
+#include "pubsub.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* Makes room for n more bytes and a NUL. */
+static int reserve(ps_buf *b, size_t n)
+{
+    if (b->len + n + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1)
+        cap *= 2;
+    char *grown = realloc(b->data, cap);
+    if (!grown)
+        return -1;
+    b->data = grown;
+    b->cap = cap;
+    return 0;
+}
+
+int ps_buf_add(ps_buf *b, const char *s, size_t n)
+{
+    if (reserve(b, n) != 0)
+        return -1;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int ps_buf_str(ps_buf *b, const char *s)
+{
+    return ps_buf_add(b, s, strlen(s));
+}
+
+int ps_buf_base64(ps_buf *b, const char *data, size_t n)
+{
+    if (reserve(b, 4 * ((n + 2) / 3)) != 0)
+        return -1;
+    int w = EVP_EncodeBlock((unsigned char *)b->data + b->len, (const unsigned char *)data, (int)n);
+    if (w < 0)
+        return -1;
+    b->len += (size_t)w;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int ps_base64_decode(const char *text, size_t n, char **out, size_t *outlen)
+{
+    char *buf = malloc(3 * (n / 4) + 4);
+    if (!buf || n % 4 != 0) {
+        free(buf);
+        return -1;
+    }
+    int w = EVP_DecodeBlock((unsigned char *)buf, (const unsigned char *)text, (int)n);
+    if (w < 0) {
+        free(buf);
+        return -1;
+    }
+    /* EVP_DecodeBlock counts the padding's zero bytes */
+    if (n >= 1 && text[n - 1] == '=')
+        w--;
+    if (n >= 2 && text[n - 2] == '=')
+        w--;
+    buf[w] = '\0';
+    *out = buf;
+    *outlen = (size_t)w;
+    return 0;
+}
+
+void ps_buf_free(ps_buf *b)
+{
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    return ps_buf_add(arg, data, size * n) == 0 ? size * n : 0;
+}
+
+int ps_request_init(ps_request *r, const ps_settings *s, ob_pubsub_auth *auth, const char *method,
+                    const char *path, const ps_buf *body, long timeout_ms, ob_err *err)
+{
+    memset(r, 0, sizeof *r);
+    char url[1024], auth_header[4096];
+    snprintf(url, sizeof url, "%s/v1/%s", s->endpoint, path);
+    if (ob_pubsub_auth_header(auth, auth_header, sizeof auth_header, err) != 0)
+        return -1;
+    r->easy = curl_easy_init();
+    if (!r->easy)
+        return ob_err_set(err, "pubsub: out of memory");
+    r->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (auth_header[0])
+        r->headers = curl_slist_append(r->headers, auth_header);
+    curl_easy_setopt(r->easy, CURLOPT_URL, url);
+    curl_easy_setopt(r->easy, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
+    curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, body ? body->data : "");
+    curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, body ? (long)body->len : 0L);
+    curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, &r->resp);
+    curl_easy_setopt(r->easy, CURLOPT_ERRORBUFFER, r->error);
+    curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)s->timeout_ms);
+    curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "outbreak");
+    curl_easy_setopt(r->easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r);
+    return 0;
+}
+
+void ps_request_cleanup(ps_request *r)
+{
+    if (r->easy)
+        curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
+    ps_buf_free(&r->resp);
+    memset(r, 0, sizeof *r);
+}
+
+long ps_request_run(ps_request *r, ob_err *err)
+{
+    CURLcode c = curl_easy_perform(r->easy);
+    if (c != CURLE_OK) {
+        ob_err_set(err, "%s", r->error[0] ? r->error : curl_easy_strerror(c));
+        return 0;
+    }
+    long status = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
+bool ps_retryable(long status)
+{
+    return status == 0 || status == 429 || status >= 500;
+}
+
+/* {"error":{"code":403,"message":"...","status":"PERMISSION_DENIED"}} */
+void ps_http_error(long status, const ps_buf *resp, char *buf, size_t cap)
+{
+    char message[300] = "", state[64] = "", key[32];
+    ob_json j;
+    ob_json_init(&j, resp->data, resp->len);
+    if (ob_json_peek(&j) == OB_JSON_OBJECT && ob_json_object_begin(&j) == 0) {
+        while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
+            if (strcmp(key, "error") != 0 || ob_json_peek(&j) != OB_JSON_OBJECT) {
+                ob_json_skip(&j);
+                continue;
+            }
+            ob_json_object_begin(&j);
+            while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
+                if (strcmp(key, "message") == 0 && ob_json_peek(&j) == OB_JSON_STRING)
+                    ob_json_string(&j, message, sizeof message, NULL);
+                else if (strcmp(key, "status") == 0 && ob_json_peek(&j) == OB_JSON_STRING)
+                    ob_json_string(&j, state, sizeof state, NULL);
+                else
+                    ob_json_skip(&j);
+            }
+        }
+    }
+    for (char *p = message; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    if (!message[0] && resp->len && resp->len < 200 && !memchr(resp->data, '\n', resp->len))
+        snprintf(message, sizeof message, "%s", resp->data);
+    snprintf(buf, cap, "HTTP %ld%s%s%s%s", status, state[0] ? " " : "", state,
+             message[0] ? ": " : "", message);
+}
+
+/* PUT a resource; 200 = created, 409 = it was there. */
+static int ensure_one(const ps_settings *s, ob_pubsub_auth *auth, const char *path, const ps_buf *body,
+                      const char *what, ob_err *err)
+{
+    ps_request r;
+    if (ps_request_init(&r, s, auth, "PUT", path, body, s->timeout_ms + 2000L, err) != 0)
+        return -1;
+    ob_err rerr;
+    long status = ps_request_run(&r, &rerr);
+    int rc = 0;
+    if (status == 0) {
+        rc = ob_err_set(err, "pubsub: cannot reach %s: %s", s->endpoint, rerr.msg);
+    } else if (status != 200 && status != 409) {
+        char why[400];
+        ps_http_error(status, &r.resp, why, sizeof why);
+        rc = ob_err_set(err, "pubsub: cannot create %s at %s: %s", what, s->endpoint, why);
+    }
+    ps_request_cleanup(&r);
+    return rc;
+}
+
+int ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err)
+{
+    char path[700], what[800];
+    snprintf(path, sizeof path, "projects/%s/topics/%s", s->project, s->topic);
+    snprintf(what, sizeof what, "topic %s", path);
+    if (ensure_one(s, auth, path, NULL, what, err) != 0)
+        return -1;
+    if (!subscription)
+        return 0;
+    ps_buf body = {0};
+    char text[1024];
+    snprintf(text, sizeof text, "{\"topic\":\"projects/%s/topics/%s\",\"ackDeadlineSeconds\":%ld}",
+             s->project, s->topic, s->ack_deadline);
+    if (ps_buf_str(&body, text) != 0)
+        return ob_err_set(err, "pubsub: out of memory");
+    snprintf(path, sizeof path, "projects/%s/subscriptions/%s", s->project, s->subscription);
+    snprintf(what, sizeof what, "subscription %s", path);
+    int rc = ensure_one(s, auth, path, &body, what, err);
+    ps_buf_free(&body);
+    return rc;
+}
