@@ -322,14 +322,19 @@ static char *read_key_file(const char *path, size_t *len, ob_err *err)
     return buf;
 }
 
-/* Reads one string member into a new malloc'd string (at most len bytes decoded). */
+/* Reads one string member into a new malloc'd string (at most len bytes decoded);
+ * *out stays NULL on failure. */
 static int read_member(ob_json *j, size_t len, char **out)
 {
     if (*out)
         return ob_json_fail(j, ob_json_where(j), "duplicate member");
     if (!(*out = malloc(len + 1)))
         return ob_json_fail(j, ob_json_where(j), "out of memory");
-    return ob_json_string(j, *out, len + 1, NULL);
+    if (ob_json_string(j, *out, len + 1, NULL) == 0)
+        return 0;
+    free_secret(*out, len + 1); /* a prefix of the key may have been decoded */
+    *out = NULL;
+    return -1;
 }
 
 /* Parses the key file into a->email, a->pem and (unless already set) a->token_uri. */
