@@ -1,13 +1,13 @@
 /* pubsub_auth.c — Pub/Sub credentials (see pubsub_auth.h): the emulator, a
- * service-account key file whose JWT (pubsub_jwt.c) is exchanged for an access token,
- * or the GCE metadata server; the token is cached and refreshed under a mutex.
+ * service-account key (read and signed with by pubsub_key.c) whose JWT is exchanged for
+ * an access token, or the GCE metadata server; the token is cached and refreshed under
+ * a mutex.
  *
  * Secrets (the PEM key, the JWT, the token, the raw response bodies holding them) live
  * only in malloc'd buffers that are wiped with OPENSSL_cleanse before free. Messages are
  * one line: the step, the URL, the HTTP status and the server's error fields. */
 #include "pubsub_auth.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,13 +21,13 @@
 
 #include "clock.h"
 #include "json.h"
+#include "pubsub_key.h"
 
 #define DEFAULT_SCOPE "https://www.googleapis.com/auth/pubsub"
 #define DEFAULT_TOKEN_URI "https://oauth2.googleapis.com/token"
 #define DEFAULT_METADATA_URL \
     "http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"
 #define REFRESH_MARGIN_S 60
-#define MAX_KEY_FILE (64 * 1024)
 #define MAX_RESPONSE (1024 * 1024)
 
 typedef enum { SRC_EMULATOR, SRC_KEY, SRC_METADATA } auth_src;
@@ -36,7 +36,8 @@ struct ob_pubsub_auth {
     auth_src src;
     char kind[300];
     char *key_file; /* for messages */
-    char *email, *pem, *token_uri, *scope, *metadata_url; /* pem is secret */
+    ob_pubsub_key key;
+    char *token_uri, *scope, *metadata_url;
     int timeout_ms;
     pthread_mutex_t mu;      /* guards token and the refresh */
     char *token;             /* secret; NULL before the first fetch */
@@ -255,7 +256,7 @@ static int fetch_token(ob_pubsub_auth *a, ob_err *err)
     http_resp r;
     int rc;
     if (a->src == SRC_KEY) {
-        char *jwt = ob_pubsub_jwt(a->email, a->pem, a->scope, a->token_uri,
+        char *jwt = ob_pubsub_jwt(a->key.email, a->key.pem, a->scope, a->token_uri,
                                   (int64_t)time(NULL), err);
         if (!jwt)
             return ob_err_prefix(err, "key file %s: signing the JWT", a->key_file);
@@ -293,97 +294,6 @@ static int fetch_token(ob_pubsub_auth *a, ob_err *err)
     a->token = token;
     atomic_store(&a->expires, start + expires_in * OB_NS_PER_S);
     return 0;
-}
-
-/* ---- the key file ---- */
-
-/* Reads the whole file (at most MAX_KEY_FILE bytes) into a malloc'd buffer. */
-static char *read_key_file(const char *path, size_t *len, ob_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        ob_err_set(err, "key file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(MAX_KEY_FILE + 1);
-    size_t n = buf ? fread(buf, 1, MAX_KEY_FILE + 1, f) : 0;
-    int bad = !buf ? ENOMEM : ferror(f) ? EIO : 0;
-    fclose(f);
-    if (bad || n > MAX_KEY_FILE) {
-        if (bad)
-            ob_err_set(err, "key file %s: %s", path, strerror(bad));
-        else
-            ob_err_set(err, "key file %s: larger than %d bytes", path, MAX_KEY_FILE);
-        free_secret(buf, buf ? MAX_KEY_FILE + 1 : 0);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
-/* Reads one string member into a new malloc'd string (at most len bytes decoded);
- * *out stays NULL on failure. */
-static int read_member(ob_json *j, size_t len, char **out)
-{
-    if (*out)
-        return ob_json_fail(j, ob_json_where(j), "duplicate member");
-    if (!(*out = malloc(len + 1)))
-        return ob_json_fail(j, ob_json_where(j), "out of memory");
-    if (ob_json_string(j, *out, len + 1, NULL) == 0)
-        return 0;
-    free_secret(*out, len + 1); /* a prefix of the key may have been decoded */
-    *out = NULL;
-    return -1;
-}
-
-/* Parses the key file into a->email, a->pem and (unless already set) a->token_uri. */
-static int load_key(ob_pubsub_auth *a, const char *path, ob_err *err)
-{
-    size_t len;
-    char *buf = read_key_file(path, &len, err), *type = NULL, *uri = NULL, key[32];
-    if (!buf)
-        return -1;
-    ob_json j;
-    int rc;
-    ob_json_init(&j, buf, len);
-    if (ob_json_object_begin(&j) < 0)
-        goto bad_json;
-    while ((rc = ob_json_object_next(&j, key, sizeof key, NULL)) > 0) {
-        char **dst = !strcmp(key, "type")           ? &type
-                     : !strcmp(key, "client_email") ? &a->email
-                     : !strcmp(key, "private_key")  ? &a->pem
-                     : !strcmp(key, "token_uri")    ? &uri
-                                                    : NULL;
-        if ((dst ? read_member(&j, len, dst) : ob_json_skip(&j)) < 0)
-            goto bad_json;
-    }
-    if (rc < 0 || !ob_json_at_end(&j))
-        goto bad_json;
-    free_secret(buf, len);
-    const char *missing = !type ? "type" : !a->email ? "client_email" : !a->pem ? "private_key" : NULL;
-    if (missing || strcmp(type, "service_account")) {
-        if (missing)
-            ob_err_set(err, "key file %s: no \"%s\"", path, missing);
-        else
-            ob_err_set(err, "key file %s: type is \"%.40s\", not \"service_account\"", path, type);
-        free(type);
-        free(uri);
-        return -1;
-    }
-    free(type);
-    if (!a->token_uri)
-        a->token_uri = uri ? uri : strdup(DEFAULT_TOKEN_URI);
-    else
-        free(uri);
-    return a->token_uri ? 0 : ob_err_set(err, "out of memory");
-bad_json:
-    free_secret(buf, len);
-    free(type);
-    free(uri);
-    char name[sizeof key + 1024];
-    snprintf(name, sizeof name, "key file %s", path);
-    return ob_json_err(&j, name, err);
 }
 
 /* ---- the handle ---- */
@@ -424,11 +334,12 @@ int ob_pubsub_auth_open(ob_pubsub_auth **out, const ob_pubsub_auth_opts *opts, o
         a->src = SRC_KEY;
         if (!(a->key_file = strdup(key_file)))
             goto oom;
-        if (opts->token_uri && !(a->token_uri = strdup(opts->token_uri)))
-            goto oom;
-        if (load_key(a, key_file, err) < 0)
+        if (ob_pubsub_key_read(&a->key, key_file, err) < 0)
             goto fail;
-        snprintf(a->kind, sizeof a->kind, "service-account key %s", a->email);
+        if (!(a->token_uri = dup_or(opts->token_uri ? opts->token_uri : a->key.token_uri,
+                                    DEFAULT_TOKEN_URI)))
+            goto oom;
+        snprintf(a->kind, sizeof a->kind, "service-account key %s", a->key.email);
     } else {
         a->src = SRC_METADATA;
         if (!(a->metadata_url = dup_or(opts->metadata_url, DEFAULT_METADATA_URL)))
@@ -488,10 +399,9 @@ void ob_pubsub_auth_close(ob_pubsub_auth *a)
 {
     if (!a)
         return;
-    free_secret_str(a->pem);
+    ob_pubsub_key_free(&a->key);
     free_secret_str(a->token);
     free(a->key_file);
-    free(a->email);
     free(a->token_uri);
     free(a->scope);
     free(a->metadata_url);

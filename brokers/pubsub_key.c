@@ -1,10 +1,11 @@
-/* pubsub_jwt.c — the JWT assertion a service-account key is exchanged with for an
- * access token (RFC 7523): base64url(header) "." base64url(claims) "." base64url(RS256
- * signature of the first two parts), signed through OpenSSL with the key's PEM private
- * key. Declared in pubsub_auth.h; the key never leaves this file's buffers, which are
- * wiped before they are freed, and no message quotes it. */
-#include "pubsub_auth.h"
+/* pubsub_key.c — a service-account key: its JSON file read (pubsub_key.h), and the JWT
+ * assertion it is exchanged with for an access token (RFC 7523, ob_pubsub_jwt in
+ * pubsub_auth.h): base64url(header) "." base64url(claims) "." base64url(RS256 signature
+ * of the first two parts), signed through OpenSSL with the key's PEM private key.
+ * Buffers that held the key are wiped before they are freed; no message quotes it. */
+#include "pubsub_key.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,119 @@
 #include <openssl/pem.h>
 
 #include "json.h"
+#include "pubsub_auth.h"
+
+#define MAX_KEY_FILE (64 * 1024)
+
+/* Frees a secret buffer of n bytes after overwriting it. */
+static void free_secret(char *s, size_t n)
+{
+    if (s)
+        OPENSSL_cleanse(s, n);
+    free(s);
+}
+
+/* ---- the key file ---- */
+
+/* Reads the whole file (at most MAX_KEY_FILE bytes) into a malloc'd buffer. */
+static char *read_key_file(const char *path, size_t *len, ob_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ob_err_set(err, "key file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(MAX_KEY_FILE + 1);
+    size_t n = buf ? fread(buf, 1, MAX_KEY_FILE + 1, f) : 0;
+    int bad = !buf ? ENOMEM : ferror(f) ? EIO : 0;
+    fclose(f);
+    if (bad || n > MAX_KEY_FILE) {
+        if (bad)
+            ob_err_set(err, "key file %s: %s", path, strerror(bad));
+        else
+            ob_err_set(err, "key file %s: larger than %d bytes", path, MAX_KEY_FILE);
+        free_secret(buf, buf ? MAX_KEY_FILE + 1 : 0);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* Reads one string member into a new malloc'd string (at most len bytes decoded);
+ * *out stays NULL on failure. */
+static int read_member(ob_json *j, size_t len, char **out)
+{
+    if (*out)
+        return ob_json_fail(j, ob_json_where(j), "duplicate member");
+    if (!(*out = malloc(len + 1)))
+        return ob_json_fail(j, ob_json_where(j), "out of memory");
+    if (ob_json_string(j, *out, len + 1, NULL) == 0)
+        return 0;
+    free_secret(*out, len + 1); /* a prefix of the key may have been decoded */
+    *out = NULL;
+    return -1;
+}
+
+/* Checks what was read; -1 with err when the file is not a service-account key. */
+static int check_key(const ob_pubsub_key *k, const char *type, const char *path, ob_err *err)
+{
+    const char *missing = !type ? "type" : !k->email ? "client_email" : !k->pem ? "private_key" : NULL;
+    if (missing)
+        return ob_err_set(err, "key file %s: no \"%s\"", path, missing);
+    if (strcmp(type, "service_account"))
+        return ob_err_set(err, "key file %s: type is \"%.40s\", not \"service_account\"", path,
+                          type);
+    return 0;
+}
+
+int ob_pubsub_key_read(ob_pubsub_key *k, const char *path, ob_err *err)
+{
+    size_t len;
+    char *buf = read_key_file(path, &len, err), *type = NULL, key[32];
+    *k = (ob_pubsub_key){0};
+    if (!buf)
+        return -1;
+    ob_json j;
+    int rc;
+    ob_json_init(&j, buf, len);
+    if (ob_json_object_begin(&j) < 0)
+        goto bad_json;
+    while ((rc = ob_json_object_next(&j, key, sizeof key, NULL)) > 0) {
+        char **dst = !strcmp(key, "type")           ? &type
+                     : !strcmp(key, "client_email") ? &k->email
+                     : !strcmp(key, "private_key")  ? &k->pem
+                     : !strcmp(key, "token_uri")    ? &k->token_uri
+                                                    : NULL;
+        if ((dst ? read_member(&j, len, dst) : ob_json_skip(&j)) < 0)
+            goto bad_json;
+    }
+    if (rc < 0 || !ob_json_at_end(&j))
+        goto bad_json;
+    free_secret(buf, len);
+    rc = check_key(k, type, path, err);
+    free(type);
+    if (rc < 0)
+        ob_pubsub_key_free(k);
+    return rc;
+bad_json:
+    free_secret(buf, len);
+    free(type);
+    ob_pubsub_key_free(k);
+    char name[1024];
+    snprintf(name, sizeof name, "key file %s", path);
+    return ob_json_err(&j, name, err);
+}
+
+void ob_pubsub_key_free(ob_pubsub_key *k)
+{
+    free_secret(k->pem, k->pem ? strlen(k->pem) : 0);
+    free(k->email);
+    free(k->token_uri);
+    *k = (ob_pubsub_key){0};
+}
+
+/* ---- the JWT ---- */
 
 /* Length of base64url (no padding) of n bytes. */
 static size_t b64url_len(size_t n)

@@ -1,0 +1,23 @@
+/* pubsub_key.h — a service-account key file (the JSON Google issues for a service
+ * account), private to pubsub_auth.c and pubsub_key.c, which also defines ob_pubsub_jwt
+ * (declared in pubsub_auth.h) to sign the JWT with the key. */
+#ifndef OB_PUBSUB_KEY_H
+#define OB_PUBSUB_KEY_H
+
+#include "err.h"
+
+typedef struct ob_pubsub_key {
+    char *email;     /* client_email */
+    char *pem;       /* private_key as PEM text: secret */
+    char *token_uri; /* NULL when the file has none */
+} ob_pubsub_key;
+
+/* Reads the key file at path (at most 64 KiB of JSON; "type" must be "service_account",
+ * "client_email" and "private_key" must be there). -1 with one line naming the file,
+ * never quoting the key; k is then empty. The file's buffers are wiped. */
+int ob_pubsub_key_read(ob_pubsub_key *k, const char *path, ob_err *err);
+
+/* Wipes the PEM and frees what k holds, leaving it empty. */
+void ob_pubsub_key_free(ob_pubsub_key *k);
+
+#endif
