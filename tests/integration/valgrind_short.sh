@@ -4,6 +4,7 @@ source "$(dirname "$0")/lib.sh"
 require_servers
 require_rabbitmq
 require_kafka
+require_pubsub
 command -v valgrind >/dev/null || { echo "FAIL: valgrind is not installed (scripts/deps)" >&2; exit 1; }
 VG=(valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect
     --show-leak-kinds=definite,indirect --error-exitcode=99)
@@ -31,6 +32,8 @@ through JetStream "$NATS_URL?jetstream=1&stream=OBITV_$$&subject=obit.v.$$&durab
 through RabbitMQ "${RABBIT_URL}?queue=$(rabbit_queue "obit.valgrind.$$")"
 # Kafka: delivery reports served on the publishing thread, librdkafka's own threads
 through Kafka "kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.valgrind.$$")&group=obit-valgrind-$$"
+# Pub/Sub: requests on a curl multi handle, pull and ack threads
+through PubSub "pubsub://outbreak-local/obit-valgrind-$$?subscription=obit-valgrind-$$-sink"
 "${VG[@]}" "$OUTBREAK" run --broker "$NATS_URL" -u 5 -r 50 --wait 0.01-0.02 -t 1s --headless \
     >"$WORK/run-core.log" 2>&1
 rc=$?
