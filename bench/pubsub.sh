@@ -117,7 +117,7 @@ print("%-34s%.0f records/s (%d records in %.2f s, %.0f bytes avg)"
 print("%-34s%.0f records/s (%d acked in %.2f s; acked_per_s %.0f over %.1f s sending; %.0f bytes avg)"
       % ("outbreak run (pubsub):", ours, d["acked"], end, d["throughput"]["acked_per_s"],
          d["duration_s"], d.get("avg_record_bytes", 0)))
-print("%-34s%.2f" % ("ratio pubsub:", ours / n["records_per_s"]))
+print("%-34s%.2f" % ("ratio pubsub:", ours / n["records_per_s"] if n["records_per_s"] else float("nan")))
 warn = []
 if n["failed"] or n["acked"] != n["records"]:
     warn.append("the Node.js client failed %d of %d (%s)" % (n["failed"], n["records"], n.get("first_error", "")))
@@ -125,7 +125,7 @@ if d["failed"]:
     warn.append("outbreak failed %d" % d["failed"])
 if warn:
     print("WARNING: %s: figures not comparable, run again" % "; ".join(warn), file=sys.stderr)
-nl, ol = n["latency_ms"], d["publish_latency_uncorrected_ms"]
+nl, ol = n["latency_ms"] or {}, d.get("publish_latency_uncorrected_ms") or {}  # none: nothing acked
 print("latency publish -> ack (ms)  Node.js    outbreak")
 for k in ["min", "mean", "p50", "p75", "p95", "p99", "p99.9", "max"]:
     a, b = nl.get(k), ol.get(k)
