@@ -39,7 +39,7 @@ fi
 NODEDIR=$ROOT/bench/pubsub
 EMULATOR=127.0.0.1:8085
 PROJECT=outbreak-local
-RECORDS=${BENCH_PUBSUB_RECORDS:-200000}
+RECORDS=${BENCH_PUBSUB_RECORDS:-400000}
 TIME=${BENCH_TIME:-10s}
 BATCH=1000      # messages per publish request (both)
 LINGER=10       # ms a batch waits to fill (both)
