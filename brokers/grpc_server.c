@@ -13,9 +13,9 @@
  *    hands each record to `deliver`. deliver may block: meanwhile nothing more is read
  *    (back-pressure); a streaming call's next message is read once deliver returned.
  *  - Unary: settle(ok) answers InfectedResponse{result} with status OK; settle(!ok)
- *    answers UNAVAILABLE "insert failed". That is not a redelivery — there is no broker
- *    to keep the record; the client sees the error and decides (outbreak's client counts
- *    the record failed).
+ *    answers UNAVAILABLE "insert failed" (the sink also settles !ok what it still holds
+ *    when it stops). That is not a redelivery — there is no broker to keep the record;
+ *    the client sees the error and decides (outbreak's client counts the record failed).
  *  - Streaming: one delivery per message; once the client has half-closed and every
  *    record of the call has been settled, the call is answered
  *    InfectedStreamResponse{count: records stored, result} with OK if all were stored,
@@ -164,9 +164,10 @@ static void call_free_locked(server_call *c)
 
 static void call_free(server_call *c)
 {
-    pthread_mutex_lock(&c->srv->lock);
+    grpc_server_side *srv = c->srv;
+    pthread_mutex_lock(&srv->lock);
     call_free_locked(c);
-    pthread_mutex_unlock(&c->srv->lock);
+    pthread_mutex_unlock(&srv->lock);
 }
 
 /* Counts one more event to come for the call. */
@@ -275,9 +276,10 @@ static grpc_status_code final_status(const server_call *c, char *buf, size_t cap
     else if (c->abandoned)
         snprintf(buf, cap, "the server is stopping");
     else if (c->failed && c->kind == CALL_UNARY)
-        snprintf(buf, cap, "insert failed");
+        snprintf(buf, cap, "insert failed (or the sink is stopping)");
     else if (c->failed)
-        snprintf(buf, cap, "%ld of %ld records not stored (insert failed)", c->failed, settled);
+        snprintf(buf, cap, "%ld of %ld records not stored (insert failed, or the sink is stopping)",
+                 c->failed, settled);
     else
         return GRPC_STATUS_OK;
     return c->problem[0] ? c->problem_code : GRPC_STATUS_UNAVAILABLE;
@@ -335,12 +337,18 @@ static void answer(server_call *c)
 
 /* Answers the call if it is ready: the client is done sending (or the call refused) and
  * every delivered record is settled (or given up). */
+static bool take_answer_locked(server_call *c)
+{
+    bool ready = !c->answered && c->reading_done && (!c->unsettled || c->abandoned);
+    if (ready)
+        c->answered = true; /* from now on c is only freed once answer()'s batch ends */
+    return ready;
+}
+
 static void maybe_answer(server_call *c)
 {
     pthread_mutex_lock(&c->srv->lock);
-    bool ready = !c->answered && c->reading_done && (!c->unsettled || c->abandoned);
-    if (ready)
-        c->answered = true;
+    bool ready = take_answer_locked(c);
     pthread_mutex_unlock(&c->srv->lock);
     if (ready)
         answer(c);
@@ -362,8 +370,10 @@ static void reading_done(server_call *c)
 {
     pthread_mutex_lock(&c->srv->lock);
     c->reading_done = true;
+    bool ready = take_answer_locked(c);
     pthread_mutex_unlock(&c->srv->lock);
-    maybe_answer(c);
+    if (ready)
+        answer(c);
 }
 
 /* Reads the next message of a streaming call (TAG_READ). */
@@ -429,13 +439,14 @@ static void on_read(server_call *c, bool ok)
  * keep their struct until they are settled or the adapter closes. */
 static void on_final(server_call *c)
 {
-    pthread_mutex_lock(&c->srv->lock);
+    grpc_server_side *srv = c->srv;
+    pthread_mutex_lock(&srv->lock);
     grpc_call_unref(c->call);
     c->call = NULL;
     c->finished = true;
     if (!c->unsettled)
         call_free_locked(c);
-    pthread_mutex_unlock(&c->srv->lock);
+    pthread_mutex_unlock(&srv->lock);
 }
 
 static void on_event(grpc_server_side *srv, void *tag, bool ok)
@@ -473,10 +484,12 @@ static void abandon_unsettled(grpc_server_side *srv)
                 found = c;
         if (found)
             found->abandoned = true;
+        bool ready = found && take_answer_locked(found);
         pthread_mutex_unlock(&srv->lock);
         if (!found)
             return;
-        maybe_answer(found);
+        if (ready)
+            answer(found);
     }
 }
 
@@ -630,13 +643,15 @@ void grpc_server_settle(ob_broker *b, ob_delivery *d, bool ok)
         c->stored++;
     else
         c->no_meta++;
-    bool late = c->finished; /* given up on at close; the call is over */
-    if (late && !c->unsettled)
+    bool ready = false;
+    if (c->finished && !c->unsettled) /* given up on while stopping; the call is over */
         call_free_locked(c);
+    else if (!c->finished)
+        ready = take_answer_locked(c);
     pthread_mutex_unlock(&srv->lock);
     free(sd);
-    if (!late)
-        maybe_answer(c);
+    if (ready)
+        answer(c);
 }
 
 /* Shuts the server down and runs the queue (on the serving thread, or here if there is
