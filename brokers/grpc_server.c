@@ -105,8 +105,6 @@ struct grpc_server_side {
     bool stopping, shut_down;
 };
 
-static pthread_once_t grpc_once = PTHREAD_ONCE_INIT;
-
 static void grpc_library_init(void)
 {
     grpc_init();
@@ -335,23 +333,15 @@ static void answer(server_call *c)
     }
 }
 
-/* Answers the call if it is ready: the client is done sending (or the call refused) and
- * every delivered record is settled (or given up). */
+/* Whether the call is ready to be answered — the client is done sending (or the call is
+ * refused) and every delivered record is settled (or given up) — and, if so, claims the
+ * answer for the caller, who calls answer() after unlocking. */
 static bool take_answer_locked(server_call *c)
 {
     bool ready = !c->answered && c->reading_done && (!c->unsettled || c->abandoned);
     if (ready)
         c->answered = true; /* from now on c is only freed once answer()'s batch ends */
     return ready;
-}
-
-static void maybe_answer(server_call *c)
-{
-    pthread_mutex_lock(&c->srv->lock);
-    bool ready = take_answer_locked(c);
-    pthread_mutex_unlock(&c->srv->lock);
-    if (ready)
-        answer(c);
 }
 
 /* Hands a record to the sink; the call is not answered before it is settled. */
@@ -366,6 +356,7 @@ static void deliver(server_call *c, srv_delivery *d)
     c->srv->deliver(c->srv->deliver_arg, &d->base);
 }
 
+/* The client sent all it will (or the call is refused): answer if all is settled. */
 static void reading_done(server_call *c)
 {
     pthread_mutex_lock(&c->srv->lock);
@@ -412,7 +403,7 @@ static void on_new_call(server_call *c, bool ok)
     if (d)
         deliver(c, d);
     else
-        maybe_answer(c);
+        reading_done(c);
 }
 
 static void on_read(server_call *c, bool ok)
@@ -586,7 +577,8 @@ static int listen_on(grpc_server_side *srv, const grpc_settings *s, ob_err *err)
 
 int grpc_server_open(grpc_broker *gb, ob_err *err)
 {
-    pthread_once(&grpc_once, grpc_library_init);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, grpc_library_init);
     grpc_server_side *srv = calloc(1, sizeof *srv);
     if (!srv)
         return ob_err_set(err, "grpc: out of memory");
