@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops, ob_kafka_ops, ob_pubsub_ops;
+extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops, ob_kafka_ops, ob_pubsub_ops,
+    ob_grpc_ops, ob_grpcs_ops;
 
 static const ob_broker_ops *const registry[] = {
     &ob_nats_ops,
@@ -13,6 +14,8 @@ static const ob_broker_ops *const registry[] = {
     &ob_amqps_ops,
     &ob_kafka_ops,
     &ob_pubsub_ops,
+    &ob_grpc_ops,
+    &ob_grpcs_ops,
     NULL,
 };
 
