@@ -598,11 +598,18 @@ int grpc_client_open(grpc_broker *gb, ob_err *err)
     grpc_channel_credentials *creds = channel_credentials(s, err);
     if (!creds)
         goto fail;
-    /* a channel of its own per connection: without this, channels with the same
-     * arguments share one subchannel (one TCP connection) */
-    grpc_arg arg = {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
-                    .value.integer = 1};
-    grpc_channel_args args = {.num_args = 1, .args = &arg};
+    /* a connection of its own per channel (without the local pool, channels with the
+     * same arguments share one subchannel, one TCP connection); while the server is
+     * away, a new attempt every second, as the other adapters do (gRPC's default backs
+     * off to 2 minutes; its "min backoff" is also each attempt's time limit, so 1 s and
+     * not less, or a slow handshake is cut short) */
+    grpc_arg arg[] = {
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, .value.integer = 1},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, .value.integer = 100},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, .value.integer = 1000},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, .value.integer = 1000},
+    };
+    grpc_channel_args args = {.num_args = sizeof arg / sizeof *arg, .args = arg};
     for (long i = 0; i < s->channels; i++) {
         cl->channels[i] = grpc_channel_create(s->target, creds, &args);
         cl->nchannels++;
