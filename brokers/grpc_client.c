@@ -312,15 +312,11 @@ static void stream_pump(grpc_broker *gb, gcall *c)
     if (!c->sealed)
         return;
     c->finishing = true;
-    if (c->nsent == 0) { /* sealed before any record went: never happens, but be safe */
-        ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-        size_t k = 1 + finish_ops(c, ops + 1);
-        grpc_call_error e = grpc_call_start_batch(c->call, ops, k, &c->finish_tag, NULL);
-        if (e != GRPC_CALL_OK)
-            call_broken(gb, c, e);
-        return;
-    }
-    grpc_call_error e = grpc_call_start_batch(c->call, ops, finish_ops(c, ops), &c->finish_tag, NULL);
+    size_t k = 0;
+    if (c->nsent == 0) /* no record went (cannot happen: a call starts with one) */
+        ops[k++].op = GRPC_OP_SEND_INITIAL_METADATA;
+    k += finish_ops(c, ops + k);
+    grpc_call_error e = grpc_call_start_batch(c->call, ops, k, &c->finish_tag, NULL);
     if (e != GRPC_CALL_OK)
         call_broken(gb, c, e);
 }
