@@ -53,8 +53,8 @@ start_sink() {
     "$OUTBREAK" sink --broker "grpc://$ADDR" --mongo "mongodb://127.0.0.1:27017/$DB" \
         >"$OUT/grpc-sink-$1.txt" 2>&1 &
     SINK_PID=$!
-    local i
-    for i in $(seq 100); do
+    local _
+    for _ in $(seq 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
         kill -0 "$SINK_PID" 2>/dev/null || break
         sleep 0.1

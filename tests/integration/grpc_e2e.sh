@@ -14,8 +14,8 @@ port=50161
 addr=127.0.0.1:$port
 # wait_port PORT — until something listens on 127.0.0.1:PORT (10 s at most)
 wait_port() {
-    local i
-    for i in $(seq 100); do
+    local _
+    for _ in $(seq 100); do
         (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
         sleep 0.1
     done
@@ -26,7 +26,8 @@ check "the sink listens on $addr" wait_port "$port"
 
 # e2e LABEL URL — 10 000 records (each of a pool of 10 000 once) at up to 2000/s
 e2e() {
-    local label=$1 url=$2 id="grpc-$1-$$-$(date +%s)" rc=0 acked count
+    local label=$1 url=$2 id rc=0 acked count
+    id="grpc-$1-$$-$(date +%s)"
     "$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 10000 --once --headless \
         --only-summary --run-id "$id" --json "$WORK/$label.json" >"$WORK/$label.log" 2>&1 || rc=$?
     tail -12 "$WORK/$label.log"
