@@ -10,6 +10,7 @@
  * grpc_client.c and grpc_server.c (see grpc.h). */
 #include "grpc.h"
 
+#include <grpc/support/log.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,8 +130,24 @@ static int grpc_check(const ob_url *url, ob_err *err)
     return grpc_settings_parse(&s, url, &opts, err);
 }
 
+static void log_nowhere(gpr_log_func_args *args)
+{
+    (void)args;
+}
+
+/* gRPC's core logs its errors (a taken port, a refused connection) on stderr in lines of
+ * its own; outbreak says what went wrong in one line. OUTBREAK_GRPC_LOG=1 keeps them. */
+static void quiet_grpc_logs(void)
+{
+    const char *keep = getenv("OUTBREAK_GRPC_LOG");
+    if (!keep || strcmp(keep, "1") != 0)
+        gpr_set_log_function(log_nowhere);
+}
+
 static int grpc_open(ob_broker **out, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, quiet_grpc_logs);
     grpc_broker *gb = calloc(1, sizeof *gb);
     if (!gb)
         return ob_err_set(err, "grpc: out of memory");
