@@ -11,24 +11,13 @@
 
 #define PASS_PREFIX "rdkafka."
 
-static int copy_str(const char *v, const char *key, char *dst, size_t cap, ob_err *err)
-{
-    size_t n = strlen(v);
-    if (n == 0 || n >= cap)
-        return ob_err_set(err, "kafka: option %s must be 1..%zu characters", key, cap - 1);
-    memcpy(dst, v, n + 1);
-    return 0;
-}
+#define WHO "kafka"
 
-static int one_of(const char *v, const char *key, const char *const *allowed, ob_err *err)
+/* The URL option `key` (or def) into dst[cap]; it may not be empty. */
+static int param(const ob_url *url, const char *key, const char *def, char *dst, size_t cap,
+                 ob_err *err)
 {
-    for (int i = 0; allowed[i]; i++)
-        if (strcmp(v, allowed[i]) == 0)
-            return 0;
-    char list[128] = "";
-    for (int i = 0; allowed[i]; i++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
-    return ob_err_set(err, "kafka: option %s must be one of %s, not \"%s\"", key, list, v);
+    return ob_option_copy(WHO, ob_url_param_str(url, key, def), key, dst, cap, false, err);
 }
 
 int kafka_settings_parse(kafka_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
@@ -42,15 +31,13 @@ int kafka_settings_parse(kafka_settings *s, const ob_url *url, const ob_broker_o
     else
         ob_url_hostport(url, 9092, s->bootstrap, sizeof s->bootstrap);
     const char *key = ob_url_param_str(url, "key", "none");
-    if (copy_str(ob_url_param_str(url, "topic", "outbreak.records"), "topic", s->topic,
-                 sizeof s->topic, err) ||
-        copy_str(ob_url_param_str(url, "acks", "all"), "acks", s->acks, sizeof s->acks, err) ||
-        one_of(s->acks, "acks", acks, err) ||
-        copy_str(ob_url_param_str(url, "compression", "none"), "compression", s->compression,
-                 sizeof s->compression, err) ||
-        one_of(s->compression, "compression", codecs, err) || one_of(key, "key", keys, err) ||
-        copy_str(ob_url_param_str(url, "group", "outbreak-sink"), "group", s->group,
-                 sizeof s->group, err) ||
+    if (param(url, "topic", "outbreak.records", s->topic, sizeof s->topic, err) ||
+        param(url, "acks", "all", s->acks, sizeof s->acks, err) ||
+        ob_option_choice(WHO, s->acks, "acks", acks, err) ||
+        param(url, "compression", "none", s->compression, sizeof s->compression, err) ||
+        ob_option_choice(WHO, s->compression, "compression", codecs, err) ||
+        ob_option_choice(WHO, key, "key", keys, err) ||
+        param(url, "group", "outbreak-sink", s->group, sizeof s->group, err) ||
         ob_url_param_bool(url, "idempotence", strcmp(s->acks, "all") == 0, &s->idempotence, err) ||
         ob_url_param_int(url, "partitions", 3, 1, 10000, &s->partitions, err) ||
         ob_url_param_int(url, "replication", 1, 1, 100, &s->replication, err) ||

@@ -564,15 +564,6 @@ static void nats_close(ob_broker *b)
     free(nb);
 }
 
-static int copy_param(const ob_url *url, const char *key, const char *def, char *dst, size_t cap,
-                      ob_err *err)
-{
-    const char *v = ob_url_param_str(url, key, def);
-    if (!*v || strlen(v) >= cap)
-        return ob_err_set(err, "nats: option %s must be 1..%zu characters", key, cap - 1);
-    memcpy(dst, v, strlen(v) + 1);
-    return 0;
-}
 
 static void nats_library_init(void)
 {
@@ -594,11 +585,16 @@ static int nats_open(ob_broker **out, const ob_url *url, const ob_broker_opts *o
     pthread_cond_init(&nb->sent_empty, NULL);
     ob_url_hostport(url, 4222, nb->address, sizeof nb->address);
     if (ob_url_param_bool(url, "jetstream", false, &nb->jetstream, err) != 0 ||
-        copy_param(url, "subject", "outbreak.records", nb->subject, sizeof nb->subject, err) ||
-        copy_param(url, "stream", "OUTBREAK", nb->stream, sizeof nb->stream, err) ||
-        copy_param(url, "durable", "outbreak-sink", nb->durable, sizeof nb->durable, err) ||
-        copy_param(url, "queue", "outbreak-sink", nb->queue, sizeof nb->queue, err) ||
-        copy_param(url, "storage", "file", nb->storage, sizeof nb->storage, err) ||
+        ob_option_copy("nats", ob_url_param_str(url, "subject", "outbreak.records"), "subject", nb->subject,
+                       sizeof nb->subject, false, err) ||
+        ob_option_copy("nats", ob_url_param_str(url, "stream", "OUTBREAK"), "stream", nb->stream,
+                       sizeof nb->stream, false, err) ||
+        ob_option_copy("nats", ob_url_param_str(url, "durable", "outbreak-sink"), "durable", nb->durable,
+                       sizeof nb->durable, false, err) ||
+        ob_option_copy("nats", ob_url_param_str(url, "queue", "outbreak-sink"), "queue", nb->queue,
+                       sizeof nb->queue, false, err) ||
+        ob_option_copy("nats", ob_url_param_str(url, "storage", "file"), "storage", nb->storage,
+                       sizeof nb->storage, false, err) ||
         ob_url_param_int(url, "replicas", 1, 1, 5, &nb->replicas, err) ||
         ob_url_param_int(url, "max_pending", 4096, 1, 1 << 20, &nb->max_pending, err) ||
         ob_url_param_int(url, "flush_every", 256, 1, 1 << 20, &nb->flush_every, err) ||

@@ -13,26 +13,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int copy_str(const char *v, const char *key, char *dst, size_t cap, bool may_be_empty,
-                    ob_err *err)
-{
-    size_t n = strlen(v);
-    if ((!may_be_empty && n == 0) || n >= cap)
-        return ob_err_set(err, "rabbitmq: option %s must be %s..%zu characters", key,
-                          may_be_empty ? "0" : "1", cap - 1);
-    memcpy(dst, v, n + 1);
-    return 0;
-}
+#define WHO "rabbitmq"
 
-static int one_of(const char *v, const char *key, const char *const *allowed, ob_err *err)
+/* The URL option `key` (or def) into dst[cap]. */
+static int param(const ob_url *url, const char *key, const char *def, char *dst, size_t cap,
+                 bool may_be_empty, ob_err *err)
 {
-    for (int i = 0; allowed[i]; i++)
-        if (strcmp(v, allowed[i]) == 0)
-            return 0;
-    char list[128] = "";
-    for (int i = 0; allowed[i]; i++)
-        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
-    return ob_err_set(err, "rabbitmq: option %s must be one of %s, not \"%s\"", key, list, v);
+    return ob_option_copy(WHO, ob_url_param_str(url, key, def), key, dst, cap, may_be_empty, err);
 }
 
 int rmq_settings_parse(rmq_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
@@ -44,25 +31,23 @@ int rmq_settings_parse(rmq_settings *s, const ob_url *url, const ob_broker_opts 
     s->port = url->port ? url->port : (s->tls ? 5671 : 5672);
     ob_url_hostport(url, s->port, s->address, sizeof s->address);
     /* the AMQP URI defaults: guest/guest, vhost "/" for an empty path */
-    if (copy_str(url->host, "host", s->host, sizeof s->host, false, err) ||
-        copy_str(url->user ? url->user : "guest", "user", s->user, sizeof s->user, false, err) ||
-        copy_str(url->pass ? url->pass : "guest", "password", s->pass, sizeof s->pass, true, err) ||
-        copy_str(*url->path ? url->path : "/", "vhost", s->vhost, sizeof s->vhost, false, err))
+    if (ob_option_copy(WHO, url->host, "host", s->host, sizeof s->host, false, err) ||
+        ob_option_copy(WHO, url->user ? url->user : "guest", "user", s->user, sizeof s->user, false,
+                       err) ||
+        ob_option_copy(WHO, url->pass ? url->pass : "guest", "password", s->pass, sizeof s->pass,
+                       true, err) ||
+        ob_option_copy(WHO, *url->path ? url->path : "/", "vhost", s->vhost, sizeof s->vhost, false,
+                       err))
         return -1;
     const char *queue = ob_url_param_str(url, "queue", "outbreak.records");
-    if (copy_str(queue, "queue", s->queue, sizeof s->queue, false, err) ||
-        copy_str(ob_url_param_str(url, "queue_type", "classic"), "queue_type", s->queue_type,
-                 sizeof s->queue_type, false, err) ||
-        one_of(s->queue_type, "queue_type", queue_types, err) ||
-        copy_str(ob_url_param_str(url, "exchange", ""), "exchange", s->exchange,
-                 sizeof s->exchange, true, err) ||
-        copy_str(ob_url_param_str(url, "exchange_type", "direct"), "exchange_type",
-                 s->exchange_type, sizeof s->exchange_type, false, err) ||
-        one_of(s->exchange_type, "exchange_type", exchange_types, err) ||
-        copy_str(ob_url_param_str(url, "routing_key", queue), "routing_key", s->routing_key,
-                 sizeof s->routing_key, true, err) ||
-        copy_str(ob_url_param_str(url, "cacert", ""), "cacert", s->cacert, sizeof s->cacert, true,
-                 err) ||
+    if (ob_option_copy(WHO, queue, "queue", s->queue, sizeof s->queue, false, err) ||
+        param(url, "queue_type", "classic", s->queue_type, sizeof s->queue_type, false, err) ||
+        ob_option_choice(WHO, s->queue_type, "queue_type", queue_types, err) ||
+        param(url, "exchange", "", s->exchange, sizeof s->exchange, true, err) ||
+        param(url, "exchange_type", "direct", s->exchange_type, sizeof s->exchange_type, false, err) ||
+        ob_option_choice(WHO, s->exchange_type, "exchange_type", exchange_types, err) ||
+        param(url, "routing_key", queue, s->routing_key, sizeof s->routing_key, true, err) ||
+        param(url, "cacert", "", s->cacert, sizeof s->cacert, true, err) ||
         ob_url_param_bool(url, "durable", true, &s->durable, err) ||
         ob_url_param_bool(url, "persistent", true, &s->persistent, err) ||
         ob_url_param_bool(url, "confirms", true, &s->confirms, err) ||

@@ -541,3 +541,26 @@ const char *ob_url_hostport(const ob_url *url, int defport, char *buf, int cap)
         snprintf(buf, (size_t)cap, v6 ? "[%s]" : "%s", host);
     return buf;
 }
+
+int ob_option_copy(const char *who, const char *v, const char *key, char *dst, size_t cap,
+                   bool may_be_empty, ob_err *err)
+{
+    size_t n = strlen(v);
+    if ((!may_be_empty && n == 0) || n >= cap)
+        return ob_err_set(err, "%s: option %s must be %s..%zu characters", who, key,
+                          may_be_empty ? "0" : "1", cap - 1);
+    memcpy(dst, v, n + 1);
+    return 0;
+}
+
+int ob_option_choice(const char *who, const char *v, const char *key, const char *const *allowed,
+                     ob_err *err)
+{
+    for (int i = 0; allowed[i]; i++)
+        if (strcmp(v, allowed[i]) == 0)
+            return 0;
+    char list[128] = "";
+    for (int i = 0; allowed[i]; i++)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "", allowed[i]);
+    return ob_err_set(err, "%s: option %s must be one of %s, not \"%s\"", who, key, list, v);
+}

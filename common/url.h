@@ -7,6 +7,7 @@
 #define OB_URL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -45,6 +46,16 @@ int ob_url_param_bool(const ob_url *url, const char *key, bool def, bool *out, o
 /* Integer parameter within [min, max]; -1 with err naming the key otherwise. */
 int ob_url_param_int(const ob_url *url, const char *key, long def, long min, long max, long *out,
                      ob_err *err);
+/* Copies an option's value v into dst[cap] for adapter `who` ("rabbitmq", "kafka", ...);
+ * -1 with err "WHO: option KEY must be 1..N characters" (0..N when it may be empty) if
+ * it is empty or does not fit. */
+int ob_option_copy(const char *who, const char *v, const char *key, char *dst, size_t cap,
+                   bool may_be_empty, ob_err *err);
+/* 0 if v is one of `allowed` (NULL-terminated), else -1 with err
+ * "WHO: option KEY must be one of a, b, not \"v\"". */
+int ob_option_choice(const char *who, const char *v, const char *key, const char *const *allowed,
+                     ob_err *err);
+
 /* Returns -1 with err naming the first parameter not in the NULL-terminated list
  * `known` (an entry "prefix.*" admits every key that starts with "prefix.") ("unknown option 'x' in nats://...; known: a, b"), else 0. */
 int ob_url_check_params(const ob_url *url, const char *const *known, ob_err *err);

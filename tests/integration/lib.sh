@@ -48,15 +48,18 @@ require_servers() {
         || { echo "FAIL: no NATS server on 127.0.0.1:4222 (scripts/stack up)" >&2; exit 1; }
 }
 
-KAFKA_TOPICS=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}/bin/kafka-topics
-KAFKA_USED=0
-require_kafka() {
-    KAFKA_USED=1
+# require_service SERVICE WHAT — MongoDB and the scripts/stack service must be up; a
+# missing server is a failure, never a skip.
+require_service() {
     python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 27017 >/dev/null 2>&1 \
         || { echo "FAIL: no MongoDB-wire server on 127.0.0.1:27017 (scripts/stack up)" >&2; exit 1; }
-    "$OB_SOURCE_DIR/scripts/stack" status kafka >/dev/null 2>&1 \
-        || { echo "FAIL: no Kafka on 127.0.0.1:9092 (scripts/stack up kafka)" >&2; exit 1; }
+    "$OB_SOURCE_DIR/scripts/stack" status "$1" >/dev/null 2>&1 \
+        || { echo "FAIL: no $2 (scripts/stack up $1)" >&2; exit 1; }
 }
+
+KAFKA_TOPICS=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}/bin/kafka-topics
+KAFKA_USED=0
+require_kafka() { KAFKA_USED=1; require_service kafka "Kafka on 127.0.0.1:9092"; }
 
 # kafka_topic NAME — the name of a topic for this test; it must end in ".$$": every
 # topic so named is deleted when the test ends (so are the test's consumer groups'
@@ -69,21 +72,10 @@ delete_kafka_topics() {
 }
 
 export PUBSUB_EMULATOR_HOST=${PUBSUB_EMULATOR_HOST:-127.0.0.1:8085}
-require_pubsub() {
-    python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 27017 >/dev/null 2>&1 \
-        || { echo "FAIL: no MongoDB-wire server on 127.0.0.1:27017 (scripts/stack up)" >&2; exit 1; }
-    "$OB_SOURCE_DIR/scripts/stack" status pubsub >/dev/null 2>&1 \
-        || { echo "FAIL: no Pub/Sub emulator on 127.0.0.1:8085 (scripts/stack up pubsub)" >&2; exit 1; }
-}
+require_pubsub() { require_service pubsub "Pub/Sub emulator on 127.0.0.1:8085"; }
 
 RABBIT_USED=0
-require_rabbitmq() {
-    RABBIT_USED=1
-    python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 27017 >/dev/null 2>&1 \
-        || { echo "FAIL: no MongoDB-wire server on 127.0.0.1:27017 (scripts/stack up)" >&2; exit 1; }
-    "$OB_SOURCE_DIR/scripts/stack" status rabbitmq >/dev/null 2>&1 \
-        || { echo "FAIL: no RabbitMQ on 127.0.0.1:5672 (scripts/stack up rabbitmq)" >&2; exit 1; }
-}
+require_rabbitmq() { RABBIT_USED=1; require_service rabbitmq "RabbitMQ on 127.0.0.1:5672"; }
 
 # rabbit_queue NAME — the name of a queue for this test; it must end in ".$$" (the
 # test's pid): every queue and exchange so named is deleted when the test ends.
