@@ -34,6 +34,8 @@ through RabbitMQ "${RABBIT_URL}?queue=$(rabbit_queue "obit.valgrind.$$")"
 through Kafka "kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.valgrind.$$")&group=obit-valgrind-$$"
 # Pub/Sub: requests on a curl multi handle, pull and ack threads
 through PubSub "pubsub://outbreak-local/obit-valgrind-$$?subscription=obit-valgrind-$$-sink"
+# gRPC: the sink is the server; the run's calls are answered after the insert
+through gRPC "grpc://127.0.0.1:50193"
 "${VG[@]}" "$OUTBREAK" run --broker "$NATS_URL" -u 5 -r 50 --wait 0.01-0.02 -t 1s --headless \
     >"$WORK/run-core.log" 2>&1
 rc=$?
