@@ -11,15 +11,8 @@ start_sink "$url" "$WORK/sink.log"
     --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
 rc=$?
 cat "$WORK/run.log" | tail -20
-check "run exits 0 (got $rc)" test "$rc" -eq 0
-acked=$(json "$WORK/s.json" 'd["acked"]')
-check "acked $acked >= 50000" test "$acked" -ge 50000
-check "failed = 0" test "$(json "$WORK/s.json" 'd["failed"]')" = 0
-check "lost = 0" test "$(json "$WORK/s.json" 'd["lost"]')" = 0
-check "persisted = acked" test "$(json "$WORK/s.json" 'd["persisted"]')" = "$acked"
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
-check "MongoDB holds $count documents of the run = acked $acked" test "$count" = "$acked"
-check "e2e latency measured for every record" test "$(json "$WORK/s.json" 'd["e2e_latency_ms"]["count"]')" = "$acked"
+check_delivered "$rc" "$WORK/s.json" "$id" +50000
+acked=$ACKED
 check "durability names JetStream and PubAck" test "$(json "$WORK/s.json" 'd["durability"]["publish_ack"]')" = PubAck
 check "series has persisted figures" test "$(json "$WORK/s.json" 'sum(p["persisted"] or 0 for p in d["series"])')" -gt 0
 check "Locust stats CSV header" grep -q '^Type,Name,Request Count,Failure Count,Median Response Time' "$WORK/s_stats.csv"

@@ -15,17 +15,10 @@ start_sink "$url" "$WORK/sink.log"
     --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
 rc=$?
 tail -14 "$WORK/run.log"
-check "run exits 0 (got $rc)" test "$rc" -eq 0
-acked=$(json "$WORK/s.json" 'd["acked"]')
-check "acked $acked = 50000" test "$acked" -eq 50000
-check "failed = 0" test "$(json "$WORK/s.json" 'd["failed"]')" = 0
-check "lost = 0" test "$(json "$WORK/s.json" 'd["lost"]')" = 0
-check "persisted = acked" test "$(json "$WORK/s.json" 'd["persisted"]')" = "$acked"
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
-check "MongoDB holds $count documents of the run = acked $acked" test "$count" = "$acked"
+check_delivered "$rc" "$WORK/s.json" "$id" 50000
+acked=$ACKED
 check "publish latency counted for every acked record" \
     test "$(json "$WORK/s.json" 'd["publish_latency_ms"]["count"]')" = "$acked"
-check "e2e latency measured for every record" test "$(json "$WORK/s.json" 'd["e2e_latency_ms"]["count"]')" = "$acked"
 check "durability: acks=all, idempotence, delivery reports" test \
     "$(json "$WORK/s.json" '[d["durability"][k] for k in ("acks","idempotence","publish_ack")]')" = "['all', True, 'delivery report']"
 check "summary prints the durability settings" grep -q '"acks":"all"' "$WORK/run.log"

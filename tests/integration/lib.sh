@@ -129,6 +129,26 @@ while time.time() < end:
     sleep 0.5
 }
 
+# check_delivered RC JSON RUN_ID N — the checks of every end-to-end run: exit 0, acked
+# = N (or >= N when N is written +N), nothing failed or lost, persisted = acked, MongoDB's
+# own count of the run = acked, and an end-to-end latency for every record. Sets ACKED.
+check_delivered() {
+    local rc=$1 f=$2 id=$3 want=$4 count
+    check "run exits 0 (got $rc)" test "$rc" -eq 0
+    ACKED=$(json "$f" 'd["acked"]')
+    case $want in
+        +*) check "acked $ACKED >= ${want#+}" test "$ACKED" -ge "${want#+}" ;;
+        *) check "acked $ACKED = $want" test "$ACKED" -eq "$want" ;;
+    esac
+    check "failed = 0" test "$(json "$f" 'd["failed"]')" = 0
+    check "lost = 0" test "$(json "$f" 'd["lost"]')" = 0
+    check "persisted = acked" test "$(json "$f" 'd["persisted"]')" = "$ACKED"
+    count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
+    check "MongoDB holds $count documents of the run = acked $ACKED" test "$count" = "$ACKED"
+    check "e2e latency measured for every record" \
+        test "$(json "$f" 'd["e2e_latency_ms"]["count"]')" = "$ACKED"
+}
+
 # json FILE EXPR — evaluates a Python expression on the JSON document `d`.
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 

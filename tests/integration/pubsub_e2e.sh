@@ -14,15 +14,8 @@ start_sink "$url" "$WORK/sink.log"
     --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
 rc=$?
 tail -14 "$WORK/run.log"
-check "run exits 0 (got $rc)" test "$rc" -eq 0
-acked=$(json "$WORK/s.json" 'd["acked"]')
-check "acked $acked = 20000" test "$acked" -eq 20000
-check "failed = 0" test "$(json "$WORK/s.json" 'd["failed"]')" = 0
-check "lost = 0" test "$(json "$WORK/s.json" 'd["lost"]')" = 0
-check "persisted = acked" test "$(json "$WORK/s.json" 'd["persisted"]')" = "$acked"
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
-check "MongoDB holds $count documents of the run = acked $acked" test "$count" = "$acked"
-check "e2e latency measured for every record" test "$(json "$WORK/s.json" 'd["e2e_latency_ms"]["count"]')" = "$acked"
+check_delivered "$rc" "$WORK/s.json" "$id" 20000
+acked=$ACKED
 check "durability: the emulator, message ids as acks" test \
     "$(json "$WORK/s.json" '[d["durability"][k] for k in ("mode","publish_ack","credentials")]')" = "['emulator', 'message id', 'none (emulator)']"
 check "the emulator has the topic" sh -c "curl -sf 'http://$PUBSUB_EMULATOR_HOST/v1/projects/outbreak-local/topics/$topic' | grep -q '$topic'"

@@ -18,17 +18,10 @@ start_sink "$url&prefetch=1000" "$WORK/sink.log"
     --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
 rc=$?
 tail -20 "$WORK/run.log"
-check "run exits 0 (got $rc)" test "$rc" -eq 0
-acked=$(json "$WORK/s.json" 'd["acked"]')
-check "acked $acked = 50000" test "$acked" -eq 50000
-check "failed = 0" test "$(json "$WORK/s.json" 'd["failed"]')" = 0
-check "lost = 0" test "$(json "$WORK/s.json" 'd["lost"]')" = 0
-check "persisted = acked" test "$(json "$WORK/s.json" 'd["persisted"]')" = "$acked"
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
-check "MongoDB holds $count documents of the run = acked $acked" test "$count" = "$acked"
+check_delivered "$rc" "$WORK/s.json" "$id" 50000
+acked=$ACKED
 check "publish latency counted for every acked record" \
     test "$(json "$WORK/s.json" 'd["publish_latency_ms"]["count"]')" = "$acked"
-check "e2e latency measured for every record" test "$(json "$WORK/s.json" 'd["e2e_latency_ms"]["count"]')" = "$acked"
 check "durability: publisher confirms" test "$(json "$WORK/s.json" 'd["durability"]["publish_ack"]')" = "publisher confirm"
 check "durability: durable classic queue, persistent messages" test \
     "$(json "$WORK/s.json" '[d["durability"][k] for k in ("queue_type","durable_queue","persistent_messages")]')" = "['classic', True, True]"
