@@ -81,19 +81,19 @@ static void send_settlements(rmq_broker *rb)
     rmq_subscriber *sb = &rb->sub;
     pthread_mutex_lock(&sb->lock);
     size_t n = sb->nsettled;
-    rmq_settlement *todo = sb->settled;
+    rmq_settlement *pending = sb->settled;
     sb->settled = NULL;
     sb->nsettled = sb->cap = 0;
     pthread_mutex_unlock(&sb->lock);
     for (size_t i = 0; i < n && sb->conn; i++) {
-        if (todo[i].generation != sb->generation)
+        if (pending[i].generation != sb->generation)
             continue;
-        int rc = todo[i].ok ? amqp_basic_ack(sb->conn, RMQ_CHANNEL, todo[i].tag, 0)
-                            : amqp_basic_nack(sb->conn, RMQ_CHANNEL, todo[i].tag, 0, 1);
+        int rc = pending[i].ok ? amqp_basic_ack(sb->conn, RMQ_CHANNEL, pending[i].tag, 0)
+                            : amqp_basic_nack(sb->conn, RMQ_CHANNEL, pending[i].tag, 0, 1);
         if (rc != AMQP_STATUS_OK)
             lost(rb, amqp_error_string2(rc));
     }
-    free(todo);
+    free(pending);
 }
 
 /* A method other than basic.deliver arrived: read it and act on it. */
