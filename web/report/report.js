@@ -173,7 +173,7 @@
   /* A chart frame: the <svg data-chart>, its plot area and the two axes. */
   function frame(container, name, opts) {
     var W = opts.width || 620, H = opts.height || 330;
-    var m = { l: opts.left || 58, r: 14, t: 10, b: opts.bottom || 44 };
+    var m = { l: opts.left || 58, r: opts.right || 14, t: 10, b: opts.bottom || 60 };
     var s = svg(null, 'svg', {
       'class': 'chart', 'data-chart': name, viewBox: '0 0 ' + W + ' ' + H,
       role: 'img', 'aria-label': opts.label || name
@@ -193,7 +193,7 @@
     });
     svg(g, 'line', { 'class': 'axis', x1: f.x0, x2: f.x1, y1: f.y0, y2: f.y0 });
     if (title)
-      svg(g, 'text', { 'class': 'axis-title', x: (f.x0 + f.x1) / 2, y: f.y0 + 31, 'text-anchor': 'middle' }, title);
+      svg(g, 'text', { 'class': 'axis-title', x: (f.x0 + f.x1) / 2, y: f.y0 + 30, 'text-anchor': 'middle' }, title);
   }
 
   function yAxis(f, scale, ticks, title) {
@@ -322,9 +322,16 @@
 
   /* --- the summary table ------------------------------------------------------------ */
 
-  function durabilityText(d) {
-    if (!d || typeof d !== 'object') return DASH;
-    return Object.keys(d).map(function (k) { return k + '=' + fmtValue(d[k]); }).join(' ');
+  /* key=value pairs, each unbroken, the lines breaking between them. */
+  function durabilityCell(td, d) {
+    if (!d || typeof d !== 'object' || !Object.keys(d).length) {
+      td.textContent = DASH;
+      return;
+    }
+    Object.keys(d).forEach(function (k, i) {
+      if (i) td.appendChild(document.createTextNode(' '));
+      add(td, el('span', { 'class': 'kv' }, k + '=' + fmtValue(d[k])));
+    });
   }
 
   function summary(doc, items) {
@@ -361,7 +368,7 @@
       cell(tr, fmtInt(r.duplicates), null, isNum(r.duplicates) && r.duplicates > 0 ? 'bad' : null);
       cell(tr, fmtNum(get(r, ['cost', 'cpu_ms_per_1000_records'])));
       cell(tr, fmtNum(get(r, ['cost', 'rss_mb_per_1000_records_per_s'])));
-      add(tr, el('td', { 'class': 'l wrap mono' }, durabilityText(r.durability)));
+      durabilityCell(add(tr, el('td', { 'class': 'l wrap mono dur' })), r.durability);
     });
 
     var missing = Array.isArray(doc.missing) ? doc.missing : [];
@@ -432,7 +439,7 @@
       });
       lines.push({ it: it, pts: pts, field: field });
     });
-    var x = linear(0, tmax > 0 ? Math.ceil(tmax) : 1, f.x0, f.x1);
+    var x = linear(0, tmax > 0 ? tmax : 1, f.x0, f.x1);
     var y = linear(0, niceMax(vmax * 1.05), f.y0, f.y1);
     xAxis(f, x, niceTicks(0, x.domain[1], 10).map(function (v) { return { v: v, label: v + ' s' }; }), 'time since the middleware\u2019s start');
     yAxis(f, y, niceTicks(0, y.domain[1], 6).map(function (v) { return { v: v, label: fmtTick(v) }; }), 'records/s');
@@ -491,7 +498,7 @@
     var top = Math.max(2, Math.ceil(dmax - 1e-6));
     var xEnd = hasMax ? top + 1 : top;
     var x = linear(0, xEnd, f.x0, f.x1);
-    var xt = [{ v: 0, label: '0%' }, { v: pctX(50), label: '50%' }];
+    var xt = [{ v: 0, label: '' }, { v: pctX(50), label: '50%' }];
     for (var d = 1; d <= top; d++) xt.push({ v: d, label: pctLabel(d) });
     if (hasMax) xt.push({ v: xEnd, label: 'max' });
     xAxis(f, x, xt, 'percentile');
@@ -526,11 +533,11 @@
   }
 
   function chartPublishVsE2e(items) {
-    var rowH = 44;
-    var H = Math.max(150, 20 + items.length * rowH + 70);
+    var H = Math.max(330, 10 + items.length * 44 + 60);
     var labelW = 20 + 7.5 * items.reduce(function (m, it) { return Math.max(m, it.key.length); }, 6);
     var f = frame(document.getElementById('chart-publish-vs-e2e'), 'publish-vs-e2e',
-      { height: H, left: Math.max(90, labelW), label: 'p50 and p99 latency, publish vs end-to-end' });
+      { height: H, left: Math.max(90, labelW), right: 150, label: 'p50 and p99 latency, publish vs end-to-end' });
+    var rowH = (f.y0 - f.y1) / Math.max(1, items.length);
     var lo = Infinity, hi = 0;
     var rows = items.map(function (it) {
       var v = {
@@ -547,12 +554,12 @@
       empty(f, 'no latency figures in this document');
       return;
     }
-    var b = logBounds(lo, hi);
+    var b = [lo / 1.4, hi * 1.4]; /* tight: the dots, not whole decades */
     var x = logScale(b[0], b[1], f.x0, f.x1);
     xAxis(f, x, logTicks(b[0], b[1]).map(function (v) { return { v: v, label: fmtTick(v) }; }), 'latency (ms, log)');
     svg(f.svg, 'line', { 'class': 'axis', x1: f.x0, x2: f.x0, y1: f.y1, y2: f.y0 });
     rows.forEach(function (row, i) {
-      var yc = f.y1 + 14 + i * rowH;
+      var yc = f.y1 + i * rowH + rowH / 2 - 8;
       var g = svg(f.svg, 'g', { 'data-series': row.it.key });
       svg(g, 'text', { 'class': 'legend-text', x: f.x0 - 8, y: yc + 9, 'text-anchor': 'end', 'font-weight': 600 }, row.it.key);
       [['publish', row.v.pub50, row.v.pub99, yc, null], ['end-to-end', row.v.e2e50, row.v.e2e99, yc + 16, '5 3']]
@@ -607,7 +614,7 @@
       });
       return { it: it, pub: pub, e2e: e2e };
     });
-    var x = linear(0, tmax > 0 ? Math.ceil(tmax) : 1, f.x0, f.x1);
+    var x = linear(0, tmax > 0 ? tmax : 1, f.x0, f.x1);
     xAxis(f, x, niceTicks(0, x.domain[1], 10).map(function (v) { return { v: v, label: v + ' s' }; }), 'time since the middleware\u2019s start');
     if (!(hi > 0)) {
       yAxis(f, linear(0, 1, f.y0, f.y1), [], 'ms');
