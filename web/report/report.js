@@ -212,8 +212,12 @@
       }, title);
   }
 
-  function empty(f, text) {
+  /* A chart with nothing to draw still has its (empty) series, one per middleware. */
+  function empty(f, text, items) {
     svg(f.svg, 'text', { 'class': 'empty', x: (f.x0 + f.x1) / 2, y: (f.y0 + f.y1) / 2, 'text-anchor': 'middle' }, text);
+    (items || []).forEach(function (it) {
+      tooltip(svg(f.svg, 'g', { 'data-series': it.key }), it.key + ': not measured');
+    });
   }
 
   /* points: [[x, y] | null] in pixels; null breaks the line. */
@@ -341,7 +345,7 @@
     [['', 2], ['publish (ms)', 2], ['end-to-end (ms)', 2], ['delivery', 5], ['cost per 1000 records', 2], ['', 1]]
       .forEach(function (c) { add(g, el('th', { colspan: c[1] }, c[0])); });
     var h = add(thead, el('tr'));
-    [['Middleware', 'l'], ['records/s'], ['p50'], ['p99'], ['p50'], ['p99'], ['sent'], ['acked'],
+    [['Middleware', 'l'], ['records/s', null, 'records persisted per second (* acked per second where persisted is unknown)'], ['p50'], ['p99'], ['p50'], ['p99'], ['sent'], ['acked'],
       ['persisted'], ['lost'], ['duplicates'], ['CPU ms', null, 'broker + sink + load generator CPU per 1000 records'],
       ['RSS MB', null, 'peak RSS (broker + sink + load generator) per 1000 records/s'], ['Durability', 'l']]
       .forEach(function (c) { add(h, el('th', { 'class': c[1] || null, title: c[2] || null }, c[0])); });
@@ -459,6 +463,11 @@
     });
     if (!lines.some(function (l) { return l.pts.some(function (p) { return isNum(p[1]); }); }))
       empty(f, 'no per-second series in this document');
+    if (lines.some(function (l) { return l.field === 'acked'; })) {
+      var sub = document.querySelector('#chart-throughput');
+      sub = sub && sub.parentNode.querySelector('figcaption .sub');
+      if (sub) sub.textContent = 'records persisted per second; dotted: acked per second where persisted is unknown';
+    }
     legend(f, items.map(function (it) { return { key: it.key, colour: it.colour }; }));
   }
 
@@ -504,7 +513,7 @@
     xAxis(f, x, xt, 'percentile');
     if (!(hi > 0)) {
       yAxis(f, linear(0, 1, f.y0, f.y1), [], 'ms');
-      empty(f, 'no latency curves in this document');
+      empty(f, 'no latency curves in this document', items);
       legend(f, items.map(function (it) { return { key: it.key, colour: it.colour }; }));
       return;
     }
@@ -551,7 +560,7 @@
     });
     if (!(hi > 0)) {
       xAxis(f, linear(0, 1, f.x0, f.x1), [], 'latency (ms)');
-      empty(f, 'no latency figures in this document');
+      empty(f, 'no latency figures in this document', items);
       return;
     }
     var b = [lo / 1.4, hi * 1.4]; /* tight: the dots, not whole decades */
@@ -618,7 +627,7 @@
     xAxis(f, x, niceTicks(0, x.domain[1], 10).map(function (v) { return { v: v, label: v + ' s' }; }), 'time since the middleware\u2019s start');
     if (!(hi > 0)) {
       yAxis(f, linear(0, 1, f.y0, f.y1), [], 'ms');
-      empty(f, 'no per-second latency in this document');
+      empty(f, 'no per-second latency in this document', items);
       return;
     }
     var b = logBounds(lo, hi);
@@ -683,6 +692,7 @@
 
   function dl(parent, pairs) {
     var d = add(parent, el('dl'));
+    if (!pairs.length) pairs = [[DASH, null]];
     pairs.forEach(function (p) {
       add(d, el('dt', null, p[0]));
       add(d, el('dd', { 'class': p[2] || null }, fmtValue(p[1])));
