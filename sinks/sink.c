@@ -602,6 +602,11 @@ int ob_sink_run(const ob_sink_config *cfg)
         fprintf(stderr, "outbreak sink: %s\n", err.msg);
         goto fail;
     }
+    if (cfg->ready_fd >= 0) {
+        if (write(cfg->ready_fd, "ready\n", 6) != 6)
+            fprintf(stderr, "outbreak sink: --ready-fd %d: %s\n", cfg->ready_fd, strerror(errno));
+        close(cfg->ready_fd);
+    }
     run_loop(&s);
     rc = 0;
 fail:

@@ -25,6 +25,8 @@ typedef struct ob_sink_config {
     const char *id;             /* sink instance id (default "<hostname>-<pid>") */
     int stats_interval_ms;      /* sink_stats upsert period (default 1000) */
     int queue;                  /* max deliveries buffered (default 10000) */
+    int ready_fd;               /* >= 0: write "ready\n" there and close it once subscribed
+                                   (for a supervisor such as `outbreak compare`); -1: none */
 } ob_sink_config;
 
 #define OB_SINK_DEFAULT_MONGO "mongodb://127.0.0.1:27017/outbreak"

@@ -12,7 +12,7 @@
 #include "broker.h"
 #include "sink.h"
 
-enum { OPT_BROKER = 1000, OPT_MONGO, OPT_BATCH, OPT_LINGER, OPT_ID, OPT_STATS, OPT_QUEUE };
+enum { OPT_BROKER = 1000, OPT_MONGO, OPT_BATCH, OPT_LINGER, OPT_ID, OPT_STATS, OPT_QUEUE, OPT_READY_FD };
 
 static const struct option long_options[] = {
     {"broker", required_argument, NULL, OPT_BROKER},
@@ -22,6 +22,7 @@ static const struct option long_options[] = {
     {"id", required_argument, NULL, OPT_ID},
     {"stats-interval", required_argument, NULL, OPT_STATS},
     {"queue", required_argument, NULL, OPT_QUEUE},
+    {"ready-fd", required_argument, NULL, OPT_READY_FD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -43,6 +44,8 @@ static void usage(FILE *f)
             "  --id NAME             sink instance id in sink_stats (default <hostname>-<pid>)\n"
             "  --stats-interval MS   sink_stats update period, in ms (default %d)\n"
             "  --queue N             max deliveries buffered before back-pressure (default %d)\n"
+            "  --ready-fd FD         write \"ready\" to this inherited file descriptor once\n"
+            "                        subscribed, then close it (for supervisors; default none)\n"
             "  -h, --help            this help\n",
             OB_SINK_DEFAULT_MONGO, OB_SINK_DEFAULT_BATCH, OB_SINK_DEFAULT_LINGER_MS,
             OB_SINK_DEFAULT_STATS_MS, OB_SINK_DEFAULT_QUEUE);
@@ -110,6 +113,10 @@ static int parse_flags(int argc, char **argv, ob_sink_config *cfg)
             if (parse_int("--queue", optarg, 1, 10000000, &cfg->queue) != 0)
                 return -1;
             break;
+        case OPT_READY_FD:
+            if (parse_int("--ready-fd", optarg, 3, 65535, &cfg->ready_fd) != 0)
+                return -1;
+            break;
         case 'h':
             usage(stdout);
             return 1;
@@ -140,6 +147,7 @@ int ob_sink_main(int argc, char **argv)
         .linger_ms = OB_SINK_DEFAULT_LINGER_MS,
         .stats_interval_ms = OB_SINK_DEFAULT_STATS_MS,
         .queue = OB_SINK_DEFAULT_QUEUE,
+        .ready_fd = -1,
     };
     int rc = parse_flags(argc, argv, &cfg);
     if (rc != 0)
