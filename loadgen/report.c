@@ -191,6 +191,32 @@ static void json_latency(FILE *f, const ob_hist *h)
     fprintf(f, ",\"count\":%" PRId64 "}", ob_hist_count(h));
 }
 
+/* {"percentile":[...],"ms":[...]} at the percentiles of an HdrHistogram percentile plot:
+ * each step halves the distance to 100 in two ticks (0, 29.3, 50, 64.6, 75, ...), until
+ * the tail holds fewer than one recorded value; then 100 (the maximum). Two parallel
+ * arrays, not pairs: FerretDB, which stores the summary, refuses nested arrays. */
+static void json_latency_curve(FILE *f, const ob_hist *h)
+{
+    int64_t n = h ? ob_hist_count(h) : 0;
+    if (n == 0) {
+        fputs("null", f);
+        return;
+    }
+    int ticks = 0;
+    while (ticks <= 60 && pow(2.0, -ticks / 2.0) * (double)n >= 1.0)
+        ticks++;
+    fputs("{\"percentile\":[", f);
+    for (int k = 0; k < ticks; k++)
+        fprintf(f, "%.6g,", 100.0 * (1.0 - pow(2.0, -k / 2.0)));
+    fputs("100],\"ms\":[", f);
+    for (int k = 0; k < ticks; k++) {
+        json_num(f, ms(ob_hist_percentile(h, 100.0 * (1.0 - pow(2.0, -k / 2.0)))));
+        fputc(',', f);
+    }
+    json_num(f, ms(ob_hist_max(h)));
+    fputs("]}", f);
+}
+
 int ob_report_json(FILE *f, const ob_run_result *r)
 {
     const ob_run_opts *o = r->opts;
@@ -256,8 +282,15 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_latency(f, r->send_delay);
     fputs(",\"e2e_latency_ms\":", f);
     json_latency(f, r->persisted >= 0 ? r->e2e : NULL);
-    fputs(",\"cost\":{\"broker_cpu_s\":null,\"broker_peak_rss_mb\":null,\"sink_cpu_s\":null,"
-          "\"sink_peak_rss_mb\":null,\"loadgen_cpu_s\":",
+    fputs(",\"latency_curves\":{\"publish\":", f);
+    json_latency_curve(f, r->publish);
+    fputs(",\"e2e\":", f);
+    json_latency_curve(f, r->persisted >= 0 ? r->e2e : NULL);
+    /* broker, sink and database are other processes: `outbreak compare` measures them */
+    fputs("},\"cost\":{\"broker_cpu_s\":null,\"broker_peak_rss_mb\":null,\"broker_process\":null,"
+          "\"sink_cpu_s\":null,\"sink_peak_rss_mb\":null,\"db_cpu_s\":null,\"db_peak_rss_mb\":null,"
+          "\"total_cpu_s\":null,\"records_per_cpu_s\":null,\"cpu_ms_per_1000_records\":null,"
+          "\"rss_mb_per_1000_records_per_s\":null,\"loadgen_cpu_s\":",
           f);
     json_num(f, r->loadgen_cpu_s);
     fputs(",\"loadgen_peak_rss_mb\":", f);

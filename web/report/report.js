@@ -483,12 +483,17 @@
     return String(+p.toPrecision(d + 2)) + '%';
   }
 
+  // latency_curves.publish / .e2e: {"percentile": [...], "ms": [...]} (parallel arrays:
+  // MongoDB-wire servers such as FerretDB refuse nested arrays) -> [[percentile, ms], ...]
   function curve(r, which) {
     var c = get(r, ['latency_curves', which]);
-    if (!Array.isArray(c)) return [];
-    return c.filter(function (p) {
-      return Array.isArray(p) && isNum(p[0]) && isNum(p[1]) && p[1] > 0 && p[0] >= 0 && p[0] <= 100;
-    });
+    if (!c || !Array.isArray(c.percentile) || !Array.isArray(c.ms)) return [];
+    var out = [];
+    for (var i = 0; i < c.percentile.length && i < c.ms.length; i++) {
+      var p = c.percentile[i], v = c.ms[i];
+      if (isNum(p) && isNum(v) && v > 0 && p >= 0 && p <= 100) out.push([p, v]);
+    }
+    return out;
   }
 
   function chartLatency(items) {
