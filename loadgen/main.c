@@ -1,11 +1,13 @@
 /* main.c — the `outbreak` executable: one binary, one subcommand per role (run, sink,
- * records). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
+ * compare, report, records). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "generator.h"
+#include "html_report.h"
 #include "options.h"
 #include "records_file.h"
 #include "run.h"
@@ -29,6 +31,9 @@ static void usage(FILE *f)
           "Commands:\n"
           "  run       generate load through one middleware and report (outbreak run --help)\n"
           "  sink      consume from a middleware and write to MongoDB (outbreak sink --help)\n"
+          "  compare   one workload through several middlewares, with the HTML report\n"
+          "            (outbreak compare --help)\n"
+          "  report    rebuild the HTML report: report DIR/results.json --html FILE\n"
           "  records   print generated records as a JSON array: records [-n COUNT] [--seed N]\n"
           "            (defaults: 1000 records, seed 1)\n"
           "\n"
@@ -75,6 +80,43 @@ static int records_main(int argc, char **argv)
     return rc;
 }
 
+/* `outbreak report RESULTS.json --html FILE`: the HTML report of a results document. */
+static int report_main(int argc, char **argv)
+{
+    const char *results = NULL, *html = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--html") == 0 && i + 1 < argc) {
+            html = argv[++i];
+        } else if (strncmp(argv[i], "--html=", 7) == 0) {
+            html = argv[i] + 7;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            puts("usage: outbreak report RESULTS.json --html FILE\n"
+                 "\n"
+                 "Writes the self-contained HTML report of a results document (the results.json of\n"
+                 "`outbreak compare`) to FILE.");
+            return 0;
+        } else if (argv[i][0] == '-' || results) {
+            fprintf(stderr, "outbreak report: unknown or incomplete argument \"%s\" (usage: outbreak report "
+                            "RESULTS.json --html FILE)\n", argv[i]);
+            return 2;
+        } else {
+            results = argv[i];
+        }
+    }
+    if (!results || !html) {
+        fprintf(stderr, "outbreak report: %s (usage: outbreak report RESULTS.json --html FILE)\n",
+                results ? "--html FILE is required" : "which results.json?");
+        return 2;
+    }
+    ob_err err;
+    if (ob_html_report_file(results, html, &err) != 0) {
+        fprintf(stderr, "outbreak report: %s\n", err.msg);
+        return 1;
+    }
+    printf("report: %s\n", html);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -93,6 +135,10 @@ int main(int argc, char **argv)
         return ob_run_main(argc - 1, argv + 1, &interrupted);
     if (strcmp(cmd, "sink") == 0)
         return ob_sink_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return ob_compare_main(argc - 1, argv + 1, &interrupted);
+    if (strcmp(cmd, "report") == 0)
+        return report_main(argc - 1, argv + 1);
     if (strcmp(cmd, "records") == 0)
         return records_main(argc - 1, argv + 1);
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
@@ -105,6 +151,6 @@ int main(int argc, char **argv)
         char *sink_help[] = {"sink", "--help", NULL};
         return ob_sink_main(2, sink_help);
     }
-    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, records)\n", cmd);
+    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, compare, report, records)\n", cmd);
     return 2;
 }

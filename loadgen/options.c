@@ -26,6 +26,7 @@ enum {
     OPT_POOL,
     OPT_MONGO,
     OPT_JSON,
+    OPT_HTML,
     OPT_RUN_ID,
     OPT_THREADS,
     OPT_MAX_INFLIGHT,
@@ -48,6 +49,7 @@ static const struct option long_opts[] = {
     {"pool", required_argument, NULL, OPT_POOL},
     {"mongo", required_argument, NULL, OPT_MONGO},
     {"json", required_argument, NULL, OPT_JSON},
+    {"html", required_argument, NULL, OPT_HTML},
     {"run-id", required_argument, NULL, OPT_RUN_ID},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT},
@@ -96,6 +98,8 @@ void ob_run_opts_help(FILE *f)
           "      --csv PREFIX       Locust's PREFIX_stats.csv, PREFIX_stats_history.csv,\n"
           "                         PREFIX_failures.csv, PREFIX_exceptions.csv\n"
           "      --json FILE        the summary as JSON (the contract of DESIGN.md §4)\n"
+          "      --html FILE        the self-contained HTML report (tables and charts; Locust's\n"
+          "                         report is the model; opens offline)\n"
           "      --run-id ID        run id (default: UTC time and a random suffix)\n"
           "Engine:\n"
           "      --threads N        worker threads, each with its own connection (default 1)\n"
@@ -227,6 +231,9 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
             break;
         case OPT_MONGO:
             o->mongo = optarg;
+            break;
+        case OPT_HTML:
+            o->html_path = optarg;
             break;
         case OPT_JSON:
             o->json_path = optarg;

@@ -32,6 +32,7 @@ typedef struct ob_run_opts {
     bool headless, only_summary;
     const char *csv_prefix;
     const char *json_path;
+    const char *html_path;    /* --html: the self-contained report */
     char run_id[OB_RUN_CAP];
 } ob_run_opts;
 

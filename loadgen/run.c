@@ -10,9 +10,11 @@
 
 #include "clock.h"
 #include "generator.h"
+#include "html_report.h"
 #include "options.h"
 #include "records_file.h"
 #include "report.h"
+#include "results.h"
 #include "store.h"
 #include "url.h"
 #include "worker.h"
@@ -37,6 +39,8 @@ typedef struct controller {
     int64_t persisted_prev;
     ob_run_result result;
     size_t series_cap;
+    int argc; /* the command line, for the HTML report's parameters */
+    char **argv;
 } controller;
 
 static int snapshot_init(snapshot *s)
@@ -297,37 +301,108 @@ static void measure_self(ob_run_result *r)
     r->loadgen_peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
 }
 
+/* The single-middleware HTML report: the summary wrapped in a results document, as
+ * `outbreak compare` writes one (kind "run"). */
+static int write_html(controller *c, const char *summary, ob_err *err)
+{
+    const ob_run_opts *o = &c->opts;
+    char cmd[4096], shown[1024];
+    ob_command_line(cmd, sizeof cmd, c->argc, c->argv);
+    char *params = NULL;
+    size_t plen = 0;
+    FILE *m = open_memstream(&params, &plen);
+    if (!m)
+        return ob_err_set(err, "out of memory");
+    char buf[4200] = "";
+    ob_json_append_string(buf, sizeof buf, c->result.way);
+    fprintf(m, "{\"middlewares\":[%s],\"argv\":", buf);
+    buf[0] = '\0';
+    ob_json_append_string(buf, sizeof buf, cmd);
+    fprintf(m, "%s,\"workload\":", buf);
+    ob_workload_json(m, o);
+    buf[0] = '\0';
+    if (o->mongo)
+        ob_json_append_string(buf, sizeof buf, ob_url_redacted(o->mongo, shown, sizeof shown));
+    fprintf(m, ",\"mongo\":%s,\"external_sinks\":true}", o->mongo ? buf : "null");
+    fclose(m);
+    char *doc = NULL;
+    size_t dlen = 0;
+    m = open_memstream(&doc, &dlen);
+    int rc = -1;
+    if (!m || !params) {
+        ob_err_set(err, "out of memory");
+        goto out;
+    }
+    char *summaries[1] = {(char *)summary};
+    ob_results res = {.kind = "run",
+                      .id = o->run_id,
+                      .started_real_ns = c->result.t0_real_ns,
+                      .finished_real_ns = ob_real_ns(),
+                      .params_json = params,
+                      .summaries = summaries,
+                      .nsummaries = 1};
+    ob_results_write(m, &res);
+    fclose(m);
+    m = NULL;
+    FILE *f = fopen(o->html_path, "w");
+    if (!f) {
+        ob_err_set(err, "cannot write %s: %s", o->html_path, strerror(errno));
+        goto out;
+    }
+    rc = ob_html_report_write(f, doc, dlen, err);
+    if (fclose(f) != 0 && rc == 0)
+        rc = ob_err_set(err, "cannot write %s", o->html_path);
+out:
+    free(params);
+    free(doc);
+    return rc;
+}
+
 static int write_outputs(controller *c, ob_err *err)
 {
     ob_run_result *r = &c->result;
     const ob_run_opts *o = &c->opts;
     ob_report_summary(stdout, r);
     fflush(stdout);
+    char *json = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&json, &len);
+    if (!m)
+        return ob_err_set(err, "out of memory");
+    int bad = ob_report_json(m, r);
+    bad |= fclose(m);
+    if (bad || !json) {
+        free(json);
+        return ob_err_set(err, "out of memory");
+    }
+    int rc = 0;
     if (o->json_path) {
         FILE *f = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
-        if (!f)
-            return ob_err_set(err, "cannot write %s: %s", o->json_path, strerror(errno));
-        int bad = ob_report_json(f, r);
+        if (!f) {
+            rc = ob_err_set(err, "cannot write %s: %s", o->json_path, strerror(errno));
+            goto out;
+        }
+        bad = fwrite(json, 1, len, f) != len;
         if (f != stdout)
             bad |= fclose(f);
-        if (bad)
-            return ob_err_set(err, "cannot write %s", o->json_path);
-    }
-    if (o->csv_prefix && ob_report_csv(o->csv_prefix, r, err) != 0)
-        return -1;
-    if (c->store) {
-        char *json = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&json, &len);
-        if (m) {
-            ob_report_json(m, r);
-            fclose(m);
-            if (ob_store_save_summary(c->store, o->run_id, json, err) != 0)
-                fprintf(stderr, "outbreak run: could not store the summary: %s\n", err->msg);
-            free(json);
+        if (bad) {
+            rc = ob_err_set(err, "cannot write %s", o->json_path);
+            goto out;
         }
     }
-    return 0;
+    if (o->csv_prefix && ob_report_csv(o->csv_prefix, r, err) != 0) {
+        rc = -1;
+        goto out;
+    }
+    if (o->html_path && write_html(c, json, err) != 0) {
+        rc = -1;
+        goto out;
+    }
+    if (c->store && ob_store_save_summary(c->store, o->run_id, json, err) != 0)
+        fprintf(stderr, "outbreak run: could not store the summary: %s\n", err->msg);
+out:
+    free(json);
+    return rc;
 }
 
 static void controller_free(controller *c)
@@ -403,6 +478,8 @@ int ob_run_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
     controller c;
     ob_err err;
     memset(&c, 0, sizeof c);
+    c.argc = argc;
+    c.argv = argv;
     int rc = ob_run_opts_parse(&c.opts, argc, argv, &err);
     if (rc != 0) {
         if (rc < 0)

@@ -1,0 +1,714 @@
+/* compare.c — `outbreak compare` (see compare.h): the flags, the middlewares' default
+ * URLs, and the loop that runs the workload through each of them in turn. */
+#include "compare.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "clock.h"
+#include "html_report.h"
+#include "options.h"
+#include "procstat.h"
+#include "results.h"
+#include "sink.h"
+#include "child.h"
+#include "summary.h"
+#include "url.h"
+
+#define MAX_MIDDLEWARES 16
+#define MAX_PASS 128
+#define SAMPLE_MS 250
+
+/* The middlewares compare knows by name, in the order of `--brokers all`. */
+static const char *const known_names[] = {"grpc", "nats", "rabbitmq", "pubsub", "kafka", NULL};
+
+typedef struct compare_opts {
+    const char *names[MAX_MIDDLEWARES];
+    int nnames;
+    bool all;                     /* --brokers all (missing ones are not an error) */
+    const char *url_of[MAX_MIDDLEWARES][2]; /* --url NAME=URL: {name, url} */
+    int nurls;
+    char *url_store[MAX_MIDDLEWARES];
+    const char *out;
+    const char *mongo;
+    bool external_sinks;
+    int sink_ready_s;
+    char *pass[MAX_PASS];         /* flags handed to every `outbreak run` */
+    int npass;
+    ob_run_opts workload;         /* the same flags parsed, for the parameters */
+} compare_opts;
+
+static void usage(FILE *f)
+{
+    fputs("usage: outbreak compare [--brokers LIST] [run's workload flags] [--out DIR] [flags]\n"
+          "\n"
+          "Runs one workload through each middleware in turn, with the same records, each into\n"
+          "MongoDB through a sink that compare starts and stops; samples the CPU and memory of\n"
+          "the broker, the sink, the load generator and the database from /proc; writes\n"
+          "DIR/results.json and the self-contained report DIR/index.html.\n"
+          "\n"
+          "  --brokers LIST        middlewares, comma-separated: grpc, nats, rabbitmq, pubsub,\n"
+          "                        kafka, or names given with --url (default all: every one of\n"
+          "                        the five; those not running are listed as missing)\n"
+          "  --url NAME=URL        the URL for a middleware (repeatable); defaults are the\n"
+          "                        local stack's: grpc://127.0.0.1:50051,\n"
+          "                        nats://127.0.0.1:4222?jetstream=1 (stream OUTBREAK_<id>),\n"
+          "                        amqp://guest:guest@127.0.0.1:5672/?queue=outbreak.<id>,\n"
+          "                        pubsub://outbreak-compare/outbreak-<id> on the emulator at\n"
+          "                        $PUBSUB_EMULATOR_HOST or 127.0.0.1:8085,\n"
+          "                        kafka://127.0.0.1:9092?topic=outbreak.<id>\n"
+          "  --mongo URL           MongoDB for the sinks and the accounting\n"
+          "                        (default " OB_SINK_DEFAULT_MONGO ")\n"
+          "  --out DIR             where results.json, index.html, the summaries, Locust CSVs\n"
+          "                        and logs go (default out/compare-<id>)\n"
+          "  --external-sinks      use sinks that are already running (sink cost is then null)\n"
+          "  --sink-ready-timeout SECONDS  wait for a started sink to subscribe (default 60)\n"
+          "  -h, --help            this help\n"
+          "\n"
+          "Workload flags are those of `outbreak run` and mean the same (see outbreak run\n"
+          "--help): --rate N | -u N -r N [--wait A-B], -t DURATION (default 10s unless --once),\n"
+          "--records FILE [--once], --seed N, --pool N, --threads N, --max-inflight N,\n"
+          "--stop-timeout DURATION. Not allowed here: --broker, --json, --csv, --run-id (compare\n"
+          "sets them per middleware).\n"
+          "\n"
+          "Exit status: 0 when every middleware ran with nothing failed or lost; 1 otherwise, or\n"
+          "when a middleware asked for by name could not run; 2 on a usage error.\n",
+          f);
+}
+
+static int usage_error(const char *fmt, const char *a, const char *b)
+{
+    fputs("outbreak compare: ", stderr);
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    return -1;
+}
+
+static bool is_known(const char *name)
+{
+    for (int i = 0; known_names[i]; i++)
+        if (strcmp(known_names[i], name) == 0)
+            return true;
+    return false;
+}
+
+static const char *url_override(const compare_opts *o, const char *name)
+{
+    for (int i = o->nurls - 1; i >= 0; i--)
+        if (strcmp(o->url_of[i][0], name) == 0)
+            return o->url_of[i][1];
+    return NULL;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!*s || strlen(s) > 24)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+            return false;
+    return true;
+}
+
+/* Splits --brokers into names (the option's value is kept alive by argv). */
+static int parse_brokers(compare_opts *o, char *list)
+{
+    o->nnames = 0;
+    o->all = false;
+    if (strcmp(list, "all") == 0) {
+        o->all = true;
+        for (int i = 0; known_names[i]; i++)
+            o->names[o->nnames++] = known_names[i];
+        return 0;
+    }
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (!valid_name(tok))
+            return usage_error("--brokers: \"%s\" is not a middleware name (lower-case letters, digits, - and _)%s",
+                               tok, "");
+        for (int i = 0; i < o->nnames; i++)
+            if (strcmp(o->names[i], tok) == 0)
+                return usage_error("--brokers: %s is listed twice%s", tok, "");
+        if (o->nnames == MAX_MIDDLEWARES)
+            return usage_error("--brokers: at most 16 middlewares%s%s", "", "");
+        o->names[o->nnames++] = tok;
+    }
+    if (o->nnames == 0)
+        return usage_error("--brokers: no middleware named%s%s", "", "");
+    return 0;
+}
+
+/* The value of a flag given as "--flag VALUE" or "--flag=VALUE"; NULL if argv[*i] is
+ * not that flag. Advances *i past the value. */
+static const char *flag_value(int argc, char **argv, int *i, const char *flag, bool *missing)
+{
+    size_t n = strlen(flag);
+    if (strncmp(argv[*i], flag, n) != 0)
+        return NULL;
+    if (argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (argv[*i][n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int parse_flags(compare_opts *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->mongo = OB_SINK_DEFAULT_MONGO;
+    o->sink_ready_s = 60;
+    static char all[] = "all";
+    char *brokers = all;
+    bool have_time = false;
+    for (int i = 1; i < argc; i++) {
+        bool missing = false;
+        const char *v;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 1;
+        } else if ((v = flag_value(argc, argv, &i, "--brokers", &missing))) {
+            brokers = (char *)v;
+        } else if ((v = flag_value(argc, argv, &i, "--url", &missing))) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v)
+                return usage_error("--url: expected NAME=URL, not \"%s\"%s", v, "");
+            if (o->nurls == MAX_MIDDLEWARES)
+                return usage_error("--url: at most 16%s%s", "", "");
+            char *name = strndup(v, (size_t)(eq - v));
+            o->url_store[o->nurls] = name;
+            if (!name || !valid_name(name))
+                return usage_error("--url: \"%s\" is not a middleware name%s", name ? name : "", "");
+            ob_err err;
+            if (ob_broker_check_url(eq + 1, &err) != 0)
+                return usage_error("--url %s: %s", name, err.msg);
+            o->url_of[o->nurls][0] = name;
+            o->url_of[o->nurls][1] = eq + 1;
+            o->nurls++;
+        } else if ((v = flag_value(argc, argv, &i, "--out", &missing))) {
+            o->out = v;
+        } else if ((v = flag_value(argc, argv, &i, "--mongo", &missing))) {
+            o->mongo = v;
+        } else if ((v = flag_value(argc, argv, &i, "--sink-ready-timeout", &missing))) {
+            char *end;
+            long s = strtol(v, &end, 10);
+            if (*end || s < 1 || s > 3600)
+                return usage_error("--sink-ready-timeout: expected 1..3600 seconds, not \"%s\"%s", v, "");
+            o->sink_ready_s = (int)s;
+        } else if (strcmp(argv[i], "--external-sinks") == 0) {
+            o->external_sinks = true;
+        } else if (missing) {
+            return usage_error("%s needs a value%s", argv[i], "");
+        } else {
+            static const char *const forbidden[] = {"--broker", "--json", "--csv", "--run-id", "--html", NULL};
+            for (int k = 0; forbidden[k]; k++) {
+                size_t n = strlen(forbidden[k]);
+                if (strncmp(argv[i], forbidden[k], n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
+                    return usage_error("%s is set by compare for each middleware (see outbreak compare --help)%s",
+                                       forbidden[k], "");
+            }
+            if (strcmp(argv[i], "-t") == 0 || strncmp(argv[i], "--run-time", 10) == 0 ||
+                strcmp(argv[i], "--once") == 0)
+                have_time = true;
+            if (o->npass + 3 >= MAX_PASS)
+                return usage_error("too many flags%s%s", "", "");
+            o->pass[o->npass++] = argv[i];
+        }
+        if (missing)
+            return usage_error("%s needs a value%s", argv[i], "");
+    }
+    if (!have_time) {
+        o->pass[o->npass++] = "-t";
+        o->pass[o->npass++] = "10s";
+    }
+    if (parse_brokers(o, brokers) != 0)
+        return -1;
+    for (int i = 0; i < o->nnames; i++)
+        if (!is_known(o->names[i]) && !url_override(o, o->names[i]))
+            return usage_error("--brokers: unknown middleware \"%s\" (known: grpc, nats, rabbitmq, pubsub, "
+                               "kafka; or give its URL with --url %s=URL)",
+                               o->names[i], o->names[i]);
+    ob_err err;
+    if (strncmp(o->mongo, "mongodb://", 10) != 0 && strncmp(o->mongo, "mongodb+srv://", 14) != 0)
+        return usage_error("--mongo: expected a mongodb:// URL, not \"%s\"%s", o->mongo, "");
+    /* the workload flags must be good for `outbreak run`: parse them here once (with a
+     * stand-in broker), so that a mistake is one line now, not five failed runs */
+    char *args[MAX_PASS + 4];
+    int n = 0;
+    args[n++] = "run";
+    for (int i = 0; i < o->npass; i++)
+        args[n++] = o->pass[i];
+    args[n++] = "--broker";
+    args[n++] = "nats://127.0.0.1:4222";
+    args[n] = NULL;
+    int rc = ob_run_opts_parse(&o->workload, n, args, &err);
+    if (rc > 0)
+        return 1;
+    if (rc < 0)
+        return usage_error("%s%s", err.msg, "");
+    return 0;
+}
+
+/* The local stack's URL for a middleware, with names of this comparison's own (so that
+ * nothing left over from an earlier run is in the way). */
+static void default_url(const char *name, const char *id, char *buf, size_t cap)
+{
+    char lower[64];
+    size_t n = 0;
+    for (; id[n] && n + 1 < sizeof lower; n++)
+        lower[n] = (char)(id[n] >= 'A' && id[n] <= 'Z' ? id[n] - 'A' + 'a' : id[n]);
+    lower[n] = '\0';
+    if (strcmp(name, "grpc") == 0)
+        snprintf(buf, cap, "grpc://127.0.0.1:50051");
+    else if (strcmp(name, "nats") == 0)
+        snprintf(buf, cap, "nats://127.0.0.1:4222?jetstream=1&stream=OUTBREAK_%s&subject=outbreak.compare.%s",
+                 lower, lower);
+    else if (strcmp(name, "rabbitmq") == 0)
+        snprintf(buf, cap, "amqp://guest:guest@127.0.0.1:5672/?queue=outbreak.compare.%s", lower);
+    else if (strcmp(name, "kafka") == 0)
+        snprintf(buf, cap, "kafka://127.0.0.1:9092?topic=outbreak.compare.%s&group=outbreak-compare-%s",
+                 lower, lower);
+    else if (strcmp(name, "pubsub") == 0) {
+        const char *emu = getenv("PUBSUB_EMULATOR_HOST");
+        snprintf(buf, cap, "pubsub://outbreak-compare/outbreak-%s?subscription=outbreak-%s-sink&emulator=%s",
+                 lower, lower, emu && *emu ? emu : "127.0.0.1:8085");
+    }
+}
+
+/* Where the middleware's broker listens (host, port), for the reachability check and to
+ * find its process: "" when there is no broker process (gRPC: the sink is the server)
+ * or it is not a host of ours to check (Pub/Sub without an emulator). */
+static void broker_endpoint(const char *url_text, char *host, size_t cap, int *port)
+{
+    host[0] = '\0';
+    *port = 0;
+    ob_url url;
+    ob_err err;
+    if (ob_url_parse(url_text, &url, &err) != 0)
+        return;
+    if (strcmp(url.scheme, "pubsub") == 0) {
+        const char *emu = ob_url_param_str(&url, "emulator", getenv("PUBSUB_EMULATOR_HOST"));
+        const char *colon = emu ? strrchr(emu, ':') : NULL;
+        if (colon && colon > emu) {
+            snprintf(host, cap, "%.*s", (int)(colon - emu), emu);
+            *port = atoi(colon + 1);
+        }
+    } else if (strcmp(url.scheme, "grpc") != 0 && strcmp(url.scheme, "grpcs") != 0) {
+        static const struct {
+            const char *scheme;
+            int port;
+        } ports[] = {{"nats", 4222}, {"amqp", 5672}, {"amqps", 5671}, {"kafka", 9092}};
+        int def = 0;
+        for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
+            if (strcmp(url.scheme, ports[i].scheme) == 0)
+                def = ports[i].port;
+        snprintf(host, cap, "%s", url.host);
+        *port = url.port ? url.port : def;
+    }
+    ob_url_free(&url);
+}
+
+/* Whether something accepts TCP connections at host:port within timeout_ms. */
+static bool tcp_reachable(const char *host, int port, int timeout_ms)
+{
+    char service[16];
+    snprintf(service, sizeof service, "%d", port);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(host, service, &hints, &res) != 0)
+        return false;
+    bool ok = false;
+    for (struct addrinfo *a = res; a && !ok; a = a->ai_next) {
+        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+            ok = true;
+        } else if (errno == EINPROGRESS) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            int soerr = 0;
+            socklen_t len = sizeof soerr;
+            ok = poll(&p, 1, timeout_ms) == 1 &&
+                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0;
+        }
+        close(fd);
+    }
+    freeaddrinfo(res);
+    return ok;
+}
+
+static bool is_local(const char *host)
+{
+    char me[256] = "";
+    gethostname(me, sizeof me);
+    return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+           strcmp(host, "::1") == 0 || strcmp(host, "0.0.0.0") == 0 || strcmp(host, me) == 0 ||
+           strncmp(host, "127.", 4) == 0;
+}
+
+/* Finds the processes listening on a local port, for the cost sampling; describes them
+ * in `what` ("nats-server (pid 12)"). */
+static void find_group(ob_proc_group *g, const char *host, int port, char *what, size_t cap)
+{
+    memset(g, 0, sizeof *g);
+    what[0] = '\0';
+    if (!host[0] || !is_local(host))
+        return;
+    g->npids = ob_proc_listeners(port, g->pids, OB_PROC_MAX_PIDS);
+    size_t used = 0;
+    for (int i = 0; i < g->npids && used + 1 < cap; i++) {
+        char name[64];
+        ob_proc_name(g->pids[i], name, sizeof name);
+        used += (size_t)snprintf(what + used, cap - used, "%s%s (pid %ld)", i ? ", " : "", name,
+                                 (long)g->pids[i]);
+    }
+}
+
+typedef struct comparison {
+    compare_opts o;
+    char id[OB_RUN_CAP];
+    char out[400];
+    ob_results results;
+    bool any_bad;
+} comparison;
+
+static void add_missing(comparison *c, const char *name, const char *reason, bool asked)
+{
+    ob_missing *m = &c->results.missing[c->results.nmissing++];
+    snprintf(m->middleware, sizeof m->middleware, "%s", name);
+    snprintf(m->reason, sizeof m->reason, "%s", reason);
+    printf("  %s: not run: %s\n", name, reason);
+    if (asked)
+        c->any_bad = true;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n + 4096 > cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *p = realloc(buf, cap);
+            if (!p) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = p;
+        }
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static void print_figures(const ob_summary_figures *s, const ob_cost *cost)
+{
+    printf("  %s: sent %" PRId64 " acked %" PRId64 " failed %" PRId64 " persisted %" PRId64
+           " duplicates %" PRId64 " lost %" PRId64 "\n",
+           s->middleware, s->sent, s->acked, s->failed, s->persisted, s->duplicates, s->lost);
+    printf("  %*s  %.0f records/s persisted; publish p50 %.3g ms p99 %.3g ms; end-to-end p50 %.3g ms p99 "
+           "%.3g ms\n",
+           (int)strlen(s->middleware), "", s->persisted_per_s, s->publish_p50_ms, s->publish_p99_ms,
+           s->e2e_p50_ms, s->e2e_p99_ms);
+    printf("  %*s  CPU s: broker %.2f, sink %.2f, loadgen %.2f, database %.2f\n",
+           (int)strlen(s->middleware), "", cost->broker_cpu_s, cost->sink_cpu_s, cost->loadgen_cpu_s,
+           cost->db_cpu_s);
+}
+
+/* One middleware: sink up, sampler on, `outbreak run`, sampler off, sink down, summary
+ * with cost into the results. */
+static void run_one(comparison *c, const char *name, volatile sig_atomic_t *interrupted)
+{
+    const compare_opts *o = &c->o;
+    char url[1024], shown[1024], reason[1400];
+    const char *given = url_override(o, name);
+    if (given)
+        snprintf(url, sizeof url, "%s", given);
+    else
+        default_url(name, c->id, url, sizeof url);
+    bool asked = !o->all || given;
+    printf("\n[%s] %s\n", name, ob_url_redacted(url, shown, sizeof shown));
+    fflush(stdout);
+    char host[256];
+    int port;
+    broker_endpoint(url, host, sizeof host, &port);
+    bool grpc = strncmp(url, "grpc", 4) == 0;
+    if (host[0] && port > 0 && !tcp_reachable(host, port, 2000)) {
+        snprintf(reason, sizeof reason, "nothing answers at %s:%d%s", host, port,
+                 given ? "" : " (start it: scripts/stack up)");
+        add_missing(c, name, reason, asked);
+        return;
+    }
+    char log_sink[600], log_run[600], json_path[1100], csv_prefix[1100], run_id[OB_RUN_CAP + 32],
+        sink_id[OB_RUN_CAP + 32];
+    snprintf(log_sink, sizeof log_sink, "%s/%s-sink.log", c->out, name);
+    snprintf(log_run, sizeof log_run, "%s/%s-run.log", c->out, name);
+    snprintf(json_path, sizeof json_path, "%s/%s.json", c->out, name);
+    snprintf(csv_prefix, sizeof csv_prefix, "%s/%s", c->out, name);
+    snprintf(run_id, sizeof run_id, "%s-%s", c->id, name);
+    snprintf(sink_id, sizeof sink_id, "compare-%s-%s", c->id, name);
+    remove(json_path);
+    ob_err err;
+    ob_child sink = {0}, run = {0};
+    if (!o->external_sinks) {
+        char *sink_argv[] = {"sink", "--broker", url, "--mongo", (char *)o->mongo, "--id", sink_id,
+                             "--ready-fd", "3", NULL};
+        if (ob_child_start(&sink, sink_argv, log_sink, true, true, &err) != 0 ||
+            ob_child_wait_ready(&sink, o->sink_ready_s * 1000, log_sink, &err) != 0) {
+            snprintf(reason, sizeof reason, "its sink did not start: %s (log: %s)", err.msg, log_sink);
+            ob_child_stop(&sink, 5000);
+            add_missing(c, name, reason, asked);
+            return;
+        }
+    }
+    ob_cost cost;
+    memset(&cost, 0, sizeof cost);
+    cost.sampled_every_ms = SAMPLE_MS;
+    ob_proc_group groups[2]; /* broker, database */
+    find_group(&groups[0], host, port, cost.broker_process, sizeof cost.broker_process);
+    char db_host[256];
+    int db_port = 27017;
+    ob_url murl;
+    if (ob_url_parse(o->mongo, &murl, &err) == 0) {
+        snprintf(db_host, sizeof db_host, "%s", murl.host);
+        db_port = murl.port ? murl.port : 27017;
+        ob_url_free(&murl);
+    } else {
+        db_host[0] = '\0';
+    }
+    find_group(&groups[1], db_host, db_port, cost.db_process, sizeof cost.db_process);
+    ob_proc_sampler *sampler = NULL;
+    if (ob_proc_sampler_start(&sampler, groups, 2, SAMPLE_MS, &err) != 0)
+        fprintf(stderr, "outbreak compare: %s (no broker or database cost)\n", err.msg);
+    char *run_argv[MAX_PASS + 20];
+    int n = 0;
+    char *fixed[] = {"run", "--broker", url, "--mongo", (char *)o->mongo, "--run-id", run_id,
+                     "--json", json_path, "--csv", csv_prefix, "--headless", "--only-summary"};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        run_argv[n++] = fixed[i];
+    for (int i = 0; i < o->npass; i++)
+        run_argv[n++] = o->pass[i];
+    run_argv[n] = NULL;
+    int rc = -1;
+    if (ob_child_start(&run, run_argv, log_run, false, false, &err) != 0)
+        fprintf(stderr, "outbreak compare: %s\n", err.msg);
+    else
+        rc = ob_child_wait(&run, interrupted);
+    ob_proc_sampler_stop(sampler);
+    if (!o->external_sinks)
+        ob_child_stop(&sink, 20000);
+    size_t len = 0;
+    char *summary = rc >= 0 ? read_file(json_path, &len) : NULL;
+    ob_summary_figures fig;
+    if (!summary || ob_summary_read(summary, len, &fig, &err) != 0) {
+        char last[200];
+        ob_log_last_line(log_run, last, sizeof last);
+        snprintf(reason, sizeof reason, "outbreak run exited with status %d without a summary: %s (log: %s)",
+                 rc, last[0] ? last : "(no output)", log_run);
+        free(summary);
+        add_missing(c, name, reason, true);
+        return;
+    }
+    if (grpc) {
+        cost.broker_cpu_s = cost.broker_peak_rss_mb = 0;
+        snprintf(cost.broker_process, sizeof cost.broker_process, "none (the sink serves gRPC)");
+    } else {
+        cost.broker_cpu_s = ob_proc_group_cpu_s(&groups[0]);
+        cost.broker_peak_rss_mb = groups[0].npids ? groups[0].peak_rss_mb : -1;
+    }
+    cost.db_cpu_s = ob_proc_group_cpu_s(&groups[1]);
+    cost.db_peak_rss_mb = groups[1].npids ? groups[1].peak_rss_mb : -1;
+    cost.sink_cpu_s = o->external_sinks ? -1 : sink.cpu_s;
+    cost.sink_peak_rss_mb = o->external_sinks ? -1 : sink.peak_rss_mb;
+    cost.loadgen_cpu_s = run.cpu_s;
+    cost.loadgen_peak_rss_mb = run.peak_rss_mb;
+    double records = fig.persisted >= 0 ? (double)fig.persisted : (double)fig.acked;
+    double per_s = isfinite(fig.persisted_per_s) ? fig.persisted_per_s : fig.acked_per_s;
+    char *cost_text = ob_cost_json(&cost, records, per_s);
+    char *full = cost_text ? ob_summary_with_cost(summary, len, cost_text, &err) : NULL;
+    free(cost_text);
+    free(summary);
+    if (!full) {
+        add_missing(c, name, "could not add the cost to the summary", true);
+        return;
+    }
+    FILE *f = fopen(json_path, "w"); /* the per-middleware summary, cost included */
+    if (f) {
+        fprintf(f, "%s\n", full);
+        fclose(f);
+    }
+    c->results.summaries[c->results.nsummaries++] = full;
+    print_figures(&fig, &cost);
+    if (fig.failed != 0 || fig.lost != 0 || rc != 0)
+        c->any_bad = true;
+}
+
+/* The "params" object: what was asked for, and the workload as `outbreak run` read it. */
+static char *params_json(const comparison *c, int argc, char **argv)
+{
+    const compare_opts *o = &c->o;
+    const ob_run_opts *w = &o->workload;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    char buf[4096] = "";
+    fputs("{\"middlewares\":[", f);
+    for (int i = 0; i < o->nnames; i++) {
+        buf[0] = '\0';
+        ob_json_append_string(buf, sizeof buf, o->names[i]);
+        fprintf(f, "%s%s", i ? "," : "", buf);
+    }
+    char cmd[4096];
+    ob_command_line(cmd, sizeof cmd, argc, argv);
+    buf[0] = '\0';
+    ob_json_append_string(buf, sizeof buf, cmd);
+    fprintf(f, "],\"argv\":%s,\"workload\":", buf);
+    ob_workload_json(f, w);
+    char shown[1024];
+    buf[0] = '\0';
+    ob_json_append_string(buf, sizeof buf, ob_url_redacted(o->mongo, shown, sizeof shown));
+    fprintf(f, ",\"mongo\":%s,\"external_sinks\":%s}", buf, o->external_sinks ? "true" : "false");
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static int make_dir(const char *path)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int write_results(comparison *c, const char *params)
+{
+    char path[1100], tmp[1120], html[1100];
+    snprintf(path, sizeof path, "%s/results.json", c->out);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    snprintf(html, sizeof html, "%s/index.html", c->out);
+    c->results.params_json = params;
+    c->results.finished_real_ns = ob_real_ns();
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "outbreak compare: cannot write %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    int bad = ob_results_write(f, &c->results);
+    bad |= fclose(f);
+    if (bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "outbreak compare: cannot write %s\n", path);
+        return -1;
+    }
+    ob_err err;
+    if (ob_html_report_file(path, html, &err) != 0) {
+        fprintf(stderr, "outbreak compare: %s\n", err.msg);
+        return -1;
+    }
+    printf("\nresults: %s\nreport:  %s\n", path, html);
+    return 0;
+}
+
+int ob_compare_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
+{
+    comparison c;
+    memset(&c, 0, sizeof c);
+    int rc = parse_flags(&c.o, argc, argv);
+    int status = 2;
+    if (rc != 0) {
+        status = rc > 0 ? 0 : 2;
+        goto out;
+    }
+    compare_opts *o = &c.o;
+    snprintf(c.id, sizeof c.id, "%s", o->workload.run_id);
+    snprintf(c.out, sizeof c.out, "%s", o->out ? o->out : "");
+    if (o->out && strlen(o->out) > 300) {
+        fprintf(stderr, "outbreak compare: --out: a directory name of at most 300 characters, please\n");
+        goto out;
+    }
+    if (!o->out)
+        snprintf(c.out, sizeof c.out, "out/compare-%s", c.id);
+    if (make_dir(c.out) != 0) {
+        fprintf(stderr, "outbreak compare: cannot create %s: %s\n", c.out, strerror(errno));
+        status = 1;
+        goto out;
+    }
+    char host[256];
+    int port = 27017;
+    ob_url murl;
+    ob_err err;
+    if (ob_url_parse(o->mongo, &murl, &err) == 0) {
+        snprintf(host, sizeof host, "%s", murl.host);
+        port = murl.port ? murl.port : 27017;
+        ob_url_free(&murl);
+        if (!tcp_reachable(host, port, 3000)) {
+            char shown[1024];
+            fprintf(stderr, "outbreak compare: cannot reach MongoDB at %s:%d (%s)\n", host, port,
+                    ob_url_redacted(o->mongo, shown, sizeof shown));
+            status = 1;
+            goto out;
+        }
+    }
+    c.results.kind = "compare";
+    c.results.id = c.id;
+    c.results.started_real_ns = ob_real_ns();
+    c.results.summaries = calloc(MAX_MIDDLEWARES, sizeof *c.results.summaries);
+    c.results.missing = calloc(MAX_MIDDLEWARES, sizeof *c.results.missing);
+    if (!c.results.summaries || !c.results.missing) {
+        status = 1;
+        goto out;
+    }
+    printf("outbreak compare %s: %d middleware(s), results in %s\n", c.id, o->nnames, c.out);
+    for (int i = 0; i < o->nnames; i++) {
+        if (*interrupted) {
+            add_missing(&c, o->names[i], "skipped: interrupted", false);
+            continue;
+        }
+        run_one(&c, o->names[i], interrupted);
+        fflush(stdout);
+    }
+    char *params = params_json(&c, argc, argv);
+    status = params && write_results(&c, params) == 0 ? 0 : 1;
+    free(params);
+    if (c.results.nsummaries == 0 || c.any_bad || *interrupted)
+        status = 1;
+out:
+    for (int i = 0; i < c.results.nsummaries; i++)
+        free(c.results.summaries[i]);
+    free(c.results.summaries);
+    free(c.results.missing);
+    for (int i = 0; i < c.o.nurls; i++)
+        free(c.o.url_store[i]);
+    return status;
+}
