@@ -68,7 +68,8 @@ static void usage(FILE *f)
           "                        $PUBSUB_EMULATOR_HOST or 127.0.0.1:8085,\n"
           "                        kafka://127.0.0.1:9092?topic=outbreak.<id>\n"
           "  --mongo URL           MongoDB for the sinks and the accounting\n"
-          "                        (default " OB_SINK_DEFAULT_MONGO ")\n"
+          "                        (default " OB_SINK_DEFAULT_MONGO "); each middleware\n"
+          "                        writes to a database of its own: DB_<id>_<middleware>\n"
           "  --out DIR             where results.json, index.html, the summaries, Locust CSVs\n"
           "                        and logs go (default out/compare-<id>)\n"
           "  --external-sinks      use sinks that are already running (sink cost is then null)\n"
@@ -375,6 +376,32 @@ static void find_group(ob_proc_group *g, const char *host, int port, char *what,
     }
 }
 
+/* The MongoDB URL for one middleware: the database of --mongo (default "outbreak") with
+ * "_<id>_<middleware>" appended, so that each middleware's records start an empty
+ * collection (FerretDB's inserts slow down as a collection grows, and its count of a
+ * run's records scans the whole collection) and every comparison keeps its own. */
+static int mongo_for(const char *mongo, const char *id, const char *name, char *buf, size_t cap)
+{
+    const char *hosts = strstr(mongo, "://");
+    hosts = hosts ? hosts + 3 : mongo;
+    const char *slash = strchr(hosts, '/'), *query = strchr(hosts, '?');
+    if (query && slash && slash > query)
+        slash = NULL;
+    const char *db = slash ? slash + 1 : "";
+    size_t dblen = query ? (size_t)(query - db) : strlen(db);
+    if (!slash)
+        dblen = 0;
+    const char *base = dblen ? db : "outbreak";
+    if (!dblen)
+        dblen = strlen(base);
+    size_t head = slash ? (size_t)(slash - mongo) : query ? (size_t)(query - mongo) : strlen(mongo);
+    if (dblen + strlen(id) + strlen(name) + 2 > 63)
+        return -1; /* MongoDB's limit on a database name */
+    int n = snprintf(buf, cap, "%.*s/%.*s_%s_%s%s", (int)head, mongo, (int)dblen, base, id, name,
+                     query ? query : "");
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 typedef struct comparison {
     compare_opts o;
     char id[OB_RUN_CAP];
@@ -422,18 +449,29 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* A figure for the console: "-" when unknown, no exponent. */
+static const char *fig(char *buf, size_t cap, double v, int decimals)
+{
+    if (!isfinite(v) || v < 0)
+        snprintf(buf, cap, "-");
+    else
+        snprintf(buf, cap, "%.*f", v >= 100 ? 0 : decimals, v);
+    return buf;
+}
+
 static void print_figures(const ob_summary_figures *s, const ob_cost *cost)
 {
-    printf("  %s: sent %" PRId64 " acked %" PRId64 " failed %" PRId64 " persisted %" PRId64
-           " duplicates %" PRId64 " lost %" PRId64 "\n",
-           s->middleware, s->sent, s->acked, s->failed, s->persisted, s->duplicates, s->lost);
-    printf("  %*s  %.0f records/s persisted; publish p50 %.3g ms p99 %.3g ms; end-to-end p50 %.3g ms p99 "
-           "%.3g ms\n",
-           (int)strlen(s->middleware), "", s->persisted_per_s, s->publish_p50_ms, s->publish_p99_ms,
-           s->e2e_p50_ms, s->e2e_p99_ms);
-    printf("  %*s  CPU s: broker %.2f, sink %.2f, loadgen %.2f, database %.2f\n",
-           (int)strlen(s->middleware), "", cost->broker_cpu_s, cost->sink_cpu_s, cost->loadgen_cpu_s,
-           cost->db_cpu_s);
+    char a[32], b[32], c[32], d[32], e[32];
+    printf("  sent %" PRId64 "  acked %" PRId64 "  failed %" PRId64 "  persisted %" PRId64
+           "  duplicates %" PRId64 "  lost %" PRId64 "\n",
+           s->sent, s->acked, s->failed, s->persisted, s->duplicates, s->lost);
+    printf("  %s records/s persisted; latency ms: publish p50 %s p99 %s, end-to-end p50 %s p99 %s\n",
+           fig(a, sizeof a, s->persisted_per_s, 0), fig(b, sizeof b, s->publish_p50_ms, 2),
+           fig(c, sizeof c, s->publish_p99_ms, 2), fig(d, sizeof d, s->e2e_p50_ms, 2),
+           fig(e, sizeof e, s->e2e_p99_ms, 2));
+    printf("  CPU s: broker %s, sink %s, load generator %s (database %s)\n",
+           fig(a, sizeof a, cost->broker_cpu_s, 2), fig(b, sizeof b, cost->sink_cpu_s, 2),
+           fig(c, sizeof c, cost->loadgen_cpu_s, 2), fig(d, sizeof d, cost->db_cpu_s, 2));
 }
 
 /* One middleware: sink up, sampler on, `outbreak run`, sampler off, sink down, summary
@@ -470,9 +508,14 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     snprintf(sink_id, sizeof sink_id, "compare-%s-%s", c->id, name);
     remove(json_path);
     ob_err err;
+    char mongo[1200];
+    if (mongo_for(o->mongo, c->id, name, mongo, sizeof mongo) != 0) {
+        add_missing(c, name, "the database name for it would be too long (shorten the one in --mongo)", true);
+        return;
+    }
     ob_child sink = {0}, run = {0};
     if (!o->external_sinks) {
-        char *sink_argv[] = {"sink", "--broker", url, "--mongo", (char *)o->mongo, "--id", sink_id,
+        char *sink_argv[] = {"sink", "--broker", url, "--mongo", mongo, "--id", sink_id,
                              "--ready-fd", "3", NULL};
         if (ob_child_start(&sink, sink_argv, log_sink, true, true, &err) != 0 ||
             ob_child_wait_ready(&sink, o->sink_ready_s * 1000, log_sink, &err) != 0) {
@@ -503,7 +546,7 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
         fprintf(stderr, "outbreak compare: %s (no broker or database cost)\n", err.msg);
     char *run_argv[MAX_PASS + 20];
     int n = 0;
-    char *fixed[] = {"run", "--broker", url, "--mongo", (char *)o->mongo, "--run-id", run_id,
+    char *fixed[] = {"run", "--broker", url, "--mongo", mongo, "--run-id", run_id,
                      "--json", json_path, "--csv", csv_prefix, "--headless", "--only-summary"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         run_argv[n++] = fixed[i];

@@ -214,6 +214,8 @@ static void drain(controller *c)
     int64_t start = ob_mono_ns(), deadline = start + o->stop_timeout_ns;
     int64_t count = -1, seen = -1, last_progress = start, last_print = start, done_at = 0;
     int64_t all_there_at = 0; /* when MongoDB's count first reached acked */
+    int64_t handled_at = 0;   /* when the sinks first said they had handled acked records
+                                 (the count that confirms it may take a while: a scan) */
     ob_sink_totals tot = {0};
     for (;;) {
         ob_hist_reset(r->e2e);
@@ -224,6 +226,8 @@ static void drain(controller *c)
          * ask MongoDB (a full scan on FerretDB: once, not every round) */
         int64_t handled = tot.persisted + tot.duplicates;
         if (handled >= r->acked && !all_there_at) {
+            if (!handled_at)
+                handled_at = ob_mono_ns();
             if (ob_store_count_records(c->store, o->run_id, &count, &err) != 0) {
                 fprintf(stderr, "outbreak run: %s\n", err.msg);
                 count = -1;
@@ -235,7 +239,7 @@ static void drain(controller *c)
          * catch up within a stats interval or two, unless a sink died before writing
          * them */
         if (all_there_at && (tot.persisted >= r->acked || ob_mono_ns() - all_there_at > 3 * OB_NS_PER_S)) {
-            done_at = all_there_at;
+            done_at = handled_at;
             break;
         }
         int64_t now = ob_mono_ns();
