@@ -35,7 +35,7 @@ static const char *const known_names[] = {"grpc", "nats", "rabbitmq", "pubsub", 
 typedef struct compare_opts {
     const char *names[MAX_MIDDLEWARES];
     int nnames;
-    bool all;                     /* --brokers all (missing ones are not an error) */
+    bool from_all[MAX_MIDDLEWARES]; /* named by "all": not running is not an error */
     const char *url_of[MAX_MIDDLEWARES][2]; /* --url NAME=URL: {name, url} */
     int nurls;
     char *url_store[MAX_MIDDLEWARES];
@@ -58,8 +58,9 @@ static void usage(FILE *f)
           "DIR/results.json and the self-contained report DIR/index.html.\n"
           "\n"
           "  --brokers LIST        middlewares, comma-separated: grpc, nats, rabbitmq, pubsub,\n"
-          "                        kafka, or names given with --url (default all: every one of\n"
-          "                        the five; those not running are listed as missing)\n"
+          "                        kafka, \"all\" for these five, or names given with --url\n"
+          "                        (default all; those of \"all\" not running are listed as\n"
+          "                        missing, a middleware named alone must run)\n"
           "  --url NAME=URL        the URL for a middleware (repeatable); defaults are the\n"
           "                        local stack's: grpc://127.0.0.1:50051,\n"
           "                        nats://127.0.0.1:4222?jetstream=1 (stream OUTBREAK_<id>),\n"
@@ -121,27 +122,40 @@ static bool valid_name(const char *s)
     return true;
 }
 
-/* Splits --brokers into names (the option's value is kept alive by argv). */
+/* Appends a middleware name unless it is there already. */
+static int add_name(compare_opts *o, const char *name, bool from_all)
+{
+    for (int i = 0; i < o->nnames; i++)
+        if (strcmp(o->names[i], name) == 0) {
+            if (!from_all && !o->from_all[i])
+                return usage_error("--brokers: %s is listed twice%s", name, "");
+            o->from_all[i] &= from_all;
+            return 0;
+        }
+    if (o->nnames == MAX_MIDDLEWARES)
+        return usage_error("--brokers: at most 16 middlewares%s%s", "", "");
+    o->from_all[o->nnames] = from_all;
+    o->names[o->nnames++] = name;
+    return 0;
+}
+
+/* Splits --brokers into names (the option's value is kept alive by argv); "all" stands
+ * for the five middlewares compare knows. */
 static int parse_brokers(compare_opts *o, char *list)
 {
     o->nnames = 0;
-    o->all = false;
-    if (strcmp(list, "all") == 0) {
-        o->all = true;
-        for (int i = 0; known_names[i]; i++)
-            o->names[o->nnames++] = known_names[i];
-        return 0;
-    }
     for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "all") == 0) {
+            for (int i = 0; known_names[i]; i++)
+                if (add_name(o, known_names[i], true) != 0)
+                    return -1;
+            continue;
+        }
         if (!valid_name(tok))
             return usage_error("--brokers: \"%s\" is not a middleware name (lower-case letters, digits, - and _)%s",
                                tok, "");
-        for (int i = 0; i < o->nnames; i++)
-            if (strcmp(o->names[i], tok) == 0)
-                return usage_error("--brokers: %s is listed twice%s", tok, "");
-        if (o->nnames == MAX_MIDDLEWARES)
-            return usage_error("--brokers: at most 16 middlewares%s%s", "", "");
-        o->names[o->nnames++] = tok;
+        if (add_name(o, tok, false) != 0)
+            return -1;
     }
     if (o->nnames == 0)
         return usage_error("--brokers: no middleware named%s%s", "", "");
@@ -485,7 +499,10 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
         snprintf(url, sizeof url, "%s", given);
     else
         default_url(name, c->id, url, sizeof url);
-    bool asked = !o->all || given;
+    int index = 0;
+    while (index < o->nnames && strcmp(o->names[index], name) != 0)
+        index++;
+    bool asked = index == o->nnames || !o->from_all[index];
     printf("\n[%s] %s\n", name, ob_url_redacted(url, shown, sizeof shown));
     fflush(stdout);
     char host[256];
@@ -592,6 +609,14 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     char *full = cost_text ? ob_summary_with_cost(summary, len, cost_text, &err) : NULL;
     free(cost_text);
     free(summary);
+    /* "label": the name the middleware was asked for by ("nats-core"), first */
+    char label[64] = "";
+    ob_json_append_string(label, sizeof label, name);
+    char *labelled = full ? malloc(strlen(full) + strlen(label) + 16) : NULL;
+    if (labelled)
+        sprintf(labelled, "{\"label\":%s,%s", label, full + 1);
+    free(full);
+    full = labelled;
     if (!full) {
         add_missing(c, name, "could not add the cost to the summary", true);
         return;

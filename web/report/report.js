@@ -249,20 +249,25 @@
 
   /* --- the document ---------------------------------------------------------------- */
 
-  /* Each result with a unique key (the middleware's name; "name:mode" or "name#n" when
-     one middleware ran more than once) and its colour. */
+  /* Each result with a unique key (its label, which `outbreak compare` sets to the name
+     the middleware was asked for by, e.g. "nats-core"; else the middleware's name, or
+     "name:mode" / "name#n" when one middleware ran more than once) and its colour. */
   function prepare(doc) {
     var results = Array.isArray(doc.results) ? doc.results.filter(function (r) {
       return r && typeof r === 'object';
     }) : [];
     var seen = {};
+    function nameOf(r) {
+      if (typeof r.label === 'string' && r.label) return r.label;
+      return typeof r.middleware === 'string' && r.middleware ? r.middleware : 'unknown';
+    }
     results.forEach(function (r) {
-      var name = typeof r.middleware === 'string' && r.middleware ? r.middleware : 'unknown';
+      var name = nameOf(r);
       seen[name] = (seen[name] || 0) + 1;
     });
     var used = {};
     return results.map(function (r, i) {
-      var name = typeof r.middleware === 'string' && r.middleware ? r.middleware : 'unknown';
+      var name = nameOf(r);
       var key = name;
       if (seen[name] > 1) key = r.mode ? name + ':' + r.mode : name + '#' + (i + 1);
       while (used[key]) key += "'";
