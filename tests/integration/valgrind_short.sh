@@ -1,5 +1,7 @@
 # valgrind_short.sh — short runs of outbreak run and outbreak sink under valgrind, for
-# each middleware: no invalid reads or writes and no definitely or indirectly lost memory.
+# each middleware, and of outbreak compare (with its sink and run children under
+# valgrind too) and outbreak report: no invalid reads or writes and no definitely or
+# indirectly lost memory.
 source "$(dirname "$0")/lib.sh"
 require_servers
 require_rabbitmq
@@ -43,5 +45,23 @@ check "core closed-model run under valgrind exits 0 (got $rc)" test $rc -eq 0
 "${VG[@]}" "$OUTBREAK" run --records /nonexistent.json >/dev/null 2>&1
 rc=$?
 check "a usage error under valgrind exits 2 without leaks (got $rc)" test $rc -eq 2
+# compare: the parent (spawning, /proc sampling, results.json, the report) and, through
+# --trace-children, the sink and the run it starts
+"${VG[@]}" --trace-children=yes "$OUTBREAK" compare --brokers nats \
+    --url "nats=$NATS_URL?jetstream=1&stream=OBITVC_$$&subject=obit.vc.$$" --rate 300 -t 2s \
+    --mongo "$MONGO_URL" --out "$WORK/compare" --sink-ready-timeout 120 >"$WORK/compare.log" 2>&1
+rc=$?
+check "compare under valgrind (children too) exits 0 (got $rc; 99 = valgrind error)" test $rc -eq 0
+check "  and its results.json has nats with lost 0" \
+    test "$(json "$WORK/compare/results.json" '[(r["middleware"], r["lost"]) for r in d["results"]]')" = "[('nats', 0)]"
+for db in $(json "$WORK/compare/results.json" '" ".join("'"$MONGO_DB"'_%s_%s" % (d["id"], r["label"]) for r in d["results"])' 2>/dev/null); do
+    $MONGO_TOOL dropdb 127.0.0.1 27017 "$db" >/dev/null 2>&1
+done
+"${VG[@]}" "$OUTBREAK" report "$WORK/compare/results.json" --html "$WORK/report.html" >/dev/null 2>&1
+rc=$?
+check "report under valgrind exits 0 (got $rc)" test $rc -eq 0
+"${VG[@]}" "$OUTBREAK" compare --brokers nats --rate nope >/dev/null 2>&1
+rc=$?
+check "a compare usage error under valgrind exits 2 without leaks (got $rc)" test $rc -eq 2
 [ "$FAILED" -eq 0 ] || tail -30 "$WORK"/*.log
 finish
