@@ -123,23 +123,34 @@ int ob_summary_read(const char *json, size_t len, ob_summary_figures *fig, ob_er
 
 char *ob_summary_with_cost(const char *json, size_t len, const char *cost_object, ob_err *err)
 {
-    /* ob_report_json writes "cost" once, at the top level, as a flat object */
-    static const char key[] = "\"cost\":{";
-    const char *start = NULL;
-    for (const char *p = json; p + sizeof key - 1 <= json + len; p++)
-        if (memcmp(p, key, sizeof key - 1) == 0) {
-            start = p;
-            break;
+    /* the value of the top-level key "cost", found by reading the object (a "cost" key in
+     * a nested object, or a '}' in a string, must not be taken for it) */
+    const char *start = NULL, *end = NULL;
+    ob_json j;
+    ob_json_init(&j, json, len);
+    char name[16];
+    size_t nlen;
+    int rc = ob_json_object_begin(&j);
+    while (rc >= 0 && (rc = ob_json_object_next(&j, name, sizeof name, &nlen)) > 0) {
+        bool is_cost = nlen == 4 && strcmp(name, "cost") == 0 && ob_json_peek(&j) == OB_JSON_OBJECT;
+        const char *at = j.p;
+        rc = ob_json_skip(&j);
+        if (is_cost && rc == 0 && !start) {
+            start = at;
+            end = j.p;
         }
-    const char *end = start ? memchr(start, '}', (size_t)(json + len - start)) : NULL;
-    if (!end) {
+    }
+    if (rc < 0) {
+        ob_json_err(&j, "summary", err);
+        return NULL;
+    }
+    if (!start) {
         ob_err_set(err, "the summary has no \"cost\" object");
         return NULL;
     }
-    end++;
     while (len > 0 && (json[len - 1] == '\n' || json[len - 1] == ' '))
         len--;
-    size_t head = (size_t)(start - json) + strlen("\"cost\":");
+    size_t head = (size_t)(start - json);
     size_t tail = len - (size_t)(end - json);
     size_t clen = strlen(cost_object);
     char *out = malloc(head + clen + tail + 1);
