@@ -488,8 +488,8 @@
     return String(+p.toPrecision(d + 2)) + '%';
   }
 
-  // latency_curves.publish / .e2e: {"percentile": [...], "ms": [...]} (parallel arrays:
-  // MongoDB-wire servers such as FerretDB refuse nested arrays) -> [[percentile, ms], ...]
+  /* latency_curves.publish / .e2e: {"percentile": [...], "ms": [...]} (parallel arrays:
+     MongoDB-wire servers such as FerretDB refuse nested arrays) -> [[percentile, ms], ...] */
   function curve(r, which) {
     var c = get(r, ['latency_curves', which]);
     if (!c || !Array.isArray(c.percentile) || !Array.isArray(c.ms)) return [];
