@@ -140,6 +140,8 @@ char *ob_summary_with_cost(const char *json, size_t len, const char *cost_object
             end = j.p;
         }
     }
+    if (rc == 0 && !ob_json_at_end(&j))
+        rc = ob_json_fail(&j, ob_json_where(&j), "text after the summary object");
     if (rc < 0) {
         ob_json_err(&j, "summary", err);
         return NULL;
