@@ -71,6 +71,7 @@ static void usage(FILE *f)
           "  --mongo URL           MongoDB for the sinks and the accounting\n"
           "                        (default " OB_SINK_DEFAULT_MONGO "); each middleware\n"
           "                        writes to a database of its own: DB_<id>_<middleware>\n"
+          "                        (with --external-sinks: DB itself, where they write)\n"
           "  --out DIR             where results.json, index.html, the summaries, Locust CSVs\n"
           "                        and logs go (default out/compare-<id>)\n"
           "  --external-sinks      use sinks that are already running (sink cost is then null)\n"
@@ -526,7 +527,9 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     remove(json_path);
     ob_err err;
     char mongo[1200];
-    if (mongo_for(o->mongo, c->id, name, mongo, sizeof mongo) != 0) {
+    if (o->external_sinks) /* they write where they were told to: count there */
+        snprintf(mongo, sizeof mongo, "%s", o->mongo);
+    else if (mongo_for(o->mongo, c->id, name, mongo, sizeof mongo) != 0) {
         add_missing(c, name, "the database name for it would be too long (shorten the one in --mongo)", true);
         return;
     }

@@ -12,6 +12,7 @@
 #   * a middleware asked for by name with nothing listening is listed as missing with
 #     its address, the others still run, exit 1;
 #   * `outbreak run --html` writes the single-middleware report, which passes the check;
+#   * with --external-sinks compare starts none and counts where the running sink writes;
 #   * bad flags exit 2 with one line.
 source "$(dirname "$0")/lib.sh"
 require_rabbitmq
@@ -143,6 +144,20 @@ timeout 120 node "$CHECK" "$WORK/run.html" --expect nats --screenshot "$ARTIFACT
     >"$WORK/check-run.log" 2>&1 || crc=$?
 sed 's/^/    /' "$WORK/check-run.log"
 check "run --html: the browser check passes with one middleware (exit $crc)" test "$crc" -eq 0
+
+# --external-sinks: a sink of our own, compare starts none and counts where it writes
+ext="$NATS_URL?jetstream=1&stream=OBIT_EXT_$$&subject=obit.ext.$$"
+start_sink "$ext" "$WORK/ext-sink.log"
+rc=0
+"$OUTBREAK" compare --brokers nats --url "nats=$ext" --external-sinks --rate 500 -t 2s \
+    --mongo "$MONGO_URL" --out "$WORK/external" >"$WORK/external.log" 2>&1 || rc=$?
+cat "$WORK/external.log"
+check "external sinks: exit 0 (got $rc)" test "$rc" -eq 0
+check "external sinks: nats persisted = acked = 1000, lost 0" \
+    test "$(json "$WORK/external/results.json" '[(r["persisted"], r["acked"], r["lost"]) for r in d["results"]]')" = "[(1000, 1000, 0)]"
+check "external sinks: the sink's cost is null (not ours to measure), the broker's is not" \
+    test "$(json "$WORK/external/results.json" '[(r["cost"]["sink_cpu_s"], r["cost"]["broker_cpu_s"] is not None) for r in d["results"]]')" = "[(None, True)]"
+check "external sinks: no sink log (none started)" test ! -e "$WORK/external/nats-sink.log"
 
 # bad input: exit 2, one line
 fails_fast 2 "--json is set by compare" compare --json x
