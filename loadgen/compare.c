@@ -579,8 +579,13 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     else
         rc = ob_child_wait(&run, interrupted);
     ob_proc_sampler_stop(sampler);
-    if (!o->external_sinks)
-        ob_child_stop(&sink, 20000);
+    if (!o->external_sinks) {
+        int src = ob_child_stop(&sink, 20000);
+        if (src != 0) { /* a clean stop is exit 0: anything else is worth a look */
+            printf("  the sink exited with status %d on SIGTERM (log: %s)\n", src, log_sink);
+            c->any_bad = true;
+        }
+    }
     size_t len = 0;
     char *summary = rc >= 0 ? read_file(json_path, &len) : NULL;
     ob_summary_figures fig;
