@@ -264,9 +264,12 @@ static void drain(controller *c)
         count = -1;
     }
     r->persisted = count < 0 ? -1 : count;
-    /* the sink finished when it last made progress (or now, if it just did) */
+    /* the sinks finished with their latest insert, as they reported it; sinks that do
+     * not report it finished when the drain last saw progress */
     int64_t finished = done_at ? done_at : last_progress;
     r->persist_s = (double)(finished - c->plan.t0_mono) / 1e9;
+    if (tot.last_persisted_ns > c->plan.t0_real)
+        r->persist_s = (double)(tot.last_persisted_ns - c->plan.t0_real) / 1e9;
     if (r->persist_s < r->duration_s)
         r->persist_s = r->duration_s;
     r->duplicates = tot.duplicates;

@@ -47,6 +47,7 @@ typedef struct queue {
 typedef struct run_stats {
     char run[OB_RUN_CAP];
     int64_t persisted, duplicates, invalid;
+    int64_t last_persisted_ns; /* CLOCK_REALTIME of this instance's latest insert */
     ob_hist *e2e;
     bool dirty; /* changed since the last sink_stats upsert */
 } run_stats;
@@ -310,6 +311,7 @@ static void write_stats(sink *s)
                             .persisted = r->persisted,
                             .duplicates = r->duplicates,
                             .invalid = r->invalid,
+                            .last_persisted_ns = r->last_persisted_ns,
                             .e2e = r->e2e};
         ob_err err;
         if (ob_store_put_sink_stats(s->store, &st, &err) == 0) {
@@ -455,6 +457,7 @@ static void process_batch(sink *s, size_t n)
             r->persisted++;
             s->persisted++;
             ob_hist_record(r->e2e, acked_ns - s->metas[j].sent_ns);
+            r->last_persisted_ns = acked_ns;
             r->dirty = true;
             ob_broker_settle(s->broker, d, true);
             break;

@@ -73,6 +73,8 @@ typedef struct ob_sink_stats {
     const char *sink;
     const char *way;
     int64_t persisted, duplicates, invalid;
+    int64_t last_persisted_ns; /* CLOCK_REALTIME of the latest insert MongoDB acknowledged
+                                  (0: none yet) */
     const ob_hist *e2e; /* may be NULL (stored as an empty histogram) */
 } ob_sink_stats;
 

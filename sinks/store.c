@@ -331,6 +331,8 @@ static int add_stats_doc(const bson_t *doc, ob_sink_totals *acc, ob_hist *e2e, o
         acc->duplicates += bson_iter_as_int64(&it);
     if (bson_iter_init_find(&it, doc, "invalid"))
         acc->invalid += bson_iter_as_int64(&it);
+    if (bson_iter_init_find(&it, doc, "last_persisted_ns") && bson_iter_as_int64(&it) > acc->last_persisted_ns)
+        acc->last_persisted_ns = bson_iter_as_int64(&it);
     if (!acc->way[0] && bson_iter_init_find(&it, doc, "way") && BSON_ITER_HOLDS_UTF8(&it))
         snprintf(acc->way, sizeof acc->way, "%s", bson_iter_utf8(&it, NULL));
     if (e2e && bson_iter_init_find(&it, doc, "e2e_hist") && BSON_ITER_HOLDS_UTF8(&it)) {
@@ -387,6 +389,7 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     BSON_APPEND_INT64(&doc, "persisted", st->persisted);
     BSON_APPEND_INT64(&doc, "duplicates", st->duplicates);
     BSON_APPEND_INT64(&doc, "invalid", st->invalid);
+    BSON_APPEND_INT64(&doc, "last_persisted_ns", st->last_persisted_ns);
     BSON_APPEND_UTF8(&doc, "e2e_hist", hist ? hist : "h1:");
     BSON_APPEND_DATE_TIME(&doc, "updated_at", ob_real_ns() / OB_NS_PER_MS);
     free(hist);

@@ -32,6 +32,8 @@ typedef struct ob_sink_totals {
     int64_t duplicates; /* duplicate-key errors (redeliveries absorbed by _id) */
     int64_t invalid;    /* deliveries that were not a valid record (acked and dropped) */
     int sinks;          /* sink instances that reported for this run */
+    int64_t last_persisted_ns; /* the latest insert of any of them (CLOCK_REALTIME), 0 if
+                                  none said */
     char way[16];       /* as reported by the sinks ("" if none) */
 } ob_sink_totals;
 
