@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,22 +92,32 @@ static void swap_snapshots(controller *c)
     c->now = t;
 }
 
+/* A new, zeroed point at the end of the series; NULL when out of memory. */
+static ob_series_point *series_push(controller *c)
+{
+    ob_run_result *r = &c->result;
+    if (r->nseries == c->series_cap) {
+        size_t cap = c->series_cap ? c->series_cap * 2 : 64;
+        ob_series_point *p = realloc(r->series, cap * sizeof *p);
+        if (!p)
+            return NULL;
+        r->series = p;
+        c->series_cap = cap;
+    }
+    ob_series_point *p = &r->series[r->nseries++];
+    memset(p, 0, sizeof *p);
+    return p;
+}
+
 /* One second's series point; also refreshes the sink figures when there is a store. */
 static void sample(controller *c, double t)
 {
     swap_snapshots(c);
     take_snapshot(c, &c->now);
     ob_run_result *r = &c->result;
-    if (r->nseries == c->series_cap) {
-        size_t cap = c->series_cap ? c->series_cap * 2 : 64;
-        ob_series_point *p = realloc(r->series, cap * sizeof *p);
-        if (!p)
-            return;
-        r->series = p;
-        c->series_cap = cap;
-    }
-    ob_series_point *p = &r->series[r->nseries++];
-    memset(p, 0, sizeof *p);
+    ob_series_point *p = series_push(c);
+    if (!p)
+        return;
     p->t = t;
     p->users = c->now.users;
     p->sent = c->now.sent - c->prev.sent;
@@ -278,6 +289,55 @@ static void drain(controller *c)
     r->lost = count < 0 ? -1 : (r->acked > count ? r->acked - count : 0);
 }
 
+/* The series' persisted counts from the sinks' exact counts per wall-clock second
+ * (the figures sampled during the run lag by up to a stats interval), and one more point
+ * per second while the sinks went on persisting after the sending stopped. The run
+ * started on a whole second, so point t = k is epoch second t0 + k - 1. Sinks that do
+ * not count per second leave the sampled figures as they are. */
+static void persisted_series(controller *c)
+{
+    ob_run_result *r = &c->result;
+    ob_per_second ps = {0};
+    ob_err err;
+    if (ob_store_persisted_by_second(c->store, c->opts.run_id, &ps, &err) != 0) {
+        fprintf(stderr, "outbreak run: %s (the series keeps the sampled persisted counts)\n", err.msg);
+        ob_per_second_free(&ps);
+        return;
+    }
+    if (ps.n == 0 || r->nseries == 0) {
+        ob_per_second_free(&ps);
+        return;
+    }
+    int64_t t0 = (c->plan.t0_real + OB_NS_PER_S / 2) / OB_NS_PER_S;
+    /* the last point ends where the sending stopped, within a second: it is that second */
+    ob_series_point *last = &r->series[r->nseries - 1];
+    double before = r->nseries > 1 ? r->series[r->nseries - 2].t : 0;
+    last->t = floor(before + 1e-9) + 1;
+    for (size_t i = 0; i < r->nseries; i++) {
+        ob_series_point *p = &r->series[i];
+        p->persisted = ob_per_second_get(&ps, t0 + (int64_t)llround(p->t) - 1);
+    }
+    int64_t last_sec = ps.first + (int64_t)ps.n - 1;
+    for (int64_t k = (int64_t)llround(last->t) + 1; t0 + k - 1 <= last_sec; k++) {
+        ob_series_point prev = r->series[r->nseries - 1];
+        ob_series_point *p = series_push(c);
+        if (!p)
+            break;
+        p->t = (double)k;
+        p->users = prev.users;
+        p->total_sent = prev.total_sent;
+        p->total_acked = prev.total_acked;
+        p->total_failed = prev.total_failed;
+        p->total_median_ms = prev.total_median_ms;
+        p->total_mean_ms = prev.total_mean_ms;
+        p->total_min_ms = prev.total_min_ms;
+        p->total_max_ms = prev.total_max_ms;
+        p->persisted = ob_per_second_get(&ps, t0 + k - 1);
+        p->e2e_p99_ms = -1;
+    }
+    ob_per_second_free(&ps);
+}
+
 static void collect_failures(controller *c)
 {
     ob_run_result *r = &c->result;
@@ -437,6 +497,12 @@ static int run_phase(controller *c, volatile sig_atomic_t *interrupted)
     const ob_run_opts *o = &c->opts;
     ob_plan *p = &c->plan;
     ob_err err;
+    if (c->store) {
+        /* start on a whole second of the wall clock: the sinks count their inserts per
+         * epoch second, and the series' seconds are then the same seconds */
+        int64_t real = ob_real_ns();
+        ob_sleep_until_mono(ob_mono_ns() + (OB_NS_PER_S - real % OB_NS_PER_S));
+    }
     p->t0_mono = ob_mono_ns();
     p->t0_real = ob_real_ns();
     p->end_mono = o->run_time_ns > 0 ? p->t0_mono + o->run_time_ns : INT64_MAX;
@@ -543,8 +609,10 @@ int ob_run_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
     if (run_phase(&c, interrupted) != 0)
         goto out;
     collect_failures(&c);
-    if (c.store)
+    if (c.store) {
         drain(&c);
+        persisted_series(&c);
+    }
     measure_self(r);
     if (write_outputs(&c, &err) != 0) {
         fprintf(stderr, "outbreak run: %s\n", err.msg);

@@ -48,6 +48,7 @@ typedef struct run_stats {
     char run[OB_RUN_CAP];
     int64_t persisted, duplicates, invalid;
     int64_t last_persisted_ns; /* CLOCK_REALTIME of this instance's latest insert */
+    ob_per_second by_second;   /* this instance's inserts per epoch second */
     ob_hist *e2e;
     bool dirty; /* changed since the last sink_stats upsert */
 } run_stats;
@@ -312,6 +313,7 @@ static void write_stats(sink *s)
                             .duplicates = r->duplicates,
                             .invalid = r->invalid,
                             .last_persisted_ns = r->last_persisted_ns,
+                            .by_second = &r->by_second,
                             .e2e = r->e2e};
         ob_err err;
         if (ob_store_put_sink_stats(s->store, &st, &err) == 0) {
@@ -458,6 +460,7 @@ static void process_batch(sink *s, size_t n)
             s->persisted++;
             ob_hist_record(r->e2e, acked_ns - s->metas[j].sent_ns);
             r->last_persisted_ns = acked_ns;
+            ob_per_second_add(&r->by_second, acked_ns / OB_NS_PER_S, 1); /* past the span: dropped */
             r->dirty = true;
             ob_broker_settle(s->broker, d, true);
             break;
@@ -495,6 +498,7 @@ static void free_sink(sink *s)
 {
     for (size_t i = 0; i < s->nruns; i++) {
         ob_hist_free(s->runs[i]->e2e);
+        ob_per_second_free(&s->runs[i]->by_second);
         free(s->runs[i]);
     }
     free(s->runs);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "histogram.h"
+#include "per_second.h"
 #include "record.h"
 #include "store.h"
 
@@ -76,6 +77,7 @@ typedef struct ob_sink_stats {
     int64_t last_persisted_ns; /* CLOCK_REALTIME of the latest insert MongoDB acknowledged
                                   (0: none yet) */
     const ob_hist *e2e; /* may be NULL (stored as an empty histogram) */
+    const ob_per_second *by_second; /* inserts per epoch second; may be NULL */
 } ob_sink_stats;
 
 /* Reads the sink_stats document "<run>/<sink>" left by an earlier instance with the same

@@ -380,6 +380,11 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     char *hist = st->e2e ? ob_hist_encode(st->e2e) : NULL;
     if (st->e2e && !hist)
         return ob_err_set(err, "out of memory encoding the histogram of run %s", st->run);
+    char *by_second = st->by_second ? ob_per_second_encode(st->by_second) : NULL;
+    if (st->by_second && !by_second) {
+        free(hist);
+        return ob_err_set(err, "out of memory encoding the counts per second of run %s", st->run);
+    }
     bson_t sel = BSON_INITIALIZER, doc = BSON_INITIALIZER;
     BSON_APPEND_UTF8(&sel, "_id", id);
     BSON_APPEND_UTF8(&doc, "_id", id);
@@ -391,8 +396,10 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     BSON_APPEND_INT64(&doc, "invalid", st->invalid);
     BSON_APPEND_INT64(&doc, "last_persisted_ns", st->last_persisted_ns);
     BSON_APPEND_UTF8(&doc, "e2e_hist", hist ? hist : "h1:");
+    BSON_APPEND_UTF8(&doc, "persisted_by_second", by_second ? by_second : "");
     BSON_APPEND_DATE_TIME(&doc, "updated_at", ob_real_ns() / OB_NS_PER_MS);
     free(hist);
+    free(by_second);
     bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
     bson_error_t error;
     bool ok = mongoc_collection_replace_one(s->sink_stats, &sel, &doc, opts, NULL, &error);
@@ -424,6 +431,29 @@ int ob_store_sink_totals(ob_store *s, const char *run, ob_sink_totals *out, ob_h
         rc = ob_err_set(err, "reading sink_stats of run %s from MongoDB at %s: %s", run,
                         s->address, msg(&error));
 done:
+    mongoc_cursor_destroy(cur);
+    return rc;
+}
+
+int ob_store_persisted_by_second(ob_store *s, const char *run, ob_per_second *out, ob_err *err)
+{
+    bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
+    bson_t *opts = BCON_NEW("projection", "{", "persisted_by_second", BCON_INT32(1), "}");
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, opts, NULL);
+    bson_destroy(filter);
+    bson_destroy(opts);
+    const bson_t *doc;
+    int rc = 0;
+    while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        if (bson_iter_init_find(&it, doc, "persisted_by_second") && BSON_ITER_HOLDS_UTF8(&it) &&
+            ob_per_second_decode_add(out, bson_iter_utf8(&it, NULL), err) != 0)
+            rc = ob_err_prefix(err, "sink_stats of run %s", run);
+    }
+    bson_error_t error;
+    if (rc == 0 && mongoc_cursor_error(cur, &error))
+        rc = ob_err_set(err, "reading sink_stats of run %s from MongoDB at %s: %s", run,
+                        s->address, msg(&error));
     mongoc_cursor_destroy(cur);
     return rc;
 }

@@ -19,6 +19,7 @@
 
 #include "err.h"
 #include "histogram.h"
+#include "per_second.h"
 
 typedef struct ob_store ob_store;
 
@@ -41,6 +42,9 @@ typedef struct ob_sink_totals {
  * e2e (if not NULL). */
 int ob_store_sink_totals(ob_store *s, const char *run, ob_sink_totals *out, ob_hist *e2e,
                          ob_err *err);
+/* Adds the sinks' records persisted per epoch second for `run` into *out (the sum over
+ * the sink instances). Returns 0 or -1 with err set. */
+int ob_store_persisted_by_second(ob_store *s, const char *run, ob_per_second *out, ob_err *err);
 /* Number of documents of `run` in the records collection (the ground truth). */
 int ob_store_count_records(ob_store *s, const char *run, int64_t *out, ob_err *err);
 /* Upserts the run's JSON summary into runs (the JSON must be one object). */
