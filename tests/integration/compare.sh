@@ -81,6 +81,10 @@ for i in 0 1 2 3 4; do
     check "$m: publish and end-to-end latency of every record" \
         test "$(json "$R" "($r['publish_latency_ms']['count'], $r['e2e_latency_ms']['count'])")" = "($acked, $acked)"
     check "$m: a throughput series of at least 3 points" test "$(json "$R" "len($r['series']) >= 3")" = True
+    check "$m: the series' persisted counts add up to persisted (exact per second, not sampled)" \
+        test "$(json "$R" "sum(p['persisted'] for p in $r['series']) == $r['persisted']")" = True
+    check "$m: the series' sent counts add up to sent" \
+        test "$(json "$R" "sum(p['sent'] for p in $r['series']) == $r['sent']")" = True
     check "$m: durability settings reported" test "$(json "$R" "len($r['durability']) >= 3")" = True
     check "$m: the same records as the others" \
         test "$(json "$R" "$r['load']['records']")" = "generator(seed=7,pool=1000)"
