@@ -27,12 +27,15 @@ command -v node >/dev/null 2>&1 || { echo "FAIL: no node (Node.js 20 or later)" 
     { echo "FAIL: playwright-core is not installed (bash scripts/deps browser)" >&2; exit 1; }
 
 OUT=$WORK/compare
-# compare writes each middleware's records to MONGO_DB_<id>_<middleware>: drop those too
+# compare writes each middleware's records to MONGO_DB_<id>_<middleware>: drop those
+# too, and the JetStream stream of its default NATS URL (OUTBREAK_<id>)
 drop_compare_dbs() {
     local id name
     for f in "$WORK"/*/results.json; do
         [ -f "$f" ] || continue
         id=$(json "$f" 'd["id"]')
+        python3 "$OB_SOURCE_DIR/tests/integration/nats_tool.py" rmstreams 127.0.0.1 4222 \
+            "_$(tr 'A-Z' 'a-z' <<<"$id")" >/dev/null 2>&1
         for name in grpc nats rabbitmq pubsub kafka ghost; do
             $MONGO_TOOL dropdb 127.0.0.1 27017 "${MONGO_DB}_${id}_$name" >/dev/null 2>&1
         done

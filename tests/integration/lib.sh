@@ -25,6 +25,8 @@ cleanup() {
     wait 2>/dev/null
     [ "$RABBIT_USED" = 0 ] || delete_rabbit_queues
     [ "$KAFKA_USED" = 0 ] || delete_kafka_topics
+    # JetStream streams named ..._$$ (file storage: left behind, they pile up run after run)
+    python3 "$OB_SOURCE_DIR/tests/integration/nats_tool.py" rmstreams 127.0.0.1 4222 "_$$" >/dev/null 2>&1
     python3 "$OB_SOURCE_DIR/tests/integration/mongo_tool.py" dropdb 127.0.0.1 27017 "$MONGO_DB" 2>/dev/null
     if [ "$FAILED" -gt 0 ]; then  # keep the logs of a failure for a look
         keep="${TMPDIR:-/tmp}/outbreak-failed-$(basename "$0" .sh)-$$"

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""nats_tool.py — asks the NATS server's JetStream API directly (standard library only):
+
+  nats_tool.py rmstreams HOST PORT SUFFIX   deletes every stream whose name ends in SUFFIX
+                                            (tests clean up the streams they made)
+  nats_tool.py streams HOST PORT            prints the stream names, one per line
+
+Speaks the client protocol: CONNECT, a SUB on an inbox, a PUB request to
+$JS.API.STREAM.NAMES / $JS.API.STREAM.DELETE.<name>, and reads the MSG reply."""
+
+import json
+import socket
+import sys
+
+
+class Client:
+    def __init__(self, host, port):
+        self.sock = socket.create_connection((host, port), timeout=10)
+        self.buf = b""
+        self.line()  # INFO
+        self.sock.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.obtool 1\r\n')
+        self.n = 0
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise OSError("connection closed")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def exact(self, n):
+        while len(self.buf) < n + 2:
+            data = self.sock.recv(65536)
+            if not data:
+                raise OSError("connection closed")
+            self.buf += data
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def request(self, subject, payload=b""):
+        self.sock.sendall(b"PUB %s _INBOX.obtool %d\r\n%s\r\n" % (subject.encode(), len(payload), payload))
+        while True:
+            line = self.line()
+            if line.startswith(b"PING"):
+                self.sock.sendall(b"PONG\r\n")
+            elif line.startswith(b"MSG "):
+                size = int(line.split()[-1])
+                return json.loads(self.exact(size) or b"{}")
+            elif line.startswith(b"-ERR"):
+                raise OSError(line.decode())
+
+
+def names(client):
+    out, offset = [], 0
+    while True:
+        reply = client.request("$JS.API.STREAM.NAMES", json.dumps({"offset": offset}).encode())
+        page = reply.get("streams") or []
+        out += page
+        offset += len(page)
+        if not page or offset >= reply.get("total", 0):
+            return out
+
+
+def main(argv):
+    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    client = Client(argv[2], int(argv[3]))
+    if argv[1] == "streams":
+        for name in names(client):
+            print(name)
+        return 0
+    for name in names(client):
+        if name.endswith(argv[4]):
+            client.request("$JS.API.STREAM.DELETE." + name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
