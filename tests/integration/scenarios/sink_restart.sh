@@ -18,7 +18,8 @@ sink_a "$WORK/a1.log"
 B_PID=$!
 PIDS+=("$B_PID")
 sleep 1
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 5000 -t 12s --stop-timeout 60s \
+# 60 000 records, each once, at 5000/s (a count that does not depend on the machine's speed)
+"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 5000 --pool 60000 --once --stop-timeout 60s \
     --headless --only-summary --run-id "$id" --json "$WORK/r.json" >"$WORK/run.log" 2>&1 &
 run=$!
 sleep 4
