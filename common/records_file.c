@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
+
 #include "json.h"
 
 /* Makes room for one more record; -1 on OOM. */
@@ -98,40 +100,13 @@ int ob_records_load(const char *path, ob_records *out, ob_err *err)
 {
     out->items = NULL;
     out->count = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return ob_err_set(err, "%s: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nbuf = realloc(buf, ncap);
-            if (!nbuf) {
-                ob_err_set(err, "%s: out of memory", path);
-                goto fail;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                ob_err_set(err, "%s: %s", path, strerror(errno));
-                goto fail;
-            }
-            break;
-        }
-    }
-    fclose(f);
+    size_t len = 0;
+    char *buf = ob_file_read(path, &len, err);
+    if (!buf)
+        return -1;
     int rc = ob_records_parse(buf, len, path, out, err);
     free(buf);
     return rc;
-fail:
-    fclose(f);
-    free(buf);
-    return -1;
 }
 
 void ob_records_free(ob_records *recs)

@@ -15,13 +15,14 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "child.h"
 #include "clock.h"
+#include "file.h"
 #include "html_report.h"
 #include "options.h"
 #include "procstat.h"
 #include "results.h"
 #include "sink.h"
-#include "child.h"
 #include "summary.h"
 #include "url.h"
 
@@ -435,35 +436,6 @@ static void add_missing(comparison *c, const char *name, const char *reason, boo
         c->any_bad = true;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 4096 > cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *p = realloc(buf, cap);
-            if (!p) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = p;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 /* A figure for the console: "-" when unknown, no exponent. */
 static const char *fig(char *buf, size_t cap, double v, int decimals)
 {
@@ -587,7 +559,7 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
         }
     }
     size_t len = 0;
-    char *summary = rc >= 0 ? read_file(json_path, &len) : NULL;
+    char *summary = rc >= 0 ? ob_file_read(json_path, &len, &err) : NULL;
     ob_summary_figures fig;
     if (!summary || ob_summary_read(summary, len, &fig, &err) != 0) {
         char last[200];

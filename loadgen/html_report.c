@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "json.h"
 
 /* web/report/report.{html,css,js}, compiled in by web/embed.cmake */
@@ -152,49 +153,10 @@ int ob_html_report_write(FILE *f, const char *results_json, size_t len, ob_err *
     return 0;
 }
 
-static char *read_all(const char *path, size_t *len, ob_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        ob_err_set(err, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nbuf = realloc(buf, ncap);
-            if (!nbuf) {
-                ob_err_set(err, "%s: out of memory", path);
-                goto fail;
-            }
-            buf = nbuf;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                ob_err_set(err, "%s: %s", path, strerror(errno));
-                goto fail;
-            }
-            break;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-fail:
-    fclose(f);
-    free(buf);
-    return NULL;
-}
-
 int ob_html_report_file(const char *results_path, const char *html_path, ob_err *err)
 {
     size_t len;
-    char *doc = read_all(results_path, &len, err);
+    char *doc = ob_file_read(results_path, &len, err);
     if (!doc)
         return -1;
     if (check_document(doc, len, results_path, err) < 0) {
