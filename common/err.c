@@ -1,4 +1,5 @@
-/* err.c — formatting of ob_err messages. */
+/* err.c — formatting of ob_err messages, and what their kinds mean for exit and HTTP
+ * status codes. */
 #include "err.h"
 
 #include <stdarg.h>
@@ -9,11 +10,60 @@ int ob_err_set(ob_err *err, const char *fmt, ...)
 {
     if (!err)
         return -1;
+    err->kind = OB_ERR_INTERNAL;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+int ob_err_setk(ob_err *err, ob_err_kind kind, const char *fmt, ...)
+{
+    if (!err)
+        return -1;
+    err->kind = kind;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int ob_err_kind_set(ob_err *err, ob_err_kind kind)
+{
+    if (err)
+        err->kind = kind;
+    return -1;
+}
+
+const char *ob_err_kind_name(ob_err_kind kind)
+{
+    switch (kind) {
+    case OB_ERR_USAGE: return "usage";
+    case OB_ERR_UNAVAILABLE: return "unavailable";
+    case OB_ERR_REJECTED: return "rejected";
+    case OB_ERR_TIMEOUT: return "timeout";
+    case OB_ERR_INTERNAL: break;
+    }
+    return "internal";
+}
+
+int ob_err_exit_code(const ob_err *err)
+{
+    return err && err->kind == OB_ERR_USAGE ? 2 : 1;
+}
+
+int ob_err_http_status(const ob_err *err)
+{
+    switch (err ? err->kind : OB_ERR_INTERNAL) {
+    case OB_ERR_USAGE: return 400;
+    case OB_ERR_UNAVAILABLE: return 503;
+    case OB_ERR_REJECTED: return 502;
+    case OB_ERR_TIMEOUT: return 504;
+    case OB_ERR_INTERNAL: break;
+    }
+    return 500;
 }
 
 int ob_err_prefix(ob_err *err, const char *fmt, ...)

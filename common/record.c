@@ -336,3 +336,14 @@ int ob_record_check_domain(const ob_record *r, ob_err *err)
         return ob_err_set(err, "state \"%s\" is not symptomatic or asymptomatic", r->state);
     return 0;
 }
+
+bool ob_run_id_valid(const char *s)
+{
+    if (!*s || strlen(s) >= OB_RUN_CAP)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_' || *s == '.'))
+            return false;
+    return true;
+}

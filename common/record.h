@@ -75,4 +75,8 @@ int ob_record_read(struct ob_json *j, ob_record *r, ob_meta *m, bool *has_meta);
  * infectedtype and state). Returns 0 or -1 with err saying which field is off. */
 int ob_record_check_domain(const ob_record *r, ob_err *err);
 
+/* Whether s is a run id: 1..OB_RUN_CAP-1 characters of [A-Za-z0-9._-] (usable in _id,
+ * database names and file names). */
+bool ob_run_id_valid(const char *s);
+
 #endif

@@ -121,17 +121,6 @@ static int parse_long(const char *flag, const char *s, long min, long max, long 
     return 0;
 }
 
-static bool valid_run_id(const char *s)
-{
-    if (!*s || strlen(s) >= OB_RUN_CAP)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '-' || *s == '_' || *s == '.'))
-            return false;
-    return true;
-}
-
 static void default_run_id(char *buf, size_t cap)
 {
     time_t now = time(NULL);
@@ -239,7 +228,7 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
             o->json_path = optarg;
             break;
         case OPT_RUN_ID:
-            if (!valid_run_id(optarg))
+            if (!ob_run_id_valid(optarg))
                 return ob_err_set(err, "--run-id: use 1-63 of A-Z a-z 0-9 . _ -, not \"%s\"", optarg);
             snprintf(o->run_id, sizeof o->run_id, "%s", optarg);
             break;

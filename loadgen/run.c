@@ -1,4 +1,4 @@
-/* run.c — the `outbreak run` controller (see run.h). */
+/* run.c — the engine of `outbreak run` (see run.h). */
 #include "run.h"
 
 #include <errno.h>
@@ -11,13 +11,10 @@
 
 #include "clock.h"
 #include "generator.h"
-#include "html_report.h"
 #include "options.h"
 #include "records_file.h"
-#include "report.h"
-#include "results.h"
-#include "store.h"
 #include "url.h"
+#include "store.h"
 #include "worker.h"
 
 /* Cumulative figures summed over the workers at one instant. */
@@ -26,7 +23,7 @@ typedef struct snapshot {
     ob_hist *publish, *publish_raw, *send_delay;
 } snapshot;
 
-typedef struct controller {
+struct ob_run {
     ob_run_opts opts;
     ob_records records;
     ob_payload *payloads;
@@ -40,9 +37,8 @@ typedef struct controller {
     int64_t persisted_prev;
     ob_run_result result;
     size_t series_cap;
-    int argc; /* the command line, for the HTML report's parameters */
-    char **argv;
-} controller;
+};
+typedef struct ob_run controller;
 
 static int snapshot_init(snapshot *s)
 {
@@ -170,7 +166,7 @@ static int build_payloads(controller *c, ob_err *err)
     int rc = o->records ? ob_records_load(o->records, &c->records, err)
                         : ob_gen_records(o->seed, (size_t)o->pool, &c->records, err);
     if (rc != 0)
-        return -1;
+        return ob_err_kind_set(err, OB_ERR_USAGE); /* a records file that cannot be read */
     c->payloads = calloc(c->records.count, sizeof *c->payloads);
     if (!c->payloads)
         return ob_err_set(err, "out of memory");
@@ -178,7 +174,7 @@ static int build_payloads(controller *c, ob_err *err)
     for (size_t i = 0; i < c->records.count; i++) {
         int n = ob_record_encode_body(&c->records.items[i], buf, sizeof buf);
         if (n < 0)
-            return ob_err_set(err, "record %zu is too large to encode", i + 1);
+            return ob_err_setk(err, OB_ERR_USAGE, "record %zu is too large to encode", i + 1);
         c->payloads[i].body = malloc((size_t)n);
         if (!c->payloads[i].body)
             return ob_err_set(err, "out of memory");
@@ -368,112 +364,10 @@ static void measure_self(ob_run_result *r)
     r->loadgen_peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
 }
 
-/* The single-middleware HTML report: the summary wrapped in a results document, as
- * `outbreak compare` writes one (kind "run"). */
-static int write_html(controller *c, const char *summary, ob_err *err)
+void ob_run_free(ob_run *c)
 {
-    const ob_run_opts *o = &c->opts;
-    char cmd[4096], shown[1024];
-    ob_command_line(cmd, sizeof cmd, c->argc, c->argv);
-    char *params = NULL;
-    size_t plen = 0;
-    FILE *m = open_memstream(&params, &plen);
-    if (!m)
-        return ob_err_set(err, "out of memory");
-    char buf[4200] = "";
-    ob_json_append_string(buf, sizeof buf, c->result.way);
-    fprintf(m, "{\"middlewares\":[%s],\"argv\":", buf);
-    buf[0] = '\0';
-    ob_json_append_string(buf, sizeof buf, cmd);
-    fprintf(m, "%s,\"workload\":", buf);
-    ob_workload_json(m, o);
-    buf[0] = '\0';
-    if (o->mongo)
-        ob_json_append_string(buf, sizeof buf, ob_url_redacted(o->mongo, shown, sizeof shown));
-    fprintf(m, ",\"mongo\":%s,\"external_sinks\":true}", o->mongo ? buf : "null");
-    fclose(m);
-    char *doc = NULL;
-    size_t dlen = 0;
-    m = open_memstream(&doc, &dlen);
-    int rc = -1;
-    if (!m || !params) {
-        ob_err_set(err, "out of memory");
-        goto out;
-    }
-    char *summaries[1] = {(char *)summary};
-    ob_results res = {.kind = "run",
-                      .id = o->run_id,
-                      .started_real_ns = c->result.t0_real_ns,
-                      .finished_real_ns = ob_real_ns(),
-                      .params_json = params,
-                      .summaries = summaries,
-                      .nsummaries = 1};
-    ob_results_write(m, &res);
-    fclose(m);
-    m = NULL;
-    FILE *f = fopen(o->html_path, "w");
-    if (!f) {
-        ob_err_set(err, "cannot write %s: %s", o->html_path, strerror(errno));
-        goto out;
-    }
-    rc = ob_html_report_write(f, doc, dlen, err);
-    if (fclose(f) != 0 && rc == 0)
-        rc = ob_err_set(err, "cannot write %s", o->html_path);
-out:
-    free(params);
-    free(doc);
-    return rc;
-}
-
-static int write_outputs(controller *c, ob_err *err)
-{
-    ob_run_result *r = &c->result;
-    const ob_run_opts *o = &c->opts;
-    ob_report_summary(stdout, r);
-    fflush(stdout);
-    char *json = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&json, &len);
-    if (!m)
-        return ob_err_set(err, "out of memory");
-    int bad = ob_report_json(m, r);
-    bad |= fclose(m);
-    if (bad || !json) {
-        free(json);
-        return ob_err_set(err, "out of memory");
-    }
-    int rc = 0;
-    if (o->json_path) {
-        FILE *f = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
-        if (!f) {
-            rc = ob_err_set(err, "cannot write %s: %s", o->json_path, strerror(errno));
-            goto out;
-        }
-        bad = fwrite(json, 1, len, f) != len;
-        if (f != stdout)
-            bad |= fclose(f);
-        if (bad) {
-            rc = ob_err_set(err, "cannot write %s", o->json_path);
-            goto out;
-        }
-    }
-    if (o->csv_prefix && ob_report_csv(o->csv_prefix, r, err) != 0) {
-        rc = -1;
-        goto out;
-    }
-    if (o->html_path && write_html(c, json, err) != 0) {
-        rc = -1;
-        goto out;
-    }
-    if (c->store && ob_store_save_summary(c->store, o->run_id, json, err) != 0)
-        fprintf(stderr, "outbreak run: could not store the summary: %s\n", err->msg);
-out:
-    free(json);
-    return rc;
-}
-
-static void controller_free(controller *c)
-{
+    if (!c)
+        return;
     for (long i = 0; i < c->nworkers; i++)
         ob_worker_free(c->workers[i]);
     free(c->workers);
@@ -490,13 +384,14 @@ static void controller_free(controller *c)
     ob_hist_free(c->interval);
     ob_hist_free(c->result.e2e);
     free(c->result.series);
+    free(c);
 }
 
-static int run_phase(controller *c, volatile sig_atomic_t *interrupted)
+static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile sig_atomic_t *interrupted,
+                     ob_err *err)
 {
     const ob_run_opts *o = &c->opts;
     ob_plan *p = &c->plan;
-    ob_err err;
     if (c->store) {
         /* start on a whole second of the wall clock: the sinks count their inserts per
          * epoch second, and the series' seconds are then the same seconds */
@@ -508,9 +403,8 @@ static int run_phase(controller *c, volatile sig_atomic_t *interrupted)
     p->end_mono = o->run_time_ns > 0 ? p->t0_mono + o->run_time_ns : INT64_MAX;
     c->result.t0_real_ns = p->t0_real;
     for (long i = 0; i < c->nworkers; i++)
-        if (ob_worker_start(c->workers[i], &err) != 0) {
+        if (ob_worker_start(c->workers[i], err) != 0) {
             atomic_store(&p->running, false);
-            fprintf(stderr, "outbreak run: %s\n", err.msg);
             return -1;
         }
     int64_t stop_mono = 0;
@@ -531,9 +425,8 @@ static int run_phase(controller *c, volatile sig_atomic_t *interrupted)
             ob_sleep_until_mono(step < next ? step : next);
         }
         sample(c, (double)tick);
-        if (!o->only_summary && tick % 2 == 0)
-            ob_report_table(stdout, &c->result, &c->result.series[c->result.nseries - 1]);
-        fflush(stdout);
+        if (tick_fn && c->result.nseries)
+            tick_fn(arg, &c->result, &c->result.series[c->result.nseries - 1]);
     }
 done:;
     int64_t end = ob_mono_ns();
@@ -546,80 +439,71 @@ done:;
     return 0;
 }
 
-int ob_run_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
+int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
 {
-    controller c;
-    ob_err err;
-    memset(&c, 0, sizeof c);
-    c.argc = argc;
-    c.argv = argv;
-    int rc = ob_run_opts_parse(&c.opts, argc, argv, &err);
-    if (rc != 0) {
-        if (rc < 0)
-            fprintf(stderr, "outbreak run: %s\n", err.msg);
-        return rc < 0 ? 2 : 0;
+    *out = NULL;
+    controller *c = calloc(1, sizeof *c);
+    if (!c)
+        return ob_err_set(err, "out of memory");
+    c->opts = *opts;
+    const ob_run_opts *o = &c->opts;
+    if (build_payloads(c, err) != 0)
+        goto fail;
+    if (snapshot_init(&c->prev) || snapshot_init(&c->now) || !(c->scratch = ob_hist_new()) ||
+        !(c->e2e_prev = ob_hist_new()) || !(c->e2e_now = ob_hist_new()) ||
+        !(c->interval = ob_hist_new()) || !(c->result.e2e = ob_hist_new())) {
+        ob_err_set(err, "out of memory");
+        goto fail;
     }
-    const ob_run_opts *o = &c.opts;
-    int status = 1;
-    if (build_payloads(&c, &err) != 0) {
-        fprintf(stderr, "outbreak run: %s\n", err.msg);
-        status = 2;
-        goto out;
+    c->plan.opts = o;
+    c->plan.payloads = c->payloads;
+    c->plan.npayloads = c->records.count;
+    atomic_store(&c->plan.running, true);
+    c->workers = calloc((size_t)o->threads, sizeof *c->workers);
+    if (!c->workers) {
+        ob_err_set(err, "out of memory");
+        goto fail;
     }
-    if (snapshot_init(&c.prev) || snapshot_init(&c.now) || !(c.scratch = ob_hist_new()) ||
-        !(c.e2e_prev = ob_hist_new()) || !(c.e2e_now = ob_hist_new()) ||
-        !(c.interval = ob_hist_new()) || !(c.result.e2e = ob_hist_new())) {
-        fprintf(stderr, "outbreak run: out of memory\n");
-        goto out;
+    for (long i = 0; i < o->threads; i++) {
+        if (ob_worker_create(&c->workers[i], (int)i, &c->plan, err) != 0)
+            goto fail;
+        c->nworkers = i + 1;
     }
-    c.plan.opts = o;
-    c.plan.payloads = c.payloads;
-    c.plan.npayloads = c.records.count;
-    atomic_store(&c.plan.running, true);
-    c.nworkers = o->threads;
-    c.workers = calloc((size_t)c.nworkers, sizeof *c.workers);
-    if (!c.workers)
-        goto out;
-    for (long i = 0; i < c.nworkers; i++)
-        if (ob_worker_create(&c.workers[i], (int)i, &c.plan, &err) != 0) {
-            fprintf(stderr, "outbreak run: %s\n", err.msg);
-            c.nworkers = i;
-            goto out;
-        }
-    if (o->mongo && ob_store_open(&c.store, o->mongo, &err) != 0) {
-        fprintf(stderr, "outbreak run: %s\n", err.msg);
-        goto out;
-    }
-    ob_run_result *r = &c.result;
+    if (o->mongo && ob_store_open(&c->store, o->mongo, err) != 0)
+        goto fail;
+    ob_run_result *r = &c->result;
     r->opts = o;
-    r->way = ob_worker_way(c.workers[0]);
+    r->way = ob_worker_way(c->workers[0]);
     ob_url_redacted(o->broker, r->url, sizeof r->url);
-    ob_worker_durability(c.workers[0], r->durability, sizeof r->durability);
+    ob_worker_durability(c->workers[0], r->durability, sizeof r->durability);
     read_durability(r);
     r->persisted = r->duplicates = r->invalid = r->lost = -1;
-    if (!o->headless && !o->only_summary)
-        fprintf(stderr, "outbreak run: the web UI is not built yet; running headless\n");
-    fprintf(stderr, "outbreak run %s: %s, %zu records from %s, %s\n", o->run_id, r->url,
-            c.records.count, o->records ? o->records : "the generator",
-            o->rate > 0 ? "open model" : "closed model");
-    if (!r->broker_acks)
-        fprintf(stderr, "outbreak run: note: %s (%s) has no broker acknowledgement: acked means %s\n",
-                r->way, r->mode, r->ack_meaning);
+    *out = c;
+    return 0;
+fail:
+    ob_run_free(c);
+    return -1;
+}
 
-    if (run_phase(&c, interrupted) != 0)
-        goto out;
-    collect_failures(&c);
-    if (c.store) {
-        drain(&c);
-        persisted_series(&c);
+ob_run_result *ob_run_result_of(ob_run *run)
+{
+    return &run->result;
+}
+
+size_t ob_run_record_count(const ob_run *run)
+{
+    return run->records.count;
+}
+
+int ob_run_execute(ob_run *c, ob_run_tick_fn *tick, void *arg, volatile sig_atomic_t *interrupted, ob_err *err)
+{
+    if (run_phase(c, tick, arg, interrupted, err) != 0)
+        return -1;
+    collect_failures(c);
+    if (c->store) {
+        drain(c);
+        persisted_series(c);
     }
-    measure_self(r);
-    if (write_outputs(&c, &err) != 0) {
-        fprintf(stderr, "outbreak run: %s\n", err.msg);
-        goto out;
-    }
-    status = (r->failed > 0 || r->lost > 0) ? 1 : 0;
-out:
-    controller_free(&c);
-    return status;
+    measure_self(&c->result);
+    return 0;
 }

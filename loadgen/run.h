@@ -1,15 +1,84 @@
-/* run.h — `outbreak run`: the controller that loads the records, starts the workers,
- * samples the measurements every second, stops, waits for the sink to drain and
- * reports. */
+/* run.h — the engine of `outbreak run`: loads the records, connects the workers and the
+ * store, runs the load, samples the measurements every second into a series, stops,
+ * waits for the sinks to drain and fills in what the run measured (ob_run_result). It
+ * prints nothing but progress lines on stderr; the command (cmd/run.c) and the reports
+ * (report/) decide what to show.
+ *
+ * Figures that could not be measured are -1 (counts) or NULL (histograms) here and
+ * `null` in JSON, never 0. */
 #ifndef OB_RUN_H
 #define OB_RUN_H
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 
-/* Runs `outbreak run` with argv[0] = "run". `interrupted` is set by the caller's
- * SIGINT/SIGTERM handler; the run then stops sending and reports what it has.
- * Returns the exit status: 0 success, 1 failed or lost records (or a broker/database
- * that cannot be reached), 2 usage error. */
-int ob_run_main(int argc, char **argv, volatile sig_atomic_t *interrupted);
+#include "err.h"
+#include "histogram.h"
+#include "options.h"
+#include "worker.h"
+
+/* One second of the run. Counts are for that second; percentiles too. */
+typedef struct ob_series_point {
+    double t; /* seconds since the start, at the end of the interval */
+    int64_t users, sent, acked, failed;
+    int64_t persisted;                          /* -1: unknown */
+    int64_t total_sent, total_acked, total_failed;
+    double publish_pct_ms[OB_PERCENTILE_COUNT]; /* interval, from intended send */
+    double total_median_ms, total_mean_ms, total_min_ms, total_max_ms; /* cumulative */
+    double e2e_p99_ms;                          /* interval; -1: unknown */
+} ob_series_point;
+
+typedef struct ob_run_result {
+    const ob_run_opts *opts;
+    const char *way;        /* "nats" */
+    char url[256];          /* the broker URL as shown: password masked */
+    char mode[32];          /* "jetstream" / "core", from the durability JSON */
+    char durability[1024];  /* JSON object */
+    bool broker_acks;       /* false: the middleware has no ack (core NATS) */
+    char ack_meaning[200];  /* the durability's "acked_means", when there is no ack */
+    double duration_s;      /* sending phase */
+    int64_t t0_real_ns;     /* start, CLOCK_REALTIME */
+    double persist_s;       /* start until the sink had persisted what it would (drain end) */
+    int64_t users;          /* closed model: users at the end; open model: 0 */
+    int64_t sent, acked, failed;
+    int64_t bytes_sent;
+    int64_t persisted, duplicates, invalid, lost; /* -1: unknown (no --mongo) */
+    int sinks;
+    ob_hist *publish, *publish_raw, *send_delay;
+    ob_hist *e2e; /* NULL: unknown */
+    ob_failure_kind failures[OB_MAX_FAILURE_KINDS];
+    int nfailure_kinds;
+    double loadgen_cpu_s, loadgen_peak_rss_mb;
+    ob_series_point *series;
+    size_t nseries;
+} ob_run_result;
+
+typedef struct ob_run ob_run;
+
+/* Called once a second on the controlling thread with the point just added. */
+typedef void ob_run_tick_fn(void *arg, const ob_run_result *r, const ob_series_point *last);
+
+/* Loads the records, creates the workers (connecting the broker) and opens the store
+ * (if opts->mongo). `opts` must outlive the run. On failure err says why: a records
+ * file that cannot be read is a usage error. */
+int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err);
+
+/* What the run measured so far (complete after ob_run_execute returned). Valid until
+ * ob_run_free. */
+ob_run_result *ob_run_result_of(ob_run *run);
+
+/* Number of records loaded or generated. */
+size_t ob_run_record_count(const ob_run *run);
+
+/* Runs the load until the run time is over, --once is done or *interrupted is set
+ * (then it stops sending and drains), then waits for the sinks (with a store) and
+ * completes the result. tick (may be NULL) is called every second. Returns 0, or -1 with
+ * err set when the workers could not start. */
+int ob_run_execute(ob_run *run, ob_run_tick_fn *tick, void *arg, volatile sig_atomic_t *interrupted,
+                   ob_err *err);
+
+/* NULL-safe. */
+void ob_run_free(ob_run *run);
 
 #endif

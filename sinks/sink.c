@@ -11,7 +11,6 @@
  * written), a second one exits at once. */
 #include "sink.h"
 
-#include <bson/bson.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -331,33 +330,6 @@ static void write_stats(sink *s)
 
 /* ---- batches ---- */
 
-static bool valid_run_id(const char *run)
-{
-    if (!run[0])
-        return false;
-    for (const char *p = run; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '.' || *p == '_' || *p == '-'))
-            return false;
-    return true;
-}
-
-static bool utf8_ok(const char *str)
-{
-    return bson_utf8_validate(str, strlen(str), false);
-}
-
-/* Checks what the decoder does not: a run id usable in _id, strings MongoDB accepts. */
-static const char *record_problem(const ob_record *r, const ob_meta *m)
-{
-    if (!valid_run_id(m->run))
-        return "run id is not [A-Za-z0-9._-]+";
-    if (!utf8_ok(r->name) || !utf8_ok(r->location) || !utf8_ok(r->infectedtype) ||
-        !utf8_ok(r->state))
-        return "a field is not valid UTF-8";
-    return NULL;
-}
-
 /* A delivery that can never be stored: counted, logged (the first few), acked. */
 static void drop_invalid(sink *s, ob_delivery *d, const char *run, const char *why)
 {
@@ -405,13 +377,13 @@ static void process_batch(sink *s, size_t n)
             continue;
         }
         if (!has_meta) {
-            drop_invalid(s, d, valid_run_id(m->run) ? m->run : NULL,
+            drop_invalid(s, d, ob_run_id_valid(m->run) ? m->run : NULL,
                          "no run/producer/seq/sent_ns metadata");
             continue;
         }
-        const char *why = record_problem(r, m);
+        const char *why = ob_store_record_problem(r, m);
         if (why) {
-            drop_invalid(s, d, valid_run_id(m->run) ? m->run : NULL, why);
+            drop_invalid(s, d, ob_run_id_valid(m->run) ? m->run : NULL, why);
             continue;
         }
         s->rstats[nvalid] = run_get(s, m->run, &err);

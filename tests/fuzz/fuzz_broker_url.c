@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(text);
         return 0;
     }
-    ob_err err = {""};
+    ob_err err = {0};
     if (ob_broker_check_url(text, &err) != 0) {
         if (err.msg[0] == '\0' || strchr(err.msg, '\n'))
             abort(); /* a refusal says why, on one line */

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ob_hist_record(h, 5000); /* a prior count, so that adding is exercised */
     int64_t before = ob_hist_percentile(h, 50);
-    ob_err err = {""};
+    ob_err err = {0};
     if (ob_hist_decode_add(h, text, &err) != 0) {
         if (err.msg[0] == '\0' || strchr(err.msg, '\n') || ob_hist_count(h) != 1 ||
             ob_hist_percentile(h, 50) != before)

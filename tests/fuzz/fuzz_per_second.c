@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
     ob_per_second p = {0};
-    ob_err err = {""};
+    ob_err err = {0};
     if (ob_per_second_decode_add(&p, text, &err) != 0) {
         if (!err.msg[0] || strchr(err.msg, '\n'))
             abort();

@@ -29,7 +29,7 @@ static int valid_json(const char *text, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
-    ob_err err = {""};
+    ob_err err = {0};
     ob_summary_figures fig;
     if (ob_summary_read(text, size, &fig, &err) != 0)
         check_msg(&err);

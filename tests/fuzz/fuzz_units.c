@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
 
-    ob_err err = {""};
+    ob_err err = {0};
     int64_t ns = -1;
     if (ob_parse_duration(s, &ns, &err) == 0) {
         if (ns < 0)

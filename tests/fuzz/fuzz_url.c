@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
 
     ob_url url;
-    ob_err err = {""};
+    ob_err err = {0};
     if (ob_url_parse(text, &url, &err) != 0) {
         check_msg(&err);
         if (url.text || url.scheme || url.host || url.path || url.nparams)

@@ -75,7 +75,7 @@ static double elapsed_ms(int64_t since)
 static void test_ready(void)
 {
     ob_child c;
-    ob_err err = {""};
+    ob_err err = {0};
     char *argv[] = {"ready-child", NULL};
     int rc = ob_child_start(&c, argv, log_path, true, false, &err);
     CHECK_MSG(rc == 0 && c.pid > 0 && c.ready_fd >= 0, "%s", err.msg);
@@ -99,7 +99,7 @@ static void test_ready(void)
 static void test_crash(void)
 {
     ob_child c;
-    ob_err err = {""};
+    ob_err err = {0};
     char *argv[] = {"crash-child", NULL};
     int rc = ob_child_start(&c, argv, log_path, true, false, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
@@ -124,7 +124,7 @@ static void test_crash(void)
 static void test_slow(void)
 {
     ob_child c;
-    ob_err err = {""};
+    ob_err err = {0};
     char *argv[] = {"slow-child", NULL};
     int rc = ob_child_start(&c, argv, log_path, true, true, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
@@ -149,7 +149,7 @@ static void test_slow(void)
 static void test_stubborn(void)
 {
     ob_child c;
-    ob_err err = {""};
+    ob_err err = {0};
     char *argv[] = {"stubborn-child", NULL};
     int rc = ob_child_start(&c, argv, log_path, true, false, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
@@ -177,7 +177,7 @@ static void test_signals(void)
     void (*was)(int) = signal(SIGINT, SIG_IGN);
 
     ob_child c;
-    ob_err err = {""};
+    ob_err err = {0};
     char *argv[] = {"slow-child", NULL};
     int rc = ob_child_start(&c, argv, log_path, false, false, &err);
     CHECK_MSG(rc == 0 && c.ready_fd == -1, "%s", err.msg);
@@ -207,7 +207,7 @@ static void test_signals(void)
 static void test_errors(void)
 {
     ob_child c;
-    ob_err err = {""};
+    ob_err err = {0};
     char *argv[] = {"ready-child", NULL};
     int rc = ob_child_start(&c, argv, "/nonexistent-dir/x.log", true, false, &err);
     CHECK_MSG(rc == -1 && strstr(err.msg, "/nonexistent-dir/x.log") != NULL, "%s", err.msg);

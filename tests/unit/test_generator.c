@@ -136,7 +136,7 @@ static void test_domain(void)
 {
     enum { N = 100000 };
     ob_records recs;
-    ob_err err = {{0}};
+    ob_err err = {0};
     CHECK(ob_gen_records(12345, N, &recs, &err) == 0);
     int dept[OB_DEPARTMENT_COUNT] = {0}, ages[91] = {0}, types[3] = {0}, states[2] = {0};
     int invalid = 0, bad_names = 0;
@@ -186,7 +186,7 @@ static void test_traffic_example(void)
     }
     snprintf(path, sizeof path, "%s/examples/traffic.json", dir);
     ob_records file, gen;
-    ob_err err = {{0}};
+    ob_err err = {0};
     int rc = ob_records_load(path, &file, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
     if (rc != 0)

@@ -68,7 +68,7 @@ static char *unescape(const char *s, size_t len)
 
 static void test_valid(void)
 {
-    ob_err err = {""};
+    ob_err err = {0};
     int rc = -2;
     char *html = render(DOC, strlen(DOC), &rc, &err);
     CHECK(html != NULL);
@@ -125,7 +125,7 @@ static void test_invalid(void)
         {"{\"results\": [], ", "results document: line 1, column "},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = 0;
         char *html = render(bad[i].doc, strlen(bad[i].doc), &rc, &err);
         CHECK_MSG(rc == -1, "\"%s\" accepted", bad[i].doc);
@@ -142,7 +142,7 @@ static void test_write_error(void)
     CHECK(f != NULL);
     if (!f)
         return;
-    ob_err err = {""};
+    ob_err err = {0};
     CHECK(ob_html_report_write(f, DOC, strlen(DOC), &err) == -1);
     CHECK_MSG(strncmp(err.msg, "writing the HTML report: ", 25) == 0, "%s", err.msg);
     fclose(f);
@@ -164,7 +164,7 @@ static void test_files(void)
     fputs("{\"results\": [\n  nul]}", f);
     fclose(f);
 
-    ob_err err = {""};
+    ob_err err = {0};
     CHECK_MSG(ob_html_report_file(in, out, &err) == 0, "%s", err.msg);
     f = fopen(out, "r");
     CHECK(f != NULL);

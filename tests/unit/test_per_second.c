@@ -83,7 +83,7 @@ static void test_errors(void)
                          "100:1 ", "100:99999999999999999999", ":1", "100:1,a"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ob_per_second p = {0};
-        ob_err err = {""};
+        ob_err err = {0};
         CHECK_MSG(ob_per_second_decode_add(&p, bad[i], &err) == -1, "accepted \"%s\"", bad[i]);
         CHECK_MSG(strstr(err.msg, "per-second counts") != NULL, "\"%s\": %s", bad[i], err.msg);
         ob_per_second_free(&p);

@@ -167,7 +167,7 @@ static void test_ipv4(void)
     ob_proc_group groups[2] = {{.pids = {k.pid}, .npids = 1},
                                {.pids = {(pid_t)0x3ffffff0}, .npids = 1}};
     ob_proc_sampler *s = NULL;
-    ob_err err = {""};
+    ob_err err = {0};
     rc = ob_proc_sampler_start(&s, groups, 2, 50, &err);
     CHECK_MSG(rc == 0 && s != NULL, "%s", err.msg);
     CHECK(groups[0].seen[0] && !groups[1].seen[0]); /* the first sample is taken */

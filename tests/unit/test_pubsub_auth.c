@@ -366,7 +366,7 @@ static int msg_is_clean(const fixture *f, const char *msg)
 
 static void test_jwt(fixture *f)
 {
-    ob_err err = {""};
+    ob_err err = {0};
     const char *aud = "https://oauth2.example/token";
     char *jwt = ob_pubsub_jwt(EMAIL, f->pem, SCOPE, aud, 1700000000, &err);
     CHECK_MSG(jwt != NULL, "%s", err.msg);
@@ -423,7 +423,7 @@ static void test_jwt(fixture *f)
 static void test_exchange(fixture *f)
 {
     char path[256], buf[512];
-    ob_err err = {""};
+    ob_err err = {0};
     ob_pubsub_auth *a = NULL;
 
     /* token_uri from the key file */
@@ -492,7 +492,7 @@ static void *call_header(void *arg)
 static void test_refresh(fixture *f)
 {
     char path[256], buf[512];
-    ob_err err = {""};
+    ob_err err = {0};
     ob_pubsub_auth *a = NULL;
     write_key_file(f, "key.json", f->token_url, path, sizeof path);
     ob_pubsub_auth_opts o = {.key_file = path};
@@ -555,7 +555,7 @@ static void test_refresh(fixture *f)
 static void test_metadata(fixture *f)
 {
     char buf[512], url[128];
-    ob_err err = {""};
+    ob_err err = {0};
     ob_pubsub_auth *a = NULL;
     server_reset(&f->srv, 200, NULL, 3599, 3599);
     ob_pubsub_auth_opts o = {.metadata_url = f->metadata_url};
@@ -601,7 +601,7 @@ static int64_t open_ms(const ob_pubsub_auth_opts *o, ob_err *err, int *rc)
 static void test_errors(fixture *f)
 {
     char path[256], url[64];
-    ob_err err = {""};
+    ob_err err = {0};
     ob_pubsub_auth *a = (ob_pubsub_auth *)&err; /* must come back NULL */
     int rc;
 
@@ -695,7 +695,7 @@ static void test_errors(fixture *f)
 static void test_emulator(fixture *f)
 {
     char buf[64] = "x", path[256];
-    ob_err err = {""};
+    ob_err err = {0};
     ob_pubsub_auth *a = NULL;
     server_reset(&f->srv, 200, NULL, 3600, 3600);
     write_key_file(f, "key.json", f->token_url, path, sizeof path);

@@ -94,7 +94,7 @@ static void test_errors(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         rmq_settings s;
-        ob_err err = {{0}};
+        ob_err err = {0};
         CHECK_MSG(parse(bad[i].url, &s, &err) == -1, "%s was accepted", bad[i].url);
         if (bad[i].msg)
             CHECK_STR(err.msg, bad[i].msg);

@@ -42,7 +42,7 @@ static void decode_fails(const char *s, const char *msg, int line)
     ob_record r;
     ob_meta m;
     bool has;
-    ob_err err = {{0}};
+    ob_err err = {0};
     int rc = ob_record_decode(s, strlen(s), &r, &m, &has, &err);
     CHECK_MSG(rc == -1, "line %d: decode of %s should fail", line, s);
     CHECK_MSG(strcmp(err.msg, msg) == 0, "line %d: got \"%s\", want \"%s\"", line, err.msg, msg);
@@ -114,7 +114,7 @@ static void round_trip(const ob_record *r, const ob_meta *m, int line)
     ob_record r2;
     ob_meta m2;
     bool has = !m;
-    ob_err err = {{0}};
+    ob_err err = {0};
     int rc = ob_record_decode(buf, (size_t)n, &r2, &m2, &has, &err);
     CHECK_MSG(rc == 0, "line %d: decode of %s: %s", line, buf, err.msg);
     if (rc != 0)
@@ -191,7 +191,7 @@ static void test_decode_values(void)
     ob_record r;
     ob_meta m;
     bool has = true;
-    ob_err err = {{0}};
+    ob_err err = {0};
     /* whitespace everywhere, other key order, \u escapes, surrogate pair, \/, unknown
      * keys of every type, duplicate key (last wins) */
     const char *s = " \r\n\t{ \"age\" : 7 , \"state\":\"asymptomatic\",\n"
@@ -395,7 +395,7 @@ static void test_json_reader(void)
 
 static void test_domain(void)
 {
-    ob_err err = {{0}};
+    ob_err err = {0};
     ob_record r = rec("Urban Beldum", "Escuintla", 4, "non-imported", "symptomatic");
     CHECK(ob_record_check_domain(&r, &err) == 0);
     r = rec("A B", "Petén", 1, "communitary", "asymptomatic");

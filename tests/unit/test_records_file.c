@@ -22,7 +22,7 @@ static int parse(const char *s, const char *name, ob_records *out, ob_err *err)
 static void parse_fails(const char *s, const char *msg, int line)
 {
     ob_records recs = {(ob_record *)&recs, 7};
-    ob_err err = {{0}};
+    ob_err err = {0};
     int rc = parse(s, "t.json", &recs, &err);
     CHECK_MSG(rc == -1, "line %d: should fail", line);
     CHECK_MSG(strcmp(err.msg, msg) == 0, "line %d: got \"%s\", want \"%s\"", line, err.msg, msg);
@@ -49,7 +49,7 @@ static void check_two(const ob_records *recs, int line)
 static void test_formats(void)
 {
     ob_records recs;
-    ob_err err = {{0}};
+    ob_err err = {0};
     const char *inputs[] = {
         "[" R1 "," R2 "]",
         "\n  [\n  " R1 ",\n\n  " R2 "\n]\n\n",
@@ -139,7 +139,7 @@ static void test_errors(void)
 
     /* a NULL name still gives a message */
     ob_records recs;
-    ob_err err = {{0}};
+    ob_err err = {0};
     CHECK(ob_records_parse("[]", 2, NULL, &recs, &err) == -1);
     CHECK_STR(err.msg, "<records>: no records");
 }
@@ -147,7 +147,7 @@ static void test_errors(void)
 static void test_files(void)
 {
     ob_records recs;
-    ob_err err = {{0}};
+    ob_err err = {0};
     CHECK(ob_records_load("/nonexistent/dir/traffic.json", &recs, &err) == -1);
     CHECK_STR(err.msg, "/nonexistent/dir/traffic.json: No such file or directory");
     CHECK(recs.items == NULL && recs.count == 0);

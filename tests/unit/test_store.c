@@ -30,7 +30,7 @@ static mongoc_client_t *raw_client(void)
 static void test_unreachable(void)
 {
     ob_store *s = NULL;
-    ob_err err = {{0}};
+    ob_err err = {0};
     int64_t t0 = ob_mono_ns();
     int rc = ob_store_open(&s, "mongodb://127.0.0.1:1/obtest", &err);
     double secs = (double)(ob_mono_ns() - t0) / OB_NS_PER_S;
@@ -87,7 +87,7 @@ static const char *get_str(const bson_t *doc, const char *key)
 
 static void test_save_summary(ob_store *s, mongoc_client_t *raw)
 {
-    ob_err err = {{0}};
+    ob_err err = {0};
     const char *json1 =
         "{\"run\":\"r-sum\",\"middleware\":\"nats\",\"duration_s\":30.5,\"sent\":1000,"
         "\"acked\":999,\"lost\":0,\"e2e_latency_ms\":{\"p50\":1.25,\"p99.9\":7.5,\"max\":null},"
@@ -147,7 +147,7 @@ static void test_insert_and_count(ob_store *s, mongoc_client_t *raw)
     ob_meta m[N];
     ob_store_rec recs[N];
     ob_insert_result res[N];
-    ob_err err = {{0}};
+    ob_err err = {0};
     fill(&r[0], &m[0], "r-a", 1, 1);
     fill(&r[1], &m[1], "r-a", 1, 2);
     fill(&r[2], &m[2], "r-a", 2, 1);
@@ -209,7 +209,7 @@ static void test_growing_batches(ob_store *s)
     static ob_meta m[BIG];
     static ob_store_rec recs[BIG];
     static ob_insert_result res[BIG];
-    ob_err err = {{0}};
+    ob_err err = {0};
     size_t sizes[] = {1, 10, 300, BIG, 2};
     uint64_t seq = 0;
     for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
@@ -248,7 +248,7 @@ static void insert_fake_stats(mongoc_client_t *raw, const char *run, const char 
 
 static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
 {
-    ob_err err = {{0}};
+    ob_err err = {0};
     ob_hist *h1 = ob_hist_new(), *h2 = ob_hist_new(), *merged = ob_hist_new();
     ob_hist_record_n(h1, 1 * OB_NS_PER_MS, 90);
     ob_hist_record_n(h2, 5 * OB_NS_PER_MS, 10);
@@ -339,7 +339,7 @@ int main(void)
     test_unreachable();
 
     ob_store *s = NULL;
-    ob_err err = {{0}};
+    ob_err err = {0};
     int rc = ob_store_open(&s, store_url, &err);
     CHECK_MSG(rc == 0, "MongoDB needed for this test (scripts/stack up): %s", err.msg);
     if (rc != 0)

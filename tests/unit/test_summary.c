@@ -53,7 +53,7 @@ static const char RUN_SINK[] =
 static void test_read(void)
 {
     ob_summary_figures fig;
-    ob_err err = {""};
+    ob_err err = {0};
     int rc = ob_summary_read(RUN_NO_SINK, strlen(RUN_NO_SINK), &fig, &err);
     CHECK_MSG(rc == 0, "%s", err.msg);
     CHECK_STR(fig.middleware, "nats");
@@ -106,7 +106,7 @@ static void where(const char *msg, int *line, int *col)
 static void test_read_errors(void)
 {
     ob_summary_figures fig;
-    ob_err err = {""};
+    ob_err err = {0};
     int line, col;
 
     /* truncated in the middle of the object, on its third line */
@@ -154,7 +154,7 @@ static void test_with_cost(void)
 {
     static const char cost[] = "{\"broker_cpu_s\":1.25,\"broker_process\":\"nats-server (pid 12)\","
                                "\"total_cpu_s\":3}";
-    ob_err err = {""};
+    ob_err err = {0};
     size_t len = strlen(RUN_NO_SINK);
     char *out = ob_summary_with_cost(RUN_NO_SINK, len, cost, &err);
     CHECK_MSG(out != NULL, "%s", err.msg);

@@ -38,7 +38,7 @@ static void test_durations(void)
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         int64_t ns = -1;
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = ob_parse_duration(good[i].in, &ns, &err);
         CHECK_MSG(rc == 0 && ns == good[i].ns, "\"%s\": rc %d, %lld ns, %s", good[i].in, rc,
                   (long long)ns, err.msg);
@@ -52,7 +52,7 @@ static void test_durations(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t ns = -7;
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = ob_parse_duration(bad[i], &ns, &err);
         CHECK_MSG(rc == -1 && ns == -7 && err.msg[0] && !strchr(err.msg, '\n'),
                   "\"%s\" accepted as %lld", bad[i], (long long)ns);
@@ -74,7 +74,7 @@ static void test_durations(void)
     };
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
         int64_t ns;
-        ob_err err = {""};
+        ob_err err = {0};
         CHECK(ob_parse_duration(msgs[i].in, &ns, &err) == -1);
         CHECK_STR(err.msg, msgs[i].msg);
     }
@@ -95,7 +95,7 @@ static void test_counts(void)
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         double v = -1;
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = ob_parse_count(good[i].in, &v, &err);
         CHECK_MSG(rc == 0 && v == good[i].v, "\"%s\": rc %d, %g, %s", good[i].in, rc, v, err.msg);
     }
@@ -106,7 +106,7 @@ static void test_counts(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double v = -7;
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = ob_parse_count(bad[i], &v, &err);
         CHECK_MSG(rc == -1 && v == -7 && err.msg[0] && !strchr(err.msg, '\n'), "\"%s\" accepted as %g",
                   bad[i], v);
@@ -125,7 +125,7 @@ static void test_counts(void)
     };
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
         double v;
-        ob_err err = {""};
+        ob_err err = {0};
         CHECK(ob_parse_count(msgs[i].in, &v, &err) == -1);
         CHECK_STR(err.msg, msgs[i].msg);
     }
@@ -142,7 +142,7 @@ static void test_ranges(void)
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         double lo = -1, hi = -1;
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = ob_parse_range(good[i].in, &lo, &hi, &err);
         CHECK_MSG(rc == 0 && lo == good[i].lo && hi == good[i].hi, "\"%s\": rc %d, %g-%g, %s",
                   good[i].in, rc, lo, hi, err.msg);
@@ -154,7 +154,7 @@ static void test_ranges(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double lo = -7, hi = -7;
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = ob_parse_range(bad[i], &lo, &hi, &err);
         CHECK_MSG(rc == -1 && lo == -7 && hi == -7 && err.msg[0] && !strchr(err.msg, '\n'),
                   "\"%s\" accepted as %g-%g", bad[i], lo, hi);
@@ -171,7 +171,7 @@ static void test_ranges(void)
     };
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
         double lo, hi;
-        ob_err err = {""};
+        ob_err err = {0};
         CHECK(ob_parse_range(msgs[i].in, &lo, &hi, &err) == -1);
         CHECK_STR(err.msg, msgs[i].msg);
     }

@@ -52,7 +52,7 @@ static void test_good(void)
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         ob_url u;
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = ob_url_parse(good[i].in, &u, &err);
         CHECK_MSG(rc == 0, "\"%s\": %s", good[i].in, err.msg);
         if (rc != 0)
@@ -128,7 +128,7 @@ static void test_bad(void)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ob_url u;
-        ob_err err = {""};
+        ob_err err = {0};
         int rc = ob_url_parse(bad[i].in, &u, &err);
         CHECK_MSG(rc == -1, "\"%s\" accepted", bad[i].in);
         CHECK_STR(err.msg, bad[i].msg);
@@ -165,7 +165,7 @@ static void test_secrets(void)
     };
     for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
         ob_url u;
-        ob_err err = {""};
+        ob_err err = {0};
         CHECK_MSG(ob_url_parse(urls[i], &u, &err) == -1, "\"%s\" accepted", urls[i]);
         CHECK_MSG(!strstr(err.msg, "hunter") && !strstr(err.msg, "ter2") && strstr(err.msg, "***"),
                   "%s", err.msg);
@@ -185,7 +185,7 @@ static void test_secrets(void)
     static const char *const known[] = {"jetstream", "n", NULL};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         ob_url u;
-        ob_err err = {""};
+        ob_err err = {0};
         bool b;
         long n;
         CHECK_MSG(ob_url_parse(ok[i], &u, &err) == 0, "%s", err.msg);
@@ -225,7 +225,7 @@ static void test_secrets(void)
 static void test_options(void)
 {
     ob_url u;
-    ob_err err = {""};
+    ob_err err = {0};
     CHECK(ob_url_parse("nats://127.0.0.1:4222?foo=1", &u, &err) == 0);
     static const char *const nats[] = {"jetstream", "subject", "stream", NULL};
     CHECK(ob_url_check_params(&u, nats, &err) == -1);

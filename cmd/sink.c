@@ -1,4 +1,4 @@
-/* sink_cli.c — the command line of `outbreak sink`: flags, their defaults and --help,
+/* sink.c — the command line of `outbreak sink`: flags, their defaults and --help,
  * then ob_sink_run(). A wrong flag or value is one line on stderr and exit code 2. */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "commands.h"
 #include "sink.h"
 
 enum { OPT_BROKER = 1000, OPT_MONGO, OPT_BATCH, OPT_LINGER, OPT_ID, OPT_STATS, OPT_QUEUE, OPT_READY_FD };
@@ -138,7 +139,7 @@ static int parse_flags(int argc, char **argv, ob_sink_config *cfg)
     return 0;
 }
 
-int ob_sink_main(int argc, char **argv)
+int ob_cmd_sink(int argc, char **argv)
 {
     char host[256], id[320];
     ob_sink_config cfg = {

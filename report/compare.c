@@ -22,7 +22,7 @@
 #include "options.h"
 #include "procstat.h"
 #include "results.h"
-#include "sink.h"
+#include "store.h"
 #include "summary.h"
 #include "url.h"
 
@@ -70,7 +70,7 @@ static void usage(FILE *f)
           "                        $PUBSUB_EMULATOR_HOST or 127.0.0.1:8085,\n"
           "                        kafka://127.0.0.1:9092?topic=outbreak.<id>\n"
           "  --mongo URL           MongoDB for the sinks and the accounting\n"
-          "                        (default " OB_SINK_DEFAULT_MONGO "); each middleware\n"
+          "                        (default " OB_STORE_DEFAULT_URL "); each middleware\n"
           "                        writes to a database of its own: DB_<id>_<middleware>\n"
           "                        (with --external-sinks: DB itself, where they write)\n"
           "  --out DIR             where results.json, index.html, the summaries, Locust CSVs\n"
@@ -185,7 +185,7 @@ static const char *flag_value(int argc, char **argv, int *i, const char *flag, b
 static int parse_flags(compare_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
-    o->mongo = OB_SINK_DEFAULT_MONGO;
+    o->mongo = OB_STORE_DEFAULT_URL;
     o->sink_ready_s = 60;
     static char all[] = "all";
     char *brokers = all;
@@ -616,34 +616,7 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
 static char *params_json(const comparison *c, int argc, char **argv)
 {
     const compare_opts *o = &c->o;
-    const ob_run_opts *w = &o->workload;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return NULL;
-    char buf[4096] = "";
-    fputs("{\"middlewares\":[", f);
-    for (int i = 0; i < o->nnames; i++) {
-        buf[0] = '\0';
-        ob_json_append_string(buf, sizeof buf, o->names[i]);
-        fprintf(f, "%s%s", i ? "," : "", buf);
-    }
-    char cmd[4096];
-    ob_command_line(cmd, sizeof cmd, argc, argv);
-    buf[0] = '\0';
-    ob_json_append_string(buf, sizeof buf, cmd);
-    fprintf(f, "],\"argv\":%s,\"workload\":", buf);
-    ob_workload_json(f, w);
-    char shown[1024];
-    buf[0] = '\0';
-    ob_json_append_string(buf, sizeof buf, ob_url_redacted(o->mongo, shown, sizeof shown));
-    fprintf(f, ",\"mongo\":%s,\"external_sinks\":%s}", buf, o->external_sinks ? "true" : "false");
-    if (fclose(f) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
+    return ob_params_json(o->names, o->nnames, argc, argv, &o->workload, o->mongo, o->external_sinks);
 }
 
 static int make_dir(const char *path)

@@ -16,7 +16,7 @@
 
 #include "clock.h"
 #include "record.h"
-#include "sink.h"
+
 
 #define DEFAULT_DB "outbreak"
 #define DUPLICATE_KEY 11000
@@ -547,4 +547,19 @@ done:
     bson_destroy(&doc);
     bson_destroy(summary);
     return rc;
+}
+
+static bool utf8_ok(const char *str)
+{
+    return bson_utf8_validate(str, strlen(str), false);
+}
+
+const char *ob_store_record_problem(const ob_record *r, const ob_meta *m)
+{
+    if (!ob_run_id_valid(m->run))
+        return "run id is not [A-Za-z0-9._-]+";
+    if (!utf8_ok(r->name) || !utf8_ok(r->location) || !utf8_ok(r->infectedtype) ||
+        !utf8_ok(r->state))
+        return "a field is not valid UTF-8";
+    return NULL;
 }

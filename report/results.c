@@ -138,6 +138,39 @@ void ob_command_line(char *buf, size_t cap, int argc, char **argv)
     }
 }
 
+char *ob_params_json(const char *const *middlewares, int n, int argc, char **argv, const ob_run_opts *w,
+                     const char *mongo, bool external_sinks)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    char buf[4200] = "";
+    fputs("{\"middlewares\":[", f);
+    for (int i = 0; i < n; i++) {
+        buf[0] = '\0';
+        ob_json_append_string(buf, sizeof buf, middlewares[i]);
+        fprintf(f, "%s%s", i ? "," : "", buf);
+    }
+    char cmd[4096];
+    ob_command_line(cmd, sizeof cmd, argc, argv);
+    buf[0] = '\0';
+    ob_json_append_string(buf, sizeof buf, cmd);
+    fprintf(f, "],\"argv\":%s,\"workload\":", buf);
+    ob_workload_json(f, w);
+    char shown[1024];
+    buf[0] = '\0';
+    if (mongo)
+        ob_json_append_string(buf, sizeof buf, ob_url_redacted(mongo, shown, sizeof shown));
+    fprintf(f, ",\"mongo\":%s,\"external_sinks\":%s}", mongo ? buf : "null", external_sinks ? "true" : "false");
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 static void put_time(FILE *f, const char *key, long long real_ns)
 {
     time_t t = (time_t)(real_ns / 1000000000LL);

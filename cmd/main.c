@@ -1,17 +1,16 @@
-/* main.c — the `outbreak` executable: one binary, one subcommand per role (run, sink,
- * compare, report, records). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
+/* main.c — the `outbreak` executable: one binary, one subcommand per role, dispatched
+ * from the table below (run, sink, compare, report, records; gateway, web and merge
+ * will join it). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "compare.h"
 #include "generator.h"
 #include "html_report.h"
-#include "options.h"
 #include "records_file.h"
-#include "run.h"
-#include "sink.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -42,8 +41,9 @@ static void usage(FILE *f)
 }
 
 /* `outbreak records [-n COUNT] [--seed N]`: a traffic.json-like file on stdout. */
-static int records_main(int argc, char **argv)
+static int records_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
 {
+    (void)interrupted;
     long count = 1000;
     unsigned long long seed = 1;
     for (int i = 1; i < argc; i++) {
@@ -81,8 +81,9 @@ static int records_main(int argc, char **argv)
 }
 
 /* `outbreak report RESULTS.json --html FILE`: the HTML report of a results document. */
-static int report_main(int argc, char **argv)
+static int report_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
 {
+    (void)interrupted;
     const char *results = NULL, *html = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--html") == 0 && i + 1 < argc) {
@@ -117,6 +118,24 @@ static int report_main(int argc, char **argv)
     return 0;
 }
 
+static int sink_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
+{
+    (void)interrupted; /* the sink waits for SIGINT/SIGTERM on a thread of its own */
+    return ob_cmd_sink(argc, argv);
+}
+
+/* The commands, in the order `outbreak help` lists them. */
+static const struct command {
+    const char *name;
+    int (*main)(int argc, char **argv, volatile sig_atomic_t *interrupted);
+} commands[] = {
+    {"run", ob_cmd_run},
+    {"sink", sink_main},
+    {"compare", ob_compare_main},
+    {"report", report_main},
+    {"records", records_main},
+};
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -137,26 +156,22 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     const char *cmd = argv[1];
-    if (strcmp(cmd, "run") == 0)
-        return ob_run_main(argc - 1, argv + 1, &interrupted);
-    if (strcmp(cmd, "sink") == 0)
-        return ob_sink_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0)
-        return ob_compare_main(argc - 1, argv + 1, &interrupted);
-    if (strcmp(cmd, "report") == 0)
-        return report_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "records") == 0)
-        return records_main(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].main(argc - 1, argv + 1, &interrupted);
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         /* the whole manual: every command's flags with their defaults */
         usage(stdout);
-        fputs("\n", stdout);
-        ob_run_opts_help(stdout);
-        fputs("\n", stdout);
-        fflush(stdout);
-        char *sink_help[] = {"sink", "--help", NULL};
-        return ob_sink_main(2, sink_help);
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+            char *help[] = {(char *)commands[i].name, "--help", NULL};
+            printf("\n---- outbreak %s ----\n", commands[i].name);
+            fflush(stdout);
+            commands[i].main(2, help, &interrupted);
+            fflush(stdout);
+        }
+        return 0;
     }
-    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, compare, report, records)\n", cmd);
+    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, compare, report, records; "
+                    "outbreak help lists them)\n", cmd);
     return 2;
 }

@@ -52,6 +52,12 @@ void ob_workload_json(FILE *f, const ob_run_opts *w);
  * the subcommand). */
 void ob_command_line(char *buf, size_t cap, int argc, char **argv);
 
+/* The "params" object of a results document: the middlewares asked for, the command
+ * line (passwords masked), the workload, the MongoDB URL (masked; NULL: none) and
+ * whether the sinks were started by someone else. malloc'd; NULL when out of memory. */
+char *ob_params_json(const char *const *middlewares, int n, int argc, char **argv, const ob_run_opts *w,
+                     const char *mongo, bool external_sinks);
+
 /* Writes the document to f. Returns 0 or -1 on a write error. */
 int ob_results_write(FILE *f, const ob_results *r);
 

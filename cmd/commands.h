@@ -1,0 +1,16 @@
+/* commands.h — the subcommands that cmd/ implements itself. Each takes argv with
+ * argv[0] = the command's name and returns the process exit status: 0 success, 1 a
+ * failure of the run (failed or lost records, a server that cannot be reached), 2 a
+ * usage error (one line on stderr). `interrupted` is set by SIGINT/SIGTERM. */
+#ifndef OB_COMMANDS_H
+#define OB_COMMANDS_H
+
+#include <signal.h>
+
+/* `outbreak run`: load through one middleware, then the summary and its files. */
+int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted);
+
+/* `outbreak sink`: consume into MongoDB until SIGINT/SIGTERM. */
+int ob_cmd_sink(int argc, char **argv);
+
+#endif
