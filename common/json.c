@@ -4,6 +4,7 @@
  * invalid anywhere else, so a position is always (current line, pointer - line start). */
 #include "json.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -623,11 +624,22 @@ int ob_json_skip(ob_json *j)
 
 /* ---- writing ---- */
 
+static int write_string(char *buf, size_t cap, const char *s);
+
 int ob_json_write_string(char *buf, size_t cap, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
     if (cap == 0)
         return -1;
+    int n = write_string(buf, cap, s);
+    if (n < 0)
+        buf[0] = '\0';
+    return n;
+}
+
+/* ob_json_write_string without the clean-up of a failure. */
+static int write_string(char *buf, size_t cap, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
     char *p = buf, *last = buf + cap - 1; /* last: where the NUL goes at the latest */
     if (p >= last)
         return -1;
@@ -664,4 +676,175 @@ int ob_json_write_string(char *buf, size_t cap, const char *s)
     *p++ = '"';
     *p = '\0';
     return (int)(p - buf);
+}
+
+int ob_json_put_string(FILE *f, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (putc('"', f) == EOF)
+        return -1;
+    for (;;) {
+        const char *run = s;
+        while (byte_class[(unsigned char)*s] & WRITE_PLAIN)
+            s++;
+        size_t k = (size_t)(s - run);
+        if (k && fwrite(run, 1, k, f) != k)
+            return -1;
+        unsigned char c = (unsigned char)*s;
+        if (c == '\0')
+            break;
+        if (c == '"' || c == '\\') {
+            if (putc('\\', f) == EOF || putc(c, f) == EOF)
+                return -1;
+        } else if (fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]) < 0) {
+            return -1;
+        }
+        s++;
+    }
+    return putc('"', f) == EOF ? -1 : 0;
+}
+
+void ob_jw_init(ob_jw *w, FILE *f)
+{
+    memset(w, 0, sizeof *w);
+    w->f = f;
+}
+
+/* The comma before a value or a key, where one is due. */
+static void jw_before_value(ob_jw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->depth > 0) {
+        uint64_t bit = 1ull << (w->depth - 1);
+        if ((w->has_member & bit) && putc(',', w->f) == EOF)
+            w->failed = true;
+        w->has_member |= bit;
+    }
+}
+
+static void jw_open(ob_jw *w, char c, bool array)
+{
+    jw_before_value(w);
+    if (w->depth >= 64) {
+        w->failed = true;
+        return;
+    }
+    uint64_t bit = 1ull << w->depth;
+    w->depth++;
+    w->has_member &= ~bit;
+    if (array)
+        w->arrays |= bit;
+    else
+        w->arrays &= ~bit;
+    if (putc(c, w->f) == EOF)
+        w->failed = true;
+}
+
+void ob_jw_object(ob_jw *w)
+{
+    jw_open(w, '{', false);
+}
+
+void ob_jw_array(ob_jw *w)
+{
+    jw_open(w, '[', true);
+}
+
+void ob_jw_end(ob_jw *w)
+{
+    if (w->depth == 0 || w->after_key) {
+        w->failed = true;
+        return;
+    }
+    w->depth--;
+    char c = (w->arrays >> w->depth) & 1 ? ']' : '}';
+    if (putc(c, w->f) == EOF)
+        w->failed = true;
+}
+
+void ob_jw_key(ob_jw *w, const char *key)
+{
+    if (w->depth == 0 || ((w->arrays >> (w->depth - 1)) & 1) || w->after_key) {
+        w->failed = true;
+        return;
+    }
+    jw_before_value(w);
+    if (ob_json_put_string(w->f, key) != 0 || putc(':', w->f) == EOF)
+        w->failed = true;
+    w->after_key = true;
+}
+
+void ob_jw_str(ob_jw *w, const char *s)
+{
+    if (!s) {
+        ob_jw_null(w);
+        return;
+    }
+    jw_before_value(w);
+    if (ob_json_put_string(w->f, s) != 0)
+        w->failed = true;
+}
+
+void ob_jw_int(ob_jw *w, int64_t v)
+{
+    jw_before_value(w);
+    if (fprintf(w->f, "%lld", (long long)v) < 0)
+        w->failed = true;
+}
+
+void ob_jw_num(ob_jw *w, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        ob_jw_null(w);
+        return;
+    }
+    jw_before_value(w);
+    if (fprintf(w->f, "%.*f", decimals, v) < 0)
+        w->failed = true;
+}
+
+void ob_jw_double(ob_jw *w, double v)
+{
+    if (!isfinite(v)) {
+        ob_jw_null(w);
+        return;
+    }
+    jw_before_value(w);
+    char buf[40];
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (fputs(buf, w->f) == EOF)
+        w->failed = true;
+}
+
+void ob_jw_bool(ob_jw *w, bool v)
+{
+    jw_before_value(w);
+    if (fputs(v ? "true" : "false", w->f) == EOF)
+        w->failed = true;
+}
+
+void ob_jw_null(ob_jw *w)
+{
+    jw_before_value(w);
+    if (fputs("null", w->f) == EOF)
+        w->failed = true;
+}
+
+void ob_jw_raw(ob_jw *w, const char *json, size_t len)
+{
+    jw_before_value(w);
+    if (len && fwrite(json, 1, len, w->f) != len)
+        w->failed = true;
+}
+
+int ob_jw_status(const ob_jw *w)
+{
+    return w->failed || w->depth != 0 || w->after_key ? -1 : 0;
 }

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -100,8 +101,57 @@ int ob_json_skip(ob_json *j);
 
 /* Writes s as a JSON string literal, quotes included, into buf[0..cap): '"' and '\\'
  * escaped, control characters as \u00XX, every other byte (UTF-8) as it is. Returns the
- * length written (a NUL follows it), or -1 if cap is too small. */
+ * length written (a NUL follows it), or -1 if cap is too small: buf then holds "" (a
+ * terminated empty string, never a cut literal). For fixed buffers on hot paths (the
+ * record encoder); everything else writes through ob_jw. */
 int ob_json_write_string(char *buf, size_t cap, const char *s);
+
+/* ---- the writer: every JSON document outbreak emits goes through it ----
+ *
+ * ob_jw writes one JSON value to a FILE (a file, stdout, or open_memstream for a
+ * string), keeping track of nesting and commas, escaping every string with the rules
+ * above. Nothing is ever cut: the output is complete JSON unless a write failed, which
+ * ob_jw_status reports. Numbers that are not finite are written as null.
+ *
+ *   ob_jw w;
+ *   ob_jw_init(&w, f);
+ *   ob_jw_object(&w);
+ *   ob_jw_key(&w, "mode"); ob_jw_str(&w, "jetstream");
+ *   ob_jw_key(&w, "replicas"); ob_jw_int(&w, 1);
+ *   ob_jw_end(&w);
+ *   if (ob_jw_status(&w) != 0) ...                                                    */
+typedef struct ob_jw {
+    FILE *f;
+    int depth;
+    uint64_t has_member; /* bit d-1: the container at depth d has a member already */
+    uint64_t arrays;     /* bit d-1: the container at depth d is an array */
+    bool after_key;      /* a key was written: the value needs no comma */
+    bool failed;
+} ob_jw;
+
+void ob_jw_init(ob_jw *w, FILE *f);
+void ob_jw_object(ob_jw *w);
+void ob_jw_array(ob_jw *w);
+/* Closes the innermost object or array. */
+void ob_jw_end(ob_jw *w);
+/* The key of the next member of the innermost object. */
+void ob_jw_key(ob_jw *w, const char *key);
+/* A string; NULL writes null. */
+void ob_jw_str(ob_jw *w, const char *s);
+void ob_jw_int(ob_jw *w, int64_t v);
+/* %.*f with `decimals` digits; not finite: null. */
+void ob_jw_num(ob_jw *w, double v, int decimals);
+/* The shortest %g form that reads back the same double; not finite: null. */
+void ob_jw_double(ob_jw *w, double v);
+void ob_jw_bool(ob_jw *w, bool v);
+void ob_jw_null(ob_jw *w);
+/* A value that is JSON already (the caller vouches for it). */
+void ob_jw_raw(ob_jw *w, const char *json, size_t len);
+/* 0, or -1 if a write failed, the nesting was wrong or a container is still open. */
+int ob_jw_status(const ob_jw *w);
+
+/* Writes s as a JSON string literal to f. Returns 0 or -1 on a write error. */
+int ob_json_put_string(FILE *f, const char *s);
 
 /* Records an error at `at` unless one is already recorded. Returns -1. */
 int ob_json_fail(ob_json *j, ob_json_pos at, const char *fmt, ...)
