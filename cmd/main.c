@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "compare.h"
+#include "flags.h"
 #include "generator.h"
 #include "html_report.h"
 #include "records_file.h"
@@ -45,37 +46,32 @@ static int records_main(int argc, char **argv, volatile sig_atomic_t *interrupte
 {
     (void)interrupted;
     long count = 1000;
-    unsigned long long seed = 1;
-    for (int i = 1; i < argc; i++) {
-        char *end = NULL;
-        if ((strcmp(argv[i], "-n") == 0 || strcmp(argv[i], "--count") == 0) && i + 1 < argc) {
-            count = strtol(argv[++i], &end, 10);
-            if (*end || count < 1 || count > 100000000) {
-                fprintf(stderr, "outbreak records: -n: expected 1..100000000, not \"%s\"\n", argv[i]);
-                return 2;
-            }
-        } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-            seed = strtoull(argv[++i], &end, 10);
-            if (*end || argv[i][0] == '-' || !argv[i][0]) {
-                fprintf(stderr, "outbreak records: --seed: expected a non-negative integer, not \"%s\"\n",
-                        argv[i]);
-                return 2;
-            }
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            puts("usage: outbreak records [-n COUNT (default 1000)] [--seed N (default 1)]");
-            return 0;
-        } else {
-            fprintf(stderr, "outbreak records: unknown or incomplete flag \"%s\"\n", argv[i]);
-            return 2;
-        }
+    uint64_t seed = 1;
+    const ob_flag flags[] = {
+        {.name = "count", .short_name = 'n', .type = OB_FLAG_LONG, .dest = &count, .min = 1,
+         .max = 100000000, .value_name = "COUNT", .help = "records to generate (default 1000)"},
+        {.name = "seed", .type = OB_FLAG_UINT64, .dest = &seed, .value_name = "N",
+         .help = "generator seed (default 1): the same seed gives the same records"},
+    };
+    ob_flag_set set = {.command = "records",
+                       .synopsis = "usage: outbreak records [-n COUNT] [--seed N]\n\n"
+                                   "Prints generated infection records as a JSON array (like the course\n"
+                                   "project's traffic.json).\n\n",
+                       .flags = flags,
+                       .nflags = sizeof flags / sizeof flags[0]};
+    ob_err err;
+    int rc = ob_flags_parse(&set, argc, argv, &err);
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "outbreak records: %s\n", err.msg);
+        return rc < 0 ? 2 : 0;
     }
     ob_records recs;
-    ob_err err;
     if (ob_gen_records(seed, (size_t)count, &recs, &err) != 0) {
         fprintf(stderr, "outbreak records: %s\n", err.msg);
         return 1;
     }
-    int rc = ob_records_write_json(stdout, &recs) == 0 ? 0 : 1;
+    rc = ob_records_write_json(stdout, &recs) == 0 ? 0 : 1;
     ob_records_free(&recs);
     return rc;
 }
@@ -84,33 +80,32 @@ static int records_main(int argc, char **argv, volatile sig_atomic_t *interrupte
 static int report_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
 {
     (void)interrupted;
-    const char *results = NULL, *html = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--html") == 0 && i + 1 < argc) {
-            html = argv[++i];
-        } else if (strncmp(argv[i], "--html=", 7) == 0) {
-            html = argv[i] + 7;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            puts("usage: outbreak report RESULTS.json --html FILE\n"
-                 "\n"
-                 "Writes the self-contained HTML report of a results document (the results.json of\n"
-                 "`outbreak compare`) to FILE.");
-            return 0;
-        } else if (argv[i][0] == '-' || results) {
-            fprintf(stderr, "outbreak report: unknown or incomplete argument \"%s\" (usage: outbreak report "
-                            "RESULTS.json --html FILE)\n", argv[i]);
-            return 2;
-        } else {
-            results = argv[i];
-        }
-    }
-    if (!results || !html) {
-        fprintf(stderr, "outbreak report: %s (usage: outbreak report RESULTS.json --html FILE)\n",
-                results ? "--html FILE is required" : "which results.json?");
-        return 2;
-    }
+    const char *results[1] = {NULL}, *html = NULL;
+    int nresults = 0;
+    const ob_flag flags[] = {
+        {.name = "html", .type = OB_FLAG_STRING, .dest = &html, .value_name = "FILE",
+         .help = "where the report goes (required)"},
+    };
+    ob_flag_set set = {.command = "report",
+                       .synopsis = "usage: outbreak report RESULTS.json --html FILE\n\n"
+                                   "Writes the self-contained HTML report of a results document (the\n"
+                                   "results.json of `outbreak compare`) to FILE.\n\n",
+                       .flags = flags,
+                       .nflags = sizeof flags / sizeof flags[0],
+                       .args = results,
+                       .max_args = 1,
+                       .nargs = &nresults};
     ob_err err;
-    if (ob_html_report_file(results, html, &err) != 0) {
+    int rc = ob_flags_parse(&set, argc, argv, &err);
+    if (rc == 0 && (!results[0] || !html))
+        rc = ob_err_setk(&err, OB_ERR_USAGE, "%s (usage: outbreak report RESULTS.json --html FILE)",
+                         results[0] ? "--html FILE is required" : "which results.json?");
+    if (rc != 0) {
+        if (rc < 0)
+            fprintf(stderr, "outbreak report: %s\n", err.msg);
+        return rc < 0 ? 2 : 0;
+    }
+    if (ob_html_report_file(results[0], html, &err) != 0) {
         fprintf(stderr, "outbreak report: %s\n", err.msg);
         return 1;
     }

@@ -1,9 +1,6 @@
-/* sink.c — the command line of `outbreak sink`: flags, their defaults and --help,
- * then ob_sink_run(). A wrong flag or value is one line on stderr and exit code 2. */
+/* sink.c — `outbreak sink`: its flags, their defaults and --help, then ob_sink_run(). A wrong flag or value is one line on stderr and exit code 2. */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,132 +8,64 @@
 
 #include "broker.h"
 #include "commands.h"
+#include "flags.h"
 #include "sink.h"
 
-enum { OPT_BROKER = 1000, OPT_MONGO, OPT_BATCH, OPT_LINGER, OPT_ID, OPT_STATS, OPT_QUEUE, OPT_READY_FD };
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
-static const struct option long_options[] = {
-    {"broker", required_argument, NULL, OPT_BROKER},
-    {"mongo", required_argument, NULL, OPT_MONGO},
-    {"batch", required_argument, NULL, OPT_BATCH},
-    {"linger", required_argument, NULL, OPT_LINGER},
-    {"id", required_argument, NULL, OPT_ID},
-    {"stats-interval", required_argument, NULL, OPT_STATS},
-    {"queue", required_argument, NULL, OPT_QUEUE},
-    {"ready-fd", required_argument, NULL, OPT_READY_FD},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
+static const char synopsis[] =
+    "usage: outbreak sink --broker URL [flags]\n"
+    "\n"
+    "Consumes records from a broker and writes them to MongoDB in unordered bulk\n"
+    "inserts; acknowledges each delivery only after MongoDB acknowledged the insert.\n"
+    "Stops on SIGINT/SIGTERM (finishes the batch in hand, writes its statistics).\n"
+    "\n";
 
-static void usage(FILE *f)
+static int parse_id(const char *v, void *dest, ob_err *err)
 {
-    fprintf(f,
-            "usage: outbreak sink --broker URL [flags]\n"
-            "\n"
-            "Consumes records from a broker and writes them to MongoDB in unordered bulk\n"
-            "inserts; acknowledges each delivery only after MongoDB acknowledged the insert.\n"
-            "Stops on SIGINT/SIGTERM (finishes the batch in hand, writes its statistics).\n"
-            "\n"
-            "  --broker URL          broker to consume from (required), e.g.\n"
-            "                        nats://127.0.0.1:4222?jetstream=1\n"
-            "  --mongo URL           MongoDB to write to (default %s)\n"
-            "  --batch N             max documents per insert (default %d)\n"
-            "  --linger MS           max wait to fill a batch, in ms (default %d)\n"
-            "  --id NAME             sink instance id in sink_stats (default <hostname>-<pid>)\n"
-            "  --stats-interval MS   sink_stats update period, in ms (default %d)\n"
-            "  --queue N             max deliveries buffered before back-pressure (default %d)\n"
-            "  --ready-fd FD         write \"ready\" to this inherited file descriptor once\n"
-            "                        subscribed, then close it (for supervisors; default none)\n"
-            "  -h, --help            this help\n",
-            OB_SINK_DEFAULT_MONGO, OB_SINK_DEFAULT_BATCH, OB_SINK_DEFAULT_LINGER_MS,
-            OB_SINK_DEFAULT_STATS_MS, OB_SINK_DEFAULT_QUEUE);
-}
-
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bad(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("outbreak sink: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return -1;
-}
-
-/* A whole decimal integer in [min, max]. */
-static int parse_int(const char *flag, const char *s, long min, long max, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || errno)
-        return bad("%s: invalid number \"%s\"", flag, s);
-    if (v < min || v > max)
-        return bad("%s: %ld is out of range (%ld..%ld)", flag, v, min, max);
-    *out = (int)v;
+    if (!v[0] || strchr(v, '/'))
+        return ob_err_set(err, "invalid name \"%s\" (not empty, no '/')", v);
+    *(const char **)dest = v;
     return 0;
 }
 
+/* 0, 1 after --help, -1 after a usage error (printed). */
 static int parse_flags(int argc, char **argv, ob_sink_config *cfg)
 {
-    optind = 0; /* glibc: start over, whatever parsed argv before us */
-    opterr = 0;
-    for (;;) {
-        int c = getopt_long(argc, argv, ":h", long_options, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case OPT_BROKER:
-            cfg->broker_url = optarg;
-            break;
-        case OPT_MONGO:
-            cfg->mongo_url = optarg;
-            break;
-        case OPT_BATCH:
-            if (parse_int("--batch", optarg, 1, 100000, &cfg->batch) != 0)
-                return -1;
-            break;
-        case OPT_LINGER:
-            if (parse_int("--linger", optarg, 0, 60000, &cfg->linger_ms) != 0)
-                return -1;
-            break;
-        case OPT_ID:
-            if (!optarg[0] || strchr(optarg, '/'))
-                return bad("--id: invalid name \"%s\" (not empty, no '/')", optarg);
-            cfg->id = optarg;
-            break;
-        case OPT_STATS:
-            if (parse_int("--stats-interval", optarg, 10, 3600000, &cfg->stats_interval_ms) != 0)
-                return -1;
-            break;
-        case OPT_QUEUE:
-            if (parse_int("--queue", optarg, 1, 10000000, &cfg->queue) != 0)
-                return -1;
-            break;
-        case OPT_READY_FD:
-            if (parse_int("--ready-fd", optarg, 3, 65535, &cfg->ready_fd) != 0)
-                return -1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 1;
-        case ':':
-            return bad("%s needs a value", argv[optind - 1]);
-        default:
-            if (optopt > 0 && optopt < 256)
-                return bad("unknown flag \"-%c\" (see outbreak sink --help)", optopt);
-            return bad("unknown flag \"%s\" (see outbreak sink --help)", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return bad("unexpected argument \"%s\" (see outbreak sink --help)", argv[optind]);
-    if (!cfg->broker_url)
-        return bad("--broker is required (see outbreak sink --help)");
+    const ob_flag flags[] = {
+        {.name = "broker", .type = OB_FLAG_STRING, .dest = &cfg->broker_url, .value_name = "URL",
+         .help = "broker to consume from (required), e.g.\nnats://127.0.0.1:4222?jetstream=1"},
+        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &cfg->mongo_url, .value_name = "URL",
+         .help = "MongoDB to write to (default " OB_SINK_DEFAULT_MONGO ")"},
+        {.name = "batch", .type = OB_FLAG_INT, .dest = &cfg->batch, .min = 1, .max = 100000,
+         .value_name = "N", .help = "max documents per insert (default " XSTR(OB_SINK_DEFAULT_BATCH) ")"},
+        {.name = "linger", .type = OB_FLAG_INT, .dest = &cfg->linger_ms, .min = 0, .max = 60000,
+         .value_name = "MS", .help = "max wait to fill a batch, in ms (default " XSTR(OB_SINK_DEFAULT_LINGER_MS) ")"},
+        {.name = "id", .type = OB_FLAG_CUSTOM, .dest = &cfg->id, .parse = parse_id, .value_name = "NAME",
+         .help = "sink instance id in sink_stats (default <hostname>-<pid>)"},
+        {.name = "stats-interval", .type = OB_FLAG_INT, .dest = &cfg->stats_interval_ms, .min = 10,
+         .max = 3600000, .value_name = "MS",
+         .help = "sink_stats update period, in ms (default " XSTR(OB_SINK_DEFAULT_STATS_MS) ")"},
+        {.name = "queue", .type = OB_FLAG_INT, .dest = &cfg->queue, .min = 1, .max = 10000000,
+         .value_name = "N",
+         .help = "max deliveries buffered before back-pressure (default " XSTR(OB_SINK_DEFAULT_QUEUE) ")"},
+        {.name = "ready-fd", .type = OB_FLAG_INT, .dest = &cfg->ready_fd, .min = 3, .max = 65535,
+         .value_name = "FD",
+         .help = "write \"ready\" to this inherited file descriptor once\n"
+                 "subscribed, then close it (for supervisors; default none)"},
+    };
+    ob_flag_set set = {.command = "sink", .synopsis = synopsis, .flags = flags,
+                       .nflags = sizeof flags / sizeof flags[0]};
     ob_err err;
-    if (ob_broker_check_url(cfg->broker_url, &err) != 0)
-        return bad("--broker: %s", err.msg);
-    return 0;
+    int rc = ob_flags_parse(&set, argc, argv, &err);
+    if (rc == 0 && !cfg->broker_url)
+        rc = ob_err_setk(&err, OB_ERR_USAGE, "--broker is required (see outbreak sink --help)");
+    if (rc == 0 && ob_broker_check_url(cfg->broker_url, &err) != 0)
+        rc = ob_err_prefix(&err, "--broker");
+    if (rc < 0)
+        fprintf(stderr, "outbreak sink: %s\n", err.msg);
+    return rc;
 }
 
 int ob_cmd_sink(int argc, char **argv)

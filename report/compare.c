@@ -18,6 +18,7 @@
 #include "child.h"
 #include "clock.h"
 #include "file.h"
+#include "flags.h"
 #include "html_report.h"
 #include "options.h"
 #include "procstat.h"
@@ -48,47 +49,6 @@ typedef struct compare_opts {
     int npass;
     ob_run_opts workload;         /* the same flags parsed, for the parameters */
 } compare_opts;
-
-static void usage(FILE *f)
-{
-    fputs("usage: outbreak compare [--brokers LIST] [run's workload flags] [--out DIR] [flags]\n"
-          "\n"
-          "Runs one workload through each middleware in turn, with the same records, each into\n"
-          "MongoDB through a sink that compare starts and stops; samples the CPU and memory of\n"
-          "the broker, the sink, the load generator and the database from /proc; writes\n"
-          "DIR/results.json and the self-contained report DIR/index.html.\n"
-          "\n"
-          "  --brokers LIST        middlewares, comma-separated: grpc, nats, rabbitmq, pubsub,\n"
-          "                        kafka, \"all\" for these five, or names given with --url\n"
-          "                        (default all; those of \"all\" not running are listed as\n"
-          "                        missing, a middleware named alone must run)\n"
-          "  --url NAME=URL        the URL for a middleware (repeatable); defaults are the\n"
-          "                        local stack's: grpc://127.0.0.1:50051,\n"
-          "                        nats://127.0.0.1:4222?jetstream=1 (stream OUTBREAK_<id>),\n"
-          "                        amqp://guest:guest@127.0.0.1:5672/?queue=outbreak.<id>,\n"
-          "                        pubsub://outbreak-compare/outbreak-<id> on the emulator at\n"
-          "                        $PUBSUB_EMULATOR_HOST or 127.0.0.1:8085,\n"
-          "                        kafka://127.0.0.1:9092?topic=outbreak.<id>\n"
-          "  --mongo URL           MongoDB for the sinks and the accounting\n"
-          "                        (default " OB_STORE_DEFAULT_URL "); each middleware\n"
-          "                        writes to a database of its own: DB_<id>_<middleware>\n"
-          "                        (with --external-sinks: DB itself, where they write)\n"
-          "  --out DIR             where results.json, index.html, the summaries, Locust CSVs\n"
-          "                        and logs go (default out/compare-<id>)\n"
-          "  --external-sinks      use sinks that are already running (sink cost is then null)\n"
-          "  --sink-ready-timeout SECONDS  wait for a started sink to subscribe (default 60)\n"
-          "  -h, --help            this help\n"
-          "\n"
-          "Workload flags are those of `outbreak run` and mean the same (see outbreak run\n"
-          "--help): --rate N | -u N -r N [--wait A-B], -t DURATION (default 10s unless --once),\n"
-          "--records FILE [--once], --seed N, --pool N, --threads N, --max-inflight N,\n"
-          "--stop-timeout DURATION. Not allowed here: --broker, --json, --csv, --run-id (compare\n"
-          "sets them per middleware).\n"
-          "\n"
-          "Exit status: 0 when every middleware ran with nothing failed or lost; 1 otherwise, or\n"
-          "when a middleware asked for by name could not run; 2 on a usage error.\n",
-          f);
-}
 
 static int usage_error(const char *fmt, const char *a, const char *b)
 {
@@ -164,24 +124,95 @@ static int parse_brokers(compare_opts *o, char *list)
     return 0;
 }
 
-/* The value of a flag given as "--flag VALUE" or "--flag=VALUE"; NULL if argv[*i] is
- * not that flag. Advances *i past the value. */
-static const char *flag_value(int argc, char **argv, int *i, const char *flag, bool *missing)
+static void default_url(const char *name, const char *id, char *buf, size_t cap);
+
+/* "grpc, nats, ...": the middlewares of "all", for messages. */
+static const char *known_list(void)
 {
-    size_t n = strlen(flag);
-    if (strncmp(argv[*i], flag, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
-    }
-    return argv[++*i];
+    static char list[256];
+    size_t len = 0;
+    list[0] = '\0';
+    for (int i = 0; known_names[i] && len < sizeof list; i++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", known_names[i]);
+    return list;
 }
 
+/* The help's epilogue followed by each middleware's default URL; malloc'd (NULL when
+ * out of memory). */
+static char *middleware_list(const char *epilogue_text)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    fputs(epilogue_text, f);
+    fputs("\nMiddlewares and their default URLs (<id>: the comparison's id, lower case):\n", f);
+    for (int i = 0; known_names[i]; i++) {
+        char url[1024];
+        default_url(known_names[i], "<id>", url, sizeof url);
+        fprintf(f, "  %-9s %s\n", known_names[i], url);
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static const char synopsis[] =
+    "usage: outbreak compare [--brokers LIST] [run's workload flags] [--out DIR] [flags]\n"
+    "\n"
+    "Runs one workload through each middleware in turn, with the same records, each into\n"
+    "MongoDB through a sink that compare starts and stops; samples the CPU and memory of\n"
+    "the broker, the sink, the load generator and the database from /proc; writes\n"
+    "DIR/results.json and the self-contained report DIR/index.html.\n"
+    "\n";
+
+static const char epilogue[] =
+    "\n"
+    "Workload flags are those of `outbreak run` and mean the same (see outbreak run\n"
+    "--help): --rate N | -u N -r N [--wait A-B], -t DURATION (default 10s unless --once),\n"
+    "--records FILE [--once], --seed N, --pool N, --threads N, --max-inflight N,\n"
+    "--stop-timeout DURATION. Not allowed here: --broker, --json, --csv, --html, --run-id\n"
+    "(compare sets them per middleware).\n"
+    "\n"
+    "Exit status: 0 when every middleware ran with nothing failed or lost; 1 otherwise, or\n"
+    "when a middleware asked for by name could not run; 2 on a usage error.\n";
+
+/* --url NAME=URL, repeatable. */
+static int parse_url(const char *v, void *dest, ob_err *err)
+{
+    compare_opts *o = dest;
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v)
+        return ob_err_set(err, "expected NAME=URL, not \"%s\"", v);
+    if (o->nurls == MAX_MIDDLEWARES)
+        return ob_err_set(err, "at most %d", MAX_MIDDLEWARES);
+    char *name = strndup(v, (size_t)(eq - v));
+    o->url_store[o->nurls] = name;
+    if (!name || !valid_name(name)) {
+        ob_err_set(err, "\"%s\" is not a middleware name", name ? name : "");
+        free(name);
+        o->url_store[o->nurls] = NULL;
+        return -1;
+    }
+    if (ob_broker_check_url(eq + 1, err) != 0)
+        return ob_err_prefix(err, "%s", name);
+    o->url_of[o->nurls][0] = name;
+    o->url_of[o->nurls][1] = eq + 1;
+    o->nurls++;
+    return 0;
+}
+
+/* Whether a flag handed on to `outbreak run` is `name` ("--json" or "--json=..."). */
+static bool is_flag(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+/* 0, 1 after --help, -1 after a usage error (printed). */
 static int parse_flags(compare_opts *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
@@ -189,62 +220,52 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
     o->sink_ready_s = 60;
     static char all[] = "all";
     char *brokers = all;
+    const ob_flag flags[] = {
+        {.name = "brokers", .type = OB_FLAG_STRING, .dest = &brokers, .value_name = "LIST",
+         .help = "middlewares, comma-separated (see below), \"all\" for every\n"
+                 "middleware built in, or names given with --url (default all;\n"
+                 "those of \"all\" not running are listed as missing, a\n"
+                 "middleware named alone must run)"},
+        {.name = "url", .type = OB_FLAG_CUSTOM, .dest = o, .parse = parse_url, .value_name = "NAME=URL",
+         .help = "the URL for a middleware (repeatable); the defaults are the\n"
+                 "local stack's, with names of this comparison's own (below)"},
+        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &o->mongo, .value_name = "URL",
+         .help = "MongoDB for the sinks and the accounting\n"
+                 "(default " OB_STORE_DEFAULT_URL "); each middleware\n"
+                 "writes to a database of its own: DB_<id>_<middleware>\n"
+                 "(with --external-sinks: DB itself, where they write)"},
+        {.name = "out", .type = OB_FLAG_STRING, .dest = &o->out, .value_name = "DIR",
+         .help = "where results.json, index.html, the summaries, Locust CSVs\n"
+                 "and logs go (default out/compare-<id>)"},
+        {.name = "external-sinks", .type = OB_FLAG_BOOL, .dest = &o->external_sinks,
+         .help = "use sinks that are already running (sink cost is then null)"},
+        {.name = "sink-ready-timeout", .type = OB_FLAG_INT, .dest = &o->sink_ready_s, .min = 1,
+         .max = 3600, .value_name = "SECONDS", .help = "wait for a started sink to subscribe (default 60)"},
+    };
+    char *epilogue_text = middleware_list(epilogue);
+    ob_flag_set set = {.command = "compare",
+                       .synopsis = synopsis,
+                       .epilogue = epilogue_text ? epilogue_text : epilogue,
+                       .flags = flags,
+                       .nflags = sizeof flags / sizeof flags[0],
+                       .rest = o->pass,
+                       .max_rest = MAX_PASS - 3,
+                       .nrest = &o->npass};
+    ob_err err;
+    int rc = ob_flags_parse(&set, argc, argv, &err);
+    free(epilogue_text);
+    if (rc != 0)
+        return rc > 0 ? 1 : usage_error("%s%s", err.msg, "");
     bool have_time = false;
-    for (int i = 1; i < argc; i++) {
-        bool missing = false;
-        const char *v;
-        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            return 1;
-        } else if ((v = flag_value(argc, argv, &i, "--brokers", &missing))) {
-            brokers = (char *)v;
-        } else if ((v = flag_value(argc, argv, &i, "--url", &missing))) {
-            const char *eq = strchr(v, '=');
-            if (!eq || eq == v)
-                return usage_error("--url: expected NAME=URL, not \"%s\"%s", v, "");
-            if (o->nurls == MAX_MIDDLEWARES)
-                return usage_error("--url: at most 16%s%s", "", "");
-            char *name = strndup(v, (size_t)(eq - v));
-            o->url_store[o->nurls] = name;
-            if (!name || !valid_name(name))
-                return usage_error("--url: \"%s\" is not a middleware name%s", name ? name : "", "");
-            ob_err err;
-            if (ob_broker_check_url(eq + 1, &err) != 0)
-                return usage_error("--url %s: %s", name, err.msg);
-            o->url_of[o->nurls][0] = name;
-            o->url_of[o->nurls][1] = eq + 1;
-            o->nurls++;
-        } else if ((v = flag_value(argc, argv, &i, "--out", &missing))) {
-            o->out = v;
-        } else if ((v = flag_value(argc, argv, &i, "--mongo", &missing))) {
-            o->mongo = v;
-        } else if ((v = flag_value(argc, argv, &i, "--sink-ready-timeout", &missing))) {
-            char *end;
-            long s = strtol(v, &end, 10);
-            if (*end || s < 1 || s > 3600)
-                return usage_error("--sink-ready-timeout: expected 1..3600 seconds, not \"%s\"%s", v, "");
-            o->sink_ready_s = (int)s;
-        } else if (strcmp(argv[i], "--external-sinks") == 0) {
-            o->external_sinks = true;
-        } else if (missing) {
-            return usage_error("%s needs a value%s", argv[i], "");
-        } else {
-            static const char *const forbidden[] = {"--broker", "--json", "--csv", "--run-id", "--html", NULL};
-            for (int k = 0; forbidden[k]; k++) {
-                size_t n = strlen(forbidden[k]);
-                if (strncmp(argv[i], forbidden[k], n) == 0 && (argv[i][n] == '\0' || argv[i][n] == '='))
-                    return usage_error("%s is set by compare for each middleware (see outbreak compare --help)%s",
-                                       forbidden[k], "");
-            }
-            if (strcmp(argv[i], "-t") == 0 || strncmp(argv[i], "--run-time", 10) == 0 ||
-                strcmp(argv[i], "--once") == 0)
-                have_time = true;
-            if (o->npass + 3 >= MAX_PASS)
-                return usage_error("too many flags%s%s", "", "");
-            o->pass[o->npass++] = argv[i];
-        }
-        if (missing)
-            return usage_error("%s needs a value%s", argv[i], "");
+    for (int i = 0; i < o->npass; i++) {
+        static const char *const forbidden[] = {"--broker", "--json", "--csv", "--run-id", "--html", NULL};
+        for (int k = 0; forbidden[k]; k++)
+            if (is_flag(o->pass[i], forbidden[k]))
+                return usage_error("%s is set by compare for each middleware (see outbreak compare --help)%s",
+                                   forbidden[k], "");
+        if (strcmp(o->pass[i], "-t") == 0 || strncmp(o->pass[i], "-t", 2) == 0 || is_flag(o->pass[i], "--run-time") ||
+            strcmp(o->pass[i], "--once") == 0)
+            have_time = true;
     }
     if (!have_time) {
         o->pass[o->npass++] = "-t";
@@ -254,10 +275,9 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
         return -1;
     for (int i = 0; i < o->nnames; i++)
         if (!is_known(o->names[i]) && !url_override(o, o->names[i]))
-            return usage_error("--brokers: unknown middleware \"%s\" (known: grpc, nats, rabbitmq, pubsub, "
-                               "kafka; or give its URL with --url %s=URL)",
-                               o->names[i], o->names[i]);
-    ob_err err;
+            return usage_error("--brokers: unknown middleware \"%s\" (known: %s; or give its URL with --url "
+                               "NAME=URL)",
+                               o->names[i], known_list());
     if (strncmp(o->mongo, "mongodb://", 10) != 0 && strncmp(o->mongo, "mongodb+srv://", 14) != 0)
         return usage_error("--mongo: expected a mongodb:// URL, not \"%s\"%s", o->mongo, "");
     /* the workload flags must be good for `outbreak run`: parse them here once (with a
@@ -267,10 +287,8 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
     args[n++] = "run";
     for (int i = 0; i < o->npass; i++)
         args[n++] = o->pass[i];
-    args[n++] = "--broker";
-    args[n++] = "nats://127.0.0.1:4222";
     args[n] = NULL;
-    int rc = ob_run_opts_parse(&o->workload, n, args, &err);
+    rc = ob_run_opts_parse(&o->workload, n, args, &err);
     if (rc > 0)
         return 1;
     if (rc < 0)
