@@ -1,5 +1,5 @@
 /* generator.c — the seeded synthetic record generator (generator.h) and the tables of
- * the record's domain (DESIGN.md §2), which record.c's domain check uses too.
+ * the record's domain (docs/architecture.md §4), which record.c's domain check uses too.
  *
  * PRNG: xoroshiro128+ (Blackman & Vigna) seeded through splitmix64, so that any seed,
  * 0 included, gives a well-mixed non-zero state. Bounded draws use rejection sampling,

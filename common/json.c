@@ -710,19 +710,27 @@ void ob_jw_init(ob_jw *w, FILE *f)
     w->f = f;
 }
 
-/* The comma before a value or a key, where one is due. */
-static void jw_before_value(ob_jw *w)
+/* The comma before a member, where one is due. */
+static void jw_comma(ob_jw *w)
 {
-    if (w->after_key) {
-        w->after_key = false;
-        return;
-    }
     if (w->depth > 0) {
         uint64_t bit = 1ull << (w->depth - 1);
         if ((w->has_member & bit) && putc(',', w->f) == EOF)
             w->failed = true;
         w->has_member |= bit;
     }
+}
+
+/* Before a value: after its key in an object, after a comma in an array. */
+static void jw_before_value(ob_jw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->depth > 0 && !((w->arrays >> (w->depth - 1)) & 1))
+        w->failed = true; /* a value in an object needs its key */
+    jw_comma(w);
 }
 
 static void jw_open(ob_jw *w, char c, bool array)
@@ -771,7 +779,7 @@ void ob_jw_key(ob_jw *w, const char *key)
         w->failed = true;
         return;
     }
-    jw_before_value(w);
+    jw_comma(w);
     if (ob_json_put_string(w->f, key) != 0 || putc(':', w->f) == EOF)
         w->failed = true;
     w->after_key = true;

@@ -1,4 +1,4 @@
-/* record.h — the infection record (DESIGN.md §2) and its JSON codec.
+/* record.h — the infection record (docs/architecture.md §4) and its JSON codec.
  *
  * On the wire a record is one JSON object with the course project's five fields
  * followed by the harness metadata:
@@ -71,7 +71,7 @@ int ob_record_decode(const char *json, size_t len, ob_record *r, ob_meta *m, boo
 struct ob_json;
 int ob_record_read(struct ob_json *j, ob_record *r, ob_meta *m, bool *has_meta);
 
-/* Checks the domain of DESIGN.md §2 (one of the 22 departments, age 1..90, known
+/* Checks the domain of docs/architecture.md §4 (one of the 22 departments, age 1..90, known
  * infectedtype and state). Returns 0 or -1 with err saying which field is off. */
 int ob_record_check_domain(const ob_record *r, ob_err *err);
 

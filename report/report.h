@@ -1,5 +1,5 @@
 /* report.h — what a run measured, and the ways it is printed: the console table every
- * 2 s (Locust's layout), the final summary, the JSON summary (DESIGN.md §4, a contract
+ * 2 s (Locust's layout), the final summary, the JSON summary (docs/measurement.md, a contract
  * other tools read) and Locust's CSV files.
  *
  * Figures that could not be measured are -1 (counts) or NULL (histograms) here and

@@ -1,5 +1,5 @@
-/* summary.h — reading back a JSON summary that `outbreak run --json` wrote (DESIGN.md
- * §4): the figures `outbreak compare` prints and derives the cost figures from, and
+/* summary.h — reading back a JSON summary that `outbreak run --json` wrote (docs/measurement.md):
+ * the figures `outbreak compare` prints and derives the cost figures from, and
  * putting the cost it measured into the summary's "cost" object. */
 #ifndef OB_SUMMARY_H
 #define OB_SUMMARY_H

@@ -1,7 +1,7 @@
 # compare.sh — `outbreak compare` over all five middlewares of the local stack (gRPC,
 # NATS JetStream, RabbitMQ, Pub/Sub on its emulator, Kafka), the sinks started and
 # stopped by compare itself:
-#   * exit 0; results.json holds one complete summary per middleware (DESIGN.md §4 keys,
+#   * exit 0; results.json holds one complete summary per middleware (docs/measurement.md keys,
 #     series, both latencies, durability, cost of broker/sink/loadgen/database from
 #     /proc with the broker found by its port), lost = 0, persisted = acked = MongoDB's
 #     own count of the run in that middleware's database, the same records for all;
@@ -63,7 +63,7 @@ check "results.json: the workload's parameters" \
     test "$(json "$R" '(d["params"]["workload"]["rate"], d["params"]["workload"]["run_time_s"], d["params"]["workload"]["seed"])')" = "(1000, 3, 7)"
 id=$(json "$R" 'd["id"]')
 
-# the keys every summary must have (DESIGN.md §4), non-null for a run into MongoDB
+# the keys every summary must have (docs/measurement.md), non-null for a run into MongoDB
 KEYS='["run","middleware","url","durability","duration_s","sent","acked","failed","persisted","duplicates","lost","throughput","publish_latency_ms","e2e_latency_ms","cost","series","latency_curves"]'
 COST='["broker_cpu_s","broker_peak_rss_mb","sink_cpu_s","sink_peak_rss_mb","loadgen_cpu_s","loadgen_peak_rss_mb","db_cpu_s","db_peak_rss_mb","total_cpu_s","records_per_cpu_s","cpu_ms_per_1000_records","rss_mb_per_1000_records_per_s"]'
 for i in 0 1 2 3 4; do
