@@ -814,6 +814,17 @@ void ob_jw_num(ob_jw *w, double v, int decimals)
         w->failed = true;
 }
 
+void ob_jw_numg(ob_jw *w, double v, int digits)
+{
+    if (!isfinite(v)) {
+        ob_jw_null(w);
+        return;
+    }
+    jw_before_value(w);
+    if (fprintf(w->f, "%.*g", digits, v) < 0)
+        w->failed = true;
+}
+
 void ob_jw_double(ob_jw *w, double v)
 {
     if (!isfinite(v)) {

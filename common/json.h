@@ -141,6 +141,8 @@ void ob_jw_str(ob_jw *w, const char *s);
 void ob_jw_int(ob_jw *w, int64_t v);
 /* %.*f with `decimals` digits; not finite: null. */
 void ob_jw_num(ob_jw *w, double v, int decimals);
+/* %.*g with `digits` significant digits; not finite: null. */
+void ob_jw_numg(ob_jw *w, double v, int digits);
 /* The shortest %g form that reads back the same double; not finite: null. */
 void ob_jw_double(ob_jw *w, double v);
 void ob_jw_bool(ob_jw *w, bool v);

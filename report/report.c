@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "json.h"
 
 static double ms(int64_t ns)
 {
@@ -143,17 +144,7 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
 
 static void json_str(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
+    ob_json_put_string(f, s);
 }
 
 static void json_count(FILE *f, int64_t v)

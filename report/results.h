@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "json.h"
 #include "options.h"
 
 /* What one middleware's run cost. Figures are -1 where they were not measured. */
@@ -46,7 +47,7 @@ typedef struct ob_results {
 
 /* The "workload" object of the parameters: the load model and the records, as
  * `outbreak run` read its flags. */
-void ob_workload_json(FILE *f, const ob_run_opts *w);
+void ob_workload_json(ob_jw *w, const ob_run_opts *o);
 
 /* "outbreak ARGS..." for the parameters, with the passwords of URLs masked (argv[0] is
  * the subcommand). */
@@ -61,10 +62,7 @@ char *ob_params_json(const char *const *middlewares, int n, int argc, char **arg
 /* Writes the document to f. Returns 0 or -1 on a write error. */
 int ob_results_write(FILE *f, const ob_results *r);
 
-/* The "host" object: hostname, CPUs, kernel, memory. Written into buf. */
-void ob_host_json(char *buf, size_t cap);
-
-/* Appends s to buf[0..cap) as a JSON string literal (truncating safely). */
-void ob_json_append_string(char *buf, size_t cap, const char *s);
+/* The "host" object: hostname, CPUs, kernel, memory. */
+void ob_host_json(ob_jw *w);
 
 #endif

@@ -518,24 +518,6 @@ static void test_results_write(void)
     free(summaries[1]);
 }
 
-static void test_json_append_string(void)
-{
-    char buf[16] = "x=";
-    ob_json_append_string(buf, sizeof buf, "a\"b");
-    CHECK_STR(buf, "x=\"a\\\"b\"");
-    /* too long: a shorter string, still a whole literal */
-    char small[12] = "";
-    ob_json_append_string(small, sizeof small, "abcdefghijklmnopqrstuvwxyz");
-    CHECK(valid_json(small, strlen(small)));
-    CHECK(small[0] == '"' && strncmp(small + 1, "abcdef", strlen(small) - 2) == 0);
-    /* not cut inside a UTF-8 character */
-    char u[9] = "";
-    ob_json_append_string(u, sizeof u, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
-    CHECK(valid_json(u, strlen(u)));
-    for (size_t i = 1; u[i] && u[i] != '"'; i += 2)
-        CHECK((unsigned char)u[i] == 0xc3 && (unsigned char)u[i + 1] == 0xa9);
-}
-
 int main(void)
 {
     test_read();
@@ -544,6 +526,5 @@ int main(void)
     test_cost_json();
     test_command_line();
     test_results_write();
-    test_json_append_string();
     CHECK_DONE();
 }
