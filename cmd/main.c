@@ -59,21 +59,18 @@ static int records_main(int argc, char **argv, volatile sig_atomic_t *interrupte
                                    "project's traffic.json).\n\n",
                        .flags = flags,
                        .nflags = sizeof flags / sizeof flags[0]};
-    ob_err err;
-    int rc = ob_flags_parse(&set, argc, argv, &err);
-    if (rc != 0) {
-        if (rc < 0)
-            fprintf(stderr, "outbreak records: %s\n", err.msg);
-        return rc < 0 ? 2 : 0;
-    }
+    int status = ob_flags_parse_main(&set, argc, argv);
+    if (status >= 0)
+        return status;
     ob_records recs;
+    ob_err err;
     if (ob_gen_records(seed, (size_t)count, &recs, &err) != 0) {
         fprintf(stderr, "outbreak records: %s\n", err.msg);
         return 1;
     }
-    rc = ob_records_write_json(stdout, &recs) == 0 ? 0 : 1;
+    status = ob_records_write_json(stdout, &recs) == 0 ? 0 : 1;
     ob_records_free(&recs);
-    return rc;
+    return status;
 }
 
 /* `outbreak report RESULTS.json --html FILE`: the HTML report of a results document. */
@@ -95,16 +92,15 @@ static int report_main(int argc, char **argv, volatile sig_atomic_t *interrupted
                        .args = results,
                        .max_args = 1,
                        .nargs = &nresults};
-    ob_err err;
-    int rc = ob_flags_parse(&set, argc, argv, &err);
-    if (rc == 0 && (!results[0] || !html))
-        rc = ob_err_setk(&err, OB_ERR_USAGE, "%s (usage: outbreak report RESULTS.json --html FILE)",
-                         results[0] ? "--html FILE is required" : "which results.json?");
-    if (rc != 0) {
-        if (rc < 0)
-            fprintf(stderr, "outbreak report: %s\n", err.msg);
-        return rc < 0 ? 2 : 0;
+    int status = ob_flags_parse_main(&set, argc, argv);
+    if (status >= 0)
+        return status;
+    if (!results[0] || !html) {
+        fprintf(stderr, "outbreak report: %s (usage: outbreak report RESULTS.json --html FILE)\n",
+                results[0] ? "--html FILE is required" : "which results.json?");
+        return 2;
     }
+    ob_err err;
     if (ob_html_report_file(results[0], html, &err) != 0) {
         fprintf(stderr, "outbreak report: %s\n", err.msg);
         return 1;

@@ -196,6 +196,15 @@ int ob_flags_parse(const ob_flag_set *set, int argc, char **argv, ob_err *err)
     return 0;
 }
 
+int ob_flags_parse_main(const ob_flag_set *set, int argc, char **argv)
+{
+    ob_err err;
+    int rc = ob_flags_parse(set, argc, argv, &err);
+    if (rc < 0)
+        fprintf(stderr, "outbreak %s: %s\n", set->command, err.msg);
+    return rc == 0 ? -1 : rc > 0 ? 0 : 2;
+}
+
 /* Writes the text, its lines after the first indented to the help column. */
 static void put_help_text(FILE *f, const char *text)
 {

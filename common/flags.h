@@ -75,6 +75,11 @@ typedef struct ob_flag_set {
  * given leave their dest untouched: set the defaults before. */
 int ob_flags_parse(const ob_flag_set *set, int argc, char **argv, ob_err *err);
 
+/* ob_flags_parse for a command's main(): a usage error is printed on stderr as
+ * "outbreak COMMAND: message". Returns -1 when the command goes on, otherwise the exit
+ * status to return at once: 0 after --help, 2 after a usage error. */
+int ob_flags_parse_main(const ob_flag_set *set, int argc, char **argv);
+
 /* Prints the synopsis, every flag with its help aligned, and the epilogue. */
 void ob_flags_help(const ob_flag_set *set, FILE *f);
 

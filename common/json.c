@@ -803,43 +803,43 @@ void ob_jw_int(ob_jw *w, int64_t v)
         w->failed = true;
 }
 
-void ob_jw_num(ob_jw *w, double v, int decimals)
+/* A number in the given printf conversion ('f' or 'g') and precision; null when not
+ * finite. precision < 0: the shortest %g that reads back as the same double. */
+static void jw_number(ob_jw *w, double v, char conversion, int precision)
 {
     if (!isfinite(v)) {
         ob_jw_null(w);
         return;
     }
     jw_before_value(w);
-    if (fprintf(w->f, "%.*f", decimals, v) < 0)
+    char buf[64];
+    if (precision >= 0) {
+        char fmt[8] = {'%', '.', '*', conversion, '\0'};
+        snprintf(buf, sizeof buf, fmt, precision, v);
+    } else {
+        for (int digits = 6; digits <= 17; digits++) {
+            snprintf(buf, sizeof buf, "%.*g", digits, v);
+            if (strtod(buf, NULL) == v)
+                break;
+        }
+    }
+    if (fputs(buf, w->f) == EOF)
         w->failed = true;
+}
+
+void ob_jw_num(ob_jw *w, double v, int decimals)
+{
+    jw_number(w, v, 'f', decimals < 0 ? 0 : decimals);
 }
 
 void ob_jw_numg(ob_jw *w, double v, int digits)
 {
-    if (!isfinite(v)) {
-        ob_jw_null(w);
-        return;
-    }
-    jw_before_value(w);
-    if (fprintf(w->f, "%.*g", digits, v) < 0)
-        w->failed = true;
+    jw_number(w, v, 'g', digits < 1 ? 1 : digits);
 }
 
 void ob_jw_double(ob_jw *w, double v)
 {
-    if (!isfinite(v)) {
-        ob_jw_null(w);
-        return;
-    }
-    jw_before_value(w);
-    char buf[40];
-    for (int prec = 6; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    if (fputs(buf, w->f) == EOF)
-        w->failed = true;
+    jw_number(w, v, 'g', -1);
 }
 
 void ob_jw_bool(ob_jw *w, bool v)
