@@ -1,5 +1,5 @@
 /* fuzz_per_second.c — libFuzzer target for the text form of records per second
- * (sinks/per_second.h, read from sink_stats documents): any bytes are added or refused
+ * (common/per_second.h, read from sink_stats documents): any bytes are added or refused
  * with a one-line message; what is accepted encodes to a text that decodes to the same
  * counts. */
 #include <stdint.h>

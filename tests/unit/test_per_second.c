@@ -1,4 +1,4 @@
-/* test_per_second.c — records per epoch second (sinks/per_second.h): adding in any
+/* test_per_second.c — records per epoch second (common/per_second.h): adding in any
  * order (earlier seconds shift the counts), the span limit, the text form and its
  * round trip, merging several sinks' texts, and the errors of malformed texts. */
 #include <stdlib.h>
