@@ -160,7 +160,9 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
         fprintf(stderr, "outbreak run: %s\n", err.msg);
         goto out;
     }
-    status = (r->failed > 0 || r->lost > 0) ? 1 : 0;
+    /* 1: records failed or lost; 3: none, but some acked records were not confirmed
+     * persisted before --stop-timeout while the sinks were still working on them */
+    status = (r->failed > 0 || r->lost > 0) ? 1 : r->unconfirmed > 0 ? OB_RUN_EXIT_UNCONFIRMED : 0;
 out:
     ob_run_free(rc.run);
     return status;

@@ -3,7 +3,8 @@
  * On the wire a record is one JSON object with the course project's five fields
  * followed by the harness metadata:
  *   {"name":"Urban Beldum","location":"Escuintla","age":4,"infectedtype":"non-imported",
- *    "state":"symptomatic","run":"r-1a2b","producer":3,"seq":42,"sent_ns":1700000000000000000}
+ *    "state":"symptomatic","run":"r-1a2b","producer":2814529283,"seq":42,"sent_ns":1700000000000000000}
+ * (producer 2814529283 = process 10994255 << 8 | worker 3: see OB_PRODUCER_WORKER_BITS)
  * The encoder writes the body (five fields) once per record and the metadata per send,
  * so the hot path only formats four numbers. */
 #ifndef OB_RECORD_H
@@ -27,9 +28,19 @@ typedef struct ob_record {
     char state[OB_FIELD_CAP];
 } ob_record;
 
+/* The producer id of a record: a load-generating process's id above the worker's
+ * number, producer = process << OB_PRODUCER_WORKER_BITS | (worker index + 1), so that
+ * processes sharing a run id never share an _id "<run>/<producer>/<seq>". `outbreak run`
+ * draws its 24-bit process part at random (never 0); senders without one (a gateway,
+ * other tools) use process 0. Sinks count per process so each `outbreak run` can check
+ * its own records. */
+#define OB_PRODUCER_WORKER_BITS 8
+#define OB_PRODUCER_PROCESS(producer) ((uint32_t)(producer) >> OB_PRODUCER_WORKER_BITS)
+#define OB_PRODUCER_WORKER(producer) ((uint32_t)(producer) & ((1u << OB_PRODUCER_WORKER_BITS) - 1))
+
 typedef struct ob_meta {
     char run[OB_RUN_CAP]; /* run id: [A-Za-z0-9._-]+ */
-    uint32_t producer;    /* worker / producer id */
+    uint32_t producer;    /* process << 8 | worker index + 1 (see above) */
     uint64_t seq;         /* per-producer sequence number, from 1 */
     int64_t sent_ns;      /* CLOCK_REALTIME ns at the intended send time */
 } ob_meta;

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "generator.h"
@@ -35,6 +37,7 @@ struct ob_run {
     snapshot prev, now;
     ob_hist *e2e_prev, *e2e_now, *interval;
     int64_t persisted_prev;
+    uint32_t process; /* this process's part of the producer ids (record.h) */
     ob_run_result result;
     size_t series_cap;
 };
@@ -143,17 +146,18 @@ static void sample(controller *c, double t)
         ob_sink_totals tot;
         ob_err err;
         ob_hist_reset(c->e2e_now);
-        if (ob_store_sink_totals(c->store, c->opts.run_id, &tot, c->e2e_now, &err) == 0) {
-            p->persisted = tot.persisted - c->persisted_prev;
-            c->persisted_prev = tot.persisted;
+        if (ob_store_sink_totals(c->store, c->opts.run_id, c->process, &tot, c->e2e_now, &err) == 0) {
+            int64_t persisted = tot.process_persisted >= 0 ? tot.process_persisted : tot.persisted;
+            p->persisted = persisted - c->persisted_prev;
+            c->persisted_prev = persisted;
             ob_hist_diff(c->interval, c->e2e_now, c->e2e_prev);
             if (ob_hist_count(c->interval) > 0)
                 p->e2e_p99_ms = (double)ob_hist_percentile(c->interval, 99) / 1e6;
             ob_hist *t2 = c->e2e_prev;
             c->e2e_prev = c->e2e_now;
             c->e2e_now = t2;
-            r->persisted = tot.persisted;
-            r->duplicates = tot.duplicates;
+            r->persisted = persisted;
+            r->duplicates = tot.process_duplicates >= 0 ? tot.process_duplicates : tot.duplicates;
             r->lost = -1;
             ob_hist_copy(r->e2e, c->e2e_prev);
         }
@@ -208,85 +212,183 @@ static void read_durability(ob_run_result *r)
     r->broker_acks = strstr(r->durability, "\"broker_ack\":false") == NULL;
 }
 
-/* Waits until MongoDB holds as many records of this run as the broker acknowledged,
- * bounded by --stop-timeout and by 10 s without progress. Progress is read from the
- * sinks' statistics (cheap); MongoDB's own count of the run's documents — the ground
- * truth, but a scan on FerretDB's SQLite backend — is taken when the sinks say they are
- * done, and once more at the end. */
+#define NO_PROGRESS_NS (10 * OB_NS_PER_S) /* sinks idle this long: they are done */
+#define SETTLE_NS (2 * OB_NS_PER_S)       /* for the sinks' statistics to catch up */
+#define COUNT_LIMIT_MS 5000               /* MongoDB's count, when it is asked */
+
+/* What the drain knows about this process's records at one instant. */
+typedef struct drain_view {
+    bool ok;              /* the sinks' statistics could be read */
+    ob_sink_totals tot;   /* the run's, over every process that shares its id */
+    int64_t persisted;    /* this process's records the sinks inserted */
+    int64_t duplicates;   /* and the redeliveries of them they found already there */
+} drain_view;
+
+/* Reads the sinks' statistics of the run: this process's share when the sinks split
+ * their counts by process, the run's otherwise (older sinks); the run's end-to-end
+ * histogram into r->e2e only when the read succeeded. */
+static void drain_read(controller *c, drain_view *v)
+{
+    ob_err err;
+    ob_hist_reset(c->e2e_now);
+    if (ob_store_sink_totals(c->store, c->opts.run_id, c->process, &v->tot, c->e2e_now, &err) != 0) {
+        fprintf(stderr, "outbreak run: %s\n", err.msg);
+        v->ok = false;
+        return;
+    }
+    v->ok = true;
+    bool split = v->tot.process_persisted >= 0;
+    v->persisted = split ? v->tot.process_persisted : v->tot.persisted;
+    v->duplicates = split ? v->tot.process_duplicates : v->tot.duplicates;
+    ob_hist_copy(c->result.e2e, c->e2e_now);
+}
+
+/* MongoDB's own count of this process's records, bounded by limit_ms: >= 0, or -1
+ * (*timed_out says whether the limit was the reason). */
+static int64_t drain_count(controller *c, int limit_ms, bool *timed_out)
+{
+    ob_err err;
+    int64_t n = -1;
+    *timed_out = false;
+    if (ob_store_count_records(c->store, c->opts.run_id, c->process, limit_ms, &n, &err) != 0) {
+        *timed_out = err.kind == OB_ERR_TIMEOUT;
+        fprintf(stderr, "outbreak run: %s%s\n", err.msg,
+                *timed_out ? " (persisted comes from the sinks' counts)" : "");
+        return -1;
+    }
+    return n;
+}
+
+/* Waits for the sinks to persist what the broker acknowledged, then fills persisted,
+ * lost and unconfirmed (docs/measurement.md, "The end of a run").
+ *
+ * The sinks' exact counts (sink_stats, split by process) are read every 250 ms; a run
+ * whose records the sinks all inserted ends within a stats interval of the last insert
+ * without asking MongoDB anything else: on FerretDB any query on the records collection
+ * scans all of it, and its time would grow with the database. MongoDB's own count of
+ * this process's records is asked only when the sinks' counts leave a gap (a sink that
+ * died before writing its statistics; records missing), bounded by COUNT_LIMIT_MS.
+ *
+ * The wait is bounded by --stop-timeout, and ends earlier when for NO_PROGRESS_NS
+ * neither this process's records nor the total work of the way's sinks (their
+ * heartbeats, over all runs) moved: a sink still working through an older backlog keeps
+ * the run waiting. What is missing at the end is `lost` if the sinks were idle, and
+ * `unconfirmed` if they were still working (or, without MongoDB's count, if a sink
+ * reported it as a duplicate: it is there, but maybe counted already). */
 static void drain(controller *c)
 {
     ob_run_result *r = &c->result;
     const ob_run_opts *o = &c->opts;
-    ob_err err;
     int64_t start = ob_mono_ns(), deadline = start + o->stop_timeout_ns;
-    int64_t count = -1, seen = -1, last_progress = start, last_print = start, done_at = 0;
-    int64_t all_there_at = 0; /* when MongoDB's count first reached acked */
-    int64_t handled_at = 0;   /* when the sinks first said they had handled acked records
-                                 (the count that confirms it may take a while: a scan) */
-    ob_sink_totals tot = {0};
+    int64_t last_progress = start, last_print = start, done_at = 0;
+    int64_t seen_handled = -1, seen_work = -1;
+    int64_t handled_at = 0; /* when persisted + duplicates first reached acked */
+    int64_t count = -1, counted_at = 0;
+    bool count_timed_out = false, idle = false;
+    drain_view v = {0}, last = {0};
     for (;;) {
-        ob_hist_reset(r->e2e);
-        if (ob_store_sink_totals(c->store, o->run_id, &tot, r->e2e, &err) != 0)
-            fprintf(stderr, "outbreak run: %s\n", err.msg);
-        /* a duplicate is a record handled before, possibly by a sink that died before it
-         * wrote its statistics: persisted + duplicates reaching acked means it is time to
-         * ask MongoDB (a full scan on FerretDB: once, not every round) */
-        int64_t handled = tot.persisted + tot.duplicates;
-        if (handled >= r->acked && !all_there_at) {
-            if (!handled_at)
-                handled_at = ob_mono_ns();
-            if (ob_store_count_records(c->store, o->run_id, &count, &err) != 0) {
-                fprintf(stderr, "outbreak run: %s\n", err.msg);
-                count = -1;
-            }
-            if (count >= r->acked)
-                all_there_at = ob_mono_ns();
-        }
-        /* everything is in MongoDB; the sinks' statistics (their end-to-end histograms)
-         * catch up within a stats interval or two, unless a sink died before writing
-         * them */
-        if (all_there_at && (tot.persisted >= r->acked || ob_mono_ns() - all_there_at > 3 * OB_NS_PER_S)) {
-            done_at = handled_at;
+        int64_t now = ob_mono_ns();
+        drain_read(c, &v);
+        if (v.ok)
+            last = v;
+        if (last.ok && last.persisted >= r->acked) {
+            done_at = now;
             break;
         }
-        int64_t now = ob_mono_ns();
+        /* a duplicate is a record that was there already, maybe inserted by a sink that
+         * died before it wrote its statistics: when the sinks have handled as many as
+         * were acked, MongoDB's count can tell (bounded: a scan on FerretDB) */
+        int64_t handled = last.persisted + last.duplicates;
+        if (last.ok && handled >= r->acked && !handled_at)
+            handled_at = now;
+        if (handled_at && !counted_at && now - handled_at >= SETTLE_NS) {
+            int64_t left_ms = (deadline - now) / OB_NS_PER_MS;
+            count = drain_count(c, left_ms < COUNT_LIMIT_MS ? (int)(left_ms > 100 ? left_ms : 100)
+                                                             : COUNT_LIMIT_MS,
+                                &count_timed_out);
+            counted_at = ob_mono_ns();
+            if (count >= r->acked) {
+                done_at = counted_at;
+                break;
+            }
+            now = ob_mono_ns();
+        }
+        ob_sink_activity act;
+        ob_err err;
+        bool act_ok = ob_store_sink_activity(c->store, r->way, &act, &err) == 0;
+        if (!act_ok)
+            fprintf(stderr, "outbreak run: %s\n", err.msg);
+        if (!v.ok || !act_ok) {
+            last_progress = now; /* cannot tell: not a reason to call anything lost */
+        } else if (handled != seen_handled || act.work != seen_work) {
+            seen_handled = handled;
+            seen_work = act.work;
+            last_progress = now;
+        }
         if (now >= deadline)
             break;
-        if (handled != seen) {
-            seen = handled;
-            last_progress = now;
-        } else if (now - last_progress > 10 * OB_NS_PER_S) {
-            fprintf(stderr, "outbreak run: the sink made no progress for 10 s; not waiting longer\n");
+        if (now - last_progress > NO_PROGRESS_NS) {
+            idle = true;
+            fprintf(stderr, "outbreak run: the sinks made no progress for %d s; not waiting longer\n",
+                    (int)(NO_PROGRESS_NS / OB_NS_PER_S));
             break;
         }
         if (!o->only_summary && now - last_print >= 2 * OB_NS_PER_S) {
-            fprintf(stderr, "waiting for the sink: %" PRId64 " of %" PRId64 " acked records persisted\n",
-                    tot.persisted, r->acked);
+            fprintf(stderr, "waiting for the sinks: %" PRId64 " of %" PRId64 " acked records persisted",
+                    last.persisted, r->acked);
+            if (act_ok && act.running > 0)
+                fprintf(stderr, " (%d sink%s of %s running, %" PRId64 " deliveries queued)", act.running,
+                        act.running == 1 ? "" : "s", r->way, act.queued);
+            fputc('\n', stderr);
             last_print = now;
         }
         ob_sleep_until_mono(now + 250 * OB_NS_PER_MS);
     }
-    if (count < r->acked && ob_store_count_records(c->store, o->run_id, &count, &err) != 0) {
-        fprintf(stderr, "outbreak run: %s\n", err.msg);
-        count = -1;
+    r->unconfirmed = r->lost = 0;
+    if (done_at) {
+        r->persisted = count >= r->acked ? count : last.persisted;
+        r->persisted_source = count >= r->acked ? "mongodb_count" : "sink_stats";
+    } else {
+        /* a gap: MongoDB's count, unless it already could not answer in time or nothing
+         * moved since it did */
+        if (!count_timed_out && (!counted_at || last_progress > counted_at))
+            count = drain_count(c, COUNT_LIMIT_MS, &count_timed_out);
+        int64_t missing;
+        if (count >= 0) {
+            r->persisted = count;
+            r->persisted_source = "mongodb_count";
+            missing = r->acked > count ? r->acked - count : 0;
+            if (idle)
+                r->lost = missing;
+            else
+                r->unconfirmed = missing;
+        } else if (last.ok) {
+            r->persisted = last.persisted;
+            r->persisted_source = "sink_stats";
+            missing = r->acked > last.persisted ? r->acked - last.persisted : 0;
+            r->unconfirmed = idle ? (missing < last.duplicates ? missing : last.duplicates) : missing;
+            r->lost = missing - r->unconfirmed;
+        } else {
+            r->persisted = r->lost = r->unconfirmed = -1; /* MongoDB could not be read */
+            r->persisted_source = NULL;
+        }
     }
-    r->persisted = count < 0 ? -1 : count;
     /* the sinks finished with their latest insert, as they reported it; sinks that do
      * not report it finished when the drain last saw progress */
     int64_t finished = done_at ? done_at : last_progress;
     r->persist_s = (double)(finished - c->plan.t0_mono) / 1e9;
-    if (tot.last_persisted_ns > c->plan.t0_real)
-        r->persist_s = (double)(tot.last_persisted_ns - c->plan.t0_real) / 1e9;
+    if (last.tot.last_persisted_ns > c->plan.t0_real)
+        r->persist_s = (double)(last.tot.last_persisted_ns - c->plan.t0_real) / 1e9;
     if (r->persist_s < r->duration_s)
         r->persist_s = r->duration_s;
-    r->duplicates = tot.duplicates;
-    r->invalid = tot.invalid;
-    r->sinks = tot.sinks;
-    r->lost = count < 0 ? -1 : (r->acked > count ? r->acked - count : 0);
+    r->duplicates = last.ok ? last.duplicates : -1;
+    r->invalid = last.ok ? last.tot.invalid : -1;
+    r->sinks = last.tot.sinks;
 }
 
 /* The series' persisted counts from the sinks' exact counts per wall-clock second
- * (the figures sampled during the run lag by up to a stats interval), and one more point
+ * (the figures sampled during the run lag by up to a stats interval; these count the
+ * records of every process that shares the run id), and one more point
  * per second while the sinks went on persisting after the sending stopped. The run
  * started on a whole second, so point t = k is epoch second t0 + k - 1. Sinks that do
  * not count per second leave the sampled figures as they are. */
@@ -439,6 +541,16 @@ done:;
     return 0;
 }
 
+/* A random 24-bit process part for the producer ids, never 0 (record.h). */
+static uint32_t draw_process(void)
+{
+    uint32_t x = 0;
+    if (getrandom(&x, sizeof x, 0) != (ssize_t)sizeof x)
+        x = (uint32_t)(ob_real_ns() ^ ((int64_t)getpid() << 20) ^ (ob_mono_ns() >> 7));
+    x &= (1u << (32 - OB_PRODUCER_WORKER_BITS)) - 1;
+    return x ? x : 1;
+}
+
 int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
 {
     *out = NULL;
@@ -455,7 +567,9 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
         ob_err_set(err, "out of memory");
         goto fail;
     }
+    c->process = draw_process();
     c->plan.opts = o;
+    c->plan.process = c->process;
     c->plan.payloads = c->payloads;
     c->plan.npayloads = c->records.count;
     atomic_store(&c->plan.running, true);
@@ -477,7 +591,9 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     ob_url_redacted(o->broker, r->url, sizeof r->url);
     ob_worker_durability(c->workers[0], r->durability, sizeof r->durability);
     read_durability(r);
-    r->persisted = r->duplicates = r->invalid = r->lost = -1;
+    r->persisted = r->duplicates = r->invalid = r->lost = r->unconfirmed = -1;
+    r->persisted_source = NULL;
+    r->process = c->process;
     *out = c;
     return 0;
 fail:

@@ -5,7 +5,11 @@
  * (report/) decide what to show.
  *
  * Figures that could not be measured are -1 (counts) or NULL (histograms) here and
- * `null` in JSON, never 0. */
+ * `null` in JSON, never 0.
+ *
+ * persisted, duplicates, lost and unconfirmed are this process's: the records of its
+ * own producers (several `outbreak run` processes may share a run id); the end-to-end
+ * histogram and the series' persisted counts are the run id's, over every process. */
 #ifndef OB_RUN_H
 #define OB_RUN_H
 
@@ -44,6 +48,10 @@ typedef struct ob_run_result {
     int64_t sent, acked, failed;
     int64_t bytes_sent;
     int64_t persisted, duplicates, invalid, lost; /* -1: unknown (no --mongo) */
+    int64_t unconfirmed;    /* acked, not persisted when the drain ended, the sinks still
+                               working: -1 unknown (no --mongo) */
+    const char *persisted_source; /* "sink_stats" or "mongodb_count"; NULL: unknown */
+    uint32_t process;       /* this process's part of the producer ids (record.h) */
     int sinks;
     ob_hist *publish, *publish_raw, *send_delay;
     ob_hist *e2e; /* NULL: unknown */
@@ -55,6 +63,10 @@ typedef struct ob_run_result {
 } ob_run_result;
 
 typedef struct ob_run ob_run;
+
+/* `outbreak run`'s exit status when nothing failed or was lost but some acked records
+ * were still unconfirmed at the end (1: failed or lost, 2: usage). */
+#define OB_RUN_EXIT_UNCONFIRMED 3
 
 /* Called once a second on the controlling thread with the point just added. */
 typedef void ob_run_tick_fn(void *arg, const ob_run_result *r, const ob_series_point *last);

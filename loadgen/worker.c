@@ -372,7 +372,7 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     if (!w)
         return ob_err_set(err, "out of memory");
     w->index = index;
-    w->producer = (uint32_t)index + 1;
+    w->producer = plan->process << OB_PRODUCER_WORKER_BITS | ((uint32_t)index + 1);
     w->plan = plan;
     w->next_seq = 1;
     pthread_mutex_init(&w->ready_lock, NULL);

@@ -2,7 +2,9 @@
  * users (closed model) or of the rate (open model), and its own counters and
  * histograms, which the reporter reads without locks (see histogram.h).
  *
- * Every record carries (run, producer = worker id, seq, sent_ns = intended send time).
+ * Every record carries (run, producer = process << 8 | worker id, seq, sent_ns = intended
+ * send time); the process part (plan->process) keeps the _ids of processes that share a
+ * run id apart (record.h).
  * The publish token is the seq; an in-flight ring indexed by seq remembers when each
  * record was meant to go and when it went, so an ack becomes two latencies: from the
  * intended time (coordinated omission corrected) and from the actual send. */
@@ -28,6 +30,7 @@ typedef struct ob_payload {
 /* What all workers share, read-only once they run (but `running`). */
 typedef struct ob_plan {
     const ob_run_opts *opts;
+    uint32_t process;  /* the process part of the producer ids (record.h), 1..2^24-1 */
     const ob_payload *payloads;
     size_t npayloads;
     int64_t t0_mono; /* the run's start on the monotonic clock */
@@ -59,8 +62,8 @@ typedef struct ob_worker_stats {
     int nfailure_kinds;
 } ob_worker_stats;
 
-/* Creates worker `index` (producer id index + 1) and connects its broker. The error
- * names the broker address. */
+/* Creates worker `index` (producer id plan->process << OB_PRODUCER_WORKER_BITS | index + 1)
+ * and connects its broker. The error names the broker address. */
 int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err);
 /* Starts the thread. */
 int ob_worker_start(ob_worker *w, ob_err *err);

@@ -115,7 +115,14 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     print_count(f, "persisted", r->persisted);
     print_count(f, "duplicates", r->duplicates);
     print_count(f, "lost", r->lost);
+    print_count(f, "unconfirmed", r->unconfirmed);
     fputc('\n', f);
+    if (r->persisted_source)
+        fprintf(f, "persisted    from %s%s\n",
+                strcmp(r->persisted_source, "mongodb_count") == 0 ? "MongoDB's count of the run's documents"
+                                                                  : "the sinks' exact counts (sink_stats)",
+                r->unconfirmed > 0 ? "; unconfirmed: acked, not persisted yet while the sinks were still working"
+                                   : "");
     fprintf(f, "throughput   sent %.1f/s  acked %.1f/s", rate(r->sent, r->duration_s),
             rate(r->acked, r->duration_s));
     if (r->persisted >= 0)
@@ -249,6 +256,14 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_count(f, r->invalid);
     fputs(",\"lost\":", f);
     json_count(f, r->lost);
+    fputs(",\"unconfirmed\":", f);
+    json_count(f, r->unconfirmed);
+    fputs(",\"persisted_source\":", f);
+    if (r->persisted_source)
+        json_str(f, r->persisted_source);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"process\":%" PRIu32, r->process);
     fputs(",\"sinks\":", f);
     json_count(f, r->persisted >= 0 ? r->sinks : -1);
     fputs(",\"throughput\":{\"sent_per_s\":", f);
@@ -413,6 +428,11 @@ int ob_report_csv(const char *prefix, const ob_run_result *r, ob_err *err)
         }
         fprintf(f, "\",%" PRId64 "\n", r->failures[i].count);
     }
+    if (r->lost > 0)
+        fprintf(f, "e2e,%s,\"lost: acked, not in MongoDB, the sinks idle\",%" PRId64 "\n", e2e_name, r->lost);
+    if (r->unconfirmed > 0)
+        fprintf(f, "e2e,%s,\"unconfirmed: acked, not persisted yet, the sinks still working\",%" PRId64 "\n",
+                e2e_name, r->unconfirmed);
     fclose(f);
 
     if (!(f = open_csv(prefix, "_exceptions.csv", err)))

@@ -4,7 +4,10 @@
  * a batch, decodes them, inserts them with one unordered bulk insert and only then
  * settles each: ok if inserted or already there (duplicate), !ok (redelivery) if
  * MongoDB refused it or could not be reached. Per-run counts and end-to-end histograms
- * live on the writer thread and are upserted into sink_stats every --stats-interval.
+ * live on the writer thread and are upserted into sink_stats every --stats-interval,
+ * split by the producer's process part (one share per `outbreak run` process); a
+ * heartbeat with the sink's totals over all runs goes into `sinks` at the same pace,
+ * changed or not, and a last one saying "stopped" when it stops.
  *
  * SIGINT/SIGTERM are blocked in the process and taken by a small thread with sigwait:
  * the first stops the sink (batch in hand finished, queued deliveries nacked, stats
@@ -49,6 +52,9 @@ typedef struct run_stats {
     int64_t last_persisted_ns; /* CLOCK_REALTIME of this instance's latest insert */
     ob_per_second by_second;   /* this instance's inserts per epoch second */
     ob_hist *e2e;
+    ob_process_count *procs; /* persisted and duplicates per producer process */
+    size_t nprocs, cap_procs;
+    size_t last_proc; /* index of the share used last (valid when nprocs > 0) */
     bool dirty; /* changed since the last sink_stats upsert */
 } run_stats;
 
@@ -65,6 +71,7 @@ typedef struct sink {
 
     /* totals over all runs */
     int64_t persisted, duplicates, invalid, nacked;
+    int64_t started_ns; /* CLOCK_REALTIME, for the heartbeat */
     int invalid_logged;
     int64_t last_error_log_ns;
     int backoff_ms;
@@ -77,6 +84,7 @@ typedef struct sink {
     ob_insert_result *results;
     size_t *pos;        /* valid record j came from batch[pos[j]] */
     run_stats **rstats; /* run of valid record j */
+    long *pidx; /* index of valid record j's process share in its run's procs */
 } sink;
 
 /* The thread that waits for SIGINT/SIGTERM. */
@@ -287,16 +295,64 @@ static run_stats *run_get(sink *s, const char *run, ob_err *err)
     }
     snprintf(r->run, sizeof r->run, "%s", run);
     if (ob_store_get_sink_stats(s->store, run, s->cfg->id, &r->persisted, &r->duplicates,
-                                &r->invalid, r->e2e, err) < 0) {
+                                &r->invalid, r->e2e, &r->procs, &r->nprocs, err) < 0) {
         ob_hist_free(r->e2e);
         free(r);
         return NULL;
     }
+    r->cap_procs = r->nprocs;
     s->runs[s->nruns++] = r;
     return s->last_run = r;
 oom:
     ob_err_set(err, "out of memory for the statistics of run %s", run);
     return NULL;
+}
+
+/* The index of the share of `process` in run r's procs, created on first use (an index,
+ * not a pointer: a new share may move the array); -1 when out of memory. */
+static long process_index(run_stats *r, uint32_t process)
+{
+    if (r->last_proc < r->nprocs && r->procs[r->last_proc].process == process)
+        return (long)r->last_proc;
+    for (size_t i = 0; i < r->nprocs; i++)
+        if (r->procs[i].process == process)
+            return (long)(r->last_proc = i);
+    if (r->nprocs == r->cap_procs) {
+        size_t cap = r->cap_procs ? 2 * r->cap_procs : 4;
+        ob_process_count *p = realloc(r->procs, cap * sizeof *p);
+        if (!p)
+            return -1;
+        r->procs = p;
+        r->cap_procs = cap;
+    }
+    r->procs[r->nprocs] = (ob_process_count){.process = process};
+    return (long)(r->last_proc = r->nprocs++);
+}
+
+static void write_beat(sink *s, bool stopped)
+{
+    size_t queued;
+    pthread_mutex_lock(&s->q.lock);
+    queued = s->q.count;
+    pthread_mutex_unlock(&s->q.lock);
+    ob_sink_beat b = {.sink = s->cfg->id,
+                      .way = s->way,
+                      .stopped = stopped,
+                      .started_ns = s->started_ns,
+                      .interval_ms = s->cfg->stats_interval_ms,
+                      .persisted = s->persisted,
+                      .duplicates = s->duplicates,
+                      .invalid = s->invalid,
+                      .nacked = s->nacked,
+                      .queued = (int64_t)queued};
+    ob_err err;
+    if (ob_store_put_sink_beat(s->store, &b, &err) != 0) {
+        int64_t now = ob_mono_ns();
+        if (now - s->last_error_log_ns >= ERROR_LOG_EVERY_NS) {
+            s->last_error_log_ns = now;
+            fprintf(stderr, "outbreak sink: %s (will retry)\n", err.msg);
+        }
+    }
 }
 
 static void write_stats(sink *s)
@@ -311,6 +367,8 @@ static void write_stats(sink *s)
                             .persisted = r->persisted,
                             .duplicates = r->duplicates,
                             .invalid = r->invalid,
+                            .processes = r->procs,
+                            .nprocesses = r->nprocs,
                             .last_persisted_ns = r->last_persisted_ns,
                             .by_second = &r->by_second,
                             .e2e = r->e2e};
@@ -387,7 +445,10 @@ static void process_batch(sink *s, size_t n)
             continue;
         }
         s->rstats[nvalid] = run_get(s, m->run, &err);
-        if (!s->rstats[nvalid]) {
+        s->pidx[nvalid] = s->rstats[nvalid] ? process_index(s->rstats[nvalid], OB_PRODUCER_PROCESS(m->producer)) : -1;
+        if (s->rstats[nvalid] && s->pidx[nvalid] < 0)
+            ob_err_set(&err, "out of memory for the statistics of run %s", m->run);
+        if (s->pidx[nvalid] < 0) {
             char line[sizeof err.msg + 64];
             snprintf(line, sizeof line, "%s; delivery rejected for redelivery", err.msg);
             log_error(s, line);
@@ -429,6 +490,7 @@ static void process_batch(sink *s, size_t n)
         switch (s->results[j]) {
         case OB_INSERT_OK:
             r->persisted++;
+            r->procs[s->pidx[j]].persisted++;
             s->persisted++;
             ob_hist_record(r->e2e, acked_ns - s->metas[j].sent_ns);
             r->last_persisted_ns = acked_ns;
@@ -438,6 +500,7 @@ static void process_batch(sink *s, size_t n)
             break;
         case OB_INSERT_DUPLICATE:
             r->duplicates++;
+            r->procs[s->pidx[j]].duplicates++;
             s->duplicates++;
             r->dirty = true;
             ob_broker_settle(s->broker, d, true);
@@ -462,8 +525,11 @@ static int alloc_buffers(sink *s, size_t n)
     s->results = calloc(n, sizeof *s->results);
     s->pos = calloc(n, sizeof *s->pos);
     s->rstats = calloc(n, sizeof *s->rstats);
-    return s->batch && s->recs && s->metas && s->srecs && s->results && s->pos && s->rstats ? 0
-                                                                                            : -1;
+    s->pidx = calloc(n, sizeof *s->pidx);
+    return s->batch && s->recs && s->metas && s->srecs && s->results && s->pos && s->rstats &&
+                   s->pidx
+               ? 0
+               : -1;
 }
 
 static void free_sink(sink *s)
@@ -471,6 +537,7 @@ static void free_sink(sink *s)
     for (size_t i = 0; i < s->nruns; i++) {
         ob_hist_free(s->runs[i]->e2e);
         ob_per_second_free(&s->runs[i]->by_second);
+        free(s->runs[i]->procs);
         free(s->runs[i]);
     }
     free(s->runs);
@@ -481,6 +548,7 @@ static void free_sink(sink *s)
     free(s->results);
     free(s->pos);
     free(s->rstats);
+    free(s->pidx);
     queue_destroy(&s->q);
 }
 
@@ -522,6 +590,7 @@ static void run_loop(sink *s)
         int64_t now = ob_mono_ns();
         if (now >= next_stats) {
             write_stats(s);
+            write_beat(s, false);
             next_stats = now + cfg->stats_interval_ms * OB_NS_PER_MS;
         }
         if (now >= next_progress) {
@@ -534,6 +603,7 @@ static void run_loop(sink *s)
     }
     nack_queued(s);
     write_stats(s);
+    write_beat(s, true);
     double secs = (double)(ob_mono_ns() - start) / OB_NS_PER_S;
     print_totals(s, "stopped: ", secs > 0 ? (double)s->persisted / secs : 0.0);
 }
@@ -550,6 +620,7 @@ int ob_sink_run(const ob_sink_config *cfg)
 
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
+    s.started_ns = ob_real_ns();
     if (queue_init(&s.q, (size_t)cfg->queue, (size_t)cfg->batch) != 0 ||
         alloc_buffers(&s, (size_t)cfg->batch) != 0) {
         fprintf(stderr, "outbreak sink: out of memory\n");
@@ -581,6 +652,7 @@ int ob_sink_run(const ob_sink_config *cfg)
         fprintf(stderr, "outbreak sink: %s\n", err.msg);
         goto fail;
     }
+    write_beat(&s, false); /* seen at once by a run that waits for its records */
     if (cfg->ready_fd >= 0) {
         if (write(cfg->ready_fd, "ready\n", 6) != 6)
             fprintf(stderr, "outbreak sink: --ready-fd %d: %s\n", cfg->ready_fd, strerror(errno));

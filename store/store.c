@@ -1,7 +1,7 @@
 /* store.c — outbreak's MongoDB side (store.h), on mongo-c-driver: connecting with short
  * timeouts, the sink's bulk insert of records and its sink_stats upsert (declared in
- * sink.h), and the read side that `outbreak run` and reports use (sink totals, record
- * counts, run summaries).
+ * sink.h), the sinks' heartbeats, and the read side that `outbreak run` and reports use
+ * (sink totals, the sinks' activity, bounded record counts, run summaries).
  *
  * Every function here runs on the thread that owns the ob_store: a mongoc_client_t is
  * not thread-safe, and one client per thread is the driver's own rule. */
@@ -20,12 +20,14 @@
 
 #define DEFAULT_DB "outbreak"
 #define DUPLICATE_KEY 11000
+#define MAX_TIME_MS_EXPIRED 50 /* the server's code for a command past its maxTimeMS */
 
 struct ob_store {
     mongoc_client_t *client;
     mongoc_collection_t *records;
     mongoc_collection_t *sink_stats;
     mongoc_collection_t *runs;
+    mongoc_collection_t *sinks;
     char address[256]; /* "host:port[,host:port...]" for messages */
     /* reused between bulk inserts (each bson_t on the heap: a grown bson_t points into
      * itself and must not move) */
@@ -161,6 +163,7 @@ int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
     s->records = mongoc_client_get_collection(s->client, db, "records");
     s->sink_stats = mongoc_client_get_collection(s->client, db, "sink_stats");
     s->runs = mongoc_client_get_collection(s->client, db, "runs");
+    s->sinks = mongoc_client_get_collection(s->client, db, "sinks");
     if (ping(s, err) != 0)
         goto fail;
     ensure_run_index(s, db);
@@ -184,6 +187,7 @@ void ob_store_close(ob_store *s)
     mongoc_collection_destroy(s->records);
     mongoc_collection_destroy(s->sink_stats);
     mongoc_collection_destroy(s->runs);
+    mongoc_collection_destroy(s->sinks);
     mongoc_client_destroy(s->client);
     free(s);
 }
@@ -318,13 +322,67 @@ int ob_store_insert_records(ob_store *s, const ob_store_rec *recs, size_t n, con
     return rc;
 }
 
+/* Calls fn for each well-formed entry {process, persisted, duplicates} of the document's
+ * `processes` array. Returns false if the document has no such array. */
+static bool each_process(const bson_t *doc, void (*fn)(void *arg, const ob_process_count *pc),
+                         void *arg)
+{
+    bson_iter_t it, arr, e;
+    if (!bson_iter_init_find(&it, doc, "processes") || !BSON_ITER_HOLDS_ARRAY(&it) ||
+        !bson_iter_recurse(&it, &arr))
+        return false;
+    while (bson_iter_next(&arr)) {
+        if (!BSON_ITER_HOLDS_DOCUMENT(&arr) || !bson_iter_recurse(&arr, &e))
+            continue;
+        ob_process_count pc = {0};
+        bool has_process = false;
+        while (bson_iter_next(&e)) {
+            const char *k = bson_iter_key(&e);
+            if (strcmp(k, "process") == 0) {
+                int64_t v = bson_iter_as_int64(&e);
+                has_process = v >= 0 && v <= UINT32_MAX;
+                pc.process = (uint32_t)v;
+            } else if (strcmp(k, "persisted") == 0) {
+                pc.persisted = bson_iter_as_int64(&e);
+            } else if (strcmp(k, "duplicates") == 0) {
+                pc.duplicates = bson_iter_as_int64(&e);
+            }
+        }
+        if (has_process)
+            fn(arg, &pc);
+    }
+    return true;
+}
+
+typedef struct process_sum {
+    int64_t process;
+    ob_sink_totals *acc;
+} process_sum;
+
+static void add_process(void *arg, const ob_process_count *pc)
+{
+    process_sum *ps = arg;
+    if (pc->process == ps->process) {
+        ps->acc->process_persisted += pc->persisted;
+        ps->acc->process_duplicates += pc->duplicates;
+    }
+}
+
 /* Adds one sink_stats document's counts into *acc (and its histogram into e2e, if not
- * NULL); acc->sinks counts the documents. -1 with err naming the document if its
- * histogram is malformed. */
-static int add_stats_doc(const bson_t *doc, ob_sink_totals *acc, ob_hist *e2e, ob_err *err)
+ * NULL); acc->sinks counts the documents. With process >= 0 (and acc's process figures
+ * not yet -1) adds that process's share, or sets them to -1 when the document does not
+ * split its counts by process. -1 with err naming the document if its histogram is
+ * malformed. */
+static int add_stats_doc(const bson_t *doc, int64_t process, ob_sink_totals *acc, ob_hist *e2e,
+                         ob_err *err)
 {
     bson_iter_t it;
     acc->sinks++;
+    if (process >= 0 && acc->process_persisted >= 0) {
+        process_sum ps = {.process = process, .acc = acc};
+        if (!each_process(doc, add_process, &ps))
+            acc->process_persisted = acc->process_duplicates = -1;
+    }
     if (bson_iter_init_find(&it, doc, "persisted"))
         acc->persisted += bson_iter_as_int64(&it);
     if (bson_iter_init_find(&it, doc, "duplicates"))
@@ -347,12 +405,41 @@ static int add_stats_doc(const bson_t *doc, ob_sink_totals *acc, ob_hist *e2e, o
     return 0;
 }
 
+typedef struct process_list {
+    ob_process_count *items;
+    size_t n, cap;
+    bool oom;
+} process_list;
+
+static void collect_process(void *arg, const ob_process_count *pc)
+{
+    process_list *l = arg;
+    if (l->oom)
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 4;
+        ob_process_count *items = realloc(l->items, cap * sizeof *items);
+        if (!items) {
+            l->oom = true;
+            return;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    l->items[l->n++] = *pc;
+}
+
 int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int64_t *persisted,
-                            int64_t *duplicates, int64_t *invalid, ob_hist *e2e, ob_err *err)
+                            int64_t *duplicates, int64_t *invalid, ob_hist *e2e,
+                            ob_process_count **procs, size_t *nprocs, ob_err *err)
 {
     char id[OB_RUN_CAP + 256];
     snprintf(id, sizeof id, "%s/%s", run, sink);
     *persisted = *duplicates = *invalid = 0;
+    if (procs) {
+        *procs = NULL;
+        *nprocs = 0;
+    }
     bson_t *filter = BCON_NEW("_id", BCON_UTF8(id));
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, NULL, NULL);
     bson_destroy(filter);
@@ -360,10 +447,21 @@ int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int6
     int rc = 0;
     if (mongoc_cursor_next(cur, &doc)) {
         ob_sink_totals one = {0};
-        rc = add_stats_doc(doc, &one, e2e, err) == 0 ? 1 : -1;
+        rc = add_stats_doc(doc, -1, &one, e2e, err) == 0 ? 1 : -1;
         *persisted = one.persisted;
         *duplicates = one.duplicates;
         *invalid = one.invalid;
+        if (rc == 1 && procs) {
+            process_list l = {0};
+            each_process(doc, collect_process, &l);
+            if (l.oom) {
+                free(l.items);
+                rc = ob_err_set(err, "out of memory reading sink_stats %s", id);
+            } else {
+                *procs = l.items;
+                *nprocs = l.n;
+            }
+        }
     }
     bson_error_t error;
     if (mongoc_cursor_error(cur, &error))
@@ -394,6 +492,19 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     BSON_APPEND_INT64(&doc, "persisted", st->persisted);
     BSON_APPEND_INT64(&doc, "duplicates", st->duplicates);
     BSON_APPEND_INT64(&doc, "invalid", st->invalid);
+    bson_t arr, one;
+    BSON_APPEND_ARRAY_BEGIN(&doc, "processes", &arr);
+    for (size_t i = 0; i < st->nprocesses; i++) {
+        char key[24];
+        const char *k;
+        bson_uint32_to_string((uint32_t)i, &k, key, sizeof key);
+        BSON_APPEND_DOCUMENT_BEGIN(&arr, k, &one);
+        BSON_APPEND_INT64(&one, "process", (int64_t)st->processes[i].process);
+        BSON_APPEND_INT64(&one, "persisted", st->processes[i].persisted);
+        BSON_APPEND_INT64(&one, "duplicates", st->processes[i].duplicates);
+        bson_append_document_end(&arr, &one);
+    }
+    bson_append_array_end(&doc, &arr);
     BSON_APPEND_INT64(&doc, "last_persisted_ns", st->last_persisted_ns);
     BSON_APPEND_UTF8(&doc, "e2e_hist", hist ? hist : "h1:");
     BSON_APPEND_UTF8(&doc, "persisted_by_second", by_second ? by_second : "");
@@ -414,17 +525,19 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
 
 /* ---- read side ----------------------------------------------------------------- */
 
-int ob_store_sink_totals(ob_store *s, const char *run, ob_sink_totals *out, ob_hist *e2e,
-                         ob_err *err)
+int ob_store_sink_totals(ob_store *s, const char *run, int64_t process, ob_sink_totals *out,
+                         ob_hist *e2e, ob_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (process < 0)
+        out->process_persisted = out->process_duplicates = -1;
     bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, NULL, NULL);
     bson_destroy(filter);
     const bson_t *doc;
     int rc = 0;
     while (mongoc_cursor_next(cur, &doc))
-        if ((rc = add_stats_doc(doc, out, e2e, err)) != 0)
+        if ((rc = add_stats_doc(doc, process, out, e2e, err)) != 0)
             goto done;
     bson_error_t error;
     if (mongoc_cursor_error(cur, &error))
@@ -458,17 +571,87 @@ int ob_store_persisted_by_second(ob_store *s, const char *run, ob_per_second *ou
     return rc;
 }
 
-int ob_store_count_records(ob_store *s, const char *run, int64_t *out, ob_err *err)
+int ob_store_count_records(ob_store *s, const char *run, int64_t process, int limit_ms,
+                           int64_t *out, ob_err *err)
 {
     bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
-    bson_error_t error;
-    int64_t n = mongoc_collection_count_documents(s->records, filter, NULL, NULL, NULL, &error);
+    if (process >= 0) {
+        int64_t lo = process << OB_PRODUCER_WORKER_BITS, hi = (process + 1) << OB_PRODUCER_WORKER_BITS;
+        BCON_APPEND(filter, "producer", "{", "$gte", BCON_INT64(lo), "$lt", BCON_INT64(hi), "}");
+    }
+    bson_t *opts = limit_ms > 0 ? BCON_NEW("maxTimeMS", BCON_INT64(limit_ms)) : NULL;
+    bson_error_t error = {0};
+    int64_t n = mongoc_collection_count_documents(s->records, filter, opts, NULL, NULL, &error);
     bson_destroy(filter);
+    bson_destroy(opts);
+    if (n < 0 && error.code == MAX_TIME_MS_EXPIRED)
+        return ob_err_setk(err, OB_ERR_TIMEOUT, "counting records of run %s in MongoDB at %s: no answer within %d ms",
+                           run, s->address, limit_ms);
     if (n < 0)
         return ob_err_set(err, "counting records of run %s in MongoDB at %s: %s", run,
                           s->address, msg(&error));
     *out = n;
     return 0;
+}
+
+int ob_store_put_sink_beat(ob_store *s, const ob_sink_beat *b, ob_err *err)
+{
+    bson_t sel = BSON_INITIALIZER, doc = BSON_INITIALIZER;
+    int64_t now = ob_real_ns();
+    BSON_APPEND_UTF8(&sel, "_id", b->sink);
+    BSON_APPEND_UTF8(&doc, "_id", b->sink);
+    BSON_APPEND_UTF8(&doc, "sink", b->sink);
+    BSON_APPEND_UTF8(&doc, "way", b->way);
+    BSON_APPEND_UTF8(&doc, "state", b->stopped ? "stopped" : "running");
+    BSON_APPEND_DATE_TIME(&doc, "started_at", b->started_ns / OB_NS_PER_MS);
+    BSON_APPEND_DATE_TIME(&doc, "updated_at", now / OB_NS_PER_MS);
+    BSON_APPEND_INT64(&doc, "updated_ns", now);
+    BSON_APPEND_INT32(&doc, "interval_ms", b->interval_ms);
+    BSON_APPEND_INT64(&doc, "persisted", b->persisted);
+    BSON_APPEND_INT64(&doc, "duplicates", b->duplicates);
+    BSON_APPEND_INT64(&doc, "invalid", b->invalid);
+    BSON_APPEND_INT64(&doc, "nacked", b->nacked);
+    BSON_APPEND_INT64(&doc, "queued", b->queued);
+    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+    bson_error_t error;
+    bool ok = mongoc_collection_replace_one(s->sinks, &sel, &doc, opts, NULL, &error);
+    bson_destroy(opts);
+    bson_destroy(&sel);
+    bson_destroy(&doc);
+    if (!ok)
+        return ob_err_set(err, "saving the heartbeat of sink %s to MongoDB at %s: %s", b->sink,
+                          s->address, msg(&error));
+    return 0;
+}
+
+int ob_store_sink_activity(ob_store *s, const char *way, ob_sink_activity *out, ob_err *err)
+{
+    memset(out, 0, sizeof *out);
+    bson_t *filter = BCON_NEW("way", BCON_UTF8(way));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sinks, filter, NULL, NULL);
+    bson_destroy(filter);
+    const bson_t *doc;
+    while (mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        out->sinks++;
+        if (bson_iter_init_find(&it, doc, "state") && BSON_ITER_HOLDS_UTF8(&it) &&
+            strcmp(bson_iter_utf8(&it, NULL), "stopped") == 0)
+            continue;
+        out->running++;
+        static const char *const work[] = {"persisted", "duplicates", "invalid", "nacked"};
+        for (size_t i = 0; i < sizeof work / sizeof work[0]; i++)
+            if (bson_iter_init_find(&it, doc, work[i]))
+                out->work += bson_iter_as_int64(&it);
+        if (bson_iter_init_find(&it, doc, "queued"))
+            out->queued += bson_iter_as_int64(&it);
+    }
+    bson_error_t error;
+    int rc = 0;
+    if (mongoc_cursor_error(cur, &error))
+        rc = ob_err_set(err, "reading the sinks' heartbeats from MongoDB at %s: %s", s->address,
+                        msg(&error));
+    mongoc_cursor_destroy(cur);
+    return rc;
 }
 
 /* Copies src into dst with every '.' in a key, and a leading '$', turned into '_':

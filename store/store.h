@@ -7,7 +7,15 @@
  *                duplicate-key error, never a second document)
  *   sink_stats — one document per (run, sink instance), upserted about every second:
  *                {_id: "<run>/<sink>", run, sink, way, persisted, duplicates, invalid,
- *                 e2e_hist: "<ob_hist_encode text>", updated_at}
+ *                 processes: [{process, persisted, duplicates}], e2e_hist: "<ob_hist_encode
+ *                 text>", updated_at} — `processes` splits the counts by the producer's
+ *                process part (record.h), one entry per `outbreak run` process
+ *   sinks      — one document per sink instance, its heartbeat, upserted every stats
+ *                interval whether or not anything changed: {_id: "<sink>", sink, way,
+ *                state: "running" | "stopped", started_at, updated_at, updated_ns,
+ *                interval_ms, persisted, duplicates, invalid, nacked (totals over all runs
+ *                since it started), queued}; what `outbreak run` watches to tell a sink
+ *                that is still working (on any run) from one that is idle or gone
  *   runs       — one document per run: the JSON summary of `outbreak run`, _id = run;
  *                keys with dots ("p99.9") are stored with '_' ("p99_9"), since FerretDB
  *                refuses dots in field names, and the exact text is kept in `json`.
@@ -15,6 +23,8 @@
 #ifndef OB_STORE_H
 #define OB_STORE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -40,17 +50,39 @@ typedef struct ob_sink_totals {
     int64_t last_persisted_ns; /* the latest insert of any of them (CLOCK_REALTIME), 0 if
                                   none said */
     char way[16];       /* as reported by the sinks ("" if none) */
+    /* the share of one process (the `process` asked for): -1 when not asked or when a
+     * sink document has no per-process counts (an older sink) */
+    int64_t process_persisted, process_duplicates;
 } ob_sink_totals;
 
 /* Sums the sink_stats documents of `run`; merges their end-to-end histograms into
- * e2e (if not NULL). */
-int ob_store_sink_totals(ob_store *s, const char *run, ob_sink_totals *out, ob_hist *e2e,
-                         ob_err *err);
+ * e2e (if not NULL). With process >= 0 also sums the counts of records whose producer
+ * has that process part (process_persisted, process_duplicates). */
+int ob_store_sink_totals(ob_store *s, const char *run, int64_t process, ob_sink_totals *out,
+                         ob_hist *e2e, ob_err *err);
+
+/* What the sinks of one middleware are doing, from their heartbeats (collection sinks). */
+typedef struct ob_sink_activity {
+    int sinks;      /* heartbeat documents of that way */
+    int running;    /* of which not stopped */
+    int64_t work;   /* sum of persisted + duplicates + invalid + nacked over the running
+                       ones: grows while any of them handles deliveries, of any run */
+    int64_t queued; /* deliveries waiting in the running sinks' queues */
+} ob_sink_activity;
+
+/* Reads the heartbeats of the sinks whose way is `way` (a small collection: one document
+ * per sink instance). */
+int ob_store_sink_activity(ob_store *s, const char *way, ob_sink_activity *out, ob_err *err);
 /* Adds the sinks' records persisted per epoch second for `run` into *out (the sum over
  * the sink instances). Returns 0 or -1 with err set. */
 int ob_store_persisted_by_second(ob_store *s, const char *run, ob_per_second *out, ob_err *err);
-/* Number of documents of `run` in the records collection (the ground truth). */
-int ob_store_count_records(ob_store *s, const char *run, int64_t *out, ob_err *err);
+/* Number of documents of `run` in the records collection (the ground truth), only those
+ * whose producer has process part `process` when process >= 0. A scan of the whole
+ * collection on FerretDB (it pushes no filter down, not even one on _id): limit_ms > 0
+ * bounds it (maxTimeMS), and past the limit it returns -1 with an error of kind
+ * OB_ERR_TIMEOUT. */
+int ob_store_count_records(ob_store *s, const char *run, int64_t process, int limit_ms,
+                           int64_t *out, ob_err *err);
 /* Upserts the run's JSON summary into runs (the JSON must be one object). */
 int ob_store_save_summary(ob_store *s, const char *run, const char *summary_json, ob_err *err);
 
@@ -81,12 +113,21 @@ int ob_store_insert_records(ob_store *s, const ob_store_rec *recs, size_t n, con
  * that are valid UTF-8. NULL when the record can be inserted, else the reason. */
 const char *ob_store_record_problem(const ob_record *r, const ob_meta *m);
 
+/* One process's share of a sink's counts for one run (process = the producer's part
+ * above OB_PRODUCER_WORKER_BITS, record.h). */
+typedef struct ob_process_count {
+    uint32_t process;
+    int64_t persisted, duplicates;
+} ob_process_count;
+
 /* One sink instance's cumulative counts for one run. */
 typedef struct ob_sink_stats {
     const char *run;
     const char *sink;
     const char *way;
     int64_t persisted, duplicates, invalid;
+    const ob_process_count *processes; /* persisted and duplicates split by process */
+    size_t nprocesses;
     int64_t last_persisted_ns; /* CLOCK_REALTIME of the latest insert MongoDB acknowledged
                                   (0: none yet) */
     const ob_hist *e2e; /* may be NULL (stored as an empty histogram) */
@@ -95,12 +136,29 @@ typedef struct ob_sink_stats {
 
 /* Reads the sink_stats document "<run>/<sink>" left by an earlier instance with the same
  * sink id, so that a restarted sink goes on from its counts instead of overwriting
- * them: fills persisted, duplicates, invalid and adds its histogram into e2e (if not
- * NULL). Returns 1 if there was one, 0 if not (counts set to 0), -1 on error. */
+ * them: fills persisted, duplicates, invalid, adds its histogram into e2e (if not NULL)
+ * and, if procs is not NULL, sets *procs to a malloc'd array of its per-process counts
+ * (*nprocs entries; NULL and 0 if none). Returns 1 if there was one, 0 if not (counts
+ * set to 0), -1 on error. */
 int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int64_t *persisted,
-                            int64_t *duplicates, int64_t *invalid, ob_hist *e2e, ob_err *err);
+                            int64_t *duplicates, int64_t *invalid, ob_hist *e2e,
+                            ob_process_count **procs, size_t *nprocs, ob_err *err);
 
 /* Replaces (upserts) the sink_stats document "<run>/<sink>" with these counts. */
 int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err);
+
+/* A sink instance's heartbeat (collection sinks). */
+typedef struct ob_sink_beat {
+    const char *sink;
+    const char *way;
+    bool stopped;       /* the last beat of a sink that stopped cleanly */
+    int64_t started_ns; /* CLOCK_REALTIME */
+    int interval_ms;    /* how often it beats */
+    int64_t persisted, duplicates, invalid, nacked; /* totals over all runs since start */
+    int64_t queued;     /* deliveries waiting in its queue */
+} ob_sink_beat;
+
+/* Replaces (upserts) the heartbeat document of b->sink, stamped with the time now. */
+int ob_store_put_sink_beat(ob_store *s, const ob_sink_beat *b, ob_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "clock.h"
+#include "err.h"
 #include "histogram.h"
 #include "record.h"
 #include "sink.h"
@@ -171,11 +172,11 @@ static void test_insert_and_count(ob_store *s, mongoc_client_t *raw)
     CHECK(res[2] == OB_INSERT_DUPLICATE);
 
     int64_t n = -1;
-    CHECK_MSG(ob_store_count_records(s, "r-a", &n, &err) == 0, "%s", err.msg);
+    CHECK_MSG(ob_store_count_records(s, "r-a", -1, 0, &n, &err) == 0, "%s", err.msg);
     CHECK_MSG(n == 4, "r-a: %lld", (long long)n);
-    CHECK_MSG(ob_store_count_records(s, "r-b", &n, &err) == 0, "%s", err.msg);
+    CHECK_MSG(ob_store_count_records(s, "r-b", -1, 10000, &n, &err) == 0, "%s", err.msg);
     CHECK_MSG(n == 2, "r-b: %lld", (long long)n);
-    CHECK_MSG(ob_store_count_records(s, "r-none", &n, &err) == 0, "%s", err.msg);
+    CHECK_MSG(ob_store_count_records(s, "r-none", -1, 0, &n, &err) == 0, "%s", err.msg);
     CHECK_MSG(n == 0, "r-none: %lld", (long long)n);
 
     /* The document as the design describes it. */
@@ -225,7 +226,7 @@ static void test_growing_batches(ob_store *s)
         CHECK_MSG(ok == sizes[k], "batch %zu: %zu of %zu inserted", k, ok, sizes[k]);
     }
     int64_t n = -1;
-    CHECK(ob_store_count_records(s, "r-grow", &n, &err) == 0);
+    CHECK(ob_store_count_records(s, "r-grow", -1, 0, &n, &err) == 0);
     CHECK_MSG(n == (int64_t)seq, "r-grow: %lld of %llu", (long long)n, (unsigned long long)seq);
 }
 
@@ -258,7 +259,7 @@ static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
     insert_fake_stats(raw, "r-other", "sink-1", 7, 7, 7, e2);
 
     ob_sink_totals t;
-    CHECK_MSG(ob_store_sink_totals(s, "r-t", &t, merged, &err) == 0, "%s", err.msg);
+    CHECK_MSG(ob_store_sink_totals(s, "r-t", -1, &t, merged, &err) == 0, "%s", err.msg);
     CHECK(t.persisted == 100);
     CHECK(t.duplicates == 5);
     CHECK(t.invalid == 1);
@@ -271,13 +272,17 @@ static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
 
     /* A run no sink reported: zeros, no error, histogram untouched. */
     ob_hist_reset(merged);
-    CHECK(ob_store_sink_totals(s, "r-nobody", &t, merged, &err) == 0);
+    CHECK(ob_store_sink_totals(s, "r-nobody", -1, &t, merged, &err) == 0);
     CHECK(t.persisted == 0 && t.sinks == 0 && t.way[0] == '\0');
     CHECK(ob_hist_count(merged) == 0);
 
     /* e2e may be NULL. */
-    CHECK(ob_store_sink_totals(s, "r-other", &t, NULL, &err) == 0);
+    CHECK(ob_store_sink_totals(s, "r-other", -1, &t, NULL, &err) == 0);
     CHECK(t.persisted == 7 && t.sinks == 1);
+    CHECK(t.process_persisted == -1 && t.process_duplicates == -1); /* not asked */
+    /* asked, but the documents do not split their counts by process (older sinks) */
+    CHECK(ob_store_sink_totals(s, "r-other", 5, &t, NULL, &err) == 0);
+    CHECK(t.persisted == 7 && t.process_persisted == -1 && t.process_duplicates == -1);
 
     /* The sink's own upsert: replaced, not added, on each call. */
     ob_sink_stats st = {.run = "r-u", .sink = "host-1", .way = "nats", .persisted = 10,
@@ -287,17 +292,22 @@ static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
     st.e2e = h2;
     CHECK_MSG(ob_store_put_sink_stats(s, &st, &err) == 0, "%s", err.msg);
     ob_hist_reset(merged);
-    CHECK(ob_store_sink_totals(s, "r-u", &t, merged, &err) == 0);
+    CHECK(ob_store_sink_totals(s, "r-u", -1, &t, merged, &err) == 0);
     CHECK(t.persisted == 20 && t.duplicates == 1 && t.sinks == 1);
     CHECK(ob_hist_count(merged) == 10);
     /* A restarted sink with the same id reads its counts back. */
     int64_t pers = -1, dups = -1, inv = -1;
+    ob_process_count *procs = NULL;
+    size_t nprocs = 99;
     ob_hist_reset(merged);
-    CHECK_MSG(ob_store_get_sink_stats(s, "r-u", "host-1", &pers, &dups, &inv, merged, &err) == 1,
+    CHECK_MSG(ob_store_get_sink_stats(s, "r-u", "host-1", &pers, &dups, &inv, merged, &procs,
+                                      &nprocs, &err) == 1,
               "%s", err.msg);
     CHECK(pers == 20 && dups == 1 && inv == 0);
+    CHECK(procs == NULL && nprocs == 0);
     CHECK(ob_hist_count(merged) == 10);
-    CHECK(ob_store_get_sink_stats(s, "r-u", "host-2", &pers, &dups, &inv, merged, &err) == 0);
+    CHECK(ob_store_get_sink_stats(s, "r-u", "host-2", &pers, &dups, &inv, merged, NULL, NULL,
+                                  &err) == 0);
     CHECK(pers == 0 && dups == 0 && inv == 0);
     CHECK(ob_hist_count(merged) == 10);
 
@@ -310,7 +320,7 @@ static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
 
     /* A corrupt histogram is an error naming the document. */
     insert_fake_stats(raw, "r-corrupt", "sink-x", 1, 0, 0, "h1:zz");
-    CHECK(ob_store_sink_totals(s, "r-corrupt", &t, merged, &err) == -1);
+    CHECK(ob_store_sink_totals(s, "r-corrupt", -1, &t, merged, &err) == -1);
     CHECK_MSG(strstr(err.msg, "r-corrupt/sink-x") != NULL, "%s", err.msg);
 
     free(e1);
@@ -318,6 +328,130 @@ static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
     ob_hist_free(h1);
     ob_hist_free(h2);
     ob_hist_free(merged);
+}
+
+/* Counts split by the producer's process part: two sinks, two processes sharing a run
+ * id, each process sees its own share; a sink restarted with the same id reads its
+ * shares back. */
+static void test_process_counts(ob_store *s)
+{
+    ob_err err = {0};
+    ob_process_count a[] = {{.process = 7, .persisted = 100, .duplicates = 2},
+                            {.process = 9, .persisted = 50, .duplicates = 0}};
+    ob_process_count b[] = {{.process = 9, .persisted = 25, .duplicates = 1}};
+    ob_sink_stats st = {.run = "r-p", .sink = "sink-a", .way = "nats", .persisted = 150,
+                        .duplicates = 2, .processes = a, .nprocesses = 2};
+    CHECK_MSG(ob_store_put_sink_stats(s, &st, &err) == 0, "%s", err.msg);
+    st = (ob_sink_stats){.run = "r-p", .sink = "sink-b", .way = "nats", .persisted = 25,
+                         .duplicates = 1, .processes = b, .nprocesses = 1};
+    CHECK_MSG(ob_store_put_sink_stats(s, &st, &err) == 0, "%s", err.msg);
+    ob_sink_totals t;
+    CHECK_MSG(ob_store_sink_totals(s, "r-p", 7, &t, NULL, &err) == 0, "%s", err.msg);
+    CHECK(t.persisted == 175 && t.duplicates == 3 && t.sinks == 2);
+    CHECK_MSG(t.process_persisted == 100 && t.process_duplicates == 2, "%lld %lld",
+              (long long)t.process_persisted, (long long)t.process_duplicates);
+    CHECK(ob_store_sink_totals(s, "r-p", 9, &t, NULL, &err) == 0);
+    CHECK(t.process_persisted == 75 && t.process_duplicates == 1);
+    CHECK(ob_store_sink_totals(s, "r-p", 8, &t, NULL, &err) == 0);
+    CHECK(t.process_persisted == 0 && t.process_duplicates == 0);
+
+    int64_t pers, dups, inv;
+    ob_process_count *procs = NULL;
+    size_t nprocs = 0;
+    CHECK(ob_store_get_sink_stats(s, "r-p", "sink-a", &pers, &dups, &inv, NULL, &procs, &nprocs,
+                                  &err) == 1);
+    CHECK(pers == 150 && nprocs == 2);
+    if (nprocs == 2) {
+        CHECK(procs[0].process == 7 && procs[0].persisted == 100 && procs[0].duplicates == 2);
+        CHECK(procs[1].process == 9 && procs[1].persisted == 50 && procs[1].duplicates == 0);
+    }
+    free(procs);
+}
+
+/* MongoDB's count of one process's records (producer = process << 8 | worker), and its
+ * time limit. */
+static void test_count_by_process(ob_store *s)
+{
+    enum { N = 5 };
+    ob_record r[N];
+    ob_meta m[N];
+    ob_store_rec recs[N];
+    ob_insert_result res[N];
+    ob_err err = {0};
+    uint32_t p1 = 0xabcdefu, p2 = 0xabcdf0u; /* neighbours: the range must not overlap */
+    fill(&r[0], &m[0], "r-proc", p1 << OB_PRODUCER_WORKER_BITS | 1, 1);
+    fill(&r[1], &m[1], "r-proc", p1 << OB_PRODUCER_WORKER_BITS | 2, 1);
+    fill(&r[2], &m[2], "r-proc", p1 << OB_PRODUCER_WORKER_BITS | 255, 1);
+    fill(&r[3], &m[3], "r-proc", p2 << OB_PRODUCER_WORKER_BITS | 1, 1);
+    fill(&r[4], &m[4], "r-proc", 3, 1); /* process 0: an old-style producer */
+    for (int i = 0; i < N; i++)
+        recs[i] = (ob_store_rec){.r = &r[i], .m = &m[i]};
+    CHECK_MSG(ob_store_insert_records(s, recs, N, "nats", res, &err) == 0, "%s", err.msg);
+    CHECK(OB_PRODUCER_PROCESS(m[2].producer) == p1 && OB_PRODUCER_WORKER(m[2].producer) == 255);
+    int64_t n = -1;
+    CHECK_MSG(ob_store_count_records(s, "r-proc", p1, 10000, &n, &err) == 0, "%s", err.msg);
+    CHECK_MSG(n == 3, "process p1: %lld", (long long)n);
+    CHECK(ob_store_count_records(s, "r-proc", p2, 10000, &n, &err) == 0 && n == 1);
+    CHECK(ob_store_count_records(s, "r-proc", 0, 10000, &n, &err) == 0 && n == 1);
+    CHECK(ob_store_count_records(s, "r-proc", -1, 10000, &n, &err) == 0 && n == N);
+    /* a limit the server cannot meet: an error of kind timeout, quickly */
+    static ob_record big_r[2000];
+    static ob_meta big_m[2000];
+    static ob_store_rec big[2000];
+    static ob_insert_result big_res[2000];
+    for (int i = 0; i < 2000; i++) {
+        fill(&big_r[i], &big_m[i], "r-many", 1, (uint64_t)i + 1);
+        big[i] = (ob_store_rec){.r = &big_r[i], .m = &big_m[i]};
+    }
+    for (int k = 0; k < 10; k++) {
+        for (int i = 0; i < 2000; i++)
+            big_m[i].seq = (uint64_t)k * 2000 + (uint64_t)i + 1;
+        CHECK(ob_store_insert_records(s, big, 2000, "nats", big_res, &err) == 0);
+    }
+    int64_t t0 = ob_mono_ns();
+    n = -1;
+    int rc = ob_store_count_records(s, "r-many", -1, 1, &n, &err);
+    double secs = (double)(ob_mono_ns() - t0) / OB_NS_PER_S;
+    CHECK_MSG(rc == -1 && err.kind == OB_ERR_TIMEOUT, "rc %d n %lld kind %d: %s", rc, (long long)n,
+              (int)err.kind, err.msg);
+    CHECK_MSG(secs < 2.0, "the 1 ms count took %.2f s", secs);
+    CHECK_MSG(strstr(err.msg, "no answer within 1 ms") != NULL, "%s", err.msg);
+    CHECK(ob_store_count_records(s, "r-many", -1, 60000, &n, &err) == 0 && n == 20000);
+}
+
+/* The sinks' heartbeats: replaced per sink, summed per way, stopped ones left out. */
+static void test_sink_beats(ob_store *s, mongoc_client_t *raw)
+{
+    ob_err err = {0};
+    ob_sink_activity a;
+    CHECK(ob_store_sink_activity(s, "nats", &a, &err) == 0);
+    CHECK(a.sinks == 0 && a.running == 0 && a.work == 0);
+    ob_sink_beat b1 = {.sink = "s1", .way = "nats", .started_ns = ob_real_ns(), .interval_ms = 1000,
+                       .persisted = 10, .duplicates = 1, .invalid = 1, .nacked = 3, .queued = 5};
+    ob_sink_beat b2 = {.sink = "s2", .way = "nats", .started_ns = ob_real_ns(), .interval_ms = 1000,
+                       .persisted = 100};
+    ob_sink_beat b3 = {.sink = "s3", .way = "kafka", .started_ns = ob_real_ns(), .interval_ms = 1000,
+                       .persisted = 1000};
+    CHECK_MSG(ob_store_put_sink_beat(s, &b1, &err) == 0, "%s", err.msg);
+    CHECK(ob_store_put_sink_beat(s, &b2, &err) == 0);
+    CHECK(ob_store_put_sink_beat(s, &b3, &err) == 0);
+    CHECK(ob_store_sink_activity(s, "nats", &a, &err) == 0);
+    CHECK_MSG(a.sinks == 2 && a.running == 2 && a.work == 115 && a.queued == 5, "%d %d %lld %lld",
+              a.sinks, a.running, (long long)a.work, (long long)a.queued);
+    b1.persisted = 20;
+    CHECK(ob_store_put_sink_beat(s, &b1, &err) == 0);
+    b2.stopped = true;
+    CHECK(ob_store_put_sink_beat(s, &b2, &err) == 0);
+    CHECK(ob_store_sink_activity(s, "nats", &a, &err) == 0);
+    CHECK_MSG(a.sinks == 2 && a.running == 1 && a.work == 25, "%d %d %lld", a.sinks, a.running,
+              (long long)a.work);
+    bson_t doc;
+    CHECK(find_one(raw, "sinks", "s2", &doc));
+    CHECK_STR(get_str(&doc, "state"), "stopped");
+    CHECK_STR(get_str(&doc, "way"), "nats");
+    bson_iter_t it;
+    CHECK(bson_iter_init_find(&it, &doc, "updated_at") && BSON_ITER_HOLDS_DATE_TIME(&it));
+    bson_destroy(&doc);
 }
 
 static void drop_db(mongoc_client_t *raw)
@@ -349,6 +483,9 @@ int main(void)
     test_insert_and_count(s, raw);
     test_growing_batches(s);
     test_sink_totals(s, raw);
+    test_process_counts(s);
+    test_count_by_process(s);
+    test_sink_beats(s, raw);
     drop_db(raw);
     mongoc_client_destroy(raw);
     ob_store_close(s);
