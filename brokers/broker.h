@@ -1,12 +1,30 @@
-/* broker.h — the broker adapter interface: one vtable per middleware, chosen by the URL
- * scheme (nats://, amqp://, kafka://, grpc://, pubsub://). Nothing broker-specific lives
- * outside brokers/<name>.c; library types never cross this header.
+/* broker.h — the broker adapter contract: one vtable per middleware, chosen by the URL
+ * scheme (nats://, amqp://, kafka://, grpc://, pubsub://), and the registry that holds
+ * them. Nothing middleware-specific lives outside brokers/: what a caller needs to know
+ * about a middleware (its name, default URL and port, where its broker listens, whether
+ * the sink is the server, what its acks mean) it asks the adapter through this header.
+ * Library types never cross it.
  *
  * Publisher side: ob_broker_publish() is asynchronous; the adapter reports the broker's
  * acknowledgement (JetStream PubAck, publisher confirm, delivery report, ...) through the
  * on_ack callback given at open. Subscriber side: ob_broker_subscribe() starts the
  * adapter's receive thread, which hands each delivery to the sink; the sink settles it
- * (ack or nack) once MongoDB has acknowledged the insert. */
+ * (ack or nack) once MongoDB has acknowledged the insert.
+ *
+ * Threads. A handle is used by one thread at a time: open, publish, poll, flush,
+ * subscribe, durability and close are called by the thread that owns the handle (a
+ * load-generator worker, or the sink's main thread), never concurrently. Two things
+ * cross threads:
+ *   - on_ack runs exactly once per publish that returned 0, never concurrently for one
+ *     handle, on a thread that depends on the adapter: on the publishing thread, inside
+ *     publish/poll/flush (RabbitMQ, Kafka, gRPC, Pub/Sub), or on the client library's
+ *     own thread (NATS: cnats' PubAck and reply threads) — so on_ack must be safe to run
+ *     beside the owner's calls;
+ *   - deliver runs on the adapter's receive thread(s) (Pub/Sub: several pullers, each
+ *     delivery once), and settle may be called from any thread, concurrently with
+ *     deliveries and with other settles.
+ * Different handles are independent: each worker opens its own. The registry functions
+ * are thread-safe (read-only tables). */
 #ifndef OB_BROKER_H
 #define OB_BROKER_H
 
@@ -15,6 +33,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "json.h"
 #include "url.h"
 
 typedef struct ob_broker ob_broker;
@@ -30,9 +49,7 @@ typedef struct ob_msg {
 
 /* The broker's answer for one published message: ok (ack received) or not (errmsg says
  * why); at_ns is when the answer arrived (CLOCK_MONOTONIC ns, read once per batch of
- * answers). Contract for adapters: called exactly once for every publish that returned
- * 0; possibly from an adapter thread, possibly from inside publish/poll/flush, but never
- * concurrently for one broker handle. */
+ * answers). Called exactly once for every publish that returned 0 (see "Threads"). */
 typedef void ob_ack_fn(void *arg, uint64_t token, bool ok, const char *errmsg, int64_t at_ns);
 
 /* One received message. Owned by the adapter until settled. */
@@ -52,23 +69,93 @@ typedef enum ob_role { OB_ROLE_PUBLISHER, OB_ROLE_SUBSCRIBER } ob_role;
 
 typedef struct ob_broker_opts {
     ob_role role;
-    const char *client_name;  /* shows in the broker's connection list */
+    const char *client_name;  /* shows in the broker's connection list (default "outbreak") */
     int connect_timeout_ms;   /* initial connect gives up after this (default 3000) */
     ob_ack_fn *on_ack;        /* publisher role: required */
     void *ack_arg;
 } ob_broker_opts;
 
+/* ---- durability: what an ack means, typed ----------------------------------------- */
+
+#define OB_DURABILITY_MAX_EXTRAS 24
+
+typedef enum ob_dur_type { OB_DUR_NULL, OB_DUR_STR, OB_DUR_INT, OB_DUR_BOOL } ob_dur_type;
+
+/* One adapter-specific setting ("stream": "OUTBREAK", "replicas": 1, "tls": false). */
+typedef struct ob_dur_extra {
+    char key[32];
+    ob_dur_type type;
+    char *str;     /* OB_DUR_STR: malloc'd, the whole value (owned by the ob_durability) */
+    int64_t num;   /* OB_DUR_INT */
+    bool flag;     /* OB_DUR_BOOL */
+} ob_dur_extra;
+
+/* The settings that produced a run's numbers, as the summary's "durability" object:
+ * {"mode", "broker_ack", "publish_ack", "acked_means" (only when set), "delivery", then
+ * the extras in the order added}. Filled by the adapter; release with
+ * ob_durability_free. */
+typedef struct ob_durability {
+    char mode[64];          /* "jetstream", "confirms", "acks=all", ... */
+    bool broker_ack;        /* false: the middleware has no ack (core NATS, acks=0) */
+    char publish_ack[96];   /* what the ack is: "PubAck", "publisher confirm", "none" */
+    char delivery[32];      /* "at-least-once", "at-most-once" */
+    char acked_means[256];  /* "" or what "acked" means when it is not a broker's ack */
+    int nextras;
+    ob_dur_extra extras[OB_DURABILITY_MAX_EXTRAS];
+} ob_durability;
+
+/* Sets the five common fields (acked_means may be NULL). */
+void ob_durability_set(ob_durability *d, const char *mode, bool broker_ack, const char *publish_ack,
+                       const char *delivery, const char *acked_means);
+/* Appends an extra: a string (copied whole, any length; NULL writes null), an integer, a
+ * bool. Past OB_DURABILITY_MAX_EXTRAS, or when the copy cannot be made, the extra is
+ * dropped or null and -1 is returned; the object stays valid either way. */
+int ob_durability_str(ob_durability *d, const char *key, const char *value);
+int ob_durability_int(ob_durability *d, const char *key, int64_t value);
+int ob_durability_bool(ob_durability *d, const char *key, bool value);
+/* Frees the extras' strings and empties *d. NULL-safe; a zeroed struct is fine. */
+void ob_durability_free(ob_durability *d);
+/* Writes *d as one JSON object through w (escaped; nothing is ever cut). */
+void ob_durability_write(ob_jw *w, const ob_durability *d);
+
+/* ---- the vtable --------------------------------------------------------------------- */
+
 struct ob_broker_ops {
-    const char *scheme;              /* URL scheme */
-    const char *way;                 /* the record's `way`: nats, rabbitmq, kafka, grpc, pubsub */
-    const char *const *params;       /* NULL-terminated list of known URL query parameters */
-    bool multi_host;                 /* the URL may list several hosts (url->hosts) */
-    /* Checks the option values without connecting (a usage error otherwise). NULL =
-     * the values are checked at open. */
+    /* What the middleware is; read by compare, run's help, the gateway. */
+    const char *scheme;          /* URL scheme: "nats", "amqp", "amqps", ... */
+    const char *way;             /* the record's `way` and the name in compare's --brokers:
+                                    grpc, nats, rabbitmq, pubsub, kafka */
+    const char *title;           /* for people: "gRPC", "NATS", "RabbitMQ", ... */
+    int all_order;               /* position in compare's "all" (1 first); 0: not in it
+                                    (the variants of a way: amqps, grpcs) */
+    const char *synopsis;        /* the URL's shape for --help; NULL: not listed */
+    const char *local_url;       /* the local stack's URL (scripts/stack up) with default
+                                    names; the registry's first entry is run's default */
+    int default_port;            /* when the URL names none; 0: the URL has no port */
+    bool sink_is_server;         /* the sink listens and publishers dial it (gRPC): there is
+                                    no broker process */
+    size_t handle_size;          /* sizeof the adapter's handle, which starts with ob_broker */
+    const char *const *params;   /* NULL-terminated list of known URL query parameters */
+    bool multi_host;             /* the URL may list several hosts (url->hosts) */
+
+    /* REQUIRED. Checks the option values without connecting; -1 with one line naming the
+     * option otherwise (the registry makes it a usage error). Called by
+     * ob_broker_check_url and by ob_broker_open before open. */
     int (*check)(const ob_url *url, ob_err *err);
-    /* Connects and prepares (creates stream/queue/topic if missing). On failure the
-     * message names the address. */
-    int (*open)(ob_broker **out, const ob_url *url, const ob_broker_opts *opts, ob_err *err);
+    /* REQUIRED. The local stack's URL for comparison `id` (lower case), with names of
+     * that comparison's own (stream, queue, topic, ...) so that nothing left from an
+     * earlier run is in the way. Writes "" if it does not fit. */
+    void (*default_url)(const char *id, char *buf, size_t cap);
+    /* Where the broker process listens for this URL, host "" if nowhere to check.
+     * NULL: the URL's host and port (default_port when it has none). */
+    void (*endpoint)(const ob_url *url, char *host, size_t cap, int *port);
+
+    /* REQUIRED. Connects and prepares (creates stream/queue/topic if missing). `b` is
+     * zeroed memory of handle_size with the ob_broker part filled in (ops, role,
+     * on_ack, ack_arg, connect_timeout_ms > 0, client_name), the URL checked already.
+     * On failure: -1 with one line naming the address and a kind (unavailable,
+     * rejected, timeout); the registry then calls close and frees b. */
+    int (*open)(ob_broker *b, const ob_url *url, ob_err *err);
     /* Queues one message; 0 = on_ack will follow, -1 = failed now (no ack will follow). */
     int (*publish)(ob_broker *b, const ob_msg *m, ob_err *err);
     /* Lets the adapter make progress on acks; called by a publisher with records in
@@ -84,34 +171,66 @@ struct ob_broker_ops {
     int (*flush)(ob_broker *b, int timeout_ms);
     /* Starts delivering to `deliver` from an adapter thread. */
     int (*subscribe)(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
-    /* Acknowledges (ok) or rejects for redelivery (!ok) a delivery and releases it. */
+    /* Acknowledges (ok) or rejects for redelivery (!ok) a delivery and releases it. Any
+     * thread. */
     void (*settle)(ob_broker *b, ob_delivery *d, bool ok);
-    /* Writes a JSON object describing the durability settings in force, e.g.
-     * {"mode":"jetstream","storage":"file","replicas":1,"publish_ack":"PubAck"}. */
-    void (*durability)(ob_broker *b, char *buf, size_t cap);
-    /* Stops the receive thread (if any), closes, frees. NULL-safe. Deliveries not yet
-     * settled are left to the broker's redelivery. */
+    /* Fills *d (zeroed) with the durability settings in force. */
+    void (*durability)(ob_broker *b, ob_durability *d);
+    /* Stops the receive thread (if any) and releases what open acquired, also after an
+     * open that failed half-way; does not free b. Deliveries not yet settled are left to
+     * the broker's redelivery. */
     void (*close)(ob_broker *b);
 };
 
-/* Every adapter's handle starts with this. */
+/* Every adapter's handle starts with this; ob_broker_open fills it in. */
 struct ob_broker {
     const ob_broker_ops *ops;
+    ob_role role;
     ob_ack_fn *on_ack;
     void *ack_arg;
+    int connect_timeout_ms;  /* > 0 */
+    char client_name[128];
 };
+
+/* ---- the registry ------------------------------------------------------------------- */
 
 /* The adapter for a scheme, or NULL. */
 const ob_broker_ops *ob_broker_find(const char *scheme);
+/* The adapters, in registry order: i in [0, ob_broker_count()). */
+int ob_broker_count(void);
+const ob_broker_ops *ob_broker_at(int i);
+/* The adapter of URL `text` (by its scheme), or NULL if it does not parse or has none. */
+const ob_broker_ops *ob_broker_of_url(const char *text);
+/* The adapter of "all" named `way` ("rabbitmq": amqp), or NULL. */
+const ob_broker_ops *ob_broker_by_way(const char *way);
+/* The adapters of compare's "all", in its order: i in [0, ob_broker_all_count()). */
+int ob_broker_all_count(void);
+const ob_broker_ops *ob_broker_all_at(int i);
+/* "grpc, nats, rabbitmq, pubsub, kafka": the ways of "all", for messages. */
+const char *ob_broker_ways(void);
 /* Comma-separated list of the schemes built in ("nats, amqp, amqps"), for messages. */
 const char *ob_broker_schemes(void);
+/* `outbreak run`'s default broker URL: the first adapter's local_url. */
+const char *ob_broker_default_url(void);
+/* The lines of --broker's help: each adapter's synopsis, then "(default URL)". */
+const char *ob_broker_help(void);
+
+/* The local stack's URL of `ops` for a comparison `id` (lower-cased here), into buf. */
+void ob_broker_local_url(const ob_broker_ops *ops, const char *id, char *buf, size_t cap);
+
+/* Where the broker of URL `text` listens: host and port, host "" when there is no broker
+ * process (the sink is the server) or the URL does not parse. */
+void ob_broker_endpoint(const char *text, char *host, size_t cap, int *port);
 
 /* Checks a broker URL without connecting: it parses, its scheme has an adapter and
- * its options are known. -1 with a one-line message otherwise (a usage error). */
+ * its options are known and valid. -1 with a one-line message otherwise, kind
+ * OB_ERR_USAGE. */
 int ob_broker_check_url(const char *url, ob_err *err);
 
-/* Parses the URL, checks its options against the adapter's list, opens. The error
- * message is one line naming the URL (password hidden). */
+/* Parses and checks the URL (a usage error if it is wrong), allocates the handle, fills
+ * in the defaults (connect timeout 3000 ms, client name "outbreak"), checks that a
+ * publisher has an ack callback (internal error otherwise) and opens. The error is one
+ * line naming the address, with the adapter's kind. */
 int ob_broker_open(ob_broker **out, const char *url, const ob_broker_opts *opts, ob_err *err);
 
 static inline int ob_broker_publish(ob_broker *b, const ob_msg *m, ob_err *err)
@@ -134,19 +253,13 @@ static inline void ob_broker_settle(ob_broker *b, ob_delivery *d, bool ok)
 {
     b->ops->settle(b, d, ok);
 }
-static inline void ob_broker_durability(ob_broker *b, char *buf, size_t cap)
-{
-    b->ops->durability(b, buf, cap);
-}
 static inline const char *ob_broker_way(const ob_broker *b)
 {
     return b->ops->way;
 }
-/* NULL-safe. */
-static inline void ob_broker_close(ob_broker *b)
-{
-    if (b)
-        b->ops->close(b);
-}
+/* Fills *d (release with ob_durability_free). */
+void ob_broker_durability(ob_broker *b, ob_durability *d);
+/* Closes and frees. NULL-safe. */
+void ob_broker_close(ob_broker *b);
 
 #endif

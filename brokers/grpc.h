@@ -2,7 +2,7 @@
  * proto/infected.proto), shared by its files:
  *
  *   grpc.c          the vtable: options, open, durability, close; record <-> protobuf
- *   grpc_client.c   the publisher: a completion-queue driven client, N unary calls in
+ *   ob_grpc_client.c   the publisher: a completion-queue driven client, N unary calls in
  *                   flight (or client-streaming calls of many records), deadlines; the
  *                   response is the publish ack
  *   grpc_server.c   the subscriber: `outbreak sink --broker grpc://0.0.0.0:50051` serves
@@ -21,14 +21,14 @@
 #include <stdint.h>
 
 #include "broker.h"
-#include "infected.pb-c.h"
+#include "grpc_proto.h"
 #include "record.h"
 
-#define GRPC_METHOD_UNARY "/infected.InfectedService/Infected"
-#define GRPC_METHOD_STREAM "/infected.InfectedService/InfectedStream"
+#define OB_GRPC_METHOD_UNARY "/infected.InfectedService/Infected"
+#define OB_GRPC_METHOD_STREAM "/infected.InfectedService/InfectedStream"
 
 /* The URL's options, checked. */
-typedef struct grpc_settings {
+typedef struct ob_grpc_settings {
     char target[300];         /* host:port to dial (client) or to bind (server) */
     bool stream;              /* mode=stream: client-streaming calls, else unary */
     long inflight;            /* unary calls in flight (client) */
@@ -39,43 +39,44 @@ typedef struct grpc_settings {
     bool tls;                 /* grpcs:// or ?tls=1 */
     char cacert[512];         /* client: roots to verify the server with ("" = system's) */
     char cert[512], key[512]; /* server: its certificate and key (TLS) */
-    int connect_timeout_ms;
-} grpc_settings;
+    int connect_timeout_ms;   /* the handle's (3000 when only checking) */
+} ob_grpc_settings;
 
-int grpc_settings_parse(grpc_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err);
+/* Reads and checks the URL's options. -1 with a one-line message naming the option. */
+int ob_grpc_settings_parse(ob_grpc_settings *s, const ob_url *url, ob_err *err);
 
 /* The record in a delivery or ob_msg (JSON, record.h) <-> protobuf. */
 /* Fills *inf from JSON text (strings point into r and m, which must outlive *inf). */
-int grpc_record_from_json(const char *json, size_t len, ob_record *r, ob_meta *m,
+int ob_grpc_record_from_json(const char *json, size_t len, ob_record *r, ob_meta *m,
                           Infected__Infected *inf, ob_err *err);
 /* Writes the JSON text of a received record (with its metadata when it has some) into
  * buf. Returns the length, or -1 (err) if it is not a record. */
-int grpc_record_to_json(const Infected__Infected *inf, char *buf, size_t cap, ob_err *err);
+int ob_grpc_record_to_json(const Infected__Infected *inf, char *buf, size_t cap, ob_err *err);
 
 /* --- client (publisher) ------------------------------------------------------------------ */
 
-typedef struct grpc_broker grpc_broker;
-typedef struct grpc_client grpc_client;
-int grpc_client_open(grpc_broker *gb, ob_err *err);
-int grpc_client_publish(ob_broker *b, const ob_msg *m, ob_err *err);
-bool grpc_client_poll(ob_broker *b, int64_t until_mono);
-int grpc_client_flush(ob_broker *b, int timeout_ms);
-void grpc_client_close(grpc_broker *gb);
+typedef struct ob_grpc_broker ob_grpc_broker;
+typedef struct ob_grpc_client ob_grpc_client;
+int ob_grpc_client_open(ob_grpc_broker *gb, ob_err *err);
+int ob_grpc_client_publish(ob_broker *b, const ob_msg *m, ob_err *err);
+bool ob_grpc_client_poll(ob_broker *b, int64_t until_mono);
+int ob_grpc_client_flush(ob_broker *b, int timeout_ms);
+void ob_grpc_client_close(ob_grpc_broker *gb);
 
 /* --- server (subscriber) ----------------------------------------------------------------- */
 
-typedef struct grpc_server_side grpc_server_side;
-int grpc_server_open(grpc_broker *gb, ob_err *err);  /* binds: a taken port fails here */
-int grpc_server_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
-void grpc_server_settle(ob_broker *b, ob_delivery *d, bool ok);
-void grpc_server_close(grpc_broker *gb);
+typedef struct ob_grpc_server_side ob_grpc_server_side;
+int ob_grpc_server_open(ob_grpc_broker *gb, ob_err *err);  /* binds: a taken port fails here */
+int ob_grpc_server_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
+void ob_grpc_server_settle(ob_broker *b, ob_delivery *d, bool ok);
+void ob_grpc_server_close(ob_grpc_broker *gb);
 
-struct grpc_broker {
+struct ob_grpc_broker {
     ob_broker base;
-    ob_role role;
-    grpc_settings s;
-    grpc_client *client;       /* publisher role */
-    grpc_server_side *server;  /* subscriber role */
+    ob_grpc_settings s;
+    bool started;              /* the client or server part was initialised */
+    ob_grpc_client *client;       /* publisher role */
+    ob_grpc_server_side *server;  /* subscriber role */
 };
 
 #endif

@@ -1,4 +1,4 @@
-/* grpc_client.c — the gRPC publisher (see grpc.h): a client on gRPC's C core driven by
+/* ob_grpc_client.c — the gRPC publisher (see grpc.h): a client on gRPC's C core driven by
  * one completion queue that belongs to the publishing thread.
  *
  * Acked means: the server answered the call with status OK and a response. For
@@ -65,7 +65,7 @@ struct gcall {
     const char *error_string;
 };
 
-struct grpc_client {
+struct ob_grpc_client {
     grpc_completion_queue *cq;
     grpc_channel **channels;
     long nchannels, next_channel;
@@ -124,7 +124,7 @@ static void call_free(gcall *c)
     free(c);
 }
 
-static void call_unlink(grpc_client *cl, gcall *c)
+static void call_unlink(ob_grpc_client *cl, gcall *c)
 {
     if (c->prev)
         c->prev->next = c->next;
@@ -138,9 +138,9 @@ static void call_unlink(grpc_client *cl, gcall *c)
 }
 
 /* Starts a call of `method` on the next channel, in the in-flight list. */
-static gcall *call_start(grpc_broker *gb, const char *method, bool stream, ob_err *err)
+static gcall *call_start(ob_grpc_broker *gb, const char *method, bool stream, ob_err *err)
 {
-    grpc_client *cl = gb->client;
+    ob_grpc_client *cl = gb->client;
     gcall *c = calloc(1, sizeof *c);
     if (!c) {
         ob_err_set(err, "grpc: out of memory");
@@ -178,14 +178,14 @@ static grpc_byte_buffer *request_message(const ob_msg *m, ob_err *err)
     ob_record r;
     ob_meta meta;
     Infected__Infected inf;
-    if (grpc_record_from_json(m->data, m->len, &r, &meta, &inf, err) != 0)
+    if (ob_grpc_record_from_json(m->data, m->len, &r, &meta, &inf, err) != 0)
         return NULL;
     Infected__InfectedRequest req = INFECTED__INFECTED_REQUEST__INIT;
     req.infected = &inf;
     uint8_t buf[2048];
     size_t need = infected__infected_request__get_packed_size(&req);
     if (need > sizeof buf) {
-        ob_err_set(err, "grpc: record too large (%zu bytes)", need);
+        ob_err_setk(err, OB_ERR_REJECTED, "grpc: record too large (%zu bytes)", need);
         return NULL;
     }
     size_t n = infected__infected_request__pack(&req, buf);
@@ -233,7 +233,7 @@ static long stream_response_count(grpc_byte_buffer *bb)
 }
 
 /* Why a finished call failed, or NULL if it succeeded. */
-static const char *call_failure(const grpc_broker *gb, const gcall *c, char *why, size_t cap)
+static const char *call_failure(const ob_grpc_broker *gb, const gcall *c, char *why, size_t cap)
 {
     if (c->cancelled)
         return "grpc: no response before the timeout";
@@ -261,9 +261,9 @@ static const char *call_failure(const grpc_broker *gb, const gcall *c, char *why
 }
 
 /* Answers every record of a finished call and frees it. */
-static void call_finished(grpc_broker *gb, gcall *c, int64_t now)
+static void call_finished(ob_grpc_broker *gb, gcall *c, int64_t now)
 {
-    grpc_client *cl = gb->client;
+    ob_grpc_client *cl = gb->client;
     call_unlink(cl, c);
     if (!cl->closing) {
         char buf[600];
@@ -275,7 +275,7 @@ static void call_finished(grpc_broker *gb, gcall *c, int64_t now)
 }
 
 /* A batch could not even start: the call's records fail now. */
-static void call_broken(grpc_broker *gb, gcall *c, grpc_call_error e)
+static void call_broken(ob_grpc_broker *gb, gcall *c, grpc_call_error e)
 {
     grpc_call_cancel(c->call, NULL);
     c->status = GRPC_STATUS_INTERNAL;
@@ -290,7 +290,7 @@ static void call_broken(grpc_broker *gb, gcall *c, grpc_call_error e)
 
 /* Stream mode: starts the next SEND_MESSAGE, or once the call is sealed and every send
  * is done, the batch that closes it and receives the answer. */
-static void stream_pump(grpc_broker *gb, gcall *c)
+static void stream_pump(ob_grpc_broker *gb, gcall *c)
 {
     if (c->sending || c->finishing)
         return;
@@ -322,7 +322,7 @@ static void stream_pump(grpc_broker *gb, gcall *c)
 }
 
 /* No more records on the call: it closes once its sends are done. */
-static void stream_seal(grpc_broker *gb, gcall *c)
+static void stream_seal(ob_grpc_broker *gb, gcall *c)
 {
     c->sealed = true;
     if (gb->client->filling == c)
@@ -332,7 +332,7 @@ static void stream_seal(grpc_broker *gb, gcall *c)
 
 /* A SEND_MESSAGE completed: the next one, or after a failed one (the call is over)
  * straight to the answer, which says why. */
-static void stream_sent(grpc_broker *gb, gcall *c, bool ok)
+static void stream_sent(ob_grpc_broker *gb, gcall *c, bool ok)
 {
     c->sending = false;
     grpc_byte_buffer_destroy(c->slots[c->nsent].msg);
@@ -351,7 +351,7 @@ static void stream_sent(grpc_broker *gb, gcall *c, bool ok)
     stream_pump(gb, c); /* may free c */
 }
 
-static void stream_linger_check(grpc_broker *gb, int64_t now)
+static void stream_linger_check(ob_grpc_broker *gb, int64_t now)
 {
     gcall *c = gb->client->filling;
     if (c && now - c->first_ns >= gb->s.linger_ms * OB_NS_PER_MS)
@@ -377,7 +377,7 @@ static int stream_add(gcall *c, uint64_t token, grpc_byte_buffer *msg)
 
 /* --- the completion queue --------------------------------------------------------------- */
 
-static void handle_event(grpc_broker *gb, const grpc_event *ev, int64_t now)
+static void handle_event(ob_grpc_broker *gb, const grpc_event *ev, int64_t now)
 {
     call_tag *t = ev->tag;
     if (t->kind == TAG_SEND)
@@ -388,9 +388,9 @@ static void handle_event(grpc_broker *gb, const grpc_event *ev, int64_t now)
 
 /* Handles the completions that are ready; waits for the first one until `until`
  * (monotonic ns; 0 = do not wait). One clock reading per batch. Returns how many. */
-static int serve(grpc_broker *gb, int64_t until)
+static int serve(ob_grpc_broker *gb, int64_t until)
 {
-    grpc_client *cl = gb->client;
+    ob_grpc_client *cl = gb->client;
     int n = 0;
     int64_t now = 0;
     for (;;) {
@@ -406,7 +406,7 @@ static int serve(grpc_broker *gb, int64_t until)
 }
 
 /* Waits (serving the queue) while `inflight` calls are in flight. */
-static void wait_for_window(grpc_broker *gb)
+static void wait_for_window(ob_grpc_broker *gb)
 {
     while (gb->client->ncalls >= gb->s.inflight)
         serve(gb, ob_mono_ns() + 100 * OB_NS_PER_MS);
@@ -414,10 +414,10 @@ static void wait_for_window(grpc_broker *gb)
 
 /* --- the adapter ------------------------------------------------------------------------ */
 
-static int publish_unary(grpc_broker *gb, const ob_msg *m, grpc_byte_buffer *msg, ob_err *err)
+static int publish_unary(ob_grpc_broker *gb, const ob_msg *m, grpc_byte_buffer *msg, ob_err *err)
 {
     wait_for_window(gb);
-    gcall *c = call_start(gb, GRPC_METHOD_UNARY, false, err);
+    gcall *c = call_start(gb, OB_GRPC_METHOD_UNARY, false, err);
     if (!c) {
         grpc_byte_buffer_destroy(msg);
         return -1;
@@ -435,18 +435,18 @@ static int publish_unary(grpc_broker *gb, const ob_msg *m, grpc_byte_buffer *msg
     if (e != GRPC_CALL_OK) {
         call_unlink(gb->client, c);
         call_free(c);
-        return ob_err_set(err, "grpc: cannot start a call to %s (error %d)", gb->s.target, (int)e);
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "grpc: cannot start a call to %s (error %d)", gb->s.target, (int)e);
     }
     return 0;
 }
 
-static int publish_stream(grpc_broker *gb, const ob_msg *m, grpc_byte_buffer *msg, ob_err *err)
+static int publish_stream(ob_grpc_broker *gb, const ob_msg *m, grpc_byte_buffer *msg, ob_err *err)
 {
-    grpc_client *cl = gb->client;
+    ob_grpc_client *cl = gb->client;
     stream_linger_check(gb, ob_mono_ns());
     if (!cl->filling) {
         wait_for_window(gb);
-        cl->filling = call_start(gb, GRPC_METHOD_STREAM, true, err);
+        cl->filling = call_start(gb, OB_GRPC_METHOD_STREAM, true, err);
         if (!cl->filling) {
             grpc_byte_buffer_destroy(msg);
             return -1;
@@ -466,9 +466,9 @@ static int publish_stream(grpc_broker *gb, const ob_msg *m, grpc_byte_buffer *ms
     return 0;
 }
 
-int grpc_client_publish(ob_broker *b, const ob_msg *m, ob_err *err)
+int ob_grpc_client_publish(ob_broker *b, const ob_msg *m, ob_err *err)
 {
-    grpc_broker *gb = (grpc_broker *)b;
+    ob_grpc_broker *gb = (ob_grpc_broker *)b;
     grpc_byte_buffer *msg = request_message(m, err);
     if (!msg)
         return -1;
@@ -477,10 +477,10 @@ int grpc_client_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     return rc;
 }
 
-bool grpc_client_poll(ob_broker *b, int64_t until_mono)
+bool ob_grpc_client_poll(ob_broker *b, int64_t until_mono)
 {
-    grpc_broker *gb = (grpc_broker *)b;
-    grpc_client *cl = gb->client;
+    ob_grpc_broker *gb = (ob_grpc_broker *)b;
+    ob_grpc_client *cl = gb->client;
     stream_linger_check(gb, ob_mono_ns());
     if (cl->ncalls == 0)
         return false;
@@ -494,11 +494,11 @@ bool grpc_client_poll(ob_broker *b, int64_t until_mono)
     return true;
 }
 
-int grpc_client_flush(ob_broker *b, int timeout_ms)
+int ob_grpc_client_flush(ob_broker *b, int timeout_ms)
 {
-    grpc_broker *gb = (grpc_broker *)b;
-    grpc_client *cl = gb->client;
-    if (gb->role != OB_ROLE_PUBLISHER || !cl)
+    ob_grpc_broker *gb = (ob_grpc_broker *)b;
+    ob_grpc_client *cl = gb->client;
+    if (gb->base.role != OB_ROLE_PUBLISHER || !cl)
         return 0;
     if (cl->filling)
         stream_seal(gb, cl->filling);
@@ -535,11 +535,11 @@ static char *read_pem(const char *path, ob_err *err)
     free(buf);
     if (f)
         fclose(f);
-    ob_err_set(err, "grpc: cannot read the CA certificates in %s", path);
+    ob_err_setk(err, OB_ERR_USAGE, "grpc: cannot read the CA certificates in %s", path);
     return NULL;
 }
 
-static grpc_channel_credentials *channel_credentials(const grpc_settings *s, ob_err *err)
+static grpc_channel_credentials *channel_credentials(const ob_grpc_settings *s, ob_err *err)
 {
     if (!s->tls)
         return grpc_insecure_credentials_create();
@@ -555,10 +555,11 @@ static grpc_channel_credentials *channel_credentials(const grpc_settings *s, ob_
 
 /* Waits until the channel is READY, or fails at `until` (monotonic ns) naming the
  * target and the channel's last state. */
-static int wait_ready(grpc_broker *gb, grpc_channel *ch, int64_t until, ob_err *err)
+static int wait_ready(ob_grpc_broker *gb, grpc_channel *ch, int64_t until, ob_err *err)
 {
-    grpc_client *cl = gb->client;
+    ob_grpc_client *cl = gb->client;
     grpc_connectivity_state st = grpc_channel_check_connectivity_state(ch, 1);
+    bool failed = false; /* an attempt failed (refused, reset): unavailable, not a timeout */
     while (st != GRPC_CHANNEL_READY && st != GRPC_CHANNEL_SHUTDOWN && ob_mono_ns() < until) {
         int watch_tag;
         grpc_channel_watch_connectivity_state(ch, st, deadline_at(until), cl->cq, &watch_tag);
@@ -569,18 +570,21 @@ static int wait_ready(grpc_broker *gb, grpc_channel *ch, int64_t until, ob_err *
         if (!ev.success)
             break; /* the deadline */
         st = grpc_channel_check_connectivity_state(ch, 1);
+        failed |= st == GRPC_CHANNEL_TRANSIENT_FAILURE;
     }
     if (st == GRPC_CHANNEL_READY)
         return 0;
-    return ob_err_set(err, "grpc: cannot connect to %s within %d ms (%s)", gb->s.target,
-                      gb->s.connect_timeout_ms, state_name(st));
+    failed |= st == GRPC_CHANNEL_TRANSIENT_FAILURE || st == GRPC_CHANNEL_SHUTDOWN;
+    return ob_err_setk(err, failed ? OB_ERR_UNAVAILABLE : OB_ERR_TIMEOUT,
+                       "grpc: cannot connect to %s within %d ms (%s)", gb->s.target,
+                       gb->s.connect_timeout_ms, state_name(st));
 }
 
-int grpc_client_open(grpc_broker *gb, ob_err *err)
+int ob_grpc_client_open(ob_grpc_broker *gb, ob_err *err)
 {
-    const grpc_settings *s = &gb->s;
-    grpc_init(); /* reference-counted; grpc_client_close calls grpc_shutdown */
-    grpc_client *cl = gb->client = calloc(1, sizeof *cl);
+    const ob_grpc_settings *s = &gb->s;
+    grpc_init(); /* reference-counted; ob_grpc_client_close calls grpc_shutdown */
+    ob_grpc_client *cl = gb->client = calloc(1, sizeof *cl);
     if (!cl) {
         grpc_shutdown();
         return ob_err_set(err, "grpc: out of memory");
@@ -617,13 +621,13 @@ int grpc_client_open(grpc_broker *gb, ob_err *err)
             goto fail;
     return 0;
 fail:
-    /* grpc_close (grpc.c) calls grpc_client_close */
+    /* grpc_close (grpc.c) calls ob_grpc_client_close */
     return -1;
 }
 
-void grpc_client_close(grpc_broker *gb)
+void ob_grpc_client_close(ob_grpc_broker *gb)
 {
-    grpc_client *cl = gb->client;
+    ob_grpc_client *cl = gb->client;
     if (!cl)
         return;
     /* calls still in flight end here unanswered (flush answers them first) */

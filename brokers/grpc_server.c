@@ -70,7 +70,7 @@ typedef struct srv_delivery {
 } srv_delivery;
 
 struct server_call {
-    grpc_server_side *srv;
+    ob_grpc_server_side *srv;
     call_kind kind;
     call_tag t_new, t_read, t_final;
     grpc_call *call;           /* NULL until a client's call matched the request */
@@ -90,7 +90,7 @@ struct server_call {
     server_call *prev, *next;  /* srv->calls */
 };
 
-struct grpc_server_side {
+struct ob_grpc_server_side {
     grpc_server *server;
     grpc_completion_queue *cq;
     void *m_unary, *m_stream;
@@ -105,14 +105,14 @@ struct grpc_server_side {
     bool stopping, shut_down;
 };
 
-static void grpc_library_init(void)
+static void library_init(void)
 {
     grpc_init();
 }
 
 /* ---- call structs ---- */
 
-static server_call *call_new(grpc_server_side *srv, call_kind kind)
+static server_call *call_new(ob_grpc_server_side *srv, call_kind kind)
 {
     server_call *c = calloc(1, sizeof *c);
     if (!c)
@@ -137,7 +137,7 @@ static server_call *call_new(grpc_server_side *srv, call_kind kind)
 /* Frees a call struct and what it still holds; the caller holds srv->lock. */
 static void call_free_locked(server_call *c)
 {
-    grpc_server_side *srv = c->srv;
+    ob_grpc_server_side *srv = c->srv;
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -162,7 +162,7 @@ static void call_free_locked(server_call *c)
 
 static void call_free(server_call *c)
 {
-    grpc_server_side *srv = c->srv;
+    ob_grpc_server_side *srv = c->srv;
     pthread_mutex_lock(&srv->lock);
     call_free_locked(c);
     pthread_mutex_unlock(&srv->lock);
@@ -189,7 +189,7 @@ static grpc_call_error start_batch(server_call *c, const grpc_op *ops, size_t n,
 }
 
 /* Asks gRPC for the next call of one method. */
-static int request_call(grpc_server_side *srv, call_kind kind)
+static int request_call(ob_grpc_server_side *srv, call_kind kind)
 {
     server_call *c = call_new(srv, kind);
     if (!c)
@@ -233,7 +233,7 @@ static srv_delivery *delivery_from(server_call *c, grpc_byte_buffer *bb)
         snprintf(c->problem, sizeof c->problem, "not an infected.InfectedRequest");
     else if (!req->infected)
         snprintf(c->problem, sizeof c->problem, "the request has no infected record");
-    else if ((n = grpc_record_to_json(req->infected, json, sizeof json, &err)) < 0)
+    else if ((n = ob_grpc_record_to_json(req->infected, json, sizeof json, &err)) < 0)
         snprintf(c->problem, sizeof c->problem, "%.250s", err.msg);
     srv_delivery *d = n >= 0 ? malloc(sizeof *d + (size_t)n + 1) : NULL;
     if (n >= 0 && !d) {
@@ -382,7 +382,7 @@ static void start_read(server_call *c)
 
 static void on_new_call(server_call *c, bool ok)
 {
-    grpc_server_side *srv = c->srv;
+    ob_grpc_server_side *srv = c->srv;
     if (!ok) { /* the server is shutting down: the request is over */
         call_free(c);
         return;
@@ -430,7 +430,7 @@ static void on_read(server_call *c, bool ok)
  * keep their struct until they are settled or the adapter closes. */
 static void on_final(server_call *c)
 {
-    grpc_server_side *srv = c->srv;
+    ob_grpc_server_side *srv = c->srv;
     pthread_mutex_lock(&srv->lock);
     grpc_call_unref(c->call);
     c->call = NULL;
@@ -440,7 +440,7 @@ static void on_final(server_call *c)
     pthread_mutex_unlock(&srv->lock);
 }
 
-static void on_event(grpc_server_side *srv, void *tag, bool ok)
+static void on_event(ob_grpc_server_side *srv, void *tag, bool ok)
 {
     if (tag == &srv->shutdown_tag) {
         pthread_mutex_lock(&srv->lock);
@@ -465,7 +465,7 @@ static void on_event(grpc_server_side *srv, void *tag, bool ok)
 
 /* While stopping: a call with nothing in flight that still waits for settlements would
  * keep the server from shutting down; it is answered UNAVAILABLE now. */
-static void abandon_unsettled(grpc_server_side *srv)
+static void abandon_unsettled(ob_grpc_server_side *srv)
 {
     for (;;) {
         server_call *found = NULL;
@@ -486,7 +486,7 @@ static void abandon_unsettled(grpc_server_side *srv)
 
 /* Runs the queue until the server has shut down and no event is left to come (when
  * stopping), or for ever. */
-static void serve(grpc_server_side *srv)
+static void serve(ob_grpc_server_side *srv)
 {
     for (;;) {
         gpr_timespec until = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
@@ -508,7 +508,7 @@ static void serve(grpc_server_side *srv)
 
 static void *serve_main(void *arg)
 {
-    grpc_server_side *srv = arg;
+    ob_grpc_server_side *srv = arg;
     int requested = 0;
     for (int i = 0; i < UNARY_REQUESTS; i++)
         requested += request_call(srv, CALL_UNARY) == 0;
@@ -535,19 +535,19 @@ static char *read_file(const char *path, const char *what, ob_err *err)
     } else {
         free(buf);
         buf = NULL;
-        ob_err_set(err, "grpc: cannot read the %s %s", what, path);
+        ob_err_setk(err, OB_ERR_USAGE, "grpc: cannot read the %s %s", what, path);
     }
     if (f)
         fclose(f);
     return buf;
 }
 
-static grpc_server_credentials *server_credentials(const grpc_settings *s, ob_err *err)
+static grpc_server_credentials *server_credentials(const ob_grpc_settings *s, ob_err *err)
 {
     if (!s->tls)
         return grpc_insecure_server_credentials_create();
     if (!s->cert[0])
-        return ob_err_set(err, "grpc: a TLS server needs cert= and key= (PEM files)"), NULL;
+        return ob_err_setk(err, OB_ERR_USAGE, "grpc: a TLS server needs cert= and key= (PEM files)"), NULL;
     grpc_server_credentials *creds = NULL;
     char *cert = read_file(s->cert, "certificate", err);
     char *key = cert ? read_file(s->key, "key", err) : NULL;
@@ -555,7 +555,8 @@ static grpc_server_credentials *server_credentials(const grpc_settings *s, ob_er
         grpc_ssl_pem_key_cert_pair pair = {.private_key = key, .cert_chain = cert};
         creds = grpc_ssl_server_credentials_create(NULL, &pair, 1, 0, NULL);
         if (!creds)
-            ob_err_set(err, "grpc: cannot use the certificate %s with the key %s", s->cert, s->key);
+            ob_err_setk(err, OB_ERR_USAGE, "grpc: cannot use the certificate %s with the key %s", s->cert,
+                        s->key);
     }
     free(cert);
     free(key);
@@ -563,7 +564,7 @@ static grpc_server_credentials *server_credentials(const grpc_settings *s, ob_er
 }
 
 /* Binds the address; 0 or -1 with err. */
-static int listen_on(grpc_server_side *srv, const grpc_settings *s, ob_err *err)
+static int listen_on(ob_grpc_server_side *srv, const ob_grpc_settings *s, ob_err *err)
 {
     grpc_server_credentials *creds = server_credentials(s, err);
     if (!creds)
@@ -571,15 +572,15 @@ static int listen_on(grpc_server_side *srv, const grpc_settings *s, ob_err *err)
     int port = grpc_server_add_http2_port(srv->server, s->target, creds);
     grpc_server_credentials_release(creds);
     if (port == 0)
-        return ob_err_set(err, "grpc: cannot listen on %s (in use?)", s->target);
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "grpc: cannot listen on %s (in use?)", s->target);
     return 0;
 }
 
-int grpc_server_open(grpc_broker *gb, ob_err *err)
+int ob_grpc_server_open(ob_grpc_broker *gb, ob_err *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, grpc_library_init);
-    grpc_server_side *srv = calloc(1, sizeof *srv);
+    pthread_once(&once, library_init);
+    ob_grpc_server_side *srv = calloc(1, sizeof *srv);
     if (!srv)
         return ob_err_set(err, "grpc: out of memory");
     pthread_mutex_init(&srv->lock, NULL);
@@ -591,9 +592,9 @@ int grpc_server_open(grpc_broker *gb, ob_err *err)
     srv->server = grpc_server_create(&args, NULL);
     srv->cq = grpc_completion_queue_create_for_next(NULL);
     grpc_server_register_completion_queue(srv->server, srv->cq, NULL);
-    srv->m_unary = grpc_server_register_method(srv->server, GRPC_METHOD_UNARY, NULL,
+    srv->m_unary = grpc_server_register_method(srv->server, OB_GRPC_METHOD_UNARY, NULL,
                                                GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-    srv->m_stream = grpc_server_register_method(srv->server, GRPC_METHOD_STREAM, NULL,
+    srv->m_stream = grpc_server_register_method(srv->server, OB_GRPC_METHOD_STREAM, NULL,
                                                 GRPC_SRM_PAYLOAD_NONE, 0);
     if (!srv->m_unary || !srv->m_stream)
         return ob_err_set(err, "grpc: cannot register the methods");
@@ -606,9 +607,9 @@ int grpc_server_open(grpc_broker *gb, ob_err *err)
 
 /* ---- the vtable's subscriber entries ---- */
 
-int grpc_server_subscribe(ob_broker *b, ob_deliver_fn *deliver_fn, void *arg, ob_err *err)
+int ob_grpc_server_subscribe(ob_broker *b, ob_deliver_fn *deliver_fn, void *arg, ob_err *err)
 {
-    grpc_server_side *srv = ((grpc_broker *)b)->server;
+    ob_grpc_server_side *srv = ((ob_grpc_broker *)b)->server;
     srv->deliver = deliver_fn;
     srv->deliver_arg = arg;
     if (pthread_create(&srv->thread, NULL, serve_main, srv) != 0)
@@ -617,9 +618,9 @@ int grpc_server_subscribe(ob_broker *b, ob_deliver_fn *deliver_fn, void *arg, ob
     return 0;
 }
 
-void grpc_server_settle(ob_broker *b, ob_delivery *d, bool ok)
+void ob_grpc_server_settle(ob_broker *b, ob_delivery *d, bool ok)
 {
-    grpc_server_side *srv = ((grpc_broker *)b)->server;
+    ob_grpc_server_side *srv = ((ob_grpc_broker *)b)->server;
     srv_delivery *sd = d->handle;
     server_call *c = sd->call;
     pthread_mutex_lock(&srv->lock);
@@ -648,7 +649,7 @@ void grpc_server_settle(ob_broker *b, ob_delivery *d, bool ok)
 
 /* Shuts the server down and runs the queue (on the serving thread, or here if there is
  * none) until every call has ended. */
-static void stop_server(grpc_server_side *srv)
+static void stop_server(ob_grpc_server_side *srv)
 {
     pthread_mutex_lock(&srv->lock);
     srv->stopping = true;
@@ -661,9 +662,9 @@ static void stop_server(grpc_server_side *srv)
         serve(srv);
 }
 
-void grpc_server_close(grpc_broker *gb)
+void ob_grpc_server_close(ob_grpc_broker *gb)
 {
-    grpc_server_side *srv = gb->server;
+    ob_grpc_server_side *srv = gb->server;
     if (!srv)
         return;
     if (srv->started)

@@ -10,9 +10,6 @@
 #include "kafka.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-
-#include "json.h"
 
 extern const ob_broker_ops ob_kafka_ops;
 
@@ -24,82 +21,85 @@ static const char *const kafka_params[] = {
 static void kafka_close(ob_broker *b)
 {
     kafka_broker *kb = (kafka_broker *)b;
-    if (!kb)
-        return;
-    if (kb->role == OB_ROLE_PUBLISHER)
-        kafka_pub_close(kb);
-    else
-        kafka_sub_close(kb);
+    if (kb->started) {
+        if (b->role == OB_ROLE_PUBLISHER)
+            ob_kafka_pub_close(kb);
+        else
+            ob_kafka_sub_close(kb);
+    }
     pthread_mutex_destroy(&kb->problem_lock);
-    free(kb);
 }
 
 static int kafka_check(const ob_url *url, ob_err *err)
 {
     kafka_settings s;
-    ob_broker_opts opts = {.role = OB_ROLE_PUBLISHER};
-    return kafka_settings_parse(&s, url, &opts, err);
+    return ob_kafka_settings_parse(&s, url, err);
 }
 
-static int kafka_open(ob_broker **out, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
+static void kafka_default_url(const char *id, char *buf, size_t cap)
 {
-    kafka_broker *kb = calloc(1, sizeof *kb);
-    if (!kb)
-        return ob_err_set(err, "kafka: out of memory");
-    kb->base.ops = &ob_kafka_ops;
-    kb->base.on_ack = opts->on_ack;
-    kb->base.ack_arg = opts->ack_arg;
-    kb->role = opts->role;
+    snprintf(buf, cap, "kafka://127.0.0.1:9092?topic=outbreak.compare.%s&group=outbreak-compare-%s", id, id);
+}
+
+static int kafka_open(ob_broker *b, const ob_url *url, ob_err *err)
+{
+    kafka_broker *kb = (kafka_broker *)b;
     pthread_mutex_init(&kb->problem_lock, NULL);
     kb->pub.wake[0] = kb->pub.wake[1] = -1;
-    int rc = kafka_settings_parse(&kb->s, url, opts, err);
-    if (rc == 0 && opts->role == OB_ROLE_PUBLISHER && !opts->on_ack)
-        rc = ob_err_set(err, "kafka: a publisher needs an ack callback");
-    if (rc == 0)
-        rc = opts->role == OB_ROLE_PUBLISHER ? kafka_pub_init(kb, url, err) : kafka_sub_init(kb, url, err);
-    if (rc != 0) {
-        kafka_close(&kb->base);
+    if (ob_kafka_settings_parse(&kb->s, url, err) != 0)
+        return ob_err_kind_set(err, OB_ERR_USAGE);
+    kb->started = true;
+    int rc = b->role == OB_ROLE_PUBLISHER ? ob_kafka_pub_init(kb, url, err) : ob_kafka_sub_init(kb, url, err);
+    if (rc != 0)
         return -1;
-    }
     pthread_mutex_lock(&kb->problem_lock);
     kb->opened = true; /* from now on librdkafka's problems are printed */
     pthread_mutex_unlock(&kb->problem_lock);
-    *out = &kb->base;
     return 0;
 }
 
-static void kafka_durability(ob_broker *b, char *buf, size_t cap)
+static void kafka_durability(ob_broker *b, ob_durability *d)
 {
-    const kafka_broker *kb = (const kafka_broker *)b;
-    const kafka_settings *s = &kb->s;
-    char topic[520], group[520];
-    ob_json_write_string(topic, sizeof topic, s->topic);
-    ob_json_write_string(group, sizeof group, s->group);
-    bool acked = s->acks[0] != '0';
-    snprintf(buf, cap,
-             "{\"mode\":\"acks=%s\",\"broker_ack\":%s,\"publish_ack\":\"%s\",%s\"delivery\":\"at-least-once\","
-             "\"acks\":\"%s\",\"idempotence\":%s,\"linger_ms\":%ld,\"batch_bytes\":%ld,"
-             "\"compression\":\"%s\",\"topic\":%s,\"partitions\":%ld,\"replication\":%ld,"
-             "\"key\":\"%s\",\"group\":%s,\"consumer_commit\":\"after the MongoDB insert\"}",
-             s->acks, acked ? "true" : "false",
-             acked ? "delivery report" : "none",
-             acked ? "" : "\"acked_means\":\"sent on the socket (acks=0: no broker answer)\",",
-             s->acks, s->idempotence ? "true" : "false", s->linger_ms, s->batch_bytes, s->compression,
-             topic, s->partitions, s->replication, s->key_by_location ? "location" : "none", group);
+    const kafka_settings *s = &((const kafka_broker *)b)->s;
+    char mode[16];
+    snprintf(mode, sizeof mode, "acks=%s", s->acks);
+    if (s->acks[0] != '0')
+        ob_durability_set(d, mode, true, "delivery report", "at-least-once", NULL);
+    else
+        ob_durability_set(d, mode, false, "none", "at-least-once",
+                          "sent on the socket (acks=0: no broker answer)");
+    ob_durability_str(d, "acks", s->acks);
+    ob_durability_bool(d, "idempotence", s->idempotence);
+    ob_durability_int(d, "linger_ms", s->linger_ms);
+    ob_durability_int(d, "batch_bytes", s->batch_bytes);
+    ob_durability_str(d, "compression", s->compression);
+    ob_durability_str(d, "topic", s->topic);
+    ob_durability_int(d, "partitions", s->partitions);
+    ob_durability_int(d, "replication", s->replication);
+    ob_durability_str(d, "key", s->key_by_location ? "location" : "none");
+    ob_durability_str(d, "group", s->group);
+    ob_durability_str(d, "consumer_commit", "after the MongoDB insert");
 }
 
 const ob_broker_ops ob_kafka_ops = {
     .scheme = "kafka",
     .way = "kafka",
+    .title = "Kafka",
+    .all_order = 5,
+    .synopsis = "kafka://host:9092[,host:9092...]",
+    .local_url = "kafka://127.0.0.1:9092",
+    .default_port = 9092,
+    .handle_size = sizeof(kafka_broker),
     .params = kafka_params,
     .multi_host = true,
     .check = kafka_check,
+    .default_url = kafka_default_url,
     .open = kafka_open,
-    .publish = kafka_pub_publish,
-    .poll = kafka_pub_poll,
-    .flush = kafka_pub_flush,
-    .subscribe = kafka_sub_subscribe,
-    .settle = kafka_sub_settle,
+    .publish = ob_kafka_pub_publish,
+    .poll = ob_kafka_pub_poll,
+    .flush = ob_kafka_pub_flush,
+    .subscribe = ob_kafka_sub_subscribe,
+    .settle = ob_kafka_sub_settle,
     .durability = kafka_durability,
     .close = kafka_close,
 };

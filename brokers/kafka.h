@@ -30,26 +30,25 @@ typedef struct kafka_settings {
     char compression[8];      /* none | gzip | snappy | lz4 | zstd */
     bool key_by_location;     /* key = the record's location (else no key) */
     char group[250];          /* the sink's consumer group */
-    int connect_timeout_ms;
-    char client_name[128];
 } kafka_settings;
 
 typedef struct kafka_broker kafka_broker;
 
 /* Reads and checks the URL's options, librdkafka's pass-through properties
  * (?rdkafka.NAME=VALUE) included. -1 with a one-line message naming the option. */
-int kafka_settings_parse(kafka_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err);
+int ob_kafka_settings_parse(kafka_settings *s, const ob_url *url, ob_err *err);
 
 /* librdkafka's configuration for the role: the settings, then the pass-through
  * properties (which win). Its opaque is kb; logs and errors go to kb, not to stderr. */
-rd_kafka_conf_t *kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role role, ob_err *err);
+rd_kafka_conf_t *ob_kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role role, ob_err *err);
 
 /* Creates the topic with s->partitions if it does not exist; waits at most the connect
- * timeout, so this is also where an unreachable cluster is found. */
-int kafka_ensure_topic(kafka_broker *kb, ob_err *err);
+ * timeout, so this is also where an unreachable cluster is found (unavailable; a topic
+ * the cluster refuses to create: rejected). */
+int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err);
 
 /* The last thing librdkafka logged or reported as an error ("" if nothing). */
-void kafka_last_problem(kafka_broker *kb, char *buf, size_t cap);
+void ob_kafka_last_problem(kafka_broker *kb, char *buf, size_t cap);
 
 /* --- producer ------------------------------------------------------------------------- */
 
@@ -62,11 +61,11 @@ typedef struct kafka_publisher {
     int purged;                /* reports failed by the purge at the end */
 } kafka_publisher;
 
-int kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err);
-int kafka_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err);
-bool kafka_pub_poll(ob_broker *b, int64_t until_mono);
-int kafka_pub_flush(ob_broker *b, int timeout_ms);
-void kafka_pub_close(kafka_broker *kb);
+int ob_kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err);
+int ob_kafka_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err);
+bool ob_kafka_pub_poll(ob_broker *b, int64_t until_mono);
+int ob_kafka_pub_flush(ob_broker *b, int timeout_ms);
+void ob_kafka_pub_close(kafka_broker *kb);
 
 /* --- consumer ------------------------------------------------------------------------- */
 
@@ -95,15 +94,15 @@ typedef struct kafka_subscriber {
     long rebalances, rewinds;
 } kafka_subscriber;
 
-int kafka_sub_init(kafka_broker *kb, const ob_url *url, ob_err *err);
-int kafka_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
-void kafka_sub_settle(ob_broker *b, ob_delivery *d, bool ok);
-void kafka_sub_close(kafka_broker *kb);
+int ob_kafka_sub_init(kafka_broker *kb, const ob_url *url, ob_err *err);
+int ob_kafka_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
+void ob_kafka_sub_settle(ob_broker *b, ob_delivery *d, bool ok);
+void ob_kafka_sub_close(kafka_broker *kb);
 
 struct kafka_broker {
     ob_broker base;
-    ob_role role;
     kafka_settings s;
+    bool started;              /* the producer or consumer part was initialised */
     rd_kafka_t *rk;
     pthread_mutex_t problem_lock;
     char problem[300];         /* last log line or error from librdkafka */

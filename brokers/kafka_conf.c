@@ -20,7 +20,7 @@ static int param(const ob_url *url, const char *key, const char *def, char *dst,
     return ob_option_copy(WHO, ob_url_param_str(url, key, def), key, dst, cap, false, err);
 }
 
-int kafka_settings_parse(kafka_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
+int ob_kafka_settings_parse(kafka_settings *s, const ob_url *url, ob_err *err)
 {
     static const char *const acks[] = {"0", "1", "all", NULL};
     static const char *const codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
@@ -47,9 +47,6 @@ int kafka_settings_parse(kafka_settings *s, const ob_url *url, const ob_broker_o
     if (s->idempotence && strcmp(s->acks, "all") != 0)
         return ob_err_set(err, "kafka: idempotence needs acks=all (not acks=%s)", s->acks);
     s->key_by_location = strcmp(key, "location") == 0;
-    s->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 3000;
-    snprintf(s->client_name, sizeof s->client_name, "%s",
-             opts->client_name ? opts->client_name : "outbreak");
 
     /* librdkafka checks its own properties' names and values */
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -68,7 +65,7 @@ int kafka_settings_parse(kafka_settings *s, const ob_url *url, const ob_broker_o
     return 0;
 }
 
-void kafka_last_problem(kafka_broker *kb, char *buf, size_t cap)
+void ob_kafka_last_problem(kafka_broker *kb, char *buf, size_t cap)
 {
     pthread_mutex_lock(&kb->problem_lock);
     snprintf(buf, cap, "%s", kb->problem);
@@ -114,17 +111,17 @@ static int set(rd_kafka_conf_t *conf, const char *name, const char *value, ob_er
     return 0;
 }
 
-rd_kafka_conf_t *kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role role, ob_err *err)
+rd_kafka_conf_t *ob_kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role role, ob_err *err)
 {
     const kafka_settings *s = &kb->s;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char num[32], timeout[32];
-    snprintf(timeout, sizeof timeout, "%d", s->connect_timeout_ms);
+    snprintf(timeout, sizeof timeout, "%d", kb->base.connect_timeout_ms);
     rd_kafka_conf_set_opaque(conf, kb);
     rd_kafka_conf_set_log_cb(conf, on_log);
     rd_kafka_conf_set_error_cb(conf, on_error);
     int rc = set(conf, "bootstrap.servers", s->bootstrap, err) ||
-             set(conf, "client.id", s->client_name, err) ||
+             set(conf, "client.id", kb->base.client_name, err) ||
              set(conf, "socket.connection.setup.timeout.ms", timeout, err);
     if (rc == 0 && role == OB_ROLE_PUBLISHER) {
         rc = set(conf, "acks", s->acks, err) ||
@@ -161,11 +158,11 @@ static int topic_exists(kafka_broker *kb, ob_err *err)
     const struct rd_kafka_metadata *md = NULL;
     char problem[300];
     /* all topics: asking for one by name could auto-create it with the broker's defaults */
-    rd_kafka_resp_err_t e = rd_kafka_metadata(kb->rk, 1, NULL, &md, s->connect_timeout_ms);
+    rd_kafka_resp_err_t e = rd_kafka_metadata(kb->rk, 1, NULL, &md, kb->base.connect_timeout_ms);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        kafka_last_problem(kb, problem, sizeof problem);
-        return ob_err_set(err, "kafka: cannot reach %s within %d ms: %s", s->bootstrap,
-                          s->connect_timeout_ms, *problem ? problem : rd_kafka_err2str(e));
+        ob_kafka_last_problem(kb, problem, sizeof problem);
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "kafka: cannot reach %s within %d ms: %s", s->bootstrap,
+                          kb->base.connect_timeout_ms, *problem ? problem : rd_kafka_err2str(e));
     }
     int found = 0;
     for (int i = 0; i < md->topic_cnt && !found; i++)
@@ -174,7 +171,7 @@ static int topic_exists(kafka_broker *kb, ob_err *err)
     return found;
 }
 
-int kafka_ensure_topic(kafka_broker *kb, ob_err *err)
+int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err)
 {
     const kafka_settings *s = &kb->s;
     char errstr[256], problem[300];
@@ -186,11 +183,11 @@ int kafka_ensure_topic(kafka_broker *kb, ob_err *err)
     if (!nt)
         return ob_err_set(err, "kafka: topic \"%s\": %s", s->topic, errstr);
     rd_kafka_AdminOptions_t *ao = rd_kafka_AdminOptions_new(kb->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-    rd_kafka_AdminOptions_set_request_timeout(ao, s->connect_timeout_ms, errstr, sizeof errstr);
-    rd_kafka_AdminOptions_set_operation_timeout(ao, s->connect_timeout_ms, errstr, sizeof errstr);
+    rd_kafka_AdminOptions_set_request_timeout(ao, kb->base.connect_timeout_ms, errstr, sizeof errstr);
+    rd_kafka_AdminOptions_set_operation_timeout(ao, kb->base.connect_timeout_ms, errstr, sizeof errstr);
     rd_kafka_queue_t *q = rd_kafka_queue_new(kb->rk);
     rd_kafka_CreateTopics(kb->rk, &nt, 1, ao, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, s->connect_timeout_ms + 1000);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, kb->base.connect_timeout_ms + 1000);
     int rc = 0;
     rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
     const char *why = NULL;
@@ -206,12 +203,12 @@ int kafka_ensure_topic(kafka_broker *kb, ob_err *err)
         }
     }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        kafka_last_problem(kb, problem, sizeof problem);
+        ob_kafka_last_problem(kb, problem, sizeof problem);
         if (e == RD_KAFKA_RESP_ERR__TIMED_OUT || e == RD_KAFKA_RESP_ERR__TRANSPORT)
-            rc = ob_err_set(err, "kafka: cannot reach %s within %d ms%s%s", s->bootstrap,
-                            s->connect_timeout_ms, *problem ? ": " : "", problem);
+            rc = ob_err_setk(err, OB_ERR_UNAVAILABLE, "kafka: cannot reach %s within %d ms%s%s", s->bootstrap,
+                            kb->base.connect_timeout_ms, *problem ? ": " : "", problem);
         else
-            rc = ob_err_set(err, "kafka: cannot create topic \"%s\" on %s: %s", s->topic,
+            rc = ob_err_setk(err, OB_ERR_REJECTED, "kafka: cannot create topic \"%s\" on %s: %s", s->topic,
                             s->bootstrap, why && *why ? why : rd_kafka_err2str(e));
     }
     if (ev)

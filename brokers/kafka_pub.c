@@ -58,13 +58,13 @@ static void wait_and_serve(kafka_broker *kb, int64_t until)
     serve(kb);
 }
 
-int kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
+int ob_kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
 {
     kafka_publisher *p = &kb->pub;
     p->wake[0] = p->wake[1] = -1;
     if (pipe2(p->wake, O_NONBLOCK | O_CLOEXEC) != 0)
         return ob_err_set(err, "kafka: cannot create a pipe: %s", strerror(errno));
-    rd_kafka_conf_t *conf = kafka_conf_new(kb, url, OB_ROLE_PUBLISHER, err);
+    rd_kafka_conf_t *conf = ob_kafka_conf_new(kb, url, OB_ROLE_PUBLISHER, err);
     if (!conf)
         return -1;
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -74,7 +74,7 @@ int kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
         rd_kafka_conf_destroy(conf);
         return ob_err_set(err, "kafka: cannot create a producer for %s: %s", kb->s.bootstrap, errstr);
     }
-    if (kafka_ensure_topic(kb, err) != 0)
+    if (ob_kafka_ensure_topic(kb, err) != 0)
         return -1;
     p->rkt = rd_kafka_topic_new(kb->rk, kb->s.topic, NULL);
     if (!p->rkt)
@@ -85,7 +85,7 @@ int kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
     return 0;
 }
 
-int kafka_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)
+int ob_kafka_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)
 {
     kafka_broker *kb = (kafka_broker *)b;
     const char *key = kb->s.key_by_location ? m->key : NULL;
@@ -95,7 +95,8 @@ int kafka_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)
             break;
         rd_kafka_resp_err_t e = rd_kafka_last_error();
         if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-            return ob_err_set(err, "kafka: cannot produce to %s: %s", kb->s.topic, rd_kafka_err2str(e));
+            return ob_err_setk(err, OB_ERR_REJECTED, "kafka: cannot produce to %s: %s", kb->s.topic,
+                               rd_kafka_err2str(e));
         /* the local queue is full: back-pressure, wait for reports to make room */
         wait_and_serve(kb, ob_mono_ns() + 100 * OB_NS_PER_MS);
     }
@@ -103,7 +104,7 @@ int kafka_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     return 0;
 }
 
-bool kafka_pub_poll(ob_broker *b, int64_t until_mono)
+bool ob_kafka_pub_poll(ob_broker *b, int64_t until_mono)
 {
     kafka_broker *kb = (kafka_broker *)b;
     if (rd_kafka_outq_len(kb->rk) == 0)
@@ -112,10 +113,10 @@ bool kafka_pub_poll(ob_broker *b, int64_t until_mono)
     return true;
 }
 
-int kafka_pub_flush(ob_broker *b, int timeout_ms)
+int ob_kafka_pub_flush(ob_broker *b, int timeout_ms)
 {
     kafka_broker *kb = (kafka_broker *)b;
-    if (kb->role != OB_ROLE_PUBLISHER)
+    if (kb->base.role != OB_ROLE_PUBLISHER)
         return 0;
     int64_t deadline = ob_mono_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
     while (rd_kafka_outq_len(kb->rk) > 0 && ob_mono_ns() < deadline) {
@@ -135,7 +136,7 @@ int kafka_pub_flush(ob_broker *b, int timeout_ms)
     return kb->pub.purged;
 }
 
-void kafka_pub_close(kafka_broker *kb)
+void ob_kafka_pub_close(kafka_broker *kb)
 {
     kafka_publisher *p = &kb->pub;
     if (p->main_q) {

@@ -255,11 +255,11 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-int kafka_sub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
+int ob_kafka_sub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
 {
     kafka_subscriber *sb = &kb->sub;
     pthread_mutex_init(&sb->lock, NULL);
-    rd_kafka_conf_t *conf = kafka_conf_new(kb, url, OB_ROLE_SUBSCRIBER, err);
+    rd_kafka_conf_t *conf = ob_kafka_conf_new(kb, url, OB_ROLE_SUBSCRIBER, err);
     if (!conf)
         return -1;
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
@@ -270,19 +270,19 @@ int kafka_sub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
         return ob_err_set(err, "kafka: cannot create a consumer for %s: %s", kb->s.bootstrap, errstr);
     }
     rd_kafka_poll_set_consumer(kb->rk);
-    if (kafka_ensure_topic(kb, err) != 0)
+    if (ob_kafka_ensure_topic(kb, err) != 0)
         return -1;
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, kb->s.topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t e = rd_kafka_subscribe(kb->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (e)
-        return ob_err_set(err, "kafka: cannot subscribe to \"%s\" on %s: %s", kb->s.topic,
+        return ob_err_setk(err, OB_ERR_REJECTED, "kafka: cannot subscribe to \"%s\" on %s: %s", kb->s.topic,
                           kb->s.bootstrap, rd_kafka_err2str(e));
     return 0;
 }
 
-int kafka_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
+int ob_kafka_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
 {
     kafka_broker *kb = (kafka_broker *)b;
     kb->sub.deliver = deliver;
@@ -293,7 +293,7 @@ int kafka_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err 
     return 0;
 }
 
-void kafka_sub_settle(ob_broker *b, ob_delivery *d, bool ok)
+void ob_kafka_sub_settle(ob_broker *b, ob_delivery *d, bool ok)
 {
     kafka_broker *kb = (kafka_broker *)b;
     kafka_subscriber *sb = &kb->sub;
@@ -310,7 +310,7 @@ void kafka_sub_settle(ob_broker *b, ob_delivery *d, bool ok)
     free(kd);
 }
 
-void kafka_sub_close(kafka_broker *kb)
+void ob_kafka_sub_close(kafka_broker *kb)
 {
     kafka_subscriber *sb = &kb->sub;
     atomic_store(&sb->stop, true);

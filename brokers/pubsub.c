@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-
 extern const ob_broker_ops ob_pubsub_ops;
 
 static const char *const ps_params[] = {
@@ -39,7 +37,7 @@ static int name_ok(const char *v, const char *what, char *dst, size_t cap, ob_er
     return 0;
 }
 
-int ps_settings_parse(ps_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
+int ob_ps_settings_parse(ps_settings *s, const ob_url *url, ob_err *err)
 {
     memset(s, 0, sizeof *s);
     if (name_ok(url->host, "project", s->project, sizeof s->project, err) ||
@@ -65,29 +63,51 @@ int ps_settings_parse(ps_settings *s, const ob_url *url, const ob_broker_opts *o
     }
     if (strncmp(s->endpoint, "http://", 7) != 0 && strncmp(s->endpoint, "https://", 8) != 0)
         return ob_err_set(err, "pubsub: endpoint must be an http:// or https:// URL");
-    s->timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 3000;
-    snprintf(s->client_name, sizeof s->client_name, "%s", opts->client_name ? opts->client_name : "outbreak");
+    s->timeout_ms = 3000;
     return 0;
 }
 
 static void ps_close(ob_broker *b)
 {
     ps_broker *pb = (ps_broker *)b;
-    if (!pb)
-        return;
-    if (pb->role == OB_ROLE_PUBLISHER)
-        ps_pub_close(pb);
+    /* both are safe on a part that never started (the subscriber's lock is made first
+     * thing at open) */
+    if (b->role == OB_ROLE_PUBLISHER)
+        ob_ps_pub_close(pb);
     else
-        ps_sub_close(pb);
+        ob_ps_sub_close(pb);
     ob_pubsub_auth_close(pb->auth);
-    free(pb);
 }
 
 static int ps_check(const ob_url *url, ob_err *err)
 {
     ps_settings s;
-    ob_broker_opts opts = {.role = OB_ROLE_PUBLISHER};
-    return ps_settings_parse(&s, url, &opts, err);
+    return ob_ps_settings_parse(&s, url, err);
+}
+
+/* The emulator of the local stack: PUBSUB_EMULATOR_HOST, else scripts/stack's port. */
+static const char *local_emulator(void)
+{
+    const char *emu = getenv("PUBSUB_EMULATOR_HOST");
+    return emu && *emu ? emu : "127.0.0.1:8085";
+}
+
+static void ps_default_url(const char *id, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "pubsub://outbreak-compare/outbreak-%s?subscription=outbreak-%s-sink&emulator=%s", id,
+             id, local_emulator());
+}
+
+/* The broker process is the emulator, when there is one (Google's servers are not ours
+ * to check). */
+static void ps_endpoint(const ob_url *url, char *host, size_t cap, int *port)
+{
+    const char *emu = ob_url_param_str(url, "emulator", getenv("PUBSUB_EMULATOR_HOST"));
+    const char *colon = emu ? strrchr(emu, ':') : NULL;
+    if (colon && colon > emu) {
+        snprintf(host, cap, "%.*s", (int)(colon - emu), emu);
+        *port = atoi(colon + 1);
+    }
 }
 
 static void curl_init_once(void)
@@ -95,67 +115,65 @@ static void curl_init_once(void)
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int ps_open(ob_broker **out, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
+static int ps_open(ob_broker *b, const ob_url *url, ob_err *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, curl_init_once);
-    ps_broker *pb = calloc(1, sizeof *pb);
-    if (!pb)
-        return ob_err_set(err, "pubsub: out of memory");
-    pb->base.ops = &ob_pubsub_ops;
-    pb->base.on_ack = opts->on_ack;
-    pb->base.ack_arg = opts->ack_arg;
-    pb->role = opts->role;
-    if (opts->role == OB_ROLE_SUBSCRIBER) {
+    ps_broker *pb = (ps_broker *)b;
+    if (b->role == OB_ROLE_SUBSCRIBER) {
         pthread_mutex_init(&pb->sub.lock, NULL);
         pthread_cond_init(&pb->sub.wake, NULL);
     }
-    int rc = ps_settings_parse(&pb->s, url, opts, err);
-    if (rc == 0 && opts->role == OB_ROLE_PUBLISHER && !opts->on_ack)
-        rc = ob_err_set(err, "pubsub: a publisher needs an ack callback");
-    if (rc == 0) {
-        ob_pubsub_auth_opts ao = {.emulator = pb->s.emulator,
-                                  .key_file = ob_url_param_str(url, "key_file", NULL),
-                                  .timeout_ms = pb->s.timeout_ms};
-        rc = ob_pubsub_auth_open(&pb->auth, &ao, err);
-    }
-    if (rc == 0)
-        rc = opts->role == OB_ROLE_PUBLISHER ? ps_pub_init(pb, err) : ps_sub_init(pb, err);
-    if (rc != 0) {
-        ps_close(&pb->base);
+    if (ob_ps_settings_parse(&pb->s, url, err) != 0)
+        return ob_err_kind_set(err, OB_ERR_USAGE);
+    pb->s.timeout_ms = b->connect_timeout_ms;
+    ob_pubsub_auth_opts ao = {.emulator = pb->s.emulator,
+                              .key_file = ob_url_param_str(url, "key_file", NULL),
+                              .timeout_ms = pb->s.timeout_ms};
+    if (ob_pubsub_auth_open(&pb->auth, &ao, err) != 0)
         return -1;
-    }
-    *out = &pb->base;
-    return 0;
+    return b->role == OB_ROLE_PUBLISHER ? ob_ps_pub_init(pb, err) : ob_ps_sub_init(pb, err);
 }
 
-static void ps_durability(ob_broker *b, char *buf, size_t cap)
+static void ps_durability(ob_broker *b, ob_durability *d)
 {
     const ps_broker *pb = (const ps_broker *)b;
     const ps_settings *s = &pb->s;
-    char endpoint[400], auth[300];
-    ob_json_write_string(endpoint, sizeof endpoint, s->endpoint);
-    ob_json_write_string(auth, sizeof auth, ob_pubsub_auth_kind(pb->auth));
-    snprintf(buf, cap,
-             "{\"mode\":\"%s\",\"broker_ack\":true,\"publish_ack\":\"message id\",\"delivery\":\"at-least-once\","
-             "\"endpoint\":%s,\"credentials\":%s,\"project\":\"%s\",\"topic\":\"%s\",\"batch\":%ld,"
-             "\"linger_ms\":%ld,\"inflight\":%ld,\"retries\":%ld,\"subscription\":\"%s\",\"pull\":%ld,\"pullers\":%ld,"
-             "\"ack_deadline_s\":%ld,\"consumer_ack\":\"acknowledge after the MongoDB insert\"}",
-             s->emulator ? "emulator" : "google", endpoint, auth, s->project, s->topic, s->batch,
-             s->linger_ms, s->inflight, s->retries, s->subscription, s->pull, s->pullers, s->ack_deadline);
+    ob_durability_set(d, s->emulator ? "emulator" : "google", true, "message id", "at-least-once", NULL);
+    ob_durability_str(d, "endpoint", s->endpoint);
+    ob_durability_str(d, "credentials", ob_pubsub_auth_kind(pb->auth));
+    ob_durability_str(d, "project", s->project);
+    ob_durability_str(d, "topic", s->topic);
+    ob_durability_int(d, "batch", s->batch);
+    ob_durability_int(d, "linger_ms", s->linger_ms);
+    ob_durability_int(d, "inflight", s->inflight);
+    ob_durability_int(d, "retries", s->retries);
+    ob_durability_str(d, "subscription", s->subscription);
+    ob_durability_int(d, "pull", s->pull);
+    ob_durability_int(d, "pullers", s->pullers);
+    ob_durability_int(d, "ack_deadline_s", s->ack_deadline);
+    ob_durability_str(d, "consumer_ack", "acknowledge after the MongoDB insert");
 }
 
 const ob_broker_ops ob_pubsub_ops = {
     .scheme = "pubsub",
     .way = "pubsub",
+    .title = "Pub/Sub",
+    .all_order = 4,
+    .synopsis = "pubsub://project/topic",
+    .local_url = "pubsub://outbreak/outbreak.records",
+    .default_port = 0,
+    .handle_size = sizeof(ps_broker),
     .params = ps_params,
     .check = ps_check,
+    .default_url = ps_default_url,
+    .endpoint = ps_endpoint,
     .open = ps_open,
-    .publish = ps_pub_publish,
-    .poll = ps_pub_poll,
-    .flush = ps_pub_flush,
-    .subscribe = ps_sub_subscribe,
-    .settle = ps_sub_settle,
+    .publish = ob_ps_pub_publish,
+    .poll = ob_ps_pub_poll,
+    .flush = ob_ps_pub_flush,
+    .subscribe = ob_ps_sub_subscribe,
+    .settle = ob_ps_sub_settle,
     .durability = ps_durability,
     .close = ps_close,
 };

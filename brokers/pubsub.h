@@ -35,11 +35,12 @@ typedef struct ps_settings {
     long pull;                /* maxMessages per pull */
     long pullers;             /* pull requests in flight (receive threads) */
     long ack_deadline;        /* seconds, when the subscription is created */
-    int timeout_ms;           /* connect timeout */
-    char client_name[128];
+    int timeout_ms;           /* connect timeout (the handle's; 3000 when only checking) */
 } ps_settings;
 
-int ps_settings_parse(ps_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err);
+/* Reads and checks the URL's options (PUBSUB_EMULATOR_HOST too). -1 with a one-line
+ * message naming the option. */
+int ob_ps_settings_parse(ps_settings *s, const ob_url *url, ob_err *err);
 
 /* --- HTTP ------------------------------------------------------------------------------ */
 
@@ -48,13 +49,13 @@ typedef struct ps_buf {
     size_t len, cap;
 } ps_buf;
 
-int ps_buf_add(ps_buf *b, const char *s, size_t n);
-int ps_buf_str(ps_buf *b, const char *s);
+int ob_ps_buf_add(ps_buf *b, const char *s, size_t n);
+int ob_ps_buf_str(ps_buf *b, const char *s);
 /* Appends the base64 of data[0..n). */
-int ps_buf_base64(ps_buf *b, const char *data, size_t n);
+int ob_ps_buf_base64(ps_buf *b, const char *data, size_t n);
 /* Decodes base64 text[0..n) into a malloc'd buffer (*out, *outlen, NUL-terminated). */
-int ps_base64_decode(const char *text, size_t n, char **out, size_t *outlen);
-void ps_buf_free(ps_buf *b);
+int ob_ps_base64_decode(const char *text, size_t n, char **out, size_t *outlen);
+void ob_ps_buf_free(ps_buf *b);
 
 /* One request prepared on an easy handle: method, the resource path under /v1/, the JSON
  * body (kept by the caller until done), the credentials' header; the response lands in
@@ -66,19 +67,19 @@ typedef struct ps_request {
     char error[CURL_ERROR_SIZE];
 } ps_request;
 
-int ps_request_init(ps_request *r, const ps_settings *s, ob_pubsub_auth *auth, const char *method,
+int ob_ps_request_init(ps_request *r, const ps_settings *s, ob_pubsub_auth *auth, const char *method,
                     const char *path, const ps_buf *body, long timeout_ms, ob_err *err);
-void ps_request_cleanup(ps_request *r);
+void ob_ps_request_cleanup(ps_request *r);
 /* Runs a prepared request to the end (blocking). Returns the HTTP status, 0 if the
  * request did not complete (err says why). */
-long ps_request_run(ps_request *r, ob_err *err);
+long ob_ps_request_run(ps_request *r, ob_err *err);
 /* One line for a failed response: "HTTP 403 PERMISSION_DENIED: <the server's message>". */
-void ps_http_error(long status, const ps_buf *resp, char *buf, size_t cap);
+void ob_ps_http_error(long status, const ps_buf *resp, char *buf, size_t cap);
 /* Whether a failed request is worth retrying: network errors, 429 and 5xx. */
-bool ps_retryable(long status);
+bool ob_ps_retryable(long status);
 
 /* Creates the topic (and, for a subscriber, the subscription) unless they exist. */
-int ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err);
+int ob_ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err);
 
 /* --- publisher ------------------------------------------------------------------------ */
 
@@ -104,11 +105,11 @@ typedef struct ps_publisher {
 
 typedef struct ps_broker ps_broker;
 
-int ps_pub_init(ps_broker *pb, ob_err *err);
-int ps_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err);
-bool ps_pub_poll(ob_broker *b, int64_t until_mono);
-int ps_pub_flush(ob_broker *b, int timeout_ms);
-void ps_pub_close(ps_broker *pb);
+int ob_ps_pub_init(ps_broker *pb, ob_err *err);
+int ob_ps_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err);
+bool ob_ps_pub_poll(ob_broker *b, int64_t until_mono);
+int ob_ps_pub_flush(ob_broker *b, int timeout_ms);
+void ob_ps_pub_close(ps_broker *pb);
 
 /* --- subscriber ----------------------------------------------------------------------- */
 
@@ -130,14 +131,13 @@ typedef struct ps_subscriber {
     long extended;             /* deadlines extended for slow inserts */
 } ps_subscriber;
 
-int ps_sub_init(ps_broker *pb, ob_err *err);
-int ps_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
-void ps_sub_settle(ob_broker *b, ob_delivery *d, bool ok);
-void ps_sub_close(ps_broker *pb);
+int ob_ps_sub_init(ps_broker *pb, ob_err *err);
+int ob_ps_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
+void ob_ps_sub_settle(ob_broker *b, ob_delivery *d, bool ok);
+void ob_ps_sub_close(ps_broker *pb);
 
 struct ps_broker {
     ob_broker base;
-    ob_role role;
     ps_settings s;
     ob_pubsub_auth *auth;
     ps_publisher pub;

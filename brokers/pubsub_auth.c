@@ -148,7 +148,8 @@ static int http_do(const char *url, const char *form, const char *header, int ti
     resp_free(r);
     if (big)
         return ob_err_set(err, "response larger than %d bytes", MAX_RESPONSE);
-    return ob_err_set(err, "%s", why[0] ? why : curl_easy_strerror(rc));
+    return ob_err_setk(err, rc == CURLE_OPERATION_TIMEDOUT ? OB_ERR_TIMEOUT : OB_ERR_UNAVAILABLE, "%s",
+                       why[0] ? why : curl_easy_strerror(rc));
 }
 
 /* ---- responses ---- */
@@ -258,8 +259,10 @@ static int fetch_token(ob_pubsub_auth *a, ob_err *err)
     if (a->src == SRC_KEY) {
         char *jwt = ob_pubsub_jwt(a->key.email, a->key.pem, a->scope, a->token_uri,
                                   (int64_t)time(NULL), err);
-        if (!jwt)
+        if (!jwt) { /* the key in the file is not usable */
+            ob_err_kind_set(err, OB_ERR_USAGE);
             return ob_err_prefix(err, "key file %s: signing the JWT", a->key_file);
+        }
         size_t n = strlen(jwt);
         form = malloc(sizeof grant + n);
         if (form) {
@@ -279,8 +282,8 @@ static int fetch_token(ob_pubsub_auth *a, ob_err *err)
     if (r.status != 200) {
         char why[400];
         error_text(r.body, r.len, why, sizeof why);
-        ob_err_set(err, "%s at %s: HTTP %ld%s%s", step, url, r.status, why[0] ? ": " : "",
-                   why);
+        ob_err_setk(err, r.status == 429 || r.status >= 500 ? OB_ERR_UNAVAILABLE : OB_ERR_REJECTED,
+                    "%s at %s: HTTP %ld%s%s", step, url, r.status, why[0] ? ": " : "", why);
         resp_free(&r);
         return -1;
     }
@@ -334,8 +337,10 @@ int ob_pubsub_auth_open(ob_pubsub_auth **out, const ob_pubsub_auth_opts *opts, o
         a->src = SRC_KEY;
         if (!(a->key_file = strdup(key_file)))
             goto oom;
-        if (ob_pubsub_key_read(&a->key, key_file, err) < 0)
+        if (ob_pubsub_key_read(&a->key, key_file, err) < 0) {
+            ob_err_kind_set(err, OB_ERR_USAGE); /* the file the user named */
             goto fail;
+        }
         if (!(a->token_uri = dup_or(opts->token_uri ? opts->token_uri : a->key.token_uri,
                                     DEFAULT_TOKEN_URI)))
             goto oom;

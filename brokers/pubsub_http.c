@@ -26,7 +26,7 @@ static int reserve(ps_buf *b, size_t n)
     return 0;
 }
 
-int ps_buf_add(ps_buf *b, const char *s, size_t n)
+int ob_ps_buf_add(ps_buf *b, const char *s, size_t n)
 {
     if (reserve(b, n) != 0)
         return -1;
@@ -36,12 +36,12 @@ int ps_buf_add(ps_buf *b, const char *s, size_t n)
     return 0;
 }
 
-int ps_buf_str(ps_buf *b, const char *s)
+int ob_ps_buf_str(ps_buf *b, const char *s)
 {
-    return ps_buf_add(b, s, strlen(s));
+    return ob_ps_buf_add(b, s, strlen(s));
 }
 
-int ps_buf_base64(ps_buf *b, const char *data, size_t n)
+int ob_ps_buf_base64(ps_buf *b, const char *data, size_t n)
 {
     if (reserve(b, 4 * ((n + 2) / 3)) != 0)
         return -1;
@@ -53,7 +53,7 @@ int ps_buf_base64(ps_buf *b, const char *data, size_t n)
     return 0;
 }
 
-int ps_base64_decode(const char *text, size_t n, char **out, size_t *outlen)
+int ob_ps_base64_decode(const char *text, size_t n, char **out, size_t *outlen)
 {
     char *buf = malloc(3 * (n / 4) + 4);
     if (!buf || n % 4 != 0) {
@@ -76,7 +76,7 @@ int ps_base64_decode(const char *text, size_t n, char **out, size_t *outlen)
     return 0;
 }
 
-void ps_buf_free(ps_buf *b)
+void ob_ps_buf_free(ps_buf *b)
 {
     free(b->data);
     memset(b, 0, sizeof *b);
@@ -84,10 +84,10 @@ void ps_buf_free(ps_buf *b)
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
-    return ps_buf_add(arg, data, size * n) == 0 ? size * n : 0;
+    return ob_ps_buf_add(arg, data, size * n) == 0 ? size * n : 0;
 }
 
-int ps_request_init(ps_request *r, const ps_settings *s, ob_pubsub_auth *auth, const char *method,
+int ob_ps_request_init(ps_request *r, const ps_settings *s, ob_pubsub_auth *auth, const char *method,
                     const char *path, const ps_buf *body, long timeout_ms, ob_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -118,20 +118,21 @@ int ps_request_init(ps_request *r, const ps_settings *s, ob_pubsub_auth *auth, c
     return 0;
 }
 
-void ps_request_cleanup(ps_request *r)
+void ob_ps_request_cleanup(ps_request *r)
 {
     if (r->easy)
         curl_easy_cleanup(r->easy);
     curl_slist_free_all(r->headers);
-    ps_buf_free(&r->resp);
+    ob_ps_buf_free(&r->resp);
     memset(r, 0, sizeof *r);
 }
 
-long ps_request_run(ps_request *r, ob_err *err)
+long ob_ps_request_run(ps_request *r, ob_err *err)
 {
     CURLcode c = curl_easy_perform(r->easy);
     if (c != CURLE_OK) {
-        ob_err_set(err, "%s", r->error[0] ? r->error : curl_easy_strerror(c));
+        ob_err_setk(err, c == CURLE_OPERATION_TIMEDOUT ? OB_ERR_TIMEOUT : OB_ERR_UNAVAILABLE, "%s",
+                    r->error[0] ? r->error : curl_easy_strerror(c));
         return 0;
     }
     long status = 0;
@@ -139,13 +140,13 @@ long ps_request_run(ps_request *r, ob_err *err)
     return status;
 }
 
-bool ps_retryable(long status)
+bool ob_ps_retryable(long status)
 {
     return status == 0 || status == 429 || status >= 500;
 }
 
 /* {"error":{"code":403,"message":"...","status":"PERMISSION_DENIED"}} */
-void ps_http_error(long status, const ps_buf *resp, char *buf, size_t cap)
+void ob_ps_http_error(long status, const ps_buf *resp, char *buf, size_t cap)
 {
     char message[300] = "", state[64] = "", key[32];
     ob_json j;
@@ -181,23 +182,24 @@ static int ensure_one(const ps_settings *s, ob_pubsub_auth *auth, const char *pa
                       const char *what, ob_err *err)
 {
     ps_request r;
-    if (ps_request_init(&r, s, auth, "PUT", path, body, s->timeout_ms + 2000L, err) != 0)
+    if (ob_ps_request_init(&r, s, auth, "PUT", path, body, s->timeout_ms + 2000L, err) != 0)
         return -1;
     ob_err rerr;
-    long status = ps_request_run(&r, &rerr);
+    long status = ob_ps_request_run(&r, &rerr);
     int rc = 0;
     if (status == 0) {
-        rc = ob_err_set(err, "pubsub: cannot reach %s: %s", s->endpoint, rerr.msg);
+        rc = ob_err_setk(err, rerr.kind, "pubsub: cannot reach %s: %s", s->endpoint, rerr.msg);
     } else if (status != 200 && status != 409) {
         char why[400];
-        ps_http_error(status, &r.resp, why, sizeof why);
-        rc = ob_err_set(err, "pubsub: cannot create %s at %s: %s", what, s->endpoint, why);
+        ob_ps_http_error(status, &r.resp, why, sizeof why);
+        rc = ob_err_setk(err, ob_ps_retryable(status) ? OB_ERR_UNAVAILABLE : OB_ERR_REJECTED,
+                         "pubsub: cannot create %s at %s: %s", what, s->endpoint, why);
     }
-    ps_request_cleanup(&r);
+    ob_ps_request_cleanup(&r);
     return rc;
 }
 
-int ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err)
+int ob_ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err)
 {
     char path[700], what[800];
     snprintf(path, sizeof path, "projects/%s/topics/%s", s->project, s->topic);
@@ -210,11 +212,11 @@ int ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_
     char text[1024];
     snprintf(text, sizeof text, "{\"topic\":\"projects/%s/topics/%s\",\"ackDeadlineSeconds\":%ld}",
              s->project, s->topic, s->ack_deadline);
-    if (ps_buf_str(&body, text) != 0)
+    if (ob_ps_buf_str(&body, text) != 0)
         return ob_err_set(err, "pubsub: out of memory");
     snprintf(path, sizeof path, "projects/%s/subscriptions/%s", s->project, s->subscription);
     snprintf(what, sizeof what, "subscription %s", path);
     int rc = ensure_one(s, auth, path, &body, what, err);
-    ps_buf_free(&body);
+    ob_ps_buf_free(&body);
     return rc;
 }

@@ -27,8 +27,8 @@ static void batch_free(ps_batch *b)
 {
     if (!b)
         return;
-    ps_request_cleanup(&b->req);
-    ps_buf_free(&b->body);
+    ob_ps_request_cleanup(&b->req);
+    ob_ps_buf_free(&b->body);
     free(b->tokens);
     free(b);
 }
@@ -47,7 +47,7 @@ static ps_batch *batch_new(void)
     ps_batch *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    if (ps_buf_str(&b->body, "{\"messages\":[") != 0) {
+    if (ob_ps_buf_str(&b->body, "{\"messages\":[") != 0) {
         free(b);
         return NULL;
     }
@@ -60,8 +60,8 @@ static int launch(ps_broker *pb, ps_batch *b, ob_err *err)
 {
     char path[700];
     snprintf(path, sizeof path, "projects/%s/topics/%s:publish", pb->s.project, pb->s.topic);
-    ps_request_cleanup(&b->req);
-    if (ps_request_init(&b->req, &pb->s, pb->auth, "POST", path, &b->body, REQUEST_TIMEOUT_MS, err) != 0)
+    ob_ps_request_cleanup(&b->req);
+    if (ob_ps_request_init(&b->req, &pb->s, pb->auth, "POST", path, &b->body, REQUEST_TIMEOUT_MS, err) != 0)
         return -1;
     curl_easy_setopt(b->req.easy, CURLOPT_PRIVATE, (char *)b);
     if (curl_multi_add_handle(pb->pub.multi, b->req.easy) != CURLM_OK)
@@ -82,7 +82,7 @@ static void send_open(ps_broker *pb)
     pb->pub.open = NULL;
     pb->pub.nbatches_out++;
     ob_err err;
-    if (ps_buf_str(&b->body, "]}") != 0 || launch(pb, b, &err) != 0)
+    if (ob_ps_buf_str(&b->body, "]}") != 0 || launch(pb, b, &err) != 0)
         answer_batch(pb, b, false, "pubsub: cannot send the publish request", ob_mono_ns());
 }
 
@@ -140,8 +140,8 @@ static void finished(ps_broker *pb, ps_batch *b, CURLcode result, int64_t now)
     if (status == 0)
         snprintf(text, sizeof text, "%s", b->req.error[0] ? b->req.error : curl_easy_strerror(result));
     else
-        ps_http_error(status, &b->req.resp, text, sizeof text);
-    if (ps_retryable(status) && b->attempts < pb->s.retries) {
+        ob_ps_http_error(status, &b->req.resp, text, sizeof text);
+    if (ob_ps_retryable(status) && b->attempts < pb->s.retries) {
         int64_t backoff = BACKOFF_MIN_NS << (b->attempts - 1 < 6 ? b->attempts - 1 : 6);
         b->retry_at = now + (backoff < BACKOFF_MAX_NS ? backoff : BACKOFF_MAX_NS);
         b->next = p->waiting;
@@ -230,9 +230,9 @@ static void wait_and_progress(ps_broker *pb, int64_t until)
     progress(pb);
 }
 
-int ps_pub_init(ps_broker *pb, ob_err *err)
+int ob_ps_pub_init(ps_broker *pb, ob_err *err)
 {
-    if (ps_ensure(&pb->s, pb->auth, false, err) != 0)
+    if (ob_ps_ensure(&pb->s, pb->auth, false, err) != 0)
         return -1;
     pb->pub.multi = curl_multi_init();
     if (!pb->pub.multi)
@@ -241,7 +241,7 @@ int ps_pub_init(ps_broker *pb, ob_err *err)
     return 0;
 }
 
-int ps_pub_publish(ob_broker *bk, const ob_msg *m, ob_err *err)
+int ob_ps_pub_publish(ob_broker *bk, const ob_msg *m, ob_err *err)
 {
     ps_broker *pb = (ps_broker *)bk;
     ps_publisher *p = &pb->pub;
@@ -257,15 +257,15 @@ int ps_pub_publish(ob_broker *bk, const ob_msg *m, ob_err *err)
         b->cap = cap;
     }
     size_t mark = b->body.len;
-    int rc = ps_buf_str(&b->body, b->n ? ",{\"data\":\"" : "{\"data\":\"") ||
-             ps_buf_base64(&b->body, m->data, m->len) || ps_buf_str(&b->body, "\"");
+    int rc = ob_ps_buf_str(&b->body, b->n ? ",{\"data\":\"" : "{\"data\":\"") ||
+             ob_ps_buf_base64(&b->body, m->data, m->len) || ob_ps_buf_str(&b->body, "\"");
     if (rc == 0 && m->key) {
         char key[300];
         rc = ob_json_write_string(key, sizeof key, m->key) < 0 ||
-             ps_buf_str(&b->body, ",\"attributes\":{\"location\":") || ps_buf_str(&b->body, key) ||
-             ps_buf_str(&b->body, "}");
+             ob_ps_buf_str(&b->body, ",\"attributes\":{\"location\":") || ob_ps_buf_str(&b->body, key) ||
+             ob_ps_buf_str(&b->body, "}");
     }
-    if (rc != 0 || ps_buf_str(&b->body, "}") != 0) {
+    if (rc != 0 || ob_ps_buf_str(&b->body, "}") != 0) {
         b->body.len = mark;
         return ob_err_set(err, "pubsub: out of memory");
     }
@@ -280,7 +280,7 @@ int ps_pub_publish(ob_broker *bk, const ob_msg *m, ob_err *err)
     return 0;
 }
 
-bool ps_pub_poll(ob_broker *bk, int64_t until_mono)
+bool ob_ps_pub_poll(ob_broker *bk, int64_t until_mono)
 {
     ps_broker *pb = (ps_broker *)bk;
     if (!pb->pub.open && pb->pub.nbatches_out == 0)
@@ -289,11 +289,11 @@ bool ps_pub_poll(ob_broker *bk, int64_t until_mono)
     return true;
 }
 
-int ps_pub_flush(ob_broker *bk, int timeout_ms)
+int ob_ps_pub_flush(ob_broker *bk, int timeout_ms)
 {
     ps_broker *pb = (ps_broker *)bk;
     ps_publisher *p = &pb->pub;
-    if (pb->role != OB_ROLE_PUBLISHER)
+    if (pb->base.role != OB_ROLE_PUBLISHER)
         return 0;
     int64_t deadline = ob_mono_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
     while ((p->open && p->open->n > 0) || p->nbatches_out > 0) {
@@ -330,7 +330,7 @@ int ps_pub_flush(ob_broker *bk, int timeout_ms)
     return failed;
 }
 
-void ps_pub_close(ps_broker *pb)
+void ob_ps_pub_close(ps_broker *pb)
 {
     ps_publisher *p = &pb->pub;
     batch_free(p->open);

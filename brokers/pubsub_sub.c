@@ -85,27 +85,27 @@ static void post_ids(ps_broker *pb, const char *verb, char **ids, size_t n, cons
     for (size_t from = 0; from < n; from += ACK_BATCH) {
         size_t to = n - from > ACK_BATCH ? from + ACK_BATCH : n;
         ps_buf body = {0};
-        int rc = ps_buf_str(&body, "{\"ackIds\":[");
+        int rc = ob_ps_buf_str(&body, "{\"ackIds\":[");
         for (size_t i = from; i < to && rc == 0; i++)
-            rc = ps_buf_str(&body, i > from ? ",\"" : "\"") || ps_buf_str(&body, ids[i]) ||
-                 ps_buf_str(&body, "\"");
-        rc = rc || ps_buf_str(&body, "]") || ps_buf_str(&body, extra) || ps_buf_str(&body, "}");
+            rc = ob_ps_buf_str(&body, i > from ? ",\"" : "\"") || ob_ps_buf_str(&body, ids[i]) ||
+                 ob_ps_buf_str(&body, "\"");
+        rc = rc || ob_ps_buf_str(&body, "]") || ob_ps_buf_str(&body, extra) || ob_ps_buf_str(&body, "}");
         ps_request r;
         ob_err err;
-        if (rc == 0 && ps_request_init(&r, &pb->s, pb->auth, "POST", path, &body, 10000, &err) == 0) {
-            long status = ps_request_run(&r, &err);
+        if (rc == 0 && ob_ps_request_init(&r, &pb->s, pb->auth, "POST", path, &body, 10000, &err) == 0) {
+            long status = ob_ps_request_run(&r, &err);
             if (status != 200) {
                 char why[400];
                 if (status)
-                    ps_http_error(status, &r.resp, why, sizeof why);
+                    ob_ps_http_error(status, &r.resp, why, sizeof why);
                 else
                     snprintf(why, sizeof why, "%.380s", err.msg);
                 /* not fatal: the messages come again after their deadline */
                 fprintf(stderr, "outbreak: pubsub: %s failed: %s\n", verb, why);
             }
-            ps_request_cleanup(&r);
+            ob_ps_request_cleanup(&r);
         }
-        ps_buf_free(&body);
+        ob_ps_buf_free(&body);
     }
 }
 
@@ -192,7 +192,7 @@ static ps_delivery *read_received(ob_json *j)
                 }
                 static _Thread_local char b64[16384];
                 if (ob_json_string(j, b64, sizeof b64, &len) == 0 && len < sizeof b64)
-                    ps_base64_decode(b64, len, &d->bytes, &d->base.len);
+                    ob_ps_base64_decode(b64, len, &d->bytes, &d->base.len);
             }
         } else {
             ob_json_skip(j);
@@ -209,28 +209,28 @@ static void pull_once(ps_broker *pb, ps_request *r, char *path)
     ps_buf body = {0};
     snprintf(text, sizeof text, "{\"maxMessages\":%ld}", pb->s.pull);
     ob_err err;
-    if (ps_buf_str(&body, text) != 0 ||
-        ps_request_init(r, &pb->s, pb->auth, "POST", path, &body, PULL_TIMEOUT_MS, &err) != 0) {
-        ps_buf_free(&body);
+    if (ob_ps_buf_str(&body, text) != 0 ||
+        ob_ps_request_init(r, &pb->s, pb->auth, "POST", path, &body, PULL_TIMEOUT_MS, &err) != 0) {
+        ob_ps_buf_free(&body);
         ob_sleep_until_mono(ob_mono_ns() + 500 * OB_NS_PER_MS);
         return;
     }
     curl_easy_setopt(r->easy, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(r->easy, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(r->easy, CURLOPT_XFERINFODATA, sb);
-    long status = ps_request_run(r, &err);
+    long status = ob_ps_request_run(r, &err);
     if (status != 200) {
         if (!atomic_load(&sb->stop)) {
             char why[400];
             if (status)
-                ps_http_error(status, &r->resp, why, sizeof why);
+                ob_ps_http_error(status, &r->resp, why, sizeof why);
             else
                 snprintf(why, sizeof why, "%.380s", err.msg);
             fprintf(stderr, "outbreak: pubsub: pull from %s failed: %s (retrying)\n", pb->s.subscription, why);
             ob_sleep_until_mono(ob_mono_ns() + 500 * OB_NS_PER_MS);
         }
-        ps_request_cleanup(r);
-        ps_buf_free(&body);
+        ob_ps_request_cleanup(r);
+        ob_ps_buf_free(&body);
         return;
     }
     ob_json j;
@@ -262,8 +262,8 @@ static void pull_once(ps_broker *pb, ps_request *r, char *path)
             }
         }
     }
-    ps_request_cleanup(r);
-    ps_buf_free(&body);
+    ob_ps_request_cleanup(r);
+    ob_ps_buf_free(&body);
 }
 
 static void *reader_main(void *arg)
@@ -277,12 +277,12 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-int ps_sub_init(ps_broker *pb, ob_err *err)
+int ob_ps_sub_init(ps_broker *pb, ob_err *err)
 {
-    return ps_ensure(&pb->s, pb->auth, true, err); /* the lock was made at open */
+    return ob_ps_ensure(&pb->s, pb->auth, true, err); /* the lock was made at open */
 }
 
-int ps_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
+int ob_ps_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
 {
     ps_broker *pb = (ps_broker *)b;
     ps_subscriber *sb = &pb->sub;
@@ -299,7 +299,7 @@ int ps_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *er
     return 0;
 }
 
-void ps_sub_settle(ob_broker *b, ob_delivery *dl, bool ok)
+void ob_ps_sub_settle(ob_broker *b, ob_delivery *dl, bool ok)
 {
     ps_broker *pb = (ps_broker *)b;
     ps_subscriber *sb = &pb->sub;
@@ -316,7 +316,7 @@ void ps_sub_settle(ob_broker *b, ob_delivery *dl, bool ok)
     free(d);
 }
 
-void ps_sub_close(ps_broker *pb)
+void ob_ps_sub_close(ps_broker *pb)
 {
     ps_subscriber *sb = &pb->sub;
     atomic_store(&sb->stop, true);

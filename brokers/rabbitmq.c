@@ -10,9 +10,6 @@
 #include "rabbitmq.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-
-#include "json.h"
 
 extern const ob_broker_ops ob_amqp_ops, ob_amqps_ops;
 
@@ -26,94 +23,83 @@ static const char *const rmq_params[] = {
 static void rmq_close(ob_broker *b)
 {
     rmq_broker *rb = (rmq_broker *)b;
-    if (!rb)
+    if (!rb->started)
         return;
-    if (rb->role == OB_ROLE_PUBLISHER)
-        rmq_pub_close(rb);
+    if (rb->base.role == OB_ROLE_PUBLISHER)
+        ob_rmq_pub_close(rb);
     else
-        rmq_sub_close(rb);
-    free(rb);
+        ob_rmq_sub_close(rb);
 }
 
 static int rmq_check(const ob_url *url, ob_err *err)
 {
     rmq_settings s;
-    ob_broker_opts opts = {.role = OB_ROLE_PUBLISHER};
-    return rmq_settings_parse(&s, url, &opts, err);
+    return ob_rmq_settings_parse(&s, url, err);
 }
 
-static int rmq_open(ob_broker **out, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
+static void rmq_default_url(const char *id, char *buf, size_t cap)
 {
-    rmq_broker *rb = calloc(1, sizeof *rb);
-    if (!rb)
-        return ob_err_set(err, "rabbitmq: out of memory");
-    rb->base.ops = rb->s.tls ? &ob_amqps_ops : &ob_amqp_ops;
-    rb->base.on_ack = opts->on_ack;
-    rb->base.ack_arg = opts->ack_arg;
-    rb->role = opts->role;
-    if (rmq_settings_parse(&rb->s, url, opts, err) != 0) {
-        free(rb);
-        return -1;
-    }
-    rb->base.ops = rb->s.tls ? &ob_amqps_ops : &ob_amqp_ops;
-    if (opts->role == OB_ROLE_PUBLISHER && !opts->on_ack) {
-        free(rb);
-        return ob_err_set(err, "rabbitmq: a publisher needs an ack callback");
-    }
-    int rc = opts->role == OB_ROLE_PUBLISHER ? rmq_pub_init(rb, err) : rmq_sub_init(rb, err);
-    if (rc != 0) {
-        rmq_close(&rb->base);
-        return -1;
-    }
-    *out = &rb->base;
-    return 0;
+    snprintf(buf, cap, "amqp://guest:guest@127.0.0.1:5672/?queue=outbreak.compare.%s", id);
+}
+
+static int rmq_open(ob_broker *b, const ob_url *url, ob_err *err)
+{
+    rmq_broker *rb = (rmq_broker *)b;
+    if (ob_rmq_settings_parse(&rb->s, url, err) != 0)
+        return ob_err_kind_set(err, OB_ERR_USAGE);
+    rb->started = true;
+    return b->role == OB_ROLE_PUBLISHER ? ob_rmq_pub_init(rb, err) : ob_rmq_sub_init(rb, err);
 }
 
 static bool rmq_poll(ob_broker *b, int64_t until_mono)
 {
-    return ((rmq_broker *)b)->role == OB_ROLE_PUBLISHER && rmq_pub_poll(b, until_mono);
+    return b->role == OB_ROLE_PUBLISHER && ob_rmq_pub_poll(b, until_mono);
 }
 
-static void rmq_durability(ob_broker *b, char *buf, size_t cap)
+static void rmq_durability(ob_broker *b, ob_durability *d)
 {
-    const rmq_broker *rb = (const rmq_broker *)b;
-    const rmq_settings *s = &rb->s;
-    /* names come from the URL: escaped */
-    char vhost[300], queue[600], exchange[600], key[600];
-    ob_json_write_string(vhost, sizeof vhost, s->vhost);
-    ob_json_write_string(queue, sizeof queue, s->queue);
-    ob_json_write_string(exchange, sizeof exchange, s->exchange);
-    ob_json_write_string(key, sizeof key, s->routing_key);
-    const char *ack = s->confirms ? "\"broker_ack\":true,\"publish_ack\":\"publisher confirm\""
-                                  : "\"broker_ack\":false,\"publish_ack\":\"none\","
-                                    "\"acked_means\":\"written to the socket (confirms=0)\"";
-    snprintf(buf, cap,
-             "{\"mode\":\"%s\",%s,\"delivery\":\"at-least-once\",\"tls\":%s,\"vhost\":%s,"
-             "\"queue\":%s,\"queue_type\":\"%s\",\"durable_queue\":%s,"
-             "\"persistent_messages\":%s,\"exchange\":%s,\"routing_key\":%s,"
-             "\"mandatory\":%s,\"confirm_window\":%ld,\"consumer_ack\":\"manual, after the "
-             "MongoDB insert\",\"prefetch\":%ld}",
-             s->confirms ? "confirms" : "no-confirms", ack, s->tls ? "true" : "false", vhost,
-             queue, s->queue_type, s->durable ? "true" : "false",
-             s->persistent ? "true" : "false", exchange, key,
-             s->mandatory ? "true" : "false", s->confirm_window, s->prefetch);
+    const rmq_settings *s = &((const rmq_broker *)b)->s;
+    if (s->confirms)
+        ob_durability_set(d, "confirms", true, "publisher confirm", "at-least-once", NULL);
+    else
+        ob_durability_set(d, "no-confirms", false, "none", "at-least-once",
+                          "written to the socket (confirms=0)");
+    ob_durability_bool(d, "tls", s->tls);
+    ob_durability_str(d, "vhost", s->vhost);
+    ob_durability_str(d, "queue", s->queue);
+    ob_durability_str(d, "queue_type", s->queue_type);
+    ob_durability_bool(d, "durable_queue", s->durable);
+    ob_durability_bool(d, "persistent_messages", s->persistent);
+    ob_durability_str(d, "exchange", s->exchange);
+    ob_durability_str(d, "routing_key", s->routing_key);
+    ob_durability_bool(d, "mandatory", s->mandatory);
+    ob_durability_int(d, "confirm_window", s->confirm_window);
+    ob_durability_str(d, "consumer_ack", "manual, after the MongoDB insert");
+    ob_durability_int(d, "prefetch", s->prefetch);
 }
 
-#define RMQ_OPS(name, scheme_text)                                                            \
+#define RMQ_OPS(name, scheme_text, order, synopsis_text, port)                                \
     const ob_broker_ops name = {                                                              \
         .scheme = scheme_text,                                                                \
         .way = "rabbitmq",                                                                    \
+        .title = "RabbitMQ",                                                                  \
+        .all_order = order,                                                                   \
+        .synopsis = synopsis_text,                                                            \
+        .local_url = "amqp://guest:guest@127.0.0.1:5672/",                                    \
+        .default_port = port,                                                                 \
+        .handle_size = sizeof(rmq_broker),                                                    \
         .params = rmq_params,                                                                 \
         .check = rmq_check,                                                                   \
+        .default_url = rmq_default_url,                                                       \
         .open = rmq_open,                                                                     \
-        .publish = rmq_pub_publish,                                                           \
+        .publish = ob_rmq_pub_publish,                                                        \
         .poll = rmq_poll,                                                                     \
-        .flush = rmq_pub_flush,                                                               \
-        .subscribe = rmq_sub_subscribe,                                                       \
-        .settle = rmq_sub_settle,                                                             \
+        .flush = ob_rmq_pub_flush,                                                            \
+        .subscribe = ob_rmq_sub_subscribe,                                                    \
+        .settle = ob_rmq_sub_settle,                                                          \
         .durability = rmq_durability,                                                         \
         .close = rmq_close,                                                                   \
     }
 
-RMQ_OPS(ob_amqp_ops, "amqp");
-RMQ_OPS(ob_amqps_ops, "amqps");
+RMQ_OPS(ob_amqp_ops, "amqp", 3, "amqp[s]://user:pass@host:5672/vhost[?queue=...]", 5672);
+RMQ_OPS(ob_amqps_ops, "amqps", 0, NULL, 5671);

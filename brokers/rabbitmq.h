@@ -45,30 +45,32 @@ typedef struct rmq_settings {
     long heartbeat;           /* seconds, 0 = off */
     char cacert[512];         /* amqps: CA bundle ("" = the system's) */
     bool verify;              /* amqps: verify the peer and its host name */
-    int connect_timeout_ms;
-    char client_name[128];
 } rmq_settings;
 
-/* Reads and checks the URL's options. -1 with a one-line message naming the option. */
-int rmq_settings_parse(rmq_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err);
+typedef struct rmq_broker rmq_broker;
 
-/* Connects, logs in, opens the channel and declares what `s` asks for; then for a
+/* Reads and checks the URL's options. -1 with a one-line message naming the option. */
+int ob_rmq_settings_parse(rmq_settings *s, const ob_url *url, ob_err *err);
+
+/* Connects, logs in, opens the channel and declares what rb->s asks for; then for a
  * publisher selects confirms (if on), for a subscriber sets the prefetch and starts the
- * consumer. Gives up after s->connect_timeout_ms at each step. On failure returns NULL
- * with a one-line message naming the address (and vhost/user for login errors). */
-amqp_connection_state_t rmq_connect(const rmq_settings *s, ob_role role, ob_err *err);
+ * consumer. Gives up after the handle's connect timeout at each step. On failure returns
+ * NULL with a one-line message naming the address (and vhost/user for login errors)
+ * and a kind: unavailable (no connection, connection lost), rejected (the broker said
+ * no: ACCESS_REFUSED, NOT_FOUND, PRECONDITION_FAILED, ...), timeout. */
+amqp_connection_state_t ob_rmq_connect(const rmq_broker *rb, ob_err *err);
 
 /* Closes politely (channel, connection; short timeouts) and frees. NULL-safe. */
-void rmq_disconnect(amqp_connection_state_t conn);
+void ob_rmq_disconnect(amqp_connection_state_t conn);
 /* Frees without talking to the broker (the connection is known broken). NULL-safe. */
-void rmq_drop(amqp_connection_state_t conn);
+void ob_rmq_drop(amqp_connection_state_t conn);
 
 /* One line describing a failed RPC reply ("403 ACCESS_REFUSED - ...", "connection
  * closed unexpectedly"), into buf. */
-const char *rmq_reply_text(amqp_rpc_reply_t r, char *buf, size_t cap);
+const char *ob_rmq_reply_text(amqp_rpc_reply_t r, char *buf, size_t cap);
 /* Handles a method frame that closes the channel or connection: answers it (close-ok)
  * and writes its reason into buf. Returns true if `frame` was such a frame. */
-bool rmq_closing_frame(amqp_connection_state_t conn, const amqp_frame_t *frame, char *buf, size_t cap);
+bool ob_rmq_closing_frame(amqp_connection_state_t conn, const amqp_frame_t *frame, char *buf, size_t cap);
 
 /* --- publisher ------------------------------------------------------------------------ */
 
@@ -94,13 +96,11 @@ typedef struct rmq_publisher {
     long reconnects;
 } rmq_publisher;
 
-typedef struct rmq_broker rmq_broker;
-
-int rmq_pub_init(rmq_broker *rb, ob_err *err);
-int rmq_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err);
-bool rmq_pub_poll(ob_broker *b, int64_t until_mono);
-int rmq_pub_flush(ob_broker *b, int timeout_ms);
-void rmq_pub_close(rmq_broker *rb);
+int ob_rmq_pub_init(rmq_broker *rb, ob_err *err);
+int ob_rmq_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err);
+bool ob_rmq_pub_poll(ob_broker *b, int64_t until_mono);
+int ob_rmq_pub_flush(ob_broker *b, int timeout_ms);
+void ob_rmq_pub_close(rmq_broker *rb);
 
 /* --- subscriber ----------------------------------------------------------------------- */
 
@@ -125,15 +125,15 @@ typedef struct rmq_subscriber {
     long reconnects;
 } rmq_subscriber;
 
-int rmq_sub_init(rmq_broker *rb, ob_err *err);
-int rmq_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
-void rmq_sub_settle(ob_broker *b, ob_delivery *d, bool ok);
-void rmq_sub_close(rmq_broker *rb);
+int ob_rmq_sub_init(rmq_broker *rb, ob_err *err);
+int ob_rmq_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
+void ob_rmq_sub_settle(ob_broker *b, ob_delivery *d, bool ok);
+void ob_rmq_sub_close(rmq_broker *rb);
 
 struct rmq_broker {
     ob_broker base;
-    ob_role role;
     rmq_settings s;
+    bool started;                 /* the publisher or subscriber part was initialised */
     rmq_publisher pub;
     rmq_subscriber sub;
 };

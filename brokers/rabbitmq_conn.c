@@ -5,13 +5,10 @@
 
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
-#include <errno.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "net.h"
 
 #define WHO "rabbitmq"
 
@@ -22,7 +19,7 @@ static int param(const ob_url *url, const char *key, const char *def, char *dst,
     return ob_option_copy(WHO, ob_url_param_str(url, key, def), key, dst, cap, may_be_empty, err);
 }
 
-int rmq_settings_parse(rmq_settings *s, const ob_url *url, const ob_broker_opts *opts, ob_err *err)
+int ob_rmq_settings_parse(rmq_settings *s, const ob_url *url, ob_err *err)
 {
     static const char *const queue_types[] = {"classic", "quorum", NULL};
     static const char *const exchange_types[] = {"direct", "fanout", "topic", NULL};
@@ -63,13 +60,10 @@ int rmq_settings_parse(rmq_settings *s, const ob_url *url, const ob_broker_opts 
     if (!s->exchange[0] && strcmp(s->routing_key, s->queue) != 0)
         return ob_err_set(err, "rabbitmq: routing_key needs an exchange (the default exchange "
                                "routes by queue name)");
-    s->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 3000;
-    snprintf(s->client_name, sizeof s->client_name, "%s",
-             opts->client_name ? opts->client_name : "outbreak");
     return 0;
 }
 
-const char *rmq_reply_text(amqp_rpc_reply_t r, char *buf, size_t cap)
+const char *ob_rmq_reply_text(amqp_rpc_reply_t r, char *buf, size_t cap)
 {
     switch (r.reply_type) {
     case AMQP_RESPONSE_NORMAL:
@@ -98,7 +92,7 @@ const char *rmq_reply_text(amqp_rpc_reply_t r, char *buf, size_t cap)
     return buf;
 }
 
-bool rmq_closing_frame(amqp_connection_state_t conn, const amqp_frame_t *frame, char *buf, size_t cap)
+bool ob_rmq_closing_frame(amqp_connection_state_t conn, const amqp_frame_t *frame, char *buf, size_t cap)
 {
     if (frame->frame_type != AMQP_FRAME_METHOD)
         return false;
@@ -122,13 +116,26 @@ bool rmq_closing_frame(amqp_connection_state_t conn, const amqp_frame_t *frame, 
     return false;
 }
 
+/* What a failed reply means: the broker said no (a server exception), no answer in
+ * time, or the connection is gone. */
+static ob_err_kind reply_kind(amqp_rpc_reply_t r)
+{
+    if (r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION)
+        return OB_ERR_REJECTED;
+    if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT)
+        return OB_ERR_TIMEOUT;
+    return OB_ERR_UNAVAILABLE;
+}
+
 /* The step that failed, with the broker's reason, naming the address. */
 static int step_failed(const rmq_settings *s, const char *what, amqp_connection_state_t conn,
                        ob_err *err)
 {
     char why[300];
-    rmq_reply_text(amqp_get_rpc_reply(conn), why, sizeof why);
-    return ob_err_set(err, "rabbitmq: %s on %s (vhost \"%s\"): %s", what, s->address, s->vhost, why);
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(conn);
+    ob_rmq_reply_text(r, why, sizeof why);
+    return ob_err_setk(err, reply_kind(r), "rabbitmq: %s on %s (vhost \"%s\"): %s", what, s->address,
+                       s->vhost, why);
 }
 
 static amqp_table_t no_arguments(void)
@@ -181,37 +188,18 @@ static int declare(const rmq_settings *s, amqp_connection_state_t conn, ob_err *
     return 0;
 }
 
-/* rabbitmq-c reports a failed TCP connect as "a socket error occurred" and keeps the
+/* A failed TCP connect: rabbitmq-c reports "a socket error occurred" and keeps the
  * reason to itself; one more connect attempt of our own finds it (connection refused,
- * no route to host, ...). Only called after a failure. */
-static const char *connect_error(const rmq_settings *s)
+ * no route to host, no answer) and its kind. */
+static int connect_failed(const rmq_settings *s, int timeout_ms, int rc, ob_err *err)
 {
-    static const char *const unknown = "a socket error occurred";
-    char port[16];
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-    snprintf(port, sizeof port, "%d", s->port);
-    if (getaddrinfo(s->host, port, &hints, &ai) != 0 || !ai)
-        return unknown;
-    const char *why = unknown;
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd >= 0) {
-        int e = 0;
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            e = errno;
-            if (e == EINPROGRESS) {
-                struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-                socklen_t len = sizeof e;
-                e = 0;
-                if (poll(&pfd, 1, s->connect_timeout_ms) > 0)
-                    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len);
-            }
-        }
-        if (e)
-            why = strerror(e);
-        close(fd);
+    ob_err why;
+    if (rc == AMQP_STATUS_SOCKET_ERROR && ob_tcp_connect(s->host, s->port, timeout_ms, NULL, &why) != 0) {
+        const char *reason = strstr(why.msg, ": ") ? strstr(why.msg, ": ") + 2 : why.msg;
+        return ob_err_setk(err, why.kind, "rabbitmq: cannot connect to %s: %s", s->address, reason);
     }
-    freeaddrinfo(ai);
-    return why;
+    return ob_err_setk(err, rc == AMQP_STATUS_TIMEOUT ? OB_ERR_TIMEOUT : OB_ERR_UNAVAILABLE,
+                       "rabbitmq: cannot connect to %s: %s", s->address, amqp_error_string2(rc));
 }
 
 static amqp_socket_t *new_socket(const rmq_settings *s, amqp_connection_state_t conn, ob_err *err)
@@ -236,8 +224,11 @@ static amqp_socket_t *new_socket(const rmq_settings *s, amqp_connection_state_t 
     return sock;
 }
 
-amqp_connection_state_t rmq_connect(const rmq_settings *s, ob_role role, ob_err *err)
+amqp_connection_state_t ob_rmq_connect(const rmq_broker *rb, ob_err *err)
 {
+    const rmq_settings *s = &rb->s;
+    ob_role role = rb->base.role;
+    int timeout_ms = rb->base.connect_timeout_ms;
     amqp_connection_state_t conn = amqp_new_connection();
     if (!conn) {
         ob_err_set(err, "rabbitmq: out of memory");
@@ -246,12 +237,10 @@ amqp_connection_state_t rmq_connect(const rmq_settings *s, ob_role role, ob_err 
     amqp_socket_t *sock = new_socket(s, conn, err);
     if (!sock)
         goto fail;
-    struct timeval tv = {.tv_sec = s->connect_timeout_ms / 1000,
-                         .tv_usec = (s->connect_timeout_ms % 1000) * 1000};
+    struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
     int rc = amqp_socket_open_noblock(sock, s->host, s->port, &tv);
     if (rc != AMQP_STATUS_OK) {
-        ob_err_set(err, "rabbitmq: cannot connect to %s: %s", s->address,
-                   rc == AMQP_STATUS_SOCKET_ERROR ? connect_error(s) : amqp_error_string2(rc));
+        connect_failed(s, timeout_ms, rc, err);
         goto fail;
     }
     /* every handshake step and RPC gives up after the connect timeout */
@@ -260,16 +249,16 @@ amqp_connection_state_t rmq_connect(const rmq_settings *s, ob_role role, ob_err 
 
     amqp_table_entry_t prop = {
         .key = amqp_cstring_bytes("connection_name"),
-        .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(s->client_name)},
+        .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(rb->base.client_name)},
     };
     amqp_table_t props = {.num_entries = 1, .entries = &prop};
     amqp_rpc_reply_t r = amqp_login_with_properties(conn, s->vhost, 0, 131072, (int)s->heartbeat,
                                                     &props, AMQP_SASL_METHOD_PLAIN, s->user, s->pass);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
         char why[300];
-        rmq_reply_text(r, why, sizeof why);
-        ob_err_set(err, "rabbitmq: cannot log in to %s (vhost \"%s\", user \"%s\"): %s", s->address,
-                   s->vhost, s->user, why);
+        ob_rmq_reply_text(r, why, sizeof why);
+        ob_err_setk(err, reply_kind(r), "rabbitmq: cannot log in to %s (vhost \"%s\", user \"%s\"): %s",
+                    s->address, s->vhost, s->user, why);
         goto fail;
     }
     amqp_channel_open(conn, RMQ_CHANNEL);
@@ -309,7 +298,7 @@ fail:
     return NULL;
 }
 
-void rmq_disconnect(amqp_connection_state_t conn)
+void ob_rmq_disconnect(amqp_connection_state_t conn)
 {
     if (!conn)
         return;
@@ -320,7 +309,7 @@ void rmq_disconnect(amqp_connection_state_t conn)
     amqp_destroy_connection(conn);
 }
 
-void rmq_drop(amqp_connection_state_t conn)
+void ob_rmq_drop(amqp_connection_state_t conn)
 {
     if (conn)
         amqp_destroy_connection(conn);

@@ -77,7 +77,7 @@ static void lost(rmq_broker *rb, const char *reason)
     int64_t now = ob_mono_ns();
     while (p->low < p->next_tag)
         answer(rb, p->low, false, why, now);
-    rmq_drop(p->conn);
+    ob_rmq_drop(p->conn);
     p->conn = NULL;
     p->next_tag = p->low = 1;
     p->blocked = false;
@@ -96,7 +96,7 @@ static void returned(rmq_broker *rb, const amqp_frame_t *f)
     amqp_rpc_reply_t rr = amqp_read_message(p->conn, f->channel, &msg, 0);
     if (rr.reply_type != AMQP_RESPONSE_NORMAL) {
         char text[200];
-        lost(rb, rmq_reply_text(rr, text, sizeof text));
+        lost(rb, ob_rmq_reply_text(rr, text, sizeof text));
         return;
     }
     char id[24] = "";
@@ -144,7 +144,7 @@ static void handle_frame(rmq_broker *rb, const amqp_frame_t *f, int64_t now)
         fprintf(stderr, "outbreak: rabbitmq: %s unblocked publishing\n", rb->s.address);
         return;
     default:
-        if (rmq_closing_frame(p->conn, f, reason, sizeof reason))
+        if (ob_rmq_closing_frame(p->conn, f, reason, sizeof reason))
             lost(rb, reason);
     }
 }
@@ -207,13 +207,13 @@ static int ensure_connected(rmq_broker *rb, ob_err *err)
     ob_sleep_until_mono(p->retry_at);
     int64_t now = ob_mono_ns();
     ob_err cerr;
-    p->conn = rmq_connect(&rb->s, OB_ROLE_PUBLISHER, &cerr);
+    p->conn = ob_rmq_connect(rb, &cerr);
     if (!p->conn) {
         p->retry_at = now + p->backoff_ns;
         p->backoff_ns = p->backoff_ns * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : p->backoff_ns * 2;
         const char *why = strncmp(cerr.msg, "rabbitmq: ", 10) == 0 ? cerr.msg + 10 : cerr.msg;
         snprintf(p->lost_reason, sizeof p->lost_reason, "%.199s", why);
-        return ob_err_set(err, "%s", cerr.msg);
+        return ob_err_setk(err, cerr.kind, "%s", cerr.msg);
     }
     p->backoff_ns = BACKOFF_MIN_NS;
     p->reconnects++;
@@ -221,7 +221,7 @@ static int ensure_connected(rmq_broker *rb, ob_err *err)
     return 0;
 }
 
-int rmq_pub_init(rmq_broker *rb, ob_err *err)
+int ob_rmq_pub_init(rmq_broker *rb, ob_err *err)
 {
     rmq_publisher *p = &rb->pub;
     size_t n = 1;
@@ -233,11 +233,11 @@ int rmq_pub_init(rmq_broker *rb, ob_err *err)
     p->mask = n - 1;
     p->next_tag = p->low = 1;
     p->backoff_ns = BACKOFF_MIN_NS;
-    p->conn = rmq_connect(&rb->s, OB_ROLE_PUBLISHER, err);
+    p->conn = ob_rmq_connect(rb, err);
     return p->conn ? 0 : -1;
 }
 
-int rmq_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)
+int ob_rmq_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)
 {
     rmq_broker *rb = (rmq_broker *)b;
     rmq_publisher *p = &rb->pub;
@@ -253,7 +253,8 @@ int rmq_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     while (s->confirms && p->conn && unconfirmed(p) >= (uint64_t)s->confirm_window)
         drain(rb, ob_mono_ns() + 100 * OB_NS_PER_MS);
     if (!p->conn)
-        return ob_err_set(err, "rabbitmq: connection to %s lost: %s", s->address, p->lost_reason);
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "rabbitmq: connection to %s lost: %s", s->address,
+                           p->lost_reason);
 
     amqp_basic_properties_t props;
     props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG;
@@ -270,7 +271,8 @@ int rmq_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)
                                 amqp_cstring_bytes(s->routing_key), s->mandatory, 0, &props, body);
     if (rc != AMQP_STATUS_OK) {
         lost(rb, amqp_error_string2(rc));
-        return ob_err_set(err, "rabbitmq: publish to %s failed: %s", s->address, p->lost_reason);
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "rabbitmq: publish to %s failed: %s", s->address,
+                           p->lost_reason);
     }
     if (!s->confirms) {
         /* no confirm will come: "acked" means handed to the socket */
@@ -306,7 +308,7 @@ static void keep_alive(rmq_broker *rb)
         lost(rb, amqp_error_string2(rc));
 }
 
-bool rmq_pub_poll(ob_broker *b, int64_t until_mono)
+bool ob_rmq_pub_poll(ob_broker *b, int64_t until_mono)
 {
     rmq_broker *rb = (rmq_broker *)b;
     rmq_publisher *p = &rb->pub;
@@ -320,11 +322,11 @@ bool rmq_pub_poll(ob_broker *b, int64_t until_mono)
     return true;
 }
 
-int rmq_pub_flush(ob_broker *b, int timeout_ms)
+int ob_rmq_pub_flush(ob_broker *b, int timeout_ms)
 {
     rmq_broker *rb = (rmq_broker *)b;
     rmq_publisher *p = &rb->pub;
-    if (rb->role != OB_ROLE_PUBLISHER)
+    if (rb->base.role != OB_ROLE_PUBLISHER)
         return 0;
     int64_t deadline = ob_mono_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
     while (p->conn && unconfirmed(p) > 0 && ob_mono_ns() < deadline)
@@ -339,9 +341,9 @@ int rmq_pub_flush(ob_broker *b, int timeout_ms)
     return failed;
 }
 
-void rmq_pub_close(rmq_broker *rb)
+void ob_rmq_pub_close(rmq_broker *rb)
 {
-    rmq_disconnect(rb->pub.conn);
+    ob_rmq_disconnect(rb->pub.conn);
     rb->pub.conn = NULL;
     free(rb->pub.ring);
     rb->pub.ring = NULL;

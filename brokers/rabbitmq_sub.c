@@ -36,7 +36,7 @@ static void lost(rmq_broker *rb, const char *reason)
     rmq_subscriber *sb = &rb->sub;
     fprintf(stderr, "outbreak: rabbitmq: connection to %s lost: %s; reconnecting\n", rb->s.address,
             reason);
-    rmq_drop(sb->conn);
+    ob_rmq_drop(sb->conn);
     sb->conn = NULL;
 }
 
@@ -59,7 +59,7 @@ static void reconnect(rmq_broker *rb)
             return;
         ob_err err;
         attempts++;
-        sb->conn = rmq_connect(&rb->s, OB_ROLE_SUBSCRIBER, &err);
+        sb->conn = ob_rmq_connect(rb, &err);
         if (sb->conn) {
             sb->generation++;
             sb->reconnects++;
@@ -107,7 +107,7 @@ static void other_frame(rmq_broker *rb)
         lost(rb, amqp_error_string2(rc));
         return;
     }
-    if (rmq_closing_frame(sb->conn, &f, reason, sizeof reason))
+    if (ob_rmq_closing_frame(sb->conn, &f, reason, sizeof reason))
         lost(rb, reason);
     else if (f.frame_type == AMQP_FRAME_METHOD && f.payload.method.id == AMQP_BASIC_CANCEL_METHOD)
         lost(rb, "the broker cancelled the consumer (was the queue deleted?)");
@@ -130,7 +130,7 @@ static void receive_one(rmq_broker *rb)
     }
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
         char why[300];
-        lost(rb, rmq_reply_text(r, why, sizeof why));
+        lost(rb, ob_rmq_reply_text(r, why, sizeof why));
         return;
     }
     size_t len = env.message.body.len;
@@ -181,7 +181,7 @@ static void *reader_main(void *arg)
     return NULL;
 }
 
-int rmq_sub_init(rmq_broker *rb, ob_err *err)
+int ob_rmq_sub_init(rmq_broker *rb, ob_err *err)
 {
     rmq_subscriber *sb = &rb->sub;
     pthread_mutex_init(&sb->lock, NULL);
@@ -189,11 +189,11 @@ int rmq_sub_init(rmq_broker *rb, ob_err *err)
     if (sb->wake_fd < 0)
         return ob_err_set(err, "rabbitmq: cannot create an eventfd: %s", strerror(errno));
     sb->generation = 1;
-    sb->conn = rmq_connect(&rb->s, OB_ROLE_SUBSCRIBER, err);
+    sb->conn = ob_rmq_connect(rb, err);
     return sb->conn ? 0 : -1;
 }
 
-int rmq_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
+int ob_rmq_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
 {
     rmq_broker *rb = (rmq_broker *)b;
     rmq_subscriber *sb = &rb->sub;
@@ -205,7 +205,7 @@ int rmq_sub_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *e
     return 0;
 }
 
-void rmq_sub_settle(ob_broker *b, ob_delivery *d, bool ok)
+void ob_rmq_sub_settle(ob_broker *b, ob_delivery *d, bool ok)
 {
     rmq_broker *rb = (rmq_broker *)b;
     rmq_subscriber *sb = &rb->sub;
@@ -235,7 +235,7 @@ void rmq_sub_settle(ob_broker *b, ob_delivery *d, bool ok)
     free(rd);
 }
 
-void rmq_sub_close(rmq_broker *rb)
+void ob_rmq_sub_close(rmq_broker *rb)
 {
     rmq_subscriber *sb = &rb->sub;
     atomic_store(&sb->stop, true);
@@ -249,7 +249,7 @@ void rmq_sub_close(rmq_broker *rb)
     }
     if (sb->conn)
         send_settlements(rb); /* what the sink settled last */
-    rmq_disconnect(sb->conn);
+    ob_rmq_disconnect(sb->conn);
     sb->conn = NULL;
     if (sb->wake_fd > 0)
         close(sb->wake_fd);

@@ -189,27 +189,14 @@ static int build_payloads(controller *c, ob_err *err)
     return 0;
 }
 
-/* Copies the string value of "key" in the adapter's flat durability JSON into buf
- * ("" if absent). */
-static void durability_field(const char *json, const char *key, char *buf, size_t cap)
+/* The adapter's durability settings, and the figures the reports take from them. */
+static void read_durability(controller *c)
 {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
-    const char *v = strstr(json, pattern);
-    size_t n = 0;
-    if (v)
-        for (v += strlen(pattern); v[n] && v[n] != '"' && n + 1 < cap; n++)
-            buf[n] = v[n];
-    buf[n] = '\0';
-}
-
-static void read_durability(ob_run_result *r)
-{
-    durability_field(r->durability, "mode", r->mode, sizeof r->mode);
-    if (!r->mode[0])
-        snprintf(r->mode, sizeof r->mode, "default");
-    durability_field(r->durability, "acked_means", r->ack_meaning, sizeof r->ack_meaning);
-    r->broker_acks = strstr(r->durability, "\"broker_ack\":false") == NULL;
+    ob_run_result *r = &c->result;
+    ob_worker_durability(c->workers[0], &r->durability);
+    r->mode = r->durability.mode[0] ? r->durability.mode : "default";
+    r->broker_acks = r->durability.broker_ack;
+    r->ack_meaning = r->durability.acked_means;
 }
 
 #define NO_PROGRESS_NS (10 * OB_NS_PER_S) /* sinks idle this long: they are done */
@@ -486,6 +473,7 @@ void ob_run_free(ob_run *c)
     ob_hist_free(c->interval);
     ob_hist_free(c->result.e2e);
     free(c->result.series);
+    ob_durability_free(&c->result.durability);
     free(c);
 }
 
@@ -589,8 +577,7 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     r->opts = o;
     r->way = ob_worker_way(c->workers[0]);
     ob_url_redacted(o->broker, r->url, sizeof r->url);
-    ob_worker_durability(c->workers[0], r->durability, sizeof r->durability);
-    read_durability(r);
+    read_durability(c);
     r->persisted = r->duplicates = r->invalid = r->lost = r->unconfirmed = -1;
     r->persisted_source = NULL;
     r->process = c->process;

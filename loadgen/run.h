@@ -35,12 +35,12 @@ typedef struct ob_series_point {
 
 typedef struct ob_run_result {
     const ob_run_opts *opts;
-    const char *way;        /* "nats" */
+    const char *way;        /* the middleware: the records' `way` */
     char url[256];          /* the broker URL as shown: password masked */
-    char mode[32];          /* "jetstream" / "core", from the durability JSON */
-    char durability[1024];  /* JSON object */
-    bool broker_acks;       /* false: the middleware has no ack (core NATS) */
-    char ack_meaning[200];  /* the durability's "acked_means", when there is no ack */
+    ob_durability durability; /* the adapter's settings in force (the summary's "durability") */
+    const char *mode;       /* durability.mode, the adapter's name for its settings */
+    bool broker_acks;       /* durability.broker_ack; false: the middleware has no ack */
+    const char *ack_meaning; /* durability.acked_means: what acked means without an ack */
     double duration_s;      /* sending phase */
     int64_t t0_real_ns;     /* start, CLOCK_REALTIME */
     double persist_s;       /* start until the sink had persisted what it would (drain end) */

@@ -72,9 +72,9 @@ const char *ob_worker_way(ob_worker *w)
     return ob_broker_way(w->broker);
 }
 
-void ob_worker_durability(ob_worker *w, char *buf, size_t cap)
+void ob_worker_durability(ob_worker *w, ob_durability *d)
 {
-    ob_broker_durability(w->broker, buf, cap);
+    ob_broker_durability(w->broker, d);
 }
 
 /* --- closed model: the users' heap ------------------------------------------------- */

@@ -76,8 +76,8 @@ bool ob_worker_finished(ob_worker *w);
 ob_worker_stats *ob_worker_stats_of(ob_worker *w);
 /* The middleware's name (the record's `way`). */
 const char *ob_worker_way(ob_worker *w);
-/* The broker's durability description (JSON object). */
-void ob_worker_durability(ob_worker *w, char *buf, size_t cap);
+/* The broker's durability settings, into *d (release with ob_durability_free). */
+void ob_worker_durability(ob_worker *w, ob_durability *d);
 /* NULL-safe; closes the broker. */
 void ob_worker_free(ob_worker *w);
 

@@ -1,16 +1,15 @@
-/* compare.c — `outbreak compare` (see compare.h): the flags, the middlewares' default
- * URLs, and the loop that runs the workload through each of them in turn. */
+/* compare.c — `outbreak compare` (see compare.h): the flags and the loop that runs the
+ * workload through each middleware in turn. It names no middleware: their names, default
+ * URLs, endpoints and whether the sink is the server come from the adapters' registry
+ * (broker.h). */
 #include "compare.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "file.h"
 #include "flags.h"
 #include "html_report.h"
+#include "net.h"
 #include "options.h"
 #include "procstat.h"
 #include "results.h"
@@ -30,9 +30,6 @@
 #define MAX_MIDDLEWARES 16
 #define MAX_PASS 128
 #define SAMPLE_MS 250
-
-/* The middlewares compare knows by name, in the order of `--brokers all`. */
-static const char *const known_names[] = {"grpc", "nats", "rabbitmq", "pubsub", "kafka", NULL};
 
 typedef struct compare_opts {
     const char *names[MAX_MIDDLEWARES];
@@ -58,12 +55,10 @@ static int usage_error(const char *fmt, const char *a, const char *b)
     return -1;
 }
 
+/* A middleware with an adapter in "all" (by its way, the name records carry). */
 static bool is_known(const char *name)
 {
-    for (int i = 0; known_names[i]; i++)
-        if (strcmp(known_names[i], name) == 0)
-            return true;
-    return false;
+    return ob_broker_by_way(name) != NULL;
 }
 
 static const char *url_override(const compare_opts *o, const char *name)
@@ -102,14 +97,14 @@ static int add_name(compare_opts *o, const char *name, bool from_all)
 }
 
 /* Splits --brokers into names (the option's value is kept alive by argv); "all" stands
- * for the five middlewares compare knows. */
+ * for the middlewares of the registry's "all". */
 static int parse_brokers(compare_opts *o, char *list)
 {
     o->nnames = 0;
     for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (strcmp(tok, "all") == 0) {
-            for (int i = 0; known_names[i]; i++)
-                if (add_name(o, known_names[i], true) != 0)
+            for (int i = 0; i < ob_broker_all_count(); i++)
+                if (add_name(o, ob_broker_all_at(i)->way, true) != 0)
                     return -1;
             continue;
         }
@@ -124,17 +119,10 @@ static int parse_brokers(compare_opts *o, char *list)
     return 0;
 }
 
-static void default_url(const char *name, const char *id, char *buf, size_t cap);
-
-/* "grpc, nats, ...": the middlewares of "all", for messages. */
+/* The ways of "all", comma-separated, for messages. */
 static const char *known_list(void)
 {
-    static char list[256];
-    size_t len = 0;
-    list[0] = '\0';
-    for (int i = 0; known_names[i] && len < sizeof list; i++)
-        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", known_names[i]);
-    return list;
+    return ob_broker_ways();
 }
 
 /* The help's epilogue followed by each middleware's default URL; malloc'd (NULL when
@@ -148,10 +136,11 @@ static char *middleware_list(const char *epilogue_text)
         return NULL;
     fputs(epilogue_text, f);
     fputs("\nMiddlewares and their default URLs (<id>: the comparison's id, lower case):\n", f);
-    for (int i = 0; known_names[i]; i++) {
+    for (int i = 0; i < ob_broker_all_count(); i++) {
+        const ob_broker_ops *ops = ob_broker_all_at(i);
         char url[1024];
-        default_url(known_names[i], "<id>", url, sizeof url);
-        fprintf(f, "  %-9s %s\n", known_names[i], url);
+        ob_broker_local_url(ops, "<id>", url, sizeof url);
+        fprintf(f, "  %-9s %s\n", ops->way, url);
     }
     if (fclose(f) != 0) {
         free(text);
@@ -296,91 +285,10 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* The local stack's URL for a middleware, with names of this comparison's own (so that
- * nothing left over from an earlier run is in the way). */
-static void default_url(const char *name, const char *id, char *buf, size_t cap)
-{
-    char lower[64];
-    size_t n = 0;
-    for (; id[n] && n + 1 < sizeof lower; n++)
-        lower[n] = (char)(id[n] >= 'A' && id[n] <= 'Z' ? id[n] - 'A' + 'a' : id[n]);
-    lower[n] = '\0';
-    if (strcmp(name, "grpc") == 0)
-        snprintf(buf, cap, "grpc://127.0.0.1:50051");
-    else if (strcmp(name, "nats") == 0)
-        snprintf(buf, cap, "nats://127.0.0.1:4222?jetstream=1&stream=OUTBREAK_%s&subject=outbreak.compare.%s",
-                 lower, lower);
-    else if (strcmp(name, "rabbitmq") == 0)
-        snprintf(buf, cap, "amqp://guest:guest@127.0.0.1:5672/?queue=outbreak.compare.%s", lower);
-    else if (strcmp(name, "kafka") == 0)
-        snprintf(buf, cap, "kafka://127.0.0.1:9092?topic=outbreak.compare.%s&group=outbreak-compare-%s",
-                 lower, lower);
-    else if (strcmp(name, "pubsub") == 0) {
-        const char *emu = getenv("PUBSUB_EMULATOR_HOST");
-        snprintf(buf, cap, "pubsub://outbreak-compare/outbreak-%s?subscription=outbreak-%s-sink&emulator=%s",
-                 lower, lower, emu && *emu ? emu : "127.0.0.1:8085");
-    }
-}
-
-/* Where the middleware's broker listens (host, port), for the reachability check and to
- * find its process: "" when there is no broker process (gRPC: the sink is the server)
- * or it is not a host of ours to check (Pub/Sub without an emulator). */
-static void broker_endpoint(const char *url_text, char *host, size_t cap, int *port)
-{
-    host[0] = '\0';
-    *port = 0;
-    ob_url url;
-    ob_err err;
-    if (ob_url_parse(url_text, &url, &err) != 0)
-        return;
-    if (strcmp(url.scheme, "pubsub") == 0) {
-        const char *emu = ob_url_param_str(&url, "emulator", getenv("PUBSUB_EMULATOR_HOST"));
-        const char *colon = emu ? strrchr(emu, ':') : NULL;
-        if (colon && colon > emu) {
-            snprintf(host, cap, "%.*s", (int)(colon - emu), emu);
-            *port = atoi(colon + 1);
-        }
-    } else if (strcmp(url.scheme, "grpc") != 0 && strcmp(url.scheme, "grpcs") != 0) {
-        static const struct {
-            const char *scheme;
-            int port;
-        } ports[] = {{"nats", 4222}, {"amqp", 5672}, {"amqps", 5671}, {"kafka", 9092}};
-        int def = 0;
-        for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++)
-            if (strcmp(url.scheme, ports[i].scheme) == 0)
-                def = ports[i].port;
-        snprintf(host, cap, "%s", url.host);
-        *port = url.port ? url.port : def;
-    }
-    ob_url_free(&url);
-}
-
 /* Whether something accepts TCP connections at host:port within timeout_ms. */
 static bool tcp_reachable(const char *host, int port, int timeout_ms)
 {
-    char service[16];
-    snprintf(service, sizeof service, "%d", port);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    if (getaddrinfo(host, service, &hints, &res) != 0)
-        return false;
-    bool ok = false;
-    for (struct addrinfo *a = res; a && !ok; a = a->ai_next) {
-        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0)
-            continue;
-        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-            ok = true;
-        } else if (errno == EINPROGRESS) {
-            struct pollfd p = {.fd = fd, .events = POLLOUT};
-            int soerr = 0;
-            socklen_t len = sizeof soerr;
-            ok = poll(&p, 1, timeout_ms) == 1 &&
-                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0;
-        }
-        close(fd);
-    }
-    freeaddrinfo(res);
-    return ok;
+    return ob_tcp_connect(host, port, timeout_ms, NULL, NULL) == 0;
 }
 
 static bool is_local(const char *host)
@@ -393,7 +301,7 @@ static bool is_local(const char *host)
 }
 
 /* Finds the processes listening on a local port, for the cost sampling; describes them
- * in `what` ("nats-server (pid 12)"). */
+ * in `what` ("NAME (pid 12)"). */
 static void find_group(ob_proc_group *g, const char *host, int port, char *what, size_t cap)
 {
     memset(g, 0, sizeof *g);
@@ -489,7 +397,7 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     if (given)
         snprintf(url, sizeof url, "%s", given);
     else
-        default_url(name, c->id, url, sizeof url);
+        ob_broker_local_url(ob_broker_by_way(name), c->id, url, sizeof url);
     int index = 0;
     while (index < o->nnames && strcmp(o->names[index], name) != 0)
         index++;
@@ -498,8 +406,8 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     fflush(stdout);
     char host[256];
     int port;
-    broker_endpoint(url, host, sizeof host, &port);
-    bool grpc = strncmp(url, "grpc", 4) == 0;
+    ob_broker_endpoint(url, host, sizeof host, &port);
+    const ob_broker_ops *ops = ob_broker_of_url(url); /* checked: not NULL */
     if (host[0] && port > 0 && !tcp_reachable(host, port, 2000)) {
         snprintf(reason, sizeof reason, "nothing answers at %s:%d%s", host, port,
                  given ? "" : " (start it: scripts/stack up)");
@@ -588,9 +496,9 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
         add_missing(c, name, reason, true);
         return;
     }
-    if (grpc) {
+    if (ops && ops->sink_is_server) {
         cost.broker_cpu_s = cost.broker_peak_rss_mb = 0;
-        snprintf(cost.broker_process, sizeof cost.broker_process, "none (the sink serves gRPC)");
+        snprintf(cost.broker_process, sizeof cost.broker_process, "none (the sink serves %s)", ops->title);
     } else {
         cost.broker_cpu_s = ob_proc_group_cpu_s(&groups[0]);
         cost.broker_peak_rss_mb = groups[0].npids ? groups[0].peak_rss_mb : -1;
@@ -607,7 +515,7 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     char *full = cost_text ? ob_summary_with_cost(summary, len, cost_text, &err) : NULL;
     free(cost_text);
     free(summary);
-    /* "label": the name the middleware was asked for by ("nats-core"), first */
+    /* "label": the name the middleware was asked for by (a --url NAME), first */
     char label[64] = "";
     ob_json_write_string(label, sizeof label, name); /* names are at most 24 characters */
     char *labelled = full ? malloc(strlen(full) + strlen(label) + 16) : NULL;

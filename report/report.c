@@ -95,7 +95,11 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     const ob_run_opts *o = r->opts;
     fprintf(f, "\n=== outbreak run %s: %s (%s) ===\n", o->run_id, r->way, r->mode);
     fprintf(f, "broker       %s\n", r->url);
-    fprintf(f, "durability   %s\n", r->durability);
+    fputs("durability   ", f);
+    ob_jw w;
+    ob_jw_init(&w, f);
+    ob_durability_write(&w, &r->durability);
+    fputc('\n', f);
     if (!r->broker_acks)
         fprintf(f, "note         %s (%s) has no broker acknowledgement: acked means %s, not "
                    "that anything stored it\n",
@@ -226,7 +230,10 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_str(f, r->mode);
     fputs(",\"url\":", f);
     json_str(f, r->url);
-    fprintf(f, ",\"durability\":%s", r->durability);
+    fputs(",\"durability\":", f);
+    ob_jw dw;
+    ob_jw_init(&dw, f);
+    ob_durability_write(&dw, &r->durability);
     fprintf(f, ",\"broker_acks\":%s", r->broker_acks ? "true" : "false");
     fputs(",\"load\":{", f);
     if (o->rate_max)

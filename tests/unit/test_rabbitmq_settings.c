@@ -13,8 +13,7 @@ static int parse(const char *text, rmq_settings *s, ob_err *err)
     ob_url url;
     if (ob_url_parse(text, &url, err) != 0)
         return -1;
-    ob_broker_opts opts = {.role = OB_ROLE_SUBSCRIBER, .client_name = "unit", .connect_timeout_ms = 1500};
-    int rc = rmq_settings_parse(s, &url, &opts, err);
+    int rc = ob_rmq_settings_parse(s, &url, err);
     ob_url_free(&url);
     return rc;
 }
@@ -38,8 +37,6 @@ static void test_defaults(void)
     CHECK(s.confirm_window == 1000);
     CHECK(s.prefetch == 1000);
     CHECK(s.heartbeat == 30);
-    CHECK(s.connect_timeout_ms == 1500);
-    CHECK_STR(s.client_name, "unit");
 }
 
 static void test_options(void)
