@@ -116,7 +116,8 @@ static void build_texts(void)
     }
     for (int i = 0; i < ob_broker_all_count(); i++)
         append(built.ways, sizeof built.ways, "%s%s", i ? ", " : "", ob_broker_all_at(i)->way);
-    append(built.help, sizeof built.help, "(default %s%s)", ob_broker_default_url(), "");
+    append(built.help, sizeof built.help, "(default %s); the options are in\n%s", ob_broker_default_url(),
+           "docs/brokers/<middleware>.md");
 }
 
 static const texts *get_texts(void)

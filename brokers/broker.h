@@ -212,7 +212,8 @@ const char *ob_broker_ways(void);
 const char *ob_broker_schemes(void);
 /* `outbreak run`'s default broker URL: the first adapter's local_url. */
 const char *ob_broker_default_url(void);
-/* The lines of --broker's help: each adapter's synopsis, then "(default URL)". */
+/* The lines of --broker's help: each adapter's synopsis, then "(default URL)" and where
+ * the options are documented. */
 const char *ob_broker_help(void);
 
 /* The local stack's URL of `ops` for a comparison `id` (lower-cased here), into buf. */

@@ -73,7 +73,7 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
          .help = "records per second in total, e.g. 10k; latency counts\n"
                  "from the intended send time (default: closed model);\n"
                  "\"max\": no pacing, as fast as the broker and the\n"
-                 "in-flight window allow (like nats bench pub)"},
+                 "in-flight window allow (like the brokers' own bench tools)"},
         {.name = "run-time", .short_name = 't', .type = OB_FLAG_DURATION, .dest = &o->run_time_ns,
          .min = 1e-9, .value_name = "T", .heading = "Duration:",
          .help = "e.g. 30s, 5m, 1h30m (default: until Ctrl-C, or until\n"
@@ -94,11 +94,7 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
          .value_name = "N", .help = "generated records to cycle through (default 1000)"},
         {.name = "broker", .type = OB_FLAG_STRING, .dest = &o->broker, .value_name = "URL",
          .heading = "Middleware and database:",
-         .help = "nats://host:4222[?jetstream=1]\n"
-                 "amqp[s]://user:pass@host:5672/vhost[?queue=...]\n"
-                 "kafka://host:9092, grpc://host:50051, pubsub://project/topic\n"
-                 "(default nats://127.0.0.1:4222); the options are in\n"
-                 "docs/brokers/<middleware>.md"},
+         .help = ob_broker_help()}, /* the adapters' URL shapes and the default */
         {.name = "mongo", .type = OB_FLAG_STRING, .dest = &o->mongo, .value_name = "URL",
          .help = "the MongoDB the sink writes to; enables persisted, lost\n"
                  "and end-to-end figures (default: none)"},
@@ -161,7 +157,7 @@ static void default_run_id(char *buf, size_t cap)
 int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
 {
     memset(o, 0, sizeof *o);
-    o->broker = "nats://127.0.0.1:4222";
+    o->broker = ob_broker_default_url();
     o->seed = 1;
     o->pool = 1000;
     o->users = 1;

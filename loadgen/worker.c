@@ -178,8 +178,8 @@ static bool has_inflight(const ob_worker *w)
 }
 
 /* How long an idle worker may go without polling its adapter: a millisecond while
- * records are in flight (core NATS sends its markers from poll), a second otherwise
- * (RabbitMQ's heartbeats). */
+ * records are in flight (an adapter may send what makes acks come from poll), a second
+ * otherwise (an adapter may keep its connection alive from poll: heartbeats). */
 static int64_t idle_cap(ob_worker *w)
 {
     return has_inflight(w) ? OB_NS_PER_MS : OB_NS_PER_S;
