@@ -29,17 +29,17 @@ static void put_str(ob_jw *w, const char *key, const char *v)
     ob_jw_str(w, v && v[0] ? v : NULL);
 }
 
-/* Closes the memstream of a document written with w: its text, or NULL (freed) when a
- * write failed. */
-static char *finish(FILE *f, ob_jw *w, char *text)
+/* Closes the memstream of a document written with w: its text (*text, set by the
+ * close), or NULL (freed) when a write failed. */
+static char *finish(FILE *f, ob_jw *w, char **text)
 {
     int bad = ob_jw_status(w);
-    bad |= fclose(f);
+    bad |= fclose(f); /* sets *text */
     if (bad) {
-        free(text);
+        free(*text);
         return NULL;
     }
-    return text;
+    return *text;
 }
 
 char *ob_cost_json(const ob_cost *c, double records, double records_per_s)
@@ -74,7 +74,7 @@ char *ob_cost_json(const ob_cost *c, double records, double records_per_s)
     put_num(&w, "cpu_ms_per_1000_records", total >= 0 && records > 0 ? total * 1e6 / records : -1);
     put_num(&w, "rss_mb_per_1000_records_per_s", rss >= 0 && records_per_s > 0 ? rss / (records_per_s / 1000.0) : -1);
     ob_jw_end(&w);
-    return finish(f, &w, text);
+    return finish(f, &w, &text);
 }
 
 void ob_workload_json(ob_jw *w, const ob_run_opts *o)
@@ -174,7 +174,7 @@ char *ob_params_json(const char *const *middlewares, int n, int argc, char **arg
     ob_jw_key(&w, "external_sinks");
     ob_jw_bool(&w, external_sinks);
     ob_jw_end(&w);
-    return finish(f, &w, text);
+    return finish(f, &w, &text);
 }
 
 static void put_time(ob_jw *w, const char *key, long long real_ns)

@@ -492,10 +492,8 @@ static void test_results_write(void)
     if (n == 3) {
         CHECK_STR(reasons[0], missing[0].reason);
         CHECK_STR(reasons[1], "");
-        /* the long one is cut, a prefix of the reason */
-        size_t rl = strlen(reasons[2]);
-        CHECK(rl > 0 && rl < strlen(missing[2].reason) &&
-              strncmp(reasons[2], missing[2].reason, rl) == 0);
+        /* the long one is whole: the writer never cuts a string */
+        CHECK_STR(reasons[2], missing[2].reason);
     }
     free(doc);
 
@@ -504,7 +502,7 @@ static void test_results_write(void)
     f = open_memstream(&doc, &len);
     CHECK(ob_results_write(f, &e) == 0);
     fclose(f);
-    CHECK(valid_json(doc, len) && strstr(doc, "\"results\":[],\n\"missing\":[]}") != NULL);
+    CHECK(valid_json(doc, len) && strstr(doc, "\"results\":[]") != NULL && strstr(doc, "\"missing\":[]}") != NULL);
     free(doc);
 
     /* a write error is seen (by the time the file is closed, as compare checks it) */
