@@ -201,7 +201,7 @@ static void read_durability(controller *c)
 
 #define NO_PROGRESS_NS (10 * OB_NS_PER_S) /* sinks idle this long: they are done */
 #define SETTLE_NS (2 * OB_NS_PER_S)       /* for the sinks' statistics to catch up */
-#define COUNT_LIMIT_MS 5000               /* MongoDB's count, when it is asked */
+#define LAST_COUNT_MS 5000                /* MongoDB's count once the wait is over */
 
 /* What the drain knows about this process's records at one instant. */
 typedef struct drain_view {
@@ -253,8 +253,11 @@ static int64_t drain_count(controller *c, int limit_ms, bool *timed_out)
  * whose records the sinks all inserted ends within a stats interval of the last insert
  * without asking MongoDB anything else: on FerretDB any query on the records collection
  * scans all of it, and its time would grow with the database. MongoDB's own count of
- * this process's records is asked only when the sinks' counts leave a gap (a sink that
- * died before writing its statistics; records missing), bounded by COUNT_LIMIT_MS.
+ * this process's records is asked only when the sinks' counts leave a gap: once the
+ * sinks have handled (inserted, or found already there) as many records as were acked
+ * but inserted fewer (a sink died before it wrote its statistics), bounded by what is
+ * left of --stop-timeout; and once more, for at most LAST_COUNT_MS, when the wait ends
+ * with records missing.
  *
  * The wait is bounded by --stop-timeout, and ends earlier when for NO_PROGRESS_NS
  * neither this process's records nor the total work of the way's sinks (their
@@ -290,9 +293,7 @@ static void drain(controller *c)
             handled_at = now;
         if (handled_at && !counted_at && now - handled_at >= SETTLE_NS) {
             int64_t left_ms = (deadline - now) / OB_NS_PER_MS;
-            count = drain_count(c, left_ms < COUNT_LIMIT_MS ? (int)(left_ms > 100 ? left_ms : 100)
-                                                             : COUNT_LIMIT_MS,
-                                &count_timed_out);
+            count = drain_count(c, left_ms > 1000 ? (int)left_ms : 1000, &count_timed_out);
             counted_at = ob_mono_ns();
             if (count >= r->acked) {
                 done_at = counted_at;
@@ -339,7 +340,7 @@ static void drain(controller *c)
         /* a gap: MongoDB's count, unless it already could not answer in time or nothing
          * moved since it did */
         if (!count_timed_out && (!counted_at || last_progress > counted_at))
-            count = drain_count(c, COUNT_LIMIT_MS, &count_timed_out);
+            count = drain_count(c, LAST_COUNT_MS, &count_timed_out);
         int64_t missing;
         if (count >= 0) {
             r->persisted = count;

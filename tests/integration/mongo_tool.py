@@ -7,6 +7,16 @@
   mongo_tool.py sinkdone HOST PORT DB RUN N         1 if a sink reported >= N persisted
                                                     for RUN (reads the small sink_stats)
   mongo_tool.py dropdb HOST PORT DB                 drops a database (tests clean up)
+  mongo_tool.py countlimit HOST PORT DB RUN MS      documents of a run in records, or
+                                                    "timeout" if the server's count took
+                                                    longer than MS ms (maxTimeMS)
+  mongo_tool.py lastpersisted HOST PORT DB RUN      the latest last_persisted_ns the sinks
+                                                    reported for RUN (0 if none)
+  mongo_tool.py fill HOST PORT DB N                 makes DB's records collection hold N
+                                                    sink-shaped documents (run "fill-<i>",
+                                                    10 000 per run), in bulk inserts of
+                                                    1000; done once: a DB whose fill_info
+                                                    says N already is left as it is
 
 Standard library only; reuses the OP_MSG helpers of scripts/mongo_ping.py."""
 
@@ -14,6 +24,7 @@ import os
 import socket
 import struct
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scripts"))
 import mongo_ping  # noqa: E402
@@ -56,6 +67,131 @@ def sinkdone(host, port, db, run, n):
     return int(command(host, port, cmd)["n"])
 
 
+def enc(value):
+    """(type byte, bytes) of a BSON value: str, bool, int (int32 when it fits), float,
+    dict, list."""
+    if isinstance(value, bool):
+        return b"\x08", b"\x01" if value else b"\x00"
+    if isinstance(value, int):
+        if -2**31 <= value < 2**31:
+            return b"\x10", struct.pack("<i", value)
+        return b"\x12", struct.pack("<q", value)
+    if isinstance(value, float):
+        return b"\x01", struct.pack("<d", value)
+    if isinstance(value, str):
+        data = value.encode() + b"\x00"
+        return b"\x02", struct.pack("<i", len(data)) + data
+    if isinstance(value, dict):
+        return b"\x03", doc(value)
+    if isinstance(value, list):
+        return b"\x04", doc({str(i): v for i, v in enumerate(value)})
+    raise TypeError(type(value))
+
+
+def doc(fields):
+    body = b""
+    for k, v in fields.items():
+        kind, data = enc(v)
+        body += kind + k.encode() + b"\x00" + data
+    return struct.pack("<i", len(body) + 5) + body + b"\x00"
+
+
+def dec(data, pos=0):
+    """Decodes the BSON document at data[pos:] into a dict (arrays as lists)."""
+    end = pos + struct.unpack_from("<i", data, pos)[0] - 1
+    out, pos = {}, pos + 4
+    while pos < end:
+        kind = data[pos]
+        nul = data.index(b"\x00", pos + 1)
+        name, pos = data[pos + 1:nul].decode(), nul + 1
+        if kind == 0x01:
+            out[name], pos = struct.unpack_from("<d", data, pos)[0], pos + 8
+        elif kind == 0x02:
+            n = struct.unpack_from("<i", data, pos)[0]
+            out[name], pos = data[pos + 4:pos + 3 + n].decode(errors="replace"), pos + 4 + n
+        elif kind in (0x03, 0x04):
+            sub = dec(data, pos)
+            out[name] = list(sub.values()) if kind == 0x04 else sub
+            pos += struct.unpack_from("<i", data, pos)[0]
+        elif kind == 0x08:
+            out[name], pos = data[pos] != 0, pos + 1
+        elif kind in (0x09, 0x12):
+            out[name], pos = struct.unpack_from("<q", data, pos)[0], pos + 8
+        elif kind == 0x10:
+            out[name], pos = struct.unpack_from("<i", data, pos)[0], pos + 4
+        elif kind == 0x0A:
+            out[name] = None
+        elif kind == 0x07:
+            pos += 12
+        else:
+            raise ValueError("unhandled BSON type 0x%02x" % kind)
+    return out
+
+
+def run_command(host, port, body, timeout=600):
+    """Sends one command document (a dict with $db), returns the reply as a dict."""
+    payload = struct.pack("<I", 0) + b"\x00" + doc(body)
+    msg = struct.pack("<iiii", 16 + len(payload), 7, 0, mongo_ping.OP_MSG) + payload
+    with socket.create_connection((host, port), timeout=timeout) as sock:
+        sock.sendall(msg)
+        length = struct.unpack("<iiii", mongo_ping.recv_exact(sock, 16))[0]
+        rest = mongo_ping.recv_exact(sock, length - 16)
+    return dec(rest[5:])
+
+
+def countlimit(host, port, db, run, ms):
+    # an aggregation, as the driver's count_documents does: FerretDB v1.24 ignores
+    # maxTimeMS on the count command (measured: 3 min for a 2000 ms limit)
+    reply = run_command(host, port, {"aggregate": "records",
+                                     "pipeline": [{"$match": {"run": run}}, {"$count": "n"}],
+                                     "cursor": {}, "maxTimeMS": int(ms), "$db": db})
+    if reply.get("ok") != 1:
+        if reply.get("code") == 50:
+            return "timeout"
+        raise SystemExit("count failed: %s" % reply)
+    batch = reply["cursor"]["firstBatch"]
+    return int(batch[0]["n"]) if batch else 0
+
+
+def lastpersisted(host, port, db, run):
+    reply = run_command(host, port, {"find": "sink_stats", "filter": {"run": run},
+                                     "projection": {"last_persisted_ns": 1}, "$db": db})
+    if reply.get("ok") != 1:
+        raise SystemExit("find failed: %s" % reply)
+    docs = reply["cursor"]["firstBatch"]
+    return max([d.get("last_persisted_ns", 0) for d in docs] or [0])
+
+
+PLACES = ["Guatemala", "Escuintla", "Sacatepéquez", "Chimaltenango", "Quetzaltenango"]
+
+
+def fill(host, port, db, n, per_run=10000, batch=1000):
+    """Makes db.records hold n documents shaped like the sink's (once: fill_info says so)."""
+    info = run_command(host, port, {"find": "fill_info", "filter": {"_id": "fill"}, "$db": db})
+    done = info.get("ok") == 1 and info["cursor"]["firstBatch"]
+    if done and done[0].get("n") == n:
+        return "already filled: %d records" % n
+    dropdb(host, port, db)
+    t0 = time.time()
+    now_ns = time.time_ns()
+    for start in range(0, n, batch):
+        docs = []
+        for i in range(start, min(n, start + batch)):
+            run, seq = "fill-%d" % (i // per_run), i % per_run + 1
+            docs.append({"_id": "%s/1/%d" % (run, seq), "name": "Fill Record %d" % i,
+                         "location": PLACES[i % len(PLACES)], "age": 1 + i % 90,
+                         "infectedtype": "imported", "state": "symptomatic", "run": run,
+                         "producer": 1, "seq": seq, "sent_ns": now_ns + i, "way": "fill",
+                         "persisted_at": 0})
+        reply = run_command(host, port, {"insert": "records", "documents": docs,
+                                         "ordered": False, "$db": db})
+        if reply.get("ok") != 1 or reply.get("writeErrors"):
+            raise SystemExit("insert failed: %s" % str(reply)[:300])
+    run_command(host, port, {"insert": "fill_info", "documents": [{"_id": "fill", "n": n}],
+                             "$db": db})
+    return "filled %d records in %.1f s" % (n, time.time() - t0)
+
+
 def dropdb(host, port, db):
     cmd = bson([b"\x10dropDatabase\x00" + struct.pack("<i", 1), bson_string("$db", db)])
     command(host, port, cmd)
@@ -73,5 +209,14 @@ if __name__ == "__main__":
         print(1 if sinkdone(h, int(p), d, r, int(n)) > 0 else 0)
     elif sys.argv[1] == "dropdb":
         dropdb(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif sys.argv[1] == "countlimit":
+        h, p, d, r, ms = sys.argv[2:7]
+        print(countlimit(h, int(p), d, r, ms))
+    elif sys.argv[1] == "lastpersisted":
+        h, p, d, r = sys.argv[2:6]
+        print(lastpersisted(h, int(p), d, r))
+    elif sys.argv[1] == "fill":
+        h, p, d, n = sys.argv[2:6]
+        print(fill(h, int(p), d, int(n)))
     else:
         raise SystemExit("usage: mongo_tool.py count|dropdb ...")
