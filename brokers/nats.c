@@ -182,6 +182,14 @@ static int inflight_take(nats_adapter *na, const natsMsg *m, uint64_t *token)
     return 0;
 }
 
+/* Hands one answer to on_ack, one call at a time. */
+static void report(nats_adapter *na, uint64_t token, bool ok, const char *why, int64_t now)
+{
+    pthread_mutex_lock(&na->ack_lock);
+    na->base.on_ack(na->base.ack_arg, token, ok, why, now);
+    pthread_mutex_unlock(&na->ack_lock);
+}
+
 static int take_token(nats_adapter *na, const natsMsg *m, uint64_t *token)
 {
     pthread_mutex_lock(&na->lock);
@@ -199,7 +207,7 @@ static void jetstream_on_puback(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckE
     if (take_token(na, msg, &token) == 0) {
         bool ok = pa != NULL && pae == NULL;
         const char *why = ok ? NULL : (pae && pae->ErrText ? pae->ErrText : "no PubAck");
-        na->base.on_ack(na->base.ack_arg, token, ok, why, ob_mono_ns());
+        report(na, token, ok, why, ob_mono_ns());
     }
     natsMsg_Destroy(msg);
 }
@@ -252,6 +260,7 @@ static void core_complete(nats_adapter *na, uint64_t upto, bool ok, const char *
     }
     pthread_mutex_unlock(&na->lock);
     int64_t now = ob_mono_ns();
+    pthread_mutex_lock(&na->ack_lock);
     while (done) {
         nats_core_batch *next = done->next;
         for (size_t i = 0; i < done->n; i++)
@@ -259,6 +268,7 @@ static void core_complete(nats_adapter *na, uint64_t upto, bool ok, const char *
         free(done);
         done = next;
     }
+    pthread_mutex_unlock(&na->ack_lock);
 }
 
 /* cnats' delivery thread for the marker subscription. */
@@ -397,8 +407,7 @@ static int nats_adapter_flush(ob_broker *b, int timeout_ms)
         for (int i = 0; i < pending.Count; i++) {
             uint64_t token;
             if (take_token(na, pending.Msgs[i], &token) == 0) {
-                na->base.on_ack(na->base.ack_arg, token, false, "no PubAck before the timeout",
-                                ob_mono_ns());
+                report(na, token, false, "no PubAck before the timeout", ob_mono_ns());
                 failed++;
             }
         }
@@ -451,6 +460,7 @@ static void nats_adapter_close(ob_broker *b)
     natsInbox_Destroy((natsInbox *)na->marker_inbox);
     if (na->locks_ready) {
         pthread_mutex_destroy(&na->lock);
+        pthread_mutex_destroy(&na->ack_lock);
         pthread_cond_destroy(&na->sent_empty);
     }
 }
@@ -509,6 +519,7 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     nats_adapter *na = (nats_adapter *)b;
     pthread_mutex_init(&na->lock, NULL);
+    pthread_mutex_init(&na->ack_lock, NULL);
     pthread_cond_init(&na->sent_empty, NULL);
     na->locks_ready = true;
     if (ob_nats_settings_parse(&na->s, url, err) != 0)

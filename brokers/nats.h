@@ -6,8 +6,9 @@
  *                deliveries copied out of cnats, acks after the insert
  *
  * Nothing here is visible outside brokers/nats*.c. Acks arrive on cnats' threads (the
- * PubAck handler, the marker subscription's callback); the publisher's in-flight table
- * and batch list are guarded by `lock`. */
+ * PubAck handler, the marker subscription's callback) and, for what a flush gives up on,
+ * on the publisher's; `ack_lock` makes them one at a time. The publisher's in-flight
+ * table and batch list are guarded by `lock`. */
 #ifndef OB_NATS_H
 #define OB_NATS_H
 
@@ -60,7 +61,7 @@ typedef struct nats_adapter {
     nats_settings s;
     natsConnection *nc;
     jsCtx *js;
-    bool locks_ready;         /* lock and sent_empty initialised */
+    bool locks_ready;         /* lock, ack_lock and sent_empty initialised */
 
     /* core publisher: the open batch (publisher thread only), then batches whose marker
      * is on its way (FIFO under `lock`, completed by the marker subscription) */
@@ -70,6 +71,10 @@ typedef struct nats_adapter {
     natsSubscription *marker_sub;
     char *marker_inbox;
     pthread_cond_t sent_empty;
+
+    /* on_ack runs on cnats' threads and, when flush times out, on the publisher's: this
+     * keeps the calls one at a time, as broker.h promises */
+    pthread_mutex_t ack_lock;
 
     /* JetStream publisher */
     pthread_mutex_t lock;
