@@ -12,11 +12,16 @@
                                                     longer than MS ms (maxTimeMS)
   mongo_tool.py lastpersisted HOST PORT DB RUN      the latest last_persisted_ns the sinks
                                                     reported for RUN (0 if none)
-  mongo_tool.py fill HOST PORT DB N                 makes DB's records collection hold N
+  mongo_tool.py fill HOST PORT DB N [MAXEXTRA]      makes DB's records collection hold N
                                                     sink-shaped documents (run "fill-<i>",
                                                     10 000 per run), in bulk inserts of
                                                     1000; done once: a DB whose fill_info
-                                                    says N already is left as it is
+                                                    says N already is left as it is, unless
+                                                    more than MAXEXTRA (default 300 000)
+                                                    documents were added since (fillextra)
+  mongo_tool.py fillextra HOST PORT DB K            notes in fill_info that K documents were
+                                                    added to a filled DB (deleting them
+                                                    would be a scan on FerretDB)
 
 Standard library only; reuses the OP_MSG helpers of scripts/mongo_ping.py."""
 
@@ -165,12 +170,23 @@ def lastpersisted(host, port, db, run):
 PLACES = ["Guatemala", "Escuintla", "Sacatepéquez", "Chimaltenango", "Quetzaltenango"]
 
 
-def fill(host, port, db, n, per_run=10000, batch=1000):
-    """Makes db.records hold n documents shaped like the sink's (once: fill_info says so)."""
+def fill_info(host, port, db):
     info = run_command(host, port, {"find": "fill_info", "filter": {"_id": "fill"}, "$db": db})
-    done = info.get("ok") == 1 and info["cursor"]["firstBatch"]
-    if done and done[0].get("n") == n:
-        return "already filled: %d records" % n
+    batch = info["cursor"]["firstBatch"] if info.get("ok") == 1 else []
+    return batch[0] if batch else {}
+
+
+def fill_extra(host, port, db, k):
+    info = fill_info(host, port, db)
+    run_command(host, port, {"update": "fill_info", "updates": [
+        {"q": {"_id": "fill"}, "u": {"$set": {"extra": info.get("extra", 0) + k}}}], "$db": db})
+
+
+def fill(host, port, db, n, max_extra=300000, per_run=10000, batch=1000):
+    """Makes db.records hold n documents shaped like the sink's (once: fill_info says so)."""
+    info = fill_info(host, port, db)
+    if info.get("n") == n and info.get("extra", 0) <= max_extra:
+        return "already filled: %d records (+%d added since)" % (n, info.get("extra", 0))
     dropdb(host, port, db)
     t0 = time.time()
     now_ns = time.time_ns()
@@ -187,8 +203,8 @@ def fill(host, port, db, n, per_run=10000, batch=1000):
                                          "ordered": False, "$db": db})
         if reply.get("ok") != 1 or reply.get("writeErrors"):
             raise SystemExit("insert failed: %s" % str(reply)[:300])
-    run_command(host, port, {"insert": "fill_info", "documents": [{"_id": "fill", "n": n}],
-                             "$db": db})
+    run_command(host, port, {"insert": "fill_info", "documents": [{"_id": "fill", "n": n,
+                                                                    "extra": 0}], "$db": db})
     return "filled %d records in %.1f s" % (n, time.time() - t0)
 
 
@@ -217,6 +233,9 @@ if __name__ == "__main__":
         print(lastpersisted(h, int(p), d, r))
     elif sys.argv[1] == "fill":
         h, p, d, n = sys.argv[2:6]
-        print(fill(h, int(p), d, int(n)))
+        print(fill(h, int(p), d, int(n), *[int(a) for a in sys.argv[6:7]]))
+    elif sys.argv[1] == "fillextra":
+        h, p, d, k = sys.argv[2:6]
+        fill_extra(h, int(p), d, int(k))
     else:
         raise SystemExit("usage: mongo_tool.py count|dropdb ...")
