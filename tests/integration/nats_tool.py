@@ -4,9 +4,11 @@
   nats_tool.py rmstreams HOST PORT SUFFIX   deletes every stream whose name ends in SUFFIX
                                             (tests clean up the streams they made)
   nats_tool.py streams HOST PORT            prints the stream names, one per line
+  nats_tool.py purge HOST PORT STREAM       deletes every message of STREAM (its consumers
+                                            stay); prints how many were purged
 
 Speaks the client protocol: CONNECT, a SUB on an inbox, a PUB request to
-$JS.API.STREAM.NAMES / $JS.API.STREAM.DELETE.<name>, and reads the MSG reply."""
+$JS.API.STREAM.NAMES / $JS.API.STREAM.DELETE.<name> / $JS.API.STREAM.PURGE.<name>, and reads the MSG reply."""
 
 import json
 import socket
@@ -64,10 +66,17 @@ def names(client):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams"):
+    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge"):
         print(__doc__, file=sys.stderr)
         return 2
     client = Client(argv[2], int(argv[3]))
+    if argv[1] == "purge":
+        reply = client.request("$JS.API.STREAM.PURGE." + argv[4])
+        if not reply.get("success"):
+            print("purge %s: %s" % (argv[4], reply.get("error")), file=sys.stderr)
+            return 1
+        print(reply.get("purged", 0))
+        return 0
     if argv[1] == "streams":
         for name in names(client):
             print(name)
