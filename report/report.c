@@ -153,193 +153,222 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
 
 /* --- JSON ---------------------------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s)
+/* A count, null when unknown (negative). */
+static void json_count(ob_jw *w, const char *key, int64_t v)
 {
-    ob_json_put_string(f, s);
-}
-
-static void json_count(FILE *f, int64_t v)
-{
+    ob_jw_key(w, key);
     if (v < 0)
-        fputs("null", f);
+        ob_jw_null(w);
     else
-        fprintf(f, "%" PRId64, v);
+        ob_jw_int(w, v);
 }
 
-static void json_num(FILE *f, double v)
+/* A figure with 6 significant digits, null when not finite. */
+static void json_num(ob_jw *w, const char *key, double v)
 {
-    if (isfinite(v))
-        fprintf(f, "%.6g", v);
-    else
-        fputs("null", f);
+    if (key)
+        ob_jw_key(w, key);
+    ob_jw_numg(w, v, 6);
 }
 
-static void json_latency(FILE *f, const ob_hist *h)
+static void json_latency(ob_jw *w, const char *key, const ob_hist *h)
 {
+    ob_jw_key(w, key);
     if (!h || ob_hist_count(h) == 0) {
-        fputs("null", f);
+        ob_jw_null(w);
         return;
     }
-    fputc('{', f);
-    for (int i = 0; i < OB_PERCENTILE_COUNT; i++) {
-        fprintf(f, "\"%s\":", pct_key(i));
-        json_num(f, ms(ob_hist_percentile(h, ob_percentiles[i])));
-        fputc(',', f);
-    }
-    fprintf(f, "\"min\":");
-    json_num(f, ms(ob_hist_min(h)));
-    fprintf(f, ",\"mean\":");
-    json_num(f, ob_hist_mean(h) / 1e6);
-    fprintf(f, ",\"count\":%" PRId64 "}", ob_hist_count(h));
+    ob_jw_object(w);
+    for (int i = 0; i < OB_PERCENTILE_COUNT; i++)
+        json_num(w, pct_key(i), ms(ob_hist_percentile(h, ob_percentiles[i])));
+    json_num(w, "min", ms(ob_hist_min(h)));
+    json_num(w, "mean", ob_hist_mean(h) / 1e6);
+    ob_jw_key(w, "count");
+    ob_jw_int(w, ob_hist_count(h));
+    ob_jw_end(w);
 }
 
 /* {"percentile":[...],"ms":[...]} at the percentiles of an HdrHistogram percentile plot:
  * each step halves the distance to 100 in two ticks (0, 29.3, 50, 64.6, 75, ...), until
  * the tail holds fewer than one recorded value; then 100 (the maximum). Two parallel
  * arrays, not pairs: FerretDB, which stores the summary, refuses nested arrays. */
-static void json_latency_curve(FILE *f, const ob_hist *h)
+static void json_latency_curve(ob_jw *w, const char *key, const ob_hist *h)
 {
+    ob_jw_key(w, key);
     int64_t n = h ? ob_hist_count(h) : 0;
     if (n == 0) {
-        fputs("null", f);
+        ob_jw_null(w);
         return;
     }
     int ticks = 0;
     while (ticks <= 60 && pow(2.0, -ticks / 2.0) * (double)n >= 1.0)
         ticks++;
-    fputs("{\"percentile\":[", f);
+    ob_jw_object(w);
+    ob_jw_key(w, "percentile");
+    ob_jw_array(w);
     for (int k = 0; k < ticks; k++)
-        fprintf(f, "%.6g,", 100.0 * (1.0 - pow(2.0, -k / 2.0)));
-    fputs("100],\"ms\":[", f);
-    for (int k = 0; k < ticks; k++) {
-        json_num(f, ms(ob_hist_percentile(h, 100.0 * (1.0 - pow(2.0, -k / 2.0)))));
-        fputc(',', f);
+        json_num(w, NULL, 100.0 * (1.0 - pow(2.0, -k / 2.0)));
+    ob_jw_int(w, 100);
+    ob_jw_end(w);
+    ob_jw_key(w, "ms");
+    ob_jw_array(w);
+    for (int k = 0; k < ticks; k++)
+        json_num(w, NULL, ms(ob_hist_percentile(h, 100.0 * (1.0 - pow(2.0, -k / 2.0)))));
+    json_num(w, NULL, ms(ob_hist_max(h)));
+    ob_jw_end(w);
+    ob_jw_end(w);
+}
+
+static void json_load(ob_jw *w, const ob_run_opts *o)
+{
+    ob_jw_key(w, "load");
+    ob_jw_object(w);
+    ob_jw_key(w, "model");
+    ob_jw_str(w, o->rate > 0 ? "open" : "closed");
+    if (o->rate_max) {
+        ob_jw_key(w, "rate");
+        ob_jw_str(w, "max");
+    } else if (o->rate > 0) {
+        json_num(w, "rate", o->rate);
+    } else {
+        ob_jw_key(w, "users");
+        ob_jw_int(w, o->users);
+        json_num(w, "spawn_rate", o->spawn_rate);
+        json_num(w, "wait_min_s", o->wait_min);
+        json_num(w, "wait_max_s", o->wait_max);
     }
-    json_num(f, ms(ob_hist_max(h)));
-    fputs("]}", f);
+    ob_jw_key(w, "threads");
+    ob_jw_int(w, o->threads);
+    ob_jw_key(w, "records");
+    if (o->records) {
+        ob_jw_str(w, o->records);
+    } else {
+        char gen[80];
+        snprintf(gen, sizeof gen, "generator(seed=%" PRIu64 ",pool=%ld)", o->seed, o->pool);
+        ob_jw_str(w, gen);
+    }
+    ob_jw_key(w, "once");
+    ob_jw_bool(w, o->once);
+    ob_jw_end(w);
+}
+
+/* The cost figures this process can measure: its own. Broker, sink and database are
+ * other processes: `outbreak compare` measures them. */
+static void json_cost(ob_jw *w, const ob_run_result *r)
+{
+    static const char *const unknown[] = {"broker_cpu_s", "broker_peak_rss_mb", "broker_process",
+                                          "sink_cpu_s", "sink_peak_rss_mb", "db_cpu_s", "db_peak_rss_mb",
+                                          "total_cpu_s", "records_per_cpu_s", "cpu_ms_per_1000_records",
+                                          "rss_mb_per_1000_records_per_s"};
+    ob_jw_key(w, "cost");
+    ob_jw_object(w);
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        ob_jw_key(w, unknown[i]);
+        ob_jw_null(w);
+    }
+    json_num(w, "loadgen_cpu_s", r->loadgen_cpu_s);
+    json_num(w, "loadgen_peak_rss_mb", r->loadgen_peak_rss_mb);
+    json_num(w, "records_per_loadgen_cpu_s", r->loadgen_cpu_s > 0 ? (double)r->sent / r->loadgen_cpu_s : NAN);
+    ob_jw_end(w);
+}
+
+static void json_series(ob_jw *w, const ob_run_result *r)
+{
+    ob_jw_key(w, "series");
+    ob_jw_array(w);
+    for (size_t i = 0; i < r->nseries; i++) {
+        const ob_series_point *p = &r->series[i];
+        ob_jw_object(w);
+        ob_jw_key(w, "t");
+        ob_jw_num(w, p->t, 3);
+        ob_jw_key(w, "users");
+        ob_jw_int(w, p->users);
+        ob_jw_key(w, "sent");
+        ob_jw_int(w, p->sent);
+        ob_jw_key(w, "acked");
+        ob_jw_int(w, p->acked);
+        ob_jw_key(w, "failed");
+        ob_jw_int(w, p->failed);
+        json_count(w, "persisted", p->persisted);
+        json_num(w, "p99_ms", p->acked > 0 ? p->publish_pct_ms[7] : NAN);
+        json_num(w, "e2e_p99_ms", p->e2e_p99_ms >= 0 ? p->e2e_p99_ms : NAN);
+        ob_jw_end(w);
+    }
+    ob_jw_end(w);
 }
 
 int ob_report_json(FILE *f, const ob_run_result *r)
 {
     const ob_run_opts *o = r->opts;
-    fputs("{\"run\":", f);
-    json_str(f, o->run_id);
-    fputs(",\"middleware\":", f);
-    json_str(f, r->way);
-    fputs(",\"mode\":", f);
-    json_str(f, r->mode);
-    fputs(",\"url\":", f);
-    json_str(f, r->url);
-    fputs(",\"durability\":", f);
-    ob_jw dw;
-    ob_jw_init(&dw, f);
-    ob_durability_write(&dw, &r->durability);
-    fprintf(f, ",\"broker_acks\":%s", r->broker_acks ? "true" : "false");
-    fputs(",\"load\":{", f);
-    if (o->rate_max)
-        fprintf(f, "\"model\":\"open\",\"rate\":\"max\",\"threads\":%ld", o->threads);
-    else if (o->rate > 0)
-        fprintf(f, "\"model\":\"open\",\"rate\":%.6g,\"threads\":%ld", o->rate, o->threads);
-    else
-        fprintf(f, "\"model\":\"closed\",\"users\":%ld,\"spawn_rate\":%.6g,\"wait_min_s\":%.6g,"
-                   "\"wait_max_s\":%.6g,\"threads\":%ld",
-                o->users, o->spawn_rate, o->wait_min, o->wait_max, o->threads);
-    fputs(",\"records\":", f);
-    if (o->records)
-        json_str(f, o->records);
-    else
-        fprintf(f, "\"generator(seed=%" PRIu64 ",pool=%ld)\"", o->seed, o->pool);
-    fprintf(f, ",\"once\":%s}", o->once ? "true" : "false");
-    fprintf(f, ",\"duration_s\":%.3f", r->duration_s);
-    fprintf(f, ",\"sent\":%" PRId64 ",\"acked\":%" PRId64 ",\"failed\":%" PRId64, r->sent, r->acked,
-            r->failed);
-    fprintf(f, ",\"bytes_sent\":%" PRId64 ",\"avg_record_bytes\":", r->bytes_sent);
-    json_num(f, r->sent > 0 ? (double)r->bytes_sent / (double)r->sent : NAN);
-    fputs(",\"persisted\":", f);
-    json_count(f, r->persisted);
-    fputs(",\"duplicates\":", f);
-    json_count(f, r->duplicates);
-    fputs(",\"invalid\":", f);
-    json_count(f, r->invalid);
-    fputs(",\"lost\":", f);
-    json_count(f, r->lost);
-    fputs(",\"unconfirmed\":", f);
-    json_count(f, r->unconfirmed);
-    fputs(",\"persisted_source\":", f);
-    if (r->persisted_source)
-        json_str(f, r->persisted_source);
-    else
-        fputs("null", f);
-    fprintf(f, ",\"process\":%" PRIu32, r->process);
-    fputs(",\"sinks\":", f);
-    json_count(f, r->persisted >= 0 ? r->sinks : -1);
-    fputs(",\"throughput\":{\"sent_per_s\":", f);
-    json_num(f, rate(r->sent, r->duration_s));
-    fputs(",\"acked_per_s\":", f);
-    json_num(f, rate(r->acked, r->duration_s));
-    fputs(",\"persisted_per_s\":", f);
-    if (r->persisted >= 0)
-        json_num(f, rate(r->persisted, r->persist_s));
-    else
-        fputs("null", f);
-    fputs(",\"persist_s\":", f);
-    if (r->persisted >= 0)
-        json_num(f, r->persist_s);
-    else
-        fputs("null", f);
-    fputs("},\"publish_latency_ms\":", f);
-    json_latency(f, r->publish);
-    fputs(",\"publish_latency_uncorrected_ms\":", f);
-    json_latency(f, r->publish_raw);
-    fputs(",\"send_delay_ms\":", f);
-    json_latency(f, r->send_delay);
-    fputs(",\"e2e_latency_ms\":", f);
-    json_latency(f, r->persisted >= 0 ? r->e2e : NULL);
-    fputs(",\"latency_curves\":{\"publish\":", f);
-    json_latency_curve(f, r->publish);
-    fputs(",\"e2e\":", f);
-    json_latency_curve(f, r->persisted >= 0 ? r->e2e : NULL);
-    /* broker, sink and database are other processes: `outbreak compare` measures them */
-    fputs("},\"cost\":{\"broker_cpu_s\":null,\"broker_peak_rss_mb\":null,\"broker_process\":null,"
-          "\"sink_cpu_s\":null,\"sink_peak_rss_mb\":null,\"db_cpu_s\":null,\"db_peak_rss_mb\":null,"
-          "\"total_cpu_s\":null,\"records_per_cpu_s\":null,\"cpu_ms_per_1000_records\":null,"
-          "\"rss_mb_per_1000_records_per_s\":null,\"loadgen_cpu_s\":",
-          f);
-    json_num(f, r->loadgen_cpu_s);
-    fputs(",\"loadgen_peak_rss_mb\":", f);
-    json_num(f, r->loadgen_peak_rss_mb);
-    fputs(",\"records_per_loadgen_cpu_s\":", f);
-    json_num(f, r->loadgen_cpu_s > 0 ? (double)r->sent / r->loadgen_cpu_s : NAN);
-    fputs("},\"failures\":[", f);
+    bool stored = r->persisted >= 0;
+    ob_jw w;
+    ob_jw_init(&w, f);
+    ob_jw_object(&w);
+    ob_jw_key(&w, "run");
+    ob_jw_str(&w, o->run_id);
+    ob_jw_key(&w, "middleware");
+    ob_jw_str(&w, r->way);
+    ob_jw_key(&w, "mode");
+    ob_jw_str(&w, r->mode);
+    ob_jw_key(&w, "url");
+    ob_jw_str(&w, r->url);
+    ob_jw_key(&w, "durability");
+    ob_durability_write(&w, &r->durability);
+    ob_jw_key(&w, "broker_acks");
+    ob_jw_bool(&w, r->broker_acks);
+    json_load(&w, o);
+    ob_jw_key(&w, "duration_s");
+    ob_jw_num(&w, r->duration_s, 3);
+    json_count(&w, "sent", r->sent);
+    json_count(&w, "acked", r->acked);
+    json_count(&w, "failed", r->failed);
+    json_count(&w, "bytes_sent", r->bytes_sent);
+    json_num(&w, "avg_record_bytes", r->sent > 0 ? (double)r->bytes_sent / (double)r->sent : NAN);
+    json_count(&w, "persisted", r->persisted);
+    json_count(&w, "duplicates", r->duplicates);
+    json_count(&w, "invalid", r->invalid);
+    json_count(&w, "lost", r->lost);
+    json_count(&w, "unconfirmed", r->unconfirmed);
+    ob_jw_key(&w, "persisted_source");
+    ob_jw_str(&w, r->persisted_source);
+    ob_jw_key(&w, "process");
+    ob_jw_int(&w, r->process);
+    json_count(&w, "sinks", stored ? r->sinks : -1);
+    ob_jw_key(&w, "throughput");
+    ob_jw_object(&w);
+    json_num(&w, "sent_per_s", rate(r->sent, r->duration_s));
+    json_num(&w, "acked_per_s", rate(r->acked, r->duration_s));
+    json_num(&w, "persisted_per_s", stored ? rate(r->persisted, r->persist_s) : NAN);
+    json_num(&w, "persist_s", stored ? r->persist_s : NAN);
+    ob_jw_end(&w);
+    json_latency(&w, "publish_latency_ms", r->publish);
+    json_latency(&w, "publish_latency_uncorrected_ms", r->publish_raw);
+    json_latency(&w, "send_delay_ms", r->send_delay);
+    json_latency(&w, "e2e_latency_ms", stored ? r->e2e : NULL);
+    ob_jw_key(&w, "latency_curves");
+    ob_jw_object(&w);
+    json_latency_curve(&w, "publish", r->publish);
+    json_latency_curve(&w, "e2e", stored ? r->e2e : NULL);
+    ob_jw_end(&w);
+    json_cost(&w, r);
+    ob_jw_key(&w, "failures");
+    ob_jw_array(&w);
     for (int i = 0; i < r->nfailure_kinds; i++) {
-        fprintf(f, "%s{\"error\":", i ? "," : "");
-        json_str(f, r->failures[i].msg);
-        fprintf(f, ",\"count\":%" PRId64 "}", r->failures[i].count);
+        ob_jw_object(&w);
+        ob_jw_key(&w, "error");
+        ob_jw_str(&w, r->failures[i].msg);
+        ob_jw_key(&w, "count");
+        ob_jw_int(&w, r->failures[i].count);
+        ob_jw_end(&w);
     }
-    fputs("],\"series\":[", f);
-    for (size_t i = 0; i < r->nseries; i++) {
-        const ob_series_point *p = &r->series[i];
-        fprintf(f, "%s{\"t\":%.3f,\"users\":%" PRId64 ",\"sent\":%" PRId64 ",\"acked\":%" PRId64
-                   ",\"failed\":%" PRId64 ",\"persisted\":",
-                i ? "," : "", p->t, p->users, p->sent, p->acked, p->failed);
-        json_count(f, p->persisted);
-        fputs(",\"p99_ms\":", f);
-        if (p->acked > 0)
-            json_num(f, p->publish_pct_ms[7]);
-        else
-            fputs("null", f);
-        fputs(",\"e2e_p99_ms\":", f);
-        if (p->e2e_p99_ms >= 0)
-            json_num(f, p->e2e_p99_ms);
-        else
-            fputs("null", f);
-        fputc('}', f);
-    }
-    fputs("]}\n", f);
-    return ferror(f) ? -1 : 0;
+    ob_jw_end(&w);
+    json_series(&w, r);
+    ob_jw_end(&w);
+    fputc('\n', f);
+    return ob_jw_status(&w) != 0 || ferror(f) ? -1 : 0;
 }
 
-/* --- Locust's CSV files -------------------------------------------------------------- */
+/* --- CSV ----------------------------------------------------------------------------- */
 
 static FILE *open_csv(const char *prefix, const char *suffix, ob_err *err)
 {
