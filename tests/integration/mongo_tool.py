@@ -10,6 +10,8 @@
   mongo_tool.py countlimit HOST PORT DB RUN MS      documents of a run in records, or
                                                     "timeout" if the server's count took
                                                     longer than MS ms (maxTimeMS)
+  mongo_tool.py producers HOST PORT DB RUN          "producer count" lines: the run's documents
+                                                    per producer id (a scan: small DBs only)
   mongo_tool.py lastpersisted HOST PORT DB RUN      the latest last_persisted_ns the sinks
                                                     reported for RUN (0 if none)
   mongo_tool.py fill HOST PORT DB N [MAXEXTRA]      makes DB's records collection hold N
@@ -158,6 +160,21 @@ def countlimit(host, port, db, run, ms):
     return int(batch[0]["n"]) if batch else 0
 
 
+def producers(host, port, db, run):
+    reply = run_command(host, port, {"aggregate": "records", "pipeline": [
+        {"$match": {"run": run}}, {"$group": {"_id": "$producer", "n": {"$sum": 1}}}],
+        "cursor": {}, "$db": db})
+    if reply.get("ok") != 1:
+        raise SystemExit("aggregate failed: %s" % reply)
+    cursor = reply["cursor"]
+    docs = cursor["firstBatch"]
+    while cursor.get("id"):
+        cursor = run_command(host, port, {"getMore": cursor["id"], "collection": "records",
+                                          "$db": db})["cursor"]
+        docs += cursor["nextBatch"]
+    return sorted((d["_id"], d["n"]) for d in docs)
+
+
 def lastpersisted(host, port, db, run):
     reply = run_command(host, port, {"find": "sink_stats", "filter": {"run": run},
                                      "projection": {"last_persisted_ns": 1}, "$db": db})
@@ -228,6 +245,10 @@ if __name__ == "__main__":
     elif sys.argv[1] == "countlimit":
         h, p, d, r, ms = sys.argv[2:7]
         print(countlimit(h, int(p), d, r, ms))
+    elif sys.argv[1] == "producers":
+        h, p, d, r = sys.argv[2:6]
+        for producer, n in producers(h, int(p), d, r):
+            print(producer, n)
     elif sys.argv[1] == "lastpersisted":
         h, p, d, r = sys.argv[2:6]
         print(lastpersisted(h, int(p), d, r))
