@@ -201,7 +201,8 @@ static void read_durability(controller *c)
 
 #define NO_PROGRESS_NS (10 * OB_NS_PER_S) /* sinks idle this long: they are done */
 #define SETTLE_NS (2 * OB_NS_PER_S)       /* for the sinks' statistics to catch up */
-#define LAST_COUNT_MS 5000                /* MongoDB's count once the wait is over */
+#define LAST_COUNT_MS 5000                /* MongoDB's count once the wait is over: at
+                                             least this, or what is left of --stop-timeout */
 
 /* What the drain knows about this process's records at one instant. */
 typedef struct drain_view {
@@ -256,15 +257,17 @@ static int64_t drain_count(controller *c, int limit_ms, bool *timed_out)
  * this process's records is asked only when the sinks' counts leave a gap: once the
  * sinks have handled (inserted, or found already there) as many records as were acked
  * but inserted fewer (a sink died before it wrote its statistics), bounded by what is
- * left of --stop-timeout; and once more, for at most LAST_COUNT_MS, when the wait ends
- * with records missing.
+ * left of --stop-timeout; and once more when the wait ends with records missing, bounded
+ * by what is left of --stop-timeout but given at least LAST_COUNT_MS.
  *
  * The wait is bounded by --stop-timeout, and ends earlier when for NO_PROGRESS_NS
  * neither this process's records nor the total work of the way's sinks (their
  * heartbeats, over all runs) moved: a sink still working through an older backlog keeps
  * the run waiting. What is missing at the end is `lost` if the sinks were idle, and
- * `unconfirmed` if they were still working (or, without MongoDB's count, if a sink
- * reported it as a duplicate: it is there, but maybe counted already). */
+ * `unconfirmed` if they were still working. Without an answer from MongoDB's count,
+ * missing records are also unconfirmed when a sink of the run died (its last inserts
+ * are counted nowhere) or, up to their number, when the sinks reported duplicates (the
+ * record is there, but maybe counted already). */
 static void drain(controller *c)
 {
     ob_run_result *r = &c->result;
@@ -276,6 +279,7 @@ static void drain(controller *c)
     int64_t count = -1, counted_at = 0;
     bool count_timed_out = false, idle = false;
     drain_view v = {0}, last = {0};
+    ob_sink_activity act_last = {0};
     for (;;) {
         int64_t now = ob_mono_ns();
         drain_read(c, &v);
@@ -303,9 +307,11 @@ static void drain(controller *c)
         }
         ob_sink_activity act;
         ob_err err;
-        bool act_ok = ob_store_sink_activity(c->store, r->way, &act, &err) == 0;
+        bool act_ok = ob_store_sink_activity(c->store, r->way, o->run_id, &act, &err) == 0;
         if (!act_ok)
             fprintf(stderr, "outbreak run: %s\n", err.msg);
+        else
+            act_last = act;
         if (!v.ok || !act_ok) {
             last_progress = now; /* cannot tell: not a reason to call anything lost */
         } else if (handled != seen_handled || act.work != seen_work) {
@@ -339,8 +345,10 @@ static void drain(controller *c)
     } else {
         /* a gap: MongoDB's count, unless it already could not answer in time or nothing
          * moved since it did */
-        if (!count_timed_out && (!counted_at || last_progress > counted_at))
-            count = drain_count(c, LAST_COUNT_MS, &count_timed_out);
+        if (!count_timed_out && (!counted_at || last_progress > counted_at)) {
+            int64_t left_ms = (deadline - ob_mono_ns()) / OB_NS_PER_MS;
+            count = drain_count(c, left_ms > LAST_COUNT_MS ? (int)left_ms : LAST_COUNT_MS, &count_timed_out);
+        }
         int64_t missing;
         if (count >= 0) {
             r->persisted = count;
@@ -354,7 +362,10 @@ static void drain(controller *c)
             r->persisted = last.persisted;
             r->persisted_source = "sink_stats";
             missing = r->acked > last.persisted ? r->acked - last.persisted : 0;
-            r->unconfirmed = idle ? (missing < last.duplicates ? missing : last.duplicates) : missing;
+            if (!idle || act_last.dead > 0)
+                r->unconfirmed = missing;
+            else
+                r->unconfirmed = missing < last.duplicates ? missing : last.duplicates;
             r->lost = missing - r->unconfirmed;
         } else {
             r->persisted = r->lost = r->unconfirmed = -1; /* MongoDB could not be read */

@@ -624,9 +624,61 @@ int ob_store_put_sink_beat(ob_store *s, const ob_sink_beat *b, ob_err *err)
     return 0;
 }
 
-int ob_store_sink_activity(ob_store *s, const char *way, ob_sink_activity *out, ob_err *err)
+/* True if the sink_stats documents of `run` name `sink` (ids: the run's documents' sink
+ * fields, NUL-separated, ids_len bytes). */
+static bool names_sink(const char *ids, size_t ids_len, const char *sink)
+{
+    for (size_t i = 0; i < ids_len; i += strlen(ids + i) + 1)
+        if (strcmp(ids + i, sink) == 0)
+            return true;
+    return false;
+}
+
+/* The sink ids that reported for `run`, NUL-separated, into a malloc'd *ids (NULL and 0
+ * if none). */
+static int run_sink_ids(ob_store *s, const char *run, char **ids, size_t *len, ob_err *err)
+{
+    *ids = NULL;
+    *len = 0;
+    bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
+    bson_t *opts = BCON_NEW("projection", "{", "sink", BCON_INT32(1), "}");
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, opts, NULL);
+    bson_destroy(filter);
+    bson_destroy(opts);
+    const bson_t *doc;
+    int rc = 0;
+    while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        if (!bson_iter_init_find(&it, doc, "sink") || !BSON_ITER_HOLDS_UTF8(&it))
+            continue;
+        uint32_t n;
+        const char *id = bson_iter_utf8(&it, &n);
+        char *grown = realloc(*ids, *len + n + 1);
+        if (!grown) {
+            rc = ob_err_set(err, "out of memory reading the sinks of run %s", run);
+            break;
+        }
+        memcpy(grown + *len, id, n + 1);
+        *ids = grown;
+        *len += n + 1;
+    }
+    bson_error_t error;
+    if (rc == 0 && mongoc_cursor_error(cur, &error))
+        rc = ob_err_set(err, "reading sink_stats of run %s from MongoDB at %s: %s", run,
+                        s->address, msg(&error));
+    mongoc_cursor_destroy(cur);
+    return rc;
+}
+
+int ob_store_sink_activity(ob_store *s, const char *way, const char *run, ob_sink_activity *out,
+                           ob_err *err)
 {
     memset(out, 0, sizeof *out);
+    char *ids = NULL;
+    size_t ids_len = 0;
+    if (run && run_sink_ids(s, run, &ids, &ids_len, err) != 0)
+        return -1;
+    int64_t now = ob_real_ns();
     bson_t *filter = BCON_NEW("way", BCON_UTF8(way));
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sinks, filter, NULL, NULL);
     bson_destroy(filter);
@@ -637,6 +689,17 @@ int ob_store_sink_activity(ob_store *s, const char *way, ob_sink_activity *out, 
         if (bson_iter_init_find(&it, doc, "state") && BSON_ITER_HOLDS_UTF8(&it) &&
             strcmp(bson_iter_utf8(&it, NULL), "stopped") == 0)
             continue;
+        int64_t updated = 0, interval_ms = 1000;
+        if (bson_iter_init_find(&it, doc, "updated_ns"))
+            updated = bson_iter_as_int64(&it);
+        if (bson_iter_init_find(&it, doc, "interval_ms"))
+            interval_ms = bson_iter_as_int64(&it);
+        if (now - updated > (3 * interval_ms + 2000) * OB_NS_PER_MS) {
+            if (ids && bson_iter_init_find(&it, doc, "sink") && BSON_ITER_HOLDS_UTF8(&it) &&
+                names_sink(ids, ids_len, bson_iter_utf8(&it, NULL)))
+                out->dead++;
+            continue; /* silent: not working */
+        }
         out->running++;
         static const char *const work[] = {"persisted", "duplicates", "invalid", "nacked"};
         for (size_t i = 0; i < sizeof work / sizeof work[0]; i++)
@@ -651,6 +714,7 @@ int ob_store_sink_activity(ob_store *s, const char *way, ob_sink_activity *out, 
         rc = ob_err_set(err, "reading the sinks' heartbeats from MongoDB at %s: %s", s->address,
                         msg(&error));
     mongoc_cursor_destroy(cur);
+    free(ids);
     return rc;
 }
 

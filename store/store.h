@@ -68,11 +68,17 @@ typedef struct ob_sink_activity {
     int64_t work;   /* sum of persisted + duplicates + invalid + nacked over the running
                        ones: grows while any of them handles deliveries, of any run */
     int64_t queued; /* deliveries waiting in the running sinks' queues */
+    int dead;       /* sinks that reported for the run asked about whose heartbeat stopped
+                       without a clean stop (killed, cut off): records they inserted after
+                       their last statistics may be in MongoDB, counted nowhere */
 } ob_sink_activity;
 
 /* Reads the heartbeats of the sinks whose way is `way` (a small collection: one document
- * per sink instance). */
-int ob_store_sink_activity(ob_store *s, const char *way, ob_sink_activity *out, ob_err *err);
+ * per sink instance), and, if run is not NULL, which of the sinks that reported for it
+ * (in sink_stats) stopped beating while running: silent for over 3 of their intervals
+ * plus 2 s, by this host's CLOCK_REALTIME. */
+int ob_store_sink_activity(ob_store *s, const char *way, const char *run, ob_sink_activity *out,
+                           ob_err *err);
 /* Adds the sinks' records persisted per epoch second for `run` into *out (the sum over
  * the sink instances). Returns 0 or -1 with err set. */
 int ob_store_persisted_by_second(ob_store *s, const char *run, ob_per_second *out, ob_err *err);

@@ -424,7 +424,7 @@ static void test_sink_beats(ob_store *s, mongoc_client_t *raw)
 {
     ob_err err = {0};
     ob_sink_activity a;
-    CHECK(ob_store_sink_activity(s, "nats", &a, &err) == 0);
+    CHECK(ob_store_sink_activity(s, "nats", NULL, &a, &err) == 0);
     CHECK(a.sinks == 0 && a.running == 0 && a.work == 0);
     ob_sink_beat b1 = {.sink = "s1", .way = "nats", .started_ns = ob_real_ns(), .interval_ms = 1000,
                        .persisted = 10, .duplicates = 1, .invalid = 1, .nacked = 3, .queued = 5};
@@ -435,16 +435,40 @@ static void test_sink_beats(ob_store *s, mongoc_client_t *raw)
     CHECK_MSG(ob_store_put_sink_beat(s, &b1, &err) == 0, "%s", err.msg);
     CHECK(ob_store_put_sink_beat(s, &b2, &err) == 0);
     CHECK(ob_store_put_sink_beat(s, &b3, &err) == 0);
-    CHECK(ob_store_sink_activity(s, "nats", &a, &err) == 0);
+    CHECK(ob_store_sink_activity(s, "nats", NULL, &a, &err) == 0);
     CHECK_MSG(a.sinks == 2 && a.running == 2 && a.work == 115 && a.queued == 5, "%d %d %lld %lld",
               a.sinks, a.running, (long long)a.work, (long long)a.queued);
     b1.persisted = 20;
     CHECK(ob_store_put_sink_beat(s, &b1, &err) == 0);
     b2.stopped = true;
     CHECK(ob_store_put_sink_beat(s, &b2, &err) == 0);
-    CHECK(ob_store_sink_activity(s, "nats", &a, &err) == 0);
+    CHECK(ob_store_sink_activity(s, "nats", NULL, &a, &err) == 0);
     CHECK_MSG(a.sinks == 2 && a.running == 1 && a.work == 25, "%d %d %lld", a.sinks, a.running,
               (long long)a.work);
+    /* a sink of run r-dead that stopped beating without a clean stop (killed), and one
+     * silent for as long that never reported for the run */
+    mongoc_collection_t *col = mongoc_client_get_collection(raw, db_name, "sinks");
+    int64_t old_ns = ob_real_ns() - 60 * OB_NS_PER_S;
+    const char *silent[] = {"s-dead", "s-elsewhere"};
+    for (int i = 0; i < 2; i++) {
+        bson_t *beat = BCON_NEW("_id", BCON_UTF8(silent[i]), "sink", BCON_UTF8(silent[i]), "way",
+                                BCON_UTF8("nats"), "state", BCON_UTF8("running"), "updated_ns",
+                                BCON_INT64(old_ns), "interval_ms", BCON_INT32(1000), "persisted",
+                                BCON_INT64(7));
+        bson_error_t error;
+        CHECK_MSG(mongoc_collection_insert_one(col, beat, NULL, NULL, &error), "%s", error.message);
+        bson_destroy(beat);
+    }
+    mongoc_collection_destroy(col);
+    ob_sink_stats dead = {.run = "r-dead", .sink = "s-dead", .way = "nats", .persisted = 7};
+    ob_sink_stats alive = {.run = "r-dead", .sink = "s1", .way = "nats", .persisted = 3};
+    CHECK(ob_store_put_sink_stats(s, &dead, &err) == 0 && ob_store_put_sink_stats(s, &alive, &err) == 0);
+    CHECK(ob_store_sink_activity(s, "nats", "r-dead", &a, &err) == 0);
+    CHECK_MSG(a.sinks == 4 && a.running == 1 && a.work == 25 && a.dead == 1, "%d %d %lld %d", a.sinks,
+              a.running, (long long)a.work, a.dead);
+    CHECK(ob_store_sink_activity(s, "nats", "r-p", &a, &err) == 0);
+    CHECK(a.dead == 0);
+
     bson_t doc;
     CHECK(find_one(raw, "sinks", "s2", &doc));
     CHECK_STR(get_str(&doc, "state"), "stopped");
