@@ -35,7 +35,9 @@ static int parse_flags(int argc, char **argv, ob_sink_config *cfg)
 {
     const ob_flag flags[] = {
         {.name = "broker", .type = OB_FLAG_STRING, .dest = &cfg->broker_url, .value_name = "URL",
-         .help = "broker to consume from (required), e.g.\nnats://127.0.0.1:4222?jetstream=1"},
+         .help = "the broker to consume from (required): the URL that\n"
+                 "`outbreak run --broker` publishes to (outbreak run --help\n"
+                 "lists the middlewares and their URLs)"},
         {.name = "mongo", .type = OB_FLAG_STRING, .dest = &cfg->mongo_url, .value_name = "URL",
          .help = "MongoDB to write to (default " OB_SINK_DEFAULT_MONGO ")"},
         {.name = "batch", .type = OB_FLAG_INT, .dest = &cfg->batch, .min = 1, .max = 100000,

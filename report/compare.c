@@ -186,8 +186,11 @@ static int parse_url(const char *v, void *dest, ob_err *err)
         o->url_store[o->nurls] = NULL;
         return -1;
     }
-    if (ob_broker_check_url(eq + 1, err) != 0)
-        return ob_err_prefix(err, "%s", name);
+    if (ob_broker_check_url(eq + 1, err) != 0) {
+        size_t n = strlen(name);
+        bool named = strncmp(err->msg, name, n) == 0 && err->msg[n] == ':'; /* "nats: ..." */
+        return named ? -1 : ob_err_prefix(err, "%s", name);
+    }
     o->url_of[o->nurls][0] = name;
     o->url_of[o->nurls][1] = eq + 1;
     o->nurls++;
