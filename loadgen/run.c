@@ -319,8 +319,12 @@ static void drain(controller *c)
             seen_work = act.work;
             last_progress = now;
         }
-        if (now >= deadline)
+        if (now >= deadline) {
+            /* no sink of the way running (none, or only stopped or silent ones): nothing
+             * was working on what is missing */
+            idle = act_ok && act.running == 0 && act.dead == 0;
             break;
+        }
         if (now - last_progress > NO_PROGRESS_NS) {
             idle = true;
             fprintf(stderr, "outbreak run: the sinks made no progress for %d s; not waiting longer\n",
