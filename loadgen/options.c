@@ -21,7 +21,9 @@ static const char synopsis[] =
 
 static const char epilogue[] =
     "\n"
-    "Exit status: 0 success, 1 if any record failed or was lost, 2 usage error.\n";
+    "Exit status: 0 success, 1 if any record failed or was lost, 3 if none was but some\n"
+    "acked records were still unconfirmed (not persisted yet, the sinks still working)\n"
+    "when --stop-timeout ran out, 2 usage error.\n";
 
 static int parse_wait(const char *v, void *dest, ob_err *err)
 {

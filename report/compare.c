@@ -166,8 +166,9 @@ static const char epilogue[] =
     "--stop-timeout DURATION. Not allowed here: --broker, --json, --csv, --html, --run-id\n"
     "(compare sets them per middleware).\n"
     "\n"
-    "Exit status: 0 when every middleware ran with nothing failed or lost; 1 otherwise, or\n"
-    "when a middleware asked for by name could not run; 2 on a usage error.\n";
+    "Exit status: 0 when every middleware ran with nothing failed, lost or unconfirmed;\n"
+    "1 otherwise, or when a middleware asked for by name could not run; 2 on a usage\n"
+    "error.\n";
 
 /* --url NAME=URL, repeatable. */
 static int parse_url(const char *v, void *dest, ob_err *err)
@@ -188,7 +189,7 @@ static int parse_url(const char *v, void *dest, ob_err *err)
     }
     if (ob_broker_check_url(eq + 1, err) != 0) {
         size_t n = strlen(name);
-        bool named = strncmp(err->msg, name, n) == 0 && err->msg[n] == ':'; /* "nats: ..." */
+        bool named = strncmp(err->msg, name, n) == 0 && err->msg[n] == ':'; /* the adapter named it */
         return named ? -1 : ob_err_prefix(err, "%s", name);
     }
     o->url_of[o->nurls][0] = name;
@@ -377,10 +378,13 @@ static const char *fig(char *buf, size_t cap, double v, int decimals)
 
 static void print_figures(const ob_summary_figures *s, const ob_cost *cost)
 {
+    char unconfirmed[48] = "";
+    if (s->unconfirmed > 0)
+        snprintf(unconfirmed, sizeof unconfirmed, "  unconfirmed %" PRId64, s->unconfirmed);
     char a[32], b[32], c[32], d[32], e[32];
     printf("  sent %" PRId64 "  acked %" PRId64 "  failed %" PRId64 "  persisted %" PRId64
-           "  duplicates %" PRId64 "  lost %" PRId64 "\n",
-           s->sent, s->acked, s->failed, s->persisted, s->duplicates, s->lost);
+           "  duplicates %" PRId64 "  lost %" PRId64 "%s\n",
+           s->sent, s->acked, s->failed, s->persisted, s->duplicates, s->lost, unconfirmed);
     printf("  %s records/s persisted; latency ms: publish p50 %s p99 %s, end-to-end p50 %s p99 %s\n",
            fig(a, sizeof a, s->persisted_per_s, 0), fig(b, sizeof b, s->publish_p50_ms, 2),
            fig(c, sizeof c, s->publish_p99_ms, 2), fig(d, sizeof d, s->e2e_p50_ms, 2),
@@ -537,7 +541,7 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     }
     c->results.summaries[c->results.nsummaries++] = full;
     print_figures(&fig, &cost);
-    if (fig.failed != 0 || fig.lost != 0 || rc != 0)
+    if (fig.failed != 0 || fig.lost != 0 || fig.unconfirmed > 0 || rc != 0)
         c->any_bad = true;
 }
 

@@ -74,7 +74,7 @@ static int read_throughput(ob_json *j, ob_summary_figures *fig)
 int ob_summary_read(const char *json, size_t len, ob_summary_figures *fig, ob_err *err)
 {
     memset(fig, 0, sizeof *fig);
-    fig->sent = fig->acked = fig->failed = fig->persisted = fig->duplicates = fig->lost = -1;
+    fig->sent = fig->acked = fig->failed = fig->persisted = fig->duplicates = fig->lost = fig->unconfirmed = -1;
     fig->acked_per_s = fig->persisted_per_s = NAN;
     fig->publish_p50_ms = fig->publish_p99_ms = fig->e2e_p50_ms = fig->e2e_p99_ms = NAN;
     ob_json j;
@@ -89,7 +89,8 @@ int ob_summary_read(const char *json, size_t len, ob_summary_figures *fig, ob_er
             int64_t *dst;
         } counts[] = {{"sent", &fig->sent},           {"acked", &fig->acked},
                       {"failed", &fig->failed},       {"persisted", &fig->persisted},
-                      {"duplicates", &fig->duplicates}, {"lost", &fig->lost}};
+                      {"duplicates", &fig->duplicates}, {"lost", &fig->lost},
+                      {"unconfirmed", &fig->unconfirmed}};
         bool done = false;
         for (size_t i = 0; i < sizeof counts / sizeof counts[0] && !done; i++)
             if (strcmp(key, counts[i].name) == 0) {

@@ -12,7 +12,7 @@
 /* The headline figures of one summary. Counts are -1 and figures NAN when null. */
 typedef struct ob_summary_figures {
     char middleware[32], mode[32];
-    int64_t sent, acked, failed, persisted, duplicates, lost;
+    int64_t sent, acked, failed, persisted, duplicates, lost, unconfirmed;
     double acked_per_s, persisted_per_s;
     double publish_p50_ms, publish_p99_ms, e2e_p50_ms, e2e_p99_ms;
 } ob_summary_figures;
