@@ -680,28 +680,18 @@ static int write_string(char *buf, size_t cap, const char *s)
 
 int ob_json_put_string(FILE *f, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    if (putc('"', f) == EOF)
+    /* the escaper of ob_json_write_string, into a buffer that is always large enough
+     * (an escaped byte takes at most six) */
+    char local[2048];
+    size_t cap = strlen(s) * 6 + 3;
+    char *buf = cap <= sizeof local ? local : malloc(cap);
+    if (!buf)
         return -1;
-    for (;;) {
-        const char *run = s;
-        while (byte_class[(unsigned char)*s] & WRITE_PLAIN)
-            s++;
-        size_t k = (size_t)(s - run);
-        if (k && fwrite(run, 1, k, f) != k)
-            return -1;
-        unsigned char c = (unsigned char)*s;
-        if (c == '\0')
-            break;
-        if (c == '"' || c == '\\') {
-            if (putc('\\', f) == EOF || putc(c, f) == EOF)
-                return -1;
-        } else if (fprintf(f, "\\u00%c%c", hex[c >> 4], hex[c & 15]) < 0) {
-            return -1;
-        }
-        s++;
-    }
-    return putc('"', f) == EOF ? -1 : 0;
+    int n = write_string(buf, cap, s);
+    int rc = n < 0 || fwrite(buf, 1, (size_t)n, f) != (size_t)n ? -1 : 0;
+    if (buf != local)
+        free(buf);
+    return rc;
 }
 
 void ob_jw_init(ob_jw *w, FILE *f)

@@ -47,6 +47,22 @@ static const char *msg(bson_error_t *e)
     return e->message;
 }
 
+/* Replaces the document of `coll` that sel selects with doc, inserting it if there is
+ * none. Fills err ("saving WHAT to MongoDB at ADDRESS: why") on failure; sel and doc
+ * stay the caller's. */
+static int upsert(ob_store *s, mongoc_collection_t *coll, const bson_t *sel, const bson_t *doc, const char *what,
+                  ob_err *err)
+{
+    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+    bson_error_t error;
+    bool ok = mongoc_collection_replace_one(coll, sel, doc, opts, NULL, &error);
+    bson_destroy(opts);
+    if (!ok)
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "saving %s to MongoDB at %s: %s", what, s->address, msg(&error));
+    return 0;
+}
+
+
 /* Only warnings and errors of the driver reach stderr. FerretDB has no endSessions; the driver warns about it on every client destroy. */
 static void log_filter(mongoc_log_level_t level, const char *domain, const char *message,
                        void *arg)
@@ -511,16 +527,12 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     BSON_APPEND_DATE_TIME(&doc, "updated_at", ob_real_ns() / OB_NS_PER_MS);
     free(hist);
     free(by_second);
-    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
-    bson_error_t error;
-    bool ok = mongoc_collection_replace_one(s->sink_stats, &sel, &doc, opts, NULL, &error);
-    bson_destroy(opts);
+    char what[OB_RUN_CAP + 40];
+    snprintf(what, sizeof what, "sink stats of run %s", st->run);
+    int rc = upsert(s, s->sink_stats, &sel, &doc, what, err);
     bson_destroy(&sel);
     bson_destroy(&doc);
-    if (!ok)
-        return ob_err_set(err, "saving sink stats of run %s to MongoDB at %s: %s", st->run,
-                          s->address, msg(&error));
-    return 0;
+    return rc;
 }
 
 /* ---- read side ----------------------------------------------------------------- */
@@ -612,16 +624,12 @@ int ob_store_put_sink_beat(ob_store *s, const ob_sink_beat *b, ob_err *err)
     BSON_APPEND_INT64(&doc, "invalid", b->invalid);
     BSON_APPEND_INT64(&doc, "nacked", b->nacked);
     BSON_APPEND_INT64(&doc, "queued", b->queued);
-    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
-    bson_error_t error;
-    bool ok = mongoc_collection_replace_one(s->sinks, &sel, &doc, opts, NULL, &error);
-    bson_destroy(opts);
+    char what[300];
+    snprintf(what, sizeof what, "the heartbeat of sink %s", b->sink);
+    int rc = upsert(s, s->sinks, &sel, &doc, what, err);
     bson_destroy(&sel);
     bson_destroy(&doc);
-    if (!ok)
-        return ob_err_set(err, "saving the heartbeat of sink %s to MongoDB at %s: %s", b->sink,
-                          s->address, msg(&error));
-    return 0;
+    return rc;
 }
 
 /* True if the sink_stats documents of `run` name `sink` (ids: the run's documents' sink
@@ -782,12 +790,9 @@ int ob_store_save_summary(ob_store *s, const char *run, const char *summary_json
         goto done;
     }
     BSON_APPEND_UTF8(&sel, "_id", run);
-    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
-    bool ok = mongoc_collection_replace_one(s->runs, &sel, &doc, opts, NULL, &error);
-    bson_destroy(opts);
-    if (!ok)
-        rc = ob_err_set(err, "saving the summary of run %s to MongoDB at %s: %s", run,
-                        s->address, msg(&error));
+    char what[OB_RUN_CAP + 40];
+    snprintf(what, sizeof what, "the summary of run %s", run);
+    rc = upsert(s, s->runs, &sel, &doc, what, err);
 done:
     bson_destroy(&sel);
     bson_destroy(&fields);
