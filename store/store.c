@@ -537,15 +537,26 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
 
 /* ---- read side ----------------------------------------------------------------- */
 
+/* A cursor over the sink_stats documents of `run`; `field` (may be NULL: all) is the one
+ * field wanted. The caller destroys it. */
+static mongoc_cursor_t *run_stats(ob_store *s, const char *run, const char *field)
+{
+    bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
+    bson_t *opts = field ? BCON_NEW("projection", "{", field, BCON_INT32(1), "}") : NULL;
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, opts, NULL);
+    bson_destroy(filter);
+    if (opts)
+        bson_destroy(opts);
+    return cur;
+}
+
 int ob_store_sink_totals(ob_store *s, const char *run, int64_t process, ob_sink_totals *out,
                          ob_hist *e2e, ob_err *err)
 {
     memset(out, 0, sizeof *out);
     if (process < 0)
         out->process_persisted = out->process_duplicates = -1;
-    bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, NULL, NULL);
-    bson_destroy(filter);
+    mongoc_cursor_t *cur = run_stats(s, run, NULL);
     const bson_t *doc;
     int rc = 0;
     while (mongoc_cursor_next(cur, &doc))
@@ -562,11 +573,7 @@ done:
 
 int ob_store_persisted_by_second(ob_store *s, const char *run, ob_per_second *out, ob_err *err)
 {
-    bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
-    bson_t *opts = BCON_NEW("projection", "{", "persisted_by_second", BCON_INT32(1), "}");
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, opts, NULL);
-    bson_destroy(filter);
-    bson_destroy(opts);
+    mongoc_cursor_t *cur = run_stats(s, run, "persisted_by_second");
     const bson_t *doc;
     int rc = 0;
     while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
@@ -648,11 +655,7 @@ static int run_sink_ids(ob_store *s, const char *run, char **ids, size_t *len, o
 {
     *ids = NULL;
     *len = 0;
-    bson_t *filter = BCON_NEW("run", BCON_UTF8(run));
-    bson_t *opts = BCON_NEW("projection", "{", "sink", BCON_INT32(1), "}");
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, opts, NULL);
-    bson_destroy(filter);
-    bson_destroy(opts);
+    mongoc_cursor_t *cur = run_stats(s, run, "sink");
     const bson_t *doc;
     int rc = 0;
     while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
