@@ -6,6 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* One line whatever went into it: control characters (a newline in a quoted value, say)
+ * become '?'. */
+static void one_line(ob_err *err)
+{
+    for (char *p = err->msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
+
 int ob_err_set(ob_err *err, const char *fmt, ...)
 {
     if (!err)
@@ -15,6 +24,7 @@ int ob_err_set(ob_err *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    one_line(err);
     return -1;
 }
 
@@ -27,6 +37,7 @@ int ob_err_setk(ob_err *err, ob_err_kind kind, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    one_line(err);
     return -1;
 }
 
@@ -86,5 +97,6 @@ int ob_err_prefix(ob_err *err, const char *fmt, ...)
     size_t m = strnlen(old, room);
     memcpy(err->msg + n + 2, old, m);
     err->msg[n + 2 + m] = '\0';
+    one_line(err);
     return -1;
 }

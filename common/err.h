@@ -2,7 +2,8 @@
  *
  * An ob_err carries a kind and one human-readable line ("what went wrong, with the
  * address, file:line:col or flag that caused it"). Functions return 0 on success and -1
- * on failure after filling *err; err may be NULL when the caller does not care. The kind
+ * on failure after filling *err; err may be NULL when the caller does not care. The
+ * message is always one line: control characters in it become '?'. The kind
  * is what callers decide on: exit codes (usage 2, everything else 1) and HTTP status
  * codes (usage 400, unavailable 503, rejected 502, timeout 504, internal 500) derive
  * from it, never from the text. */

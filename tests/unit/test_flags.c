@@ -208,6 +208,11 @@ static void test_err_kinds(void)
     ob_err_kind_set(&err, OB_ERR_USAGE);
     CHECK(ob_err_exit_code(&err) == 2);
     CHECK(ob_err_exit_code(NULL) == 1);
+    /* always one line, whatever a quoted value holds */
+    ob_err_setk(&err, OB_ERR_USAGE, "--threads: not \"%s\"", "4\n,-x\r\t");
+    CHECK_STR(err.msg, "--threads: not \"4?,-x??\"");
+    ob_err_prefix(&err, "a\nb");
+    CHECK(strchr(err.msg, '\n') == NULL);
 }
 
 /* Writes a document with ob_jw and reads it back with the project's reader. */
