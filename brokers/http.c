@@ -179,10 +179,26 @@ static void start(http_broker *hb, http_req *r, http_job *job)
 
 /* The failure's message: the status and the body's first line (unless it is an HTML
  * page), or the connection error. */
-static void failure_text(const http_req *r, CURLcode rc, long status, char *buf, size_t cap)
+static void failure_text(const http_req *r, CURLcode rc, long status, long timeout_ms, char *buf,
+                         size_t cap)
 {
+    if (rc == CURLE_OPERATION_TIMEDOUT && timeout_ms > 0) {
+        snprintf(buf, cap, "http: no answer within %ld ms (timeout)", timeout_ms);
+        return;
+    }
     if (rc != CURLE_OK) {
-        snprintf(buf, cap, "http: %s", r->error[0] ? r->error : curl_easy_strerror(rc));
+        /* curl's text without its " after N ms", so that equal failures group */
+        char text[CURL_ERROR_SIZE];
+        snprintf(text, sizeof text, "%s", r->error[0] ? r->error : curl_easy_strerror(rc));
+        char *at = strstr(text, " after ");
+        if (at) {
+            char *p = at + 7;
+            while (*p >= '0' && *p <= '9')
+                p++;
+            if (p > at + 7 && strncmp(p, " ms", 3) == 0)
+                memmove(at, p + 3, strlen(p + 3) + 1);
+        }
+        snprintf(buf, cap, "http: %s", text);
         return;
     }
     size_t n = strcspn(r->line, "\r\n");
@@ -218,7 +234,7 @@ static int harvest(http_broker *hb)
         bool ok = rc == CURLE_OK && status >= 200 && status < 300;
         char why[300];
         if (!ok)
-            failure_text(r, rc, status, why, sizeof why);
+            failure_text(r, rc, status, hb->s.timeout_ms, why, sizeof why);
         hb->base.on_ack(hb->base.ack_arg, job->token, ok, ok ? NULL : why, now);
         free(job);
         done++;
