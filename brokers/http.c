@@ -147,6 +147,9 @@ static int req_init(http_broker *hb, http_req *r, ob_err *err)
     curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "outbreak");
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+    /* straight to the URL's host: no proxy from the environment (and no look-up of
+     * http_proxy / no_proxy for every request) */
+    curl_easy_setopt(e, CURLOPT_PROXY, "");
     if (s->tls) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, s->verify ? 1L : 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, s->verify ? 2L : 0L);
@@ -357,6 +360,10 @@ static int http_publish(ob_broker *b, const ob_msg *m, ob_err *err)
             hb->queue = job;
         hb->queue_tail = job;
         hb->nqueued++;
+        /* every connection is busy: their answers are read by poll (and every 16th
+         * publish, so that a caller that never idles still sees them) */
+        if (hb->nqueued % 16 != 0)
+            return 0;
     }
     progress(hb);
     return 0;
