@@ -80,6 +80,21 @@ check "silent server: exit 1 (got $rc)" test "$rc" -eq 1
 check "silent server: 20 failures by timeout" grep -qx 'publish,http (http),"http: no answer within 1000 ms (timeout)",20' \
     "$WORK/silent_failures.csv"
 
+# --- the same silent server, the stop timeout shorter than the requests': flush answers
+# what is still out as failed; under valgrind (no error, nothing definitely lost)
+rc=0
+timeout 120 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+    "$OUTBREAK" run --broker 'http://127.0.0.1:18099/?connections=2' --rate 20 -t 1s --only-summary \
+    --stop-timeout 2s --csv "$WORK/stop" >"$WORK/stop.out" 2>&1 || rc=$?
+check "stop timeout under valgrind: exit 1, no valgrind error (got $rc)" test "$rc" -eq 1
+check "stop timeout: 20 failures 'no answer within the stop timeout'" \
+    grep -qx 'publish,http (http),"http: no answer within the stop timeout",20' "$WORK/stop_failures.csv"
+rc=0
+timeout 120 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
+    "$OUTBREAK" run -H "$LB/nginx-200?connections=4" --rate 200 -t 1s --only-summary \
+    >"$WORK/vg.out" 2>&1 || rc=$?
+check "200 records through nginx under valgrind: exit 0, no valgrind error (got $rc)" test "$rc" -eq 0
+
 # --- usage errors and the sink side
 fails_fast 2 'option "connections"' run --broker 'http://127.0.0.1:8000/?connections=0'
 fails_fast 2 "verify and cacert are for https://" run --broker 'http://127.0.0.1:8000/?verify=0'
