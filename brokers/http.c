@@ -514,6 +514,8 @@ static void http_durability(ob_broker *b, ob_durability *d)
     ob_durability_bool(d, "pipelining", false);
     ob_durability_int(d, "timeout_ms", s->timeout_ms);
     ob_durability_bool(d, "tls", s->tls);
+    if (s->tls)
+        ob_durability_bool(d, "verify", s->verify);
 }
 
 #define HTTP_OPS(name, scheme_text, synopsis_text, port)                                      \

@@ -95,6 +95,41 @@ timeout 120 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kind
     >"$WORK/vg.out" 2>&1 || rc=$?
 check "200 records through nginx under valgrind: exit 0, no valgrind error (got $rc)" test "$rc" -eq 0
 
+# --- https://: a small TLS server with a certificate of its own for 127.0.0.1
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/tls.key" -out "$WORK/tls.pem" >/dev/null 2>&1
+python3 - "$WORK/tls-port" "$WORK/tls.pem" "$WORK/tls.key" <<'PY' &
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(201); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+PIDS+=($!)
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$WORK/tls-port" ] && break; sleep 0.2; done
+TLS="https://127.0.0.1:$(cat "$WORK/tls-port")/"
+rc=0
+"$OUTBREAK" run --broker "$TLS?cacert=$WORK/tls.pem&connections=2" --rate 50 -t 1s --only-summary \
+    --json "$WORK/tls.json" >"$WORK/tls.out" 2>&1 || rc=$?
+check "https with ?cacert: exit 0 (got $rc), 50 acked (201 is a 2xx), tls true" \
+    test "$rc-$(json "$WORK/tls.json" 'd["acked"], d["durability"]["tls"]')" = "0-50 True"
+rc=0
+"$OUTBREAK" run --broker "$TLS" --rate 20 -t 1s --only-summary --csv "$WORK/tlsbad" >/dev/null 2>&1 || rc=$?
+check "https against an unknown CA: exit 1 (got $rc), 20 failures naming the certificate" \
+    grep -q '^publish,http (http),"http: SSL certificate problem: self[- ]signed certificate",20$' "$WORK/tlsbad_failures.csv"
+rc=0
+"$OUTBREAK" run --broker "$TLS?verify=0" --rate 20 -t 1s --only-summary --json "$WORK/tls0.json" \
+    >/dev/null 2>&1 || rc=$?
+check "https with ?verify=0 accepts it: exit 0 (got $rc), verify false in the durability" \
+    test "$rc-$(json "$WORK/tls0.json" 'd["acked"], d["durability"]["verify"]')" = "0-20 False"
+
 # --- usage errors and the sink side
 fails_fast 2 'option "connections"' run --broker 'http://127.0.0.1:8000/?connections=0'
 fails_fast 2 "verify and cacert are for https://" run --broker 'http://127.0.0.1:8000/?verify=0'
