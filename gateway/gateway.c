@@ -80,6 +80,7 @@ struct gw {
     long admitted;       /* records admitted and not yet acked or failed */
     long unanswered;     /* requests suspended */
     bool stopping;       /* no new requests */
+    bool mhd_running;    /* libmicrohttpd started: its messages are shown */
     bool pub_stop;       /* the publisher thread ends */
     pthread_t pub_thread;
     bool pub_started;
@@ -590,9 +591,16 @@ void ob_gateway_defaults(ob_gateway_config *c)
     c->stats_interval_ns = 5 * OB_NS_PER_S;
 }
 
+/* libmicrohttpd's messages once it runs (a failed start is the one line of
+ * gw_start's error instead). */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    (void)cls;
+    gw *g = cls;
+    pthread_mutex_lock(&g->lock);
+    bool running = g->mhd_running;
+    pthread_mutex_unlock(&g->lock);
+    if (!running)
+        return;
     fputs("outbreak gateway: http: ", stderr);
     vfprintf(stderr, fmt, ap);
 }
@@ -653,13 +661,16 @@ static int gw_start(gw *g, ob_err *err)
         {pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, NULL},
         {MHD_OPTION_END, 0, NULL},
     };
-    g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, g, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+    g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, g, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, g,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
                                  request_completed, g, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                                  MHD_OPTION_ARRAY, more, MHD_OPTION_END);
     if (!g->daemon)
         return ob_err_setk(err, OB_ERR_UNAVAILABLE, "cannot listen on %s (in use, or not an address of this host?)",
                            c->listen);
+    pthread_mutex_lock(&g->lock);
+    g->mhd_running = true;
+    pthread_mutex_unlock(&g->lock);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(g->daemon, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : 0;
     char host[INET6_ADDRSTRLEN] = "?";

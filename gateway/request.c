@@ -29,8 +29,10 @@ static int check_item(const ob_gw_item *it, ob_err *err)
 static int read_item(ob_json *j, ob_gw_item *it, ob_err *err)
 {
     memset(it, 0, sizeof *it);
-    if (ob_record_read(j, &it->rec, &it->meta, &it->has_meta) < 0)
-        return ob_json_err(j, NULL, err);
+    if (ob_record_read(j, &it->rec, &it->meta, &it->has_meta) < 0) {
+        ob_json_err(j, NULL, err);
+        return ob_err_kind_set(err, OB_ERR_USAGE);
+    }
     return check_item(it, err);
 }
 
