@@ -621,8 +621,15 @@ static void build_ok_tail(gw *g)
         ob_jw_str(&w, g->way);
         ob_jw_key(&w, "ack");
         ob_jw_str(&w, d.publish_ack);
+        /* the adapter's own words when its ack is not a broker's; the broker's ack
+         * otherwise */
+        char means[300];
+        if (d.acked_means[0])
+            snprintf(means, sizeof means, "%s", d.acked_means);
+        else
+            snprintf(means, sizeof means, "the broker's %s (%s, %s)", d.publish_ack, d.mode, d.delivery);
         ob_jw_key(&w, "acked_means");
-        ob_jw_str(&w, d.acked_means[0] ? d.acked_means : NULL);
+        ob_jw_str(&w, means);
         ob_jw_end(&w);
         fclose(f);
     }
