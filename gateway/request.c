@@ -109,7 +109,9 @@ int ob_gw_decode(const char *body, size_t len, bool batch, size_t max, ob_gw_ite
         goto bad_json;
     if (array && !ob_json_at_end(&j)) {
         ob_json_fail(&j, ob_json_where(&j), "unexpected data after the array");
-        goto bad_json;
+        ob_json_err(&j, NULL, err);
+        ob_err_kind_set(err, OB_ERR_USAGE);
+        goto fail;
     }
     if (count == 0) {
         ob_err_setk(err, OB_ERR_USAGE, "no records in the batch");
