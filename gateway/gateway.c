@@ -280,6 +280,7 @@ static void expire(gw *g, int64_t now, bool all, const char *why)
 static void *publisher_main(void *arg)
 {
     gw *g = arg;
+    int64_t last_poll = ob_mono_ns();
     char why[160];
     snprintf(why, sizeof why, "no acknowledgement from %s within %.1f s", g->way,
              (double)g->c->ack_timeout_ns / 1e9);
@@ -309,8 +310,12 @@ static void *publisher_main(void *arg)
             break;
         int64_t now = ob_mono_ns();
         bool waited = false;
-        if (ob_publisher_inflight(g->pub) > 0)
+        /* acks to read; and, idle, once a second: an adapter may keep its connection
+         * alive from poll (heartbeats) */
+        if (ob_publisher_inflight(g->pub) > 0 || now - last_poll >= OB_NS_PER_S) {
             waited = ob_publisher_poll(g->pub, now + 200 * OB_NS_PER_US);
+            last_poll = now;
+        }
         expire(g, ob_mono_ns(), false, why);
         pthread_mutex_lock(&g->lock);
         now = ob_mono_ns();
