@@ -23,6 +23,7 @@ fails_fast 2 "--ack-timeout" gateway --broker "$NATS_URL" --ack-timeout soon
 fails_fast 2 "--id" gateway --broker "$NATS_URL" --id ""
 fails_fast 2 "unknown flag --bogus" gateway --bogus
 fails_fast 1 "127.0.0.1:1" gateway --broker nats://127.0.0.1:1
+fails_fast 1 "MongoDB at 127.0.0.1:1" gateway --broker "$NATS_URL" --mongo mongodb://127.0.0.1:1/x
 python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",4598)); s.listen(); time.sleep(8)' &
 PIDS+=($!)
 sleep 0.5
@@ -30,7 +31,8 @@ fails_fast 1 "127.0.0.1:4598" gateway --broker "$NATS_URL" --listen 127.0.0.1:45
 check "gateway --help exits 0 and lists --max-body" bash -c '"$OUTBREAK" gateway --help | grep -q -- --max-body'
 
 echo "---- bad requests"
-start_gateway bad "$JS" --max-body 4096 --json "$WORK/bad.json" -q || { finish; exit 1; }
+start_gateway bad "$JS" --max-body 4096 --json "$WORK/bad.json" -q --run-id "gwbad-$$" --mongo "$MONGO_URL" ||
+    { finish; exit 1; }
 # expect CODE WHAT PATH BODY [CURL ARGS...] — the answer's code and, for errors, one line
 expect() {
     local want=$1 what=$2 path=$3 body=$4 out code lines
@@ -72,6 +74,9 @@ check "the gateway exits 0 (got $GW_RC) in ${GW_MS} ms" test "$GW_RC" = 0 -a "$G
 check "its summary counts them by code: $(json "$WORK/bad.json" 'd["codes"]')" \
     test "$(json "$WORK/bad.json" 'sorted(d["codes"].items())')" = \
     "[('200', 1), ('400', 11), ('404', 1), ('405', 2), ('413', 2)]"
+check "  and so does its summary in MongoDB (runs: gwbad-$$/gateway/gw-bad)" \
+    test "$($GW_TOOL summary 127.0.0.1 27017 "$MONGO_DB" "gwbad-$$/gateway/gw-bad")" = \
+    '{"200": 1, "400": 11, "404": 1, "405": 2, "413": 2}'
 check "  and the health check apart" test "$(json "$WORK/bad.json" 'd["healthz"]')" = 1
 check "  requests 17, failures 16" test "$(json "$WORK/bad.json" '(d["requests"], d["failures"])')" = "(17, 16)"
 

@@ -13,6 +13,8 @@
         found by (producer, seq) from its 200's body, with `way` = WAY and the five
         fields as sent; prints "ok N" or what is wrong (exit 1)
   gateway_tool.py count200 SENT                 the number of 200 lines
+  gateway_tool.py summary HOST PORT DB ID       the `codes` of the runs document ID
+                                                (a gateway's --mongo summary), as JSON
 """
 
 import http.client
@@ -131,6 +133,11 @@ if __name__ == "__main__":
              *(sys.argv[7:8]))
     elif cmd == "check":
         check(*sys.argv[2:8])
+    elif cmd == "summary":
+        reply = mongo_tool.run_command(sys.argv[2], int(sys.argv[3]), {"find": "runs", "filter": {"_id": sys.argv[5]},
+                                                                       "$db": sys.argv[4]})
+        docs = reply["cursor"]["firstBatch"]
+        print(json.dumps(docs[0].get("codes"), sort_keys=True) if docs else "none")
     elif cmd == "count200":
         print(len(sent_200s(sys.argv[2])))
     else:
