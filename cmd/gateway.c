@@ -54,9 +54,9 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
     const ob_flag flags[] = {
         {.name = "listen", .short_name = 'l', .type = OB_FLAG_STRING, .dest = &c.listen,
          .value_name = "HOST:PORT",
-         .help = "where to accept HTTP (default " OB_GATEWAY_DEFAULT_LISTEN "; PORT alone\n"
-                 "binds 127.0.0.1; 0.0.0.0:PORT for every interface; port 0: any free one,\n"
-                 "printed at start)"},
+         .help = "where to accept HTTP (default " OB_GATEWAY_DEFAULT_LISTEN ");\n"
+                 "PORT alone binds 127.0.0.1, 0.0.0.0:PORT every interface,\n"
+                 "port 0 any free one (printed at start)"},
         {.name = "broker", .type = OB_FLAG_STRING, .dest = &c.broker, .value_name = "URL",
          .help = "the middleware to publish to (required): a URL of\n"
                  "`outbreak run --broker` (outbreak run --help lists them)"},
@@ -80,7 +80,8 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
          .help = "records waiting for the broker's ack at most; more: 503\n"
                  "(default " XSTR(OB_GATEWAY_DEFAULT_WINDOW) ")"},
         {.name = "threads", .type = OB_FLAG_LONG, .dest = &c.threads, .min = 1, .max = 64, .value_name = "N",
-         .help = "HTTP threads, each an event loop for many connections (default 1)"},
+         .help = "HTTP threads, each an event loop for many connections\n"
+                 "(default 1)"},
         {.name = "ack-timeout", .type = OB_FLAG_DURATION, .dest = &c.ack_timeout_ns, .min = 0.001,
          .value_name = "T", .help = "a request without its acks by then gets 503 (default 3s)"},
         {.name = "stop-timeout", .type = OB_FLAG_DURATION, .dest = &c.stop_timeout_ns, .min = 0,
