@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "gateway_stats.h"
+#include "json.h"
 #include "publisher.h"
 #include "request.h"
 #include "store.h"
@@ -346,9 +347,22 @@ static enum MHD_Result answer_plain(gw *g, struct MHD_Connection *conn, gw_req *
     pthread_mutex_unlock(&g->lock);
     if (stopping)
         return send_error(g, conn, 503, NULL, true, "503 shutting down");
-    char body[256];
-    snprintf(body, sizeof body, "{\"ok\":true,\"way\":\"%s\",\"in_flight\":%lld}\n", g->way,
-             ob_publisher_inflight(g->pub));
+    char body[256] = "";
+    FILE *f = fmemopen(body, sizeof body - 1, "w");
+    if (f) {
+        ob_jw w;
+        ob_jw_init(&w, f);
+        ob_jw_object(&w);
+        ob_jw_key(&w, "ok");
+        ob_jw_bool(&w, true);
+        ob_jw_key(&w, "way");
+        ob_jw_str(&w, g->way);
+        ob_jw_key(&w, "in_flight");
+        ob_jw_int(&w, ob_publisher_inflight(g->pub));
+        ob_jw_end(&w);
+        fputc('\n', f);
+        fclose(f);
+    }
     return send_answer(g, conn, 200, body, true, NULL, true);
 }
 
@@ -440,6 +454,7 @@ static enum MHD_Result send_result(gw *g, struct MHD_Connection *conn, gw_req *r
     memcpy(msg, r->msg, sizeof msg);
     pthread_mutex_unlock(&g->lock);
     if (status == 200) {
+        /* numbers, then the constant tail that ob_jw wrote at start (build_ok_tail) */
         char body[800];
         if (r->route == R_ONE)
             snprintf(body, sizeof body, "{\"acked\":1,\"producer\":%u,\"seq\":%llu,%s", (unsigned)r->producer,
