@@ -92,7 +92,7 @@ start_nats() {
 }
 start_nats
 purl="nats://127.0.0.1:$NPORT?jetstream=1&stream=OBITGWS&subject=obit.gws"
-start_gateway down "$purl" --ack-timeout 2s --window 64 --json "$WORK/down.json" -q || { finish; exit 1; }
+start_gateway down "$purl" --ack-timeout 2s --window 16 --json "$WORK/down.json" -q || { finish; exit 1; }
 A_PID=$GW_PID A_PORT=$GW_PORT
 start_gateway term "$purl" --ack-timeout 60s --stop-timeout 2s -q || { finish; exit 1; }
 B_PID=$GW_PID B_PORT=$GW_PORT
@@ -116,6 +116,13 @@ out=$($GW_TOOL post "$A_PORT" "$TRAFFIC" 8 4 "$WORK/sent-down.tsv")
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "32 concurrent requests while it is down: all 503 ($out) in $ms ms" \
     test "$(cut -d' ' -f2 <<<"$out")" = '{"503":' -a "$ms" -lt 10000
+# --window 16: the records the broker never acknowledged fill it; then 503 at once
+check "  once 16 records wait for their ack, the window is full: 503 at once ($(grep -c 'window full' "$WORK/sent-down.tsv") of 32)" \
+    test "$(grep -c 'in-flight window full' "$WORK/sent-down.tsv")" -ge 16
+t0=$(date +%s%N)
+curl_post / "$LOCUST_RECORD" ""
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "  a request now: 503 in under 1 s ($ms ms: $ANSWER)" test "$CODE" = 503 -a "$ms" -lt 1000
 # SIGTERM with requests in flight (a gateway whose ack timeout is 60 s)
 $GW_TOOL post "$B_PORT" "$TRAFFIC" 4 1 "$WORK/sent-term.tsv" >"$WORK/term.out" &
 client=$!
@@ -140,5 +147,5 @@ GW_PID=$A_PID
 stop_gateway
 check "the gateway exits 0 (got $GW_RC) in ${GW_MS} ms" test "$GW_RC" = 0 -a "$GW_MS" -lt 5000
 check "its summary counts the 503s: $(json "$WORK/down.json" 'd["codes"]')" \
-    test "$(json "$WORK/down.json" 'd["codes"]["503"] >= 35 and d["codes"]["200"] >= 2')" = True
+    test "$(json "$WORK/down.json" 'd["codes"]["503"] >= 36 and d["codes"]["200"] >= 2')" = True
 finish
