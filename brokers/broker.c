@@ -13,7 +13,7 @@
 #include <string.h>
 
 extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops, ob_kafka_ops, ob_pubsub_ops,
-    ob_grpc_ops, ob_grpcs_ops;
+    ob_grpc_ops, ob_grpcs_ops, ob_http_ops, ob_https_ops;
 
 /* The first entry is `outbreak run`'s default broker. */
 static const ob_broker_ops *const registry[] = {
@@ -24,6 +24,8 @@ static const ob_broker_ops *const registry[] = {
     &ob_pubsub_ops,
     &ob_grpc_ops,
     &ob_grpcs_ops,
+    &ob_http_ops, /* the HTTP load mode (a gateway's client); ob_https_ops beside it */
+    &ob_https_ops,
 };
 
 #define NREGISTRY ((int)(sizeof registry / sizeof registry[0]))

@@ -1,5 +1,5 @@
 /* broker.h — the broker adapter contract: one vtable per middleware, chosen by the URL
- * scheme (nats://, amqp://, kafka://, grpc://, pubsub://), and the registry that holds
+ * scheme (nats://, amqp://, kafka://, grpc://, pubsub://, http://), and the registry that holds
  * them. Nothing middleware-specific lives outside brokers/: what a caller needs to know
  * about a middleware (its name, default URL and port, where its broker listens, whether
  * the sink is the server, what its acks mean) it asks the adapter through this header.
@@ -17,7 +17,7 @@
  * cross threads:
  *   - on_ack runs exactly once per publish that returned 0, never concurrently for one
  *     handle, on a thread that depends on the adapter: on the publishing thread, inside
- *     publish/poll/flush (RabbitMQ, Kafka, gRPC, Pub/Sub), or on the client library's
+ *     publish/poll/flush (RabbitMQ, Kafka, gRPC, Pub/Sub, HTTP), or on the client library's
  *     own thread (NATS: cnats' PubAck and reply threads) — so on_ack must be safe to run
  *     beside the owner's calls;
  *   - deliver runs on the adapter's receive thread(s) (Pub/Sub: several pullers, each

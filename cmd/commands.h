@@ -13,4 +13,7 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted);
 /* `outbreak sink`: consume into MongoDB until SIGINT/SIGTERM. */
 int ob_cmd_sink(int argc, char **argv);
 
+/* `outbreak gateway`: HTTP ingress publishing to one middleware until SIGINT/SIGTERM. */
+int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted);
+
 #endif

@@ -1,5 +1,5 @@
 /* main.c — the `outbreak` executable: one binary, one subcommand per role, dispatched
- * from the table below (run, sink, compare, report, records; gateway, web and merge
+ * from the table below (run, sink, gateway, compare, report, records; web and merge
  * will join it). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +31,8 @@ static void usage(FILE *f)
           "Commands:\n"
           "  run       generate load through one middleware and report (outbreak run --help)\n"
           "  sink      consume from a middleware and write to MongoDB (outbreak sink --help)\n"
+          "  gateway   HTTP ingress: POSTed records into a middleware, answered after its ack\n"
+          "            (outbreak gateway --help)\n"
           "  compare   one workload through several middlewares, with the HTML report\n"
           "            (outbreak compare --help)\n"
           "  report    rebuild the HTML report: report DIR/results.json --html FILE\n"
@@ -122,6 +124,7 @@ static const struct command {
 } commands[] = {
     {"run", ob_cmd_run},
     {"sink", sink_main},
+    {"gateway", ob_cmd_gateway},
     {"compare", ob_compare_main},
     {"report", report_main},
     {"records", records_main},
@@ -162,7 +165,7 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, compare, report, records; "
+    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, gateway, compare, report, records; "
                     "outbreak help lists them)\n", cmd);
     return 2;
 }

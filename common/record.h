@@ -31,9 +31,10 @@ typedef struct ob_record {
 /* The producer id of a record: a load-generating process's id above the worker's
  * number, producer = process << OB_PRODUCER_WORKER_BITS | (worker index + 1), so that
  * processes sharing a run id never share an _id "<run>/<producer>/<seq>". `outbreak run`
- * draws its 24-bit process part at random (never 0); senders without one (a gateway,
- * other tools) use process 0. Sinks count per process so each `outbreak run` can check
- * its own records. */
+ * draws its 24-bit process part at random (never 0), and so does each `outbreak
+ * gateway` for the records it stamps (worker 1); senders without one (other tools)
+ * use process 0. Sinks count per process so each `outbreak run` can check its own
+ * records. */
 #define OB_PRODUCER_WORKER_BITS 8
 #define OB_PRODUCER_PROCESS(producer) ((uint32_t)(producer) >> OB_PRODUCER_WORKER_BITS)
 #define OB_PRODUCER_WORKER(producer) ((uint32_t)(producer) & ((1u << OB_PRODUCER_WORKER_BITS) - 1))

@@ -97,6 +97,10 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
         {.name = "broker", .type = OB_FLAG_STRING, .dest = &o->broker, .value_name = "URL",
          .heading = "Middleware and database:",
          .help = ob_broker_help()}, /* the adapters' URL shapes and the default */
+        {.name = "host", .short_name = 'H', .type = OB_FLAG_STRING, .dest = &o->broker,
+         .value_name = "URL",
+         .help = "Locust's name for --broker: -H http://127.0.0.1:8000\n"
+                 "POSTs each record to a gateway (the HTTP load mode)"},
         {.name = "mongo", .type = OB_FLAG_STRING, .dest = &o->mongo, .value_name = "URL",
          .help = "the MongoDB the sink writes to; enables persisted, lost\n"
                  "and end-to-end figures (default: none)"},

@@ -73,13 +73,13 @@ static void take_snapshot(controller *c, snapshot *s)
     for (long i = 0; i < c->nworkers; i++) {
         ob_worker_stats *st = ob_worker_stats_of(c->workers[i]);
         /* acked/failed before sent, so that sent >= acked + failed in the snapshot */
-        s->acked += atomic_load(&st->acked);
-        s->failed += atomic_load(&st->failed);
-        s->sent += atomic_load(&st->sent);
+        s->acked += atomic_load(&st->pub->acked);
+        s->failed += atomic_load(&st->pub->failed);
+        s->sent += atomic_load(&st->pub->sent);
         s->users += atomic_load(&st->users);
-        s->bytes += atomic_load(&st->bytes);
-        merge_live(s->publish, st->publish, c->scratch);
-        merge_live(s->publish_raw, st->publish_raw, c->scratch);
+        s->bytes += atomic_load(&st->pub->bytes);
+        merge_live(s->publish, st->pub->publish, c->scratch);
+        merge_live(s->publish_raw, st->pub->publish_raw, c->scratch);
         merge_live(s->send_delay, st->send_delay, c->scratch);
     }
 }
@@ -443,7 +443,7 @@ static void collect_failures(controller *c)
 {
     ob_run_result *r = &c->result;
     for (long i = 0; i < c->nworkers; i++) {
-        ob_worker_stats *st = ob_worker_stats_of(c->workers[i]);
+        ob_pub_stats *st = ob_worker_stats_of(c->workers[i])->pub;
         for (int k = 0; k < st->nfailure_kinds; k++) {
             int j = 0;
             while (j < r->nfailure_kinds && strcmp(r->failures[j].msg, st->failures[k].msg) != 0)

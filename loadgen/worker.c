@@ -1,5 +1,6 @@
 /* worker.c — one load-generating thread (see worker.h): paces sends (open model) or
- * runs its users (closed model), publishes, and turns broker acks into latencies. */
+ * runs its users (closed model) and publishes through its publisher (publisher.h),
+ * which turns broker acks into latencies; an ack makes its user ready again. */
 #include "worker.h"
 
 #include <stdio.h>
@@ -11,15 +12,6 @@
 #include "generator.h"
 #include "record.h"
 
-/* An in-flight record, indexed by seq & ring_mask. `busy` hands the slot from the
- * sending thread to the ack thread and back. */
-typedef struct inflight {
-    int64_t intended_mono;
-    int64_t sent_mono;
-    long user; /* closed model: who waits for this ack; -1 in the open model */
-    atomic_bool busy;
-} inflight;
-
 /* Closed model: a user due to send at `when`. */
 typedef struct due_user {
     int64_t when;
@@ -30,7 +22,7 @@ struct ob_worker {
     int index;
     uint32_t producer;
     ob_plan *plan;
-    ob_broker *broker;
+    ob_publisher *pub;
     pthread_t thread;
     bool started;
     ob_worker_stats stats;
@@ -38,9 +30,6 @@ struct ob_worker {
 
     char meta_prefix[OB_RUN_CAP + 64]; /* ,"run":"..","producer":N,"seq": */
     size_t meta_prefix_len;
-    inflight *ring;
-    uint64_t ring_mask;
-    uint64_t next_seq;
     size_t next_payload; /* index into this worker's share */
     size_t share;        /* payloads this worker owns: index, index + T, ... */
     bool share_done;     /* --once and every payload sent */
@@ -69,12 +58,12 @@ ob_worker_stats *ob_worker_stats_of(ob_worker *w)
 
 const char *ob_worker_way(ob_worker *w)
 {
-    return ob_broker_way(w->broker);
+    return ob_publisher_way(w->pub);
 }
 
 void ob_worker_durability(ob_worker *w, ob_durability *d)
 {
-    ob_broker_durability(w->broker, d);
+    ob_publisher_durability(w->pub, d);
 }
 
 /* --- closed model: the users' heap ------------------------------------------------- */
@@ -120,47 +109,17 @@ static int64_t user_wait_ns(ob_worker *w)
     return (int64_t)(s * 1e9);
 }
 
-/* Adds to a counter that only one thread writes (others may read it): a relaxed load and
- * store, without the cost of a locked read-modify-write. */
-static inline void bump(atomic_llong *c, long long n)
-{
-    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
-}
-
 /* --- the ack path -------------------------------------------------------------------- */
 
-static void note_failure(ob_worker_stats *st, const char *msg)
+/* The publisher's on_done: the user (ctx - 1; NULL in the open model) waiting for this
+ * ack is ready again. */
+static void on_done(void *arg, uint64_t seq, void *ctx, bool ok, const char *errmsg, ob_err_kind kind,
+                    int64_t now)
 {
-    /* compared as stored: a long message is kept cut, and must match its cut self */
-    char cut[sizeof st->failures[0].msg];
-    snprintf(cut, sizeof cut, "%s", msg && *msg ? msg : "unknown error");
-    for (int i = 0; i < st->nfailure_kinds; i++)
-        if (strcmp(st->failures[i].msg, cut) == 0) {
-            st->failures[i].count++;
-            return;
-        }
-    int i = st->nfailure_kinds < OB_MAX_FAILURE_KINDS ? st->nfailure_kinds++ : OB_MAX_FAILURE_KINDS - 1;
-    if (i == OB_MAX_FAILURE_KINDS - 1 && st->failures[i].count)
-        snprintf(cut, sizeof cut, "other errors");
-    snprintf(st->failures[i].msg, sizeof st->failures[i].msg, "%s", cut);
-    st->failures[i].count++;
-}
-
-static void on_ack(void *arg, uint64_t seq, bool ok, const char *errmsg, int64_t now)
-{
+    (void)seq, (void)ok, (void)errmsg, (void)kind;
     ob_worker *w = arg;
-    inflight *slot = &w->ring[seq & w->ring_mask];
-    long user = slot->user;
-    if (ok) {
-        ob_hist_record(w->stats.publish, now - slot->intended_mono);
-        ob_hist_record(w->stats.publish_raw, now - slot->sent_mono);
-        bump(&w->stats.acked, 1); /* positive acks come from the adapter's one ack path */
-    } else {
-        note_failure(&w->stats, errmsg);
-        atomic_fetch_add_explicit(&w->stats.failed, 1, memory_order_relaxed);
-    }
-    atomic_store_explicit(&slot->busy, false, memory_order_release);
-    if (user >= 0) {
+    if (ctx) {
+        long user = (long)((uintptr_t)ctx - 1);
         pthread_mutex_lock(&w->ready_lock);
         w->ready[w->nready++] = (due_user){now, user};
         pthread_cond_signal(&w->ready_cond);
@@ -172,9 +131,7 @@ static void on_ack(void *arg, uint64_t seq, bool ok, const char *errmsg, int64_t
 
 static bool has_inflight(const ob_worker *w)
 {
-    return atomic_load_explicit(&w->stats.sent, memory_order_relaxed) >
-           atomic_load_explicit(&w->stats.acked, memory_order_relaxed) +
-               atomic_load_explicit(&w->stats.failed, memory_order_relaxed);
+    return ob_publisher_inflight(w->pub) > 0;
 }
 
 /* How long an idle worker may go without polling its adapter: a millisecond while
@@ -192,7 +149,7 @@ static void idle_until(ob_worker *w, int64_t until)
     int64_t cap = ob_mono_ns() + idle_cap(w);
     if (until > cap)
         until = cap;
-    if (ob_broker_poll(w->broker, until))
+    if (ob_publisher_poll(w->pub, until))
         return; /* the adapter waited for acks on this thread */
     ob_sleep_until_mono(until);
 }
@@ -202,10 +159,9 @@ static void idle_until(ob_worker *w, int64_t until)
  * (too many in flight): the caller idles and retries. */
 static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
 {
-    uint64_t seq = w->next_seq;
-    inflight *slot = &w->ring[seq & w->ring_mask];
-    if (atomic_load_explicit(&slot->busy, memory_order_acquire))
+    if (!ob_publisher_ready(w->pub))
         return false;
+    uint64_t seq = ob_publisher_next_token(w->pub);
     const ob_plan *p = w->plan;
     size_t idx = (size_t)w->index + w->next_payload * (size_t)p->opts->threads;
     const ob_payload *pl = &p->payloads[idx];
@@ -221,24 +177,12 @@ static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
     size_t head = pl->len + w->meta_prefix_len;
     int n = ob_record_meta_tail(seq, p->t0_real + (intended - p->t0_mono), buf + head,
                                 sizeof buf - head);
-    if (n >= 0)
-        n += (int)w->meta_prefix_len;
-
-    slot->intended_mono = intended;
-    slot->sent_mono = now;
-    slot->user = user;
-    atomic_store_explicit(&slot->busy, true, memory_order_relaxed);
-    w->next_seq++;
+    void *ctx = user >= 0 ? (void *)(uintptr_t)(user + 1) : NULL;
     ob_hist_record(w->stats.send_delay, now - intended);
-    bump(&w->stats.sent, 1);
-    bump(&w->stats.bytes, (long long)(pl->len + (size_t)(n > 0 ? n : 0)));
-
-    ob_err err;
-    ob_msg m = {.data = buf, .len = pl->len + (size_t)n, .key = pl->key, .token = seq};
-    if (n < 0 || ob_broker_publish(w->broker, &m, &err) != 0) {
-        /* failed now: no ack will come; account for it here */
-        on_ack(w, seq, false, n < 0 ? "record too large to encode" : err.msg, ob_mono_ns());
-    }
+    if (n < 0)
+        ob_publisher_fail_next(w->pub, intended, now, ctx, "record too large to encode");
+    else /* a failure is accounted for by the publisher (on_done called) */
+        ob_publisher_send(w->pub, buf, head + (size_t)n, pl->key, intended, now, ctx, NULL);
     return true;
 }
 
@@ -285,7 +229,7 @@ static void wait_for_users(ob_worker *w, int64_t until)
     int64_t cap = ob_mono_ns() + idle_cap(w);
     if (until > cap)
         until = cap;
-    ob_broker_poll(w->broker, until); /* acks read here make users ready at once */
+    ob_publisher_poll(w->pub, until); /* acks read here make users ready at once */
     struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
     pthread_mutex_lock(&w->ready_lock);
     if (w->nready == 0)
@@ -360,7 +304,7 @@ static void *worker_main(void *arg)
             run_closed_model(w);
     }
     int timeout_ms = (int)(w->plan->opts->stop_timeout_ns / OB_NS_PER_MS);
-    ob_broker_flush(w->broker, timeout_ms > 0 ? timeout_ms : 1);
+    ob_publisher_flush(w->pub, timeout_ms);
     atomic_store(&w->finished, true);
     return NULL;
 }
@@ -374,7 +318,6 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     w->index = index;
     w->producer = plan->process << OB_PRODUCER_WORKER_BITS | ((uint32_t)index + 1);
     w->plan = plan;
-    w->next_seq = 1;
     pthread_mutex_init(&w->ready_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -387,32 +330,28 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
                    : 0;
     int np = ob_record_meta_prefix(o->run_id, w->producer, w->meta_prefix, sizeof w->meta_prefix);
     w->meta_prefix_len = np > 0 ? (size_t)np : 0;
-    w->ring_mask = (uint64_t)o->max_inflight - 1;
-    w->ring = calloc((size_t)o->max_inflight, sizeof *w->ring);
     w->nusers = o->rate > 0 ? 0 : (o->users - index + o->threads - 1) / o->threads;
     size_t ucap = (size_t)(w->nusers > 0 ? w->nusers : 1);
     w->heap = calloc(ucap, sizeof *w->heap);
     w->ready = calloc(ucap, sizeof *w->ready);
     w->ready_spare = calloc(ucap, sizeof *w->ready_spare);
-    w->stats.publish = ob_hist_new();
-    w->stats.publish_raw = ob_hist_new();
     w->stats.send_delay = ob_hist_new();
-    if (!w->ring || !w->heap || !w->ready || !w->ready_spare || !w->stats.publish ||
-        !w->stats.publish_raw || !w->stats.send_delay) {
+    if (!w->heap || !w->ready || !w->ready_spare || !w->stats.send_delay) {
         ob_err_set(err, "out of memory");
         goto fail;
     }
     char name[96];
     snprintf(name, sizeof name, "outbreak-run-%s-%d", o->run_id, index + 1);
-    ob_broker_opts bo = {
-        .role = OB_ROLE_PUBLISHER,
+    ob_publisher_opts po = {
+        .window = o->max_inflight,
         .client_name = name,
         .connect_timeout_ms = 3000,
-        .on_ack = on_ack,
-        .ack_arg = w,
+        .on_done = on_done,
+        .done_arg = w,
     };
-    if (ob_broker_open(&w->broker, o->broker, &bo, err) != 0)
+    if (ob_publisher_open(&w->pub, o->broker, &po, err) != 0)
         goto fail;
+    w->stats.pub = ob_publisher_stats(w->pub);
     *out = w;
     return 0;
 fail:
@@ -441,13 +380,10 @@ void ob_worker_free(ob_worker *w)
     if (!w)
         return;
     ob_worker_join(w);
-    ob_broker_close(w->broker);
-    ob_hist_free(w->stats.publish);
-    ob_hist_free(w->stats.publish_raw);
+    ob_publisher_close(w->pub);
     ob_hist_free(w->stats.send_delay);
     pthread_mutex_destroy(&w->ready_lock);
     pthread_cond_destroy(&w->ready_cond);
-    free(w->ring);
     free(w->heap);
     free(w->ready);
     free(w->ready_spare);

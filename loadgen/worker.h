@@ -5,9 +5,10 @@
  * Every record carries (run, producer = process << 8 | worker id, seq, sent_ns = intended
  * send time); the process part (plan->process) keeps the _ids of processes that share a
  * run id apart (record.h).
- * The publish token is the seq; an in-flight ring indexed by seq remembers when each
- * record was meant to go and when it went, so an ack becomes two latencies: from the
- * intended time (coordinated omission corrected) and from the actual send. */
+ * Publishing goes through the shared publisher (publisher.h), whose token is the seq:
+ * its in-flight ring remembers when each record was meant to go and when it went, so an
+ * ack becomes two latencies: from the intended time (coordinated omission corrected) and
+ * from the actual send. */
 #ifndef OB_WORKER_H
 #define OB_WORKER_H
 
@@ -19,6 +20,7 @@
 #include "broker.h"
 #include "histogram.h"
 #include "options.h"
+#include "publisher.h"
 
 /* The pre-encoded body of one record (JSON without the closing brace). */
 typedef struct ob_payload {
@@ -39,27 +41,13 @@ typedef struct ob_plan {
     atomic_bool running; /* cleared by the controller to stop sending */
 } ob_plan;
 
-#define OB_MAX_FAILURE_KINDS 16
-
-typedef struct ob_failure_kind {
-    char msg[256];
-    int64_t count;
-} ob_failure_kind;
-
 typedef struct ob_worker ob_worker;
 
 typedef struct ob_worker_stats {
-    atomic_llong sent;   /* publish attempts */
-    atomic_llong acked;  /* positive broker acks */
-    atomic_llong failed; /* publish errors, negative acks, acks missing at the end */
+    ob_pub_stats *pub;   /* the publisher's: sent, acked, failed, bytes, publish latencies,
+                            failures (read after the worker has joined) */
     atomic_llong users;  /* users spawned so far (closed model) */
-    atomic_llong bytes;  /* payload bytes of the publish attempts */
-    ob_hist *publish;     /* ack − intended send (ns) */
-    ob_hist *publish_raw; /* ack − actual send (ns) */
-    ob_hist *send_delay;  /* actual − intended send (ns) */
-    /* written by the ack path only; read after the worker has joined */
-    ob_failure_kind failures[OB_MAX_FAILURE_KINDS];
-    int nfailure_kinds;
+    ob_hist *send_delay; /* actual − intended send (ns) */
 } ob_worker_stats;
 
 /* Creates worker `index` (producer id plan->process << OB_PRODUCER_WORKER_BITS | index + 1)

@@ -24,6 +24,12 @@
   mongo_tool.py fillextra HOST PORT DB K            notes in fill_info that K documents were
                                                     added to a filled DB (deleting them
                                                     would be a scan on FerretDB)
+  mongo_tool.py ways HOST PORT DB RUN               "way count" lines: the run's documents
+                                                    per way (a scan: small DBs only)
+  mongo_tool.py samefields HOST PORT DB RUN FILE    "ok N" when the run's documents hold
+                                                    exactly FILE's records (a JSON array),
+                                                    each once, the five fields unchanged;
+                                                    otherwise what differs
 
 Standard library only; reuses the OP_MSG helpers of scripts/mongo_ping.py."""
 
@@ -225,6 +231,45 @@ def fill(host, port, db, n, max_extra=300000, per_run=10000, batch=1000):
     return "filled %d records in %.1f s" % (n, time.time() - t0)
 
 
+def find_run(host, port, db, run, projection):
+    """Every document of `run` in records (only the fields of `projection`)."""
+    reply = run_command(host, port, {"find": "records", "filter": {"run": run},
+                                     "projection": projection, "batchSize": 10000, "$db": db})
+    if reply.get("ok") != 1:
+        raise SystemExit("find failed: %s" % reply)
+    cursor = reply["cursor"]
+    docs = cursor["firstBatch"]
+    while cursor.get("id"):
+        cursor = run_command(host, port, {"getMore": cursor["id"], "collection": "records",
+                                          "batchSize": 10000, "$db": db})["cursor"]
+        docs += cursor["nextBatch"]
+    return docs
+
+
+def ways(host, port, db, run):
+    n = {}
+    for d in find_run(host, port, db, run, {"way": 1}):
+        n[d.get("way")] = n.get(d.get("way"), 0) + 1
+    return sorted(n.items(), key=lambda kv: str(kv[0]))
+
+
+FIVE = ("name", "location", "age", "infectedtype", "state")
+
+
+def samefields(host, port, db, run, path):
+    import collections
+    import json
+    want = collections.Counter(tuple(r[k] for k in FIVE) for r in json.load(open(path, encoding="utf-8")))
+    docs = find_run(host, port, db, run, {k: 1 for k in FIVE})
+    got = collections.Counter(tuple(d.get(k) for k in FIVE) for d in docs)
+    if got == want:
+        return "ok %d" % len(docs)
+    missing, extra = want - got, got - want
+    return "differ: %d documents, %d records; %d missing (e.g. %s), %d extra or changed (e.g. %s)" % (
+        len(docs), sum(want.values()), sum(missing.values()), next(iter(missing), None),
+        sum(extra.values()), next(iter(extra), None))
+
+
 def dropdb(host, port, db):
     cmd = bson([b"\x10dropDatabase\x00" + struct.pack("<i", 1), bson_string("$db", db)])
     command(host, port, cmd)
@@ -255,6 +300,11 @@ if __name__ == "__main__":
     elif sys.argv[1] == "fill":
         h, p, d, n = sys.argv[2:6]
         print(fill(h, int(p), d, int(n), *[int(a) for a in sys.argv[6:7]]))
+    elif sys.argv[1] == "ways":
+        for way, n in ways(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]):
+            print(way, n)
+    elif sys.argv[1] == "samefields":
+        print(samefields(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]))
     elif sys.argv[1] == "fillextra":
         h, p, d, k = sys.argv[2:6]
         fill_extra(h, int(p), d, int(k))

@@ -1,0 +1,851 @@
+/* gateway.c — the HTTP server of `outbreak gateway` (see gateway.h).
+ *
+ * Threads. libmicrohttpd runs the connections on its own thread(s) (epoll, one event
+ * loop each, many connections, keep-alive); a request that is to be published is
+ * decoded there, admitted against the window, SUSPENDED, and queued for the publisher
+ * thread, which owns the broker handle (publisher.h: publish, poll and flush belong to
+ * one thread). The acks come back through on_done (on the publisher thread, or the
+ * client library's own thread for NATS); the last ack of a request, its deadline, or
+ * the shutdown answers it: the request is resumed and libmicrohttpd sends the answer.
+ * One lock (g->lock) guards the queue, the requests' completion and the counts that go
+ * with it. A request is freed when libmicrohttpd is done with it and no ack is pending. */
+#include "gateway.h"
+
+#include <microhttpd.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "gateway_stats.h"
+#include "json.h"
+#include "publisher.h"
+#include "request.h"
+#include "store.h"
+
+enum route { R_ONE, R_BATCH, R_HEALTH, R_NOT_FOUND, R_BAD_METHOD };
+enum state { S_READING, S_WAITING, S_ANSWERED };
+
+typedef struct gw gw;
+
+typedef struct gw_req {
+    gw *g;
+    struct MHD_Connection *conn;
+    enum route route;
+    enum state state;
+    char *body;
+    size_t len, cap;
+    bool too_big;
+    ob_gw_item *items;
+    size_t n;
+    int64_t arrival_mono, arrival_real, deadline_mono;
+    /* under g->lock */
+    size_t pending;   /* records not yet acked or failed */
+    size_t acked;
+    bool mhd_done;    /* libmicrohttpd has called request_completed */
+    bool queued;      /* on the publisher's queue (not yet published) */
+    int status;       /* the answer, once state is S_ANSWERED */
+    char msg[320];
+    uint32_t producer; /* the first record's, for the 200's body (single records) */
+    uint64_t seq;
+    struct gw_req *next;              /* the publisher's queue */
+    struct gw_req *wprev, *wnext;     /* the waiting list (published, unanswered) */
+} gw_req;
+
+struct gw {
+    const ob_gateway_config *c;
+    struct MHD_Daemon *daemon;
+    ob_publisher *pub;
+    char listen_text[300];
+    char way[32];
+    char ok_tail[512];  /* the constant end of a 200's body */
+    uint32_t producer;
+    uint64_t stamp_seq; /* the publisher thread's */
+    int64_t t0_mono, t0_real;
+
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* the publisher thread: work queued, or stop */
+    gw_req *qhead, *qtail;
+    gw_req wait;         /* sentinel of the waiting list, oldest first */
+    long admitted;       /* records admitted and not yet acked or failed */
+    long unanswered;     /* requests suspended */
+    bool stopping;       /* no new requests */
+    bool mhd_running;    /* libmicrohttpd started: its messages are shown */
+    bool pub_stop;       /* the publisher thread ends */
+    pthread_t pub_thread;
+    bool pub_started;
+
+    ob_gw_stats stats;
+};
+
+/* Marks a connection answered at its first call (no request state): later calls only
+ * skip its body. Never written. */
+static const char early_answer = 0;
+
+/* --- answers ------------------------------------------------------------------------- */
+
+/* Queues the answer and counts it by status (`health`: a health check, counted apart). */
+static enum MHD_Result send_answer(gw *g, struct MHD_Connection *conn, int status, const char *body,
+                                   bool json, const char *allow, bool health)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
+                                                             MHD_RESPMEM_MUST_COPY);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            json ? "application/json" : "text/plain; charset=utf-8");
+    if (status == 503 || status == 504)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    if (allow)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    if (health)
+        ob_gw_stats_health(&g->stats);
+    else
+        ob_gw_stats_count(&g->stats, status);
+    return rc;
+}
+
+/* An error answer: "message\n" as text. */
+static enum MHD_Result send_error(gw *g, struct MHD_Connection *conn, int status, const char *allow,
+                                  bool health, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+static enum MHD_Result send_error(gw *g, struct MHD_Connection *conn, int status, const char *allow,
+                                  bool health, const char *fmt, ...)
+{
+    char line[640];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n > sizeof line - 2)
+        n = (int)sizeof line - 2;
+    /* one line: nothing the client sent may break it */
+    for (int i = 0; i < n; i++)
+        if (line[i] == '\n' || line[i] == '\r')
+            line[i] = ' ';
+    line[n] = '\n';
+    line[n + 1] = '\0';
+    return send_answer(g, conn, status, line, false, allow, health);
+}
+
+/* --- completion (under g->lock) -------------------------------------------------------- */
+
+static void wait_unlink(gw_req *r)
+{
+    if (r->wprev) {
+        r->wprev->wnext = r->wnext;
+        r->wnext->wprev = r->wprev;
+        r->wprev = r->wnext = NULL;
+    }
+}
+
+static void req_free(gw_req *r)
+{
+    free(r->body);
+    free(r->items);
+    free(r);
+}
+
+/* Answers r (status and msg set by the caller): returns its connection, which the
+ * caller resumes once it has let go of the lock (libmicrohttpd has locks of its own;
+ * the connection stays, suspended, until then). */
+static struct MHD_Connection *answer_locked(gw *g, gw_req *r)
+{
+    wait_unlink(r);
+    r->state = S_ANSWERED;
+    g->unanswered--;
+    return r->conn;
+}
+
+/* Frees r once libmicrohttpd is done with it and nothing is pending. */
+static void maybe_free_locked(gw_req *r)
+{
+    if (r->mhd_done && r->pending == 0 && !r->queued)
+        req_free(r);
+}
+
+/* One record of r is settled: acked (ok) or failed with why/kind. Returns the
+ * connection to resume (answer_locked), or NULL. */
+static struct MHD_Connection *settle_locked(gw *g, gw_req *r, bool ok, const char *why, ob_err_kind kind)
+{
+    struct MHD_Connection *resume = NULL;
+    g->admitted--;
+    r->pending--;
+    if (ok) {
+        r->acked++;
+    } else if (r->status == 0) {
+        ob_err e = {.kind = kind};
+        r->status = ob_err_http_status(&e);
+        snprintf(r->msg, sizeof r->msg, "%s did not take %s: %s", g->way,
+                 r->n > 1 ? "every record" : "the record", why);
+    }
+    if (r->pending == 0 && r->state == S_WAITING) {
+        if (r->status == 0) {
+            r->status = 200;
+            ob_gw_stats_ack_latency(&g->stats, ob_mono_ns() - r->arrival_mono);
+        }
+        resume = answer_locked(g, r);
+    }
+    maybe_free_locked(r);
+    return resume;
+}
+
+/* The publisher's on_done: an ack (or a failure) of one record of request ctx. */
+static void on_done(void *arg, uint64_t token, void *ctx, bool ok, const char *errmsg, ob_err_kind kind,
+                    int64_t now)
+{
+    (void)token, (void)now;
+    gw *g = arg;
+    pthread_mutex_lock(&g->lock);
+    struct MHD_Connection *resume = settle_locked(g, ctx, ok, errmsg, kind);
+    pthread_mutex_unlock(&g->lock);
+    if (resume)
+        MHD_resume_connection(resume);
+}
+
+/* --- the publisher thread ------------------------------------------------------------- */
+
+/* Publishes the records of r (off the queue; r->pending counts them). */
+static void publish_request(gw *g, gw_req *r)
+{
+    char buf[2048];
+    for (size_t i = 0; i < r->n; i++) {
+        ob_gw_item *it = &r->items[i];
+        if (!it->has_meta) {
+            snprintf(it->meta.run, sizeof it->meta.run, "%s", g->c->run_id);
+            it->meta.producer = g->producer;
+            it->meta.seq = ++g->stamp_seq;
+            it->meta.sent_ns = r->arrival_real;
+        }
+        if (i == 0) {
+            r->producer = it->meta.producer;
+            r->seq = it->meta.seq;
+        }
+        int len = ob_record_encode(&it->rec, &it->meta, buf, sizeof buf);
+        int64_t now = ob_mono_ns();
+        if (len < 0) {
+            ob_publisher_fail_next(g->pub, r->arrival_mono, now, r, "record too large to encode");
+            continue;
+        }
+        for (;;) {
+            int rc = ob_publisher_send(g->pub, buf, (size_t)len, it->rec.location, r->arrival_mono, now, r,
+                                       NULL);
+            if (rc <= 0)
+                break; /* sent, or failed (on_done called) */
+            /* the ring's next slot waits for an ack that is late: let acks in */
+            if (now >= r->deadline_mono) {
+                ob_publisher_fail_next(g->pub, r->arrival_mono, now, r, "no room in the in-flight window");
+                break;
+            }
+            if (!ob_publisher_poll(g->pub, now + 200 * OB_NS_PER_US))
+                ob_sleep_until_mono(now + 200 * OB_NS_PER_US);
+            now = ob_mono_ns();
+        }
+    }
+}
+
+/* Answers 503 every waiting request whose deadline passed (or all of them, `all`).
+ * Takes the lock. */
+static void expire(gw *g, int64_t now, bool all, const char *why)
+{
+    for (;;) {
+        pthread_mutex_lock(&g->lock);
+        gw_req *r = g->wait.wnext;
+        if (r == &g->wait || (!all && r->deadline_mono > now)) {
+            pthread_mutex_unlock(&g->lock);
+            return;
+        }
+        r->status = 503;
+        snprintf(r->msg, sizeof r->msg, "%s", why);
+        struct MHD_Connection *resume = answer_locked(g, r);
+        pthread_mutex_unlock(&g->lock);
+        MHD_resume_connection(resume);
+    }
+}
+
+static void *publisher_main(void *arg)
+{
+    gw *g = arg;
+    int64_t last_poll = ob_mono_ns();
+    char why[160];
+    snprintf(why, sizeof why, "no acknowledgement from %s within %.1f s", g->way,
+             (double)g->c->ack_timeout_ns / 1e9);
+    pthread_mutex_lock(&g->lock);
+    for (;;) {
+        gw_req *batch = g->qhead;
+        g->qhead = g->qtail = NULL;
+        bool stop = g->pub_stop;
+        pthread_mutex_unlock(&g->lock);
+        for (gw_req *r = batch, *next; r; r = next) {
+            next = r->next;
+            pthread_mutex_lock(&g->lock);
+            bool answered = r->state == S_ANSWERED; /* 503 already (deadline, shutdown) */
+            if (answered) {
+                g->admitted -= (long)r->pending;
+                r->pending = 0;
+            }
+            pthread_mutex_unlock(&g->lock);
+            if (!answered)
+                publish_request(g, r);
+            pthread_mutex_lock(&g->lock);
+            r->queued = false;
+            maybe_free_locked(r);
+            pthread_mutex_unlock(&g->lock);
+        }
+        if (stop && !batch)
+            break;
+        int64_t now = ob_mono_ns();
+        bool waited = false;
+        /* acks to read; and, idle, once a second: an adapter may keep its connection
+         * alive from poll (heartbeats) */
+        if (ob_publisher_inflight(g->pub) > 0 || now - last_poll >= OB_NS_PER_S) {
+            waited = ob_publisher_poll(g->pub, now + 200 * OB_NS_PER_US);
+            last_poll = now;
+        }
+        expire(g, ob_mono_ns(), false, why);
+        pthread_mutex_lock(&g->lock);
+        now = ob_mono_ns();
+        if (!waited && !g->qhead && !g->pub_stop) {
+            int64_t until = now + (ob_publisher_inflight(g->pub) > 0 ? 200 * OB_NS_PER_US : 20 * OB_NS_PER_MS);
+            struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+            pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+        }
+    }
+    return NULL;
+}
+
+/* --- the HTTP side --------------------------------------------------------------------- */
+
+/* The answers that need no body (GET /healthz, 404, 405), once the request is read:
+ * the connection is kept alive. */
+static enum MHD_Result answer_plain(gw *g, struct MHD_Connection *conn, gw_req *r, const char *method)
+{
+    if (r->route == R_NOT_FOUND)
+        return send_error(g, conn, 404, NULL, false, "404 no such path (POST / for one record, POST /records "
+                                                    "for several, GET /healthz)");
+    if (r->route == R_BAD_METHOD)
+        return send_error(g, conn, 405, "POST", false, "405 %s: use POST", method);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return send_error(g, conn, 405, "GET, HEAD", true, "405 %s /healthz: use GET", method);
+    pthread_mutex_lock(&g->lock);
+    bool stopping = g->stopping;
+    pthread_mutex_unlock(&g->lock);
+    if (stopping)
+        return send_error(g, conn, 503, NULL, true, "503 shutting down");
+    char body[256] = "";
+    FILE *f = fmemopen(body, sizeof body - 1, "w");
+    if (f) {
+        ob_jw w;
+        ob_jw_init(&w, f);
+        ob_jw_object(&w);
+        ob_jw_key(&w, "ok");
+        ob_jw_bool(&w, true);
+        ob_jw_key(&w, "way");
+        ob_jw_str(&w, g->way);
+        ob_jw_key(&w, "in_flight");
+        ob_jw_int(&w, ob_publisher_inflight(g->pub));
+        ob_jw_end(&w);
+        fputc('\n', f);
+        fclose(f);
+    }
+    return send_answer(g, conn, 200, body, true, NULL, true);
+}
+
+/* The first call for a request: route it; a body over the limit is answered at once
+ * (and the connection closed rather than read). */
+static enum MHD_Result first_call(gw *g, struct MHD_Connection *conn, const char *url, const char *method,
+                                  void **con_cls)
+{
+    int64_t now = ob_mono_ns();
+    *con_cls = (void *)&early_answer;
+    enum route route;
+    if (strcmp(url, "/healthz") == 0)
+        route = R_HEALTH;
+    else if (strcmp(url, "/") == 0)
+        route = strcmp(method, "POST") == 0 ? R_ONE : R_BAD_METHOD;
+    else if (strcmp(url, "/records") == 0)
+        route = strcmp(method, "POST") == 0 ? R_BATCH : R_BAD_METHOD;
+    else
+        route = R_NOT_FOUND;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if ((route == R_ONE || route == R_BATCH) && cl && strtoull(cl, NULL, 10) > (unsigned long long)g->c->max_body)
+        return send_error(g, conn, 413, NULL, false, "413 body of %s bytes is over the limit of %ld bytes", cl,
+                          g->c->max_body);
+    gw_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return send_error(g, conn, 500, NULL, false, "500 out of memory");
+    r->g = g;
+    r->conn = conn;
+    r->route = route;
+    r->arrival_mono = now;
+    r->arrival_real = ob_real_ns();
+    *con_cls = r;
+    return MHD_YES;
+}
+
+static enum MHD_Result body_done(gw *g, struct MHD_Connection *conn, gw_req *r)
+{
+    if (r->too_big)
+        return send_error(g, conn, 413, NULL, false, "413 body over the limit of %ld bytes",
+                          g->c->max_body);
+    ob_err err;
+    if (ob_gw_decode(r->body, r->len, r->route == R_BATCH, (size_t)g->c->max_batch, &r->items, &r->n, &err) != 0)
+        return send_error(g, conn, ob_err_http_status(&err), NULL, false, "%d %s",
+                          ob_err_http_status(&err), err.msg);
+    free(r->body);
+    r->body = NULL;
+    pthread_mutex_lock(&g->lock);
+    if (g->stopping) {
+        pthread_mutex_unlock(&g->lock);
+        return send_error(g, conn, 503, NULL, false, "503 shutting down");
+    }
+    if (g->admitted + (long)r->n > g->c->window) {
+        long admitted = g->admitted;
+        pthread_mutex_unlock(&g->lock);
+        return send_error(g, conn, 503, NULL, false,
+                          "503 in-flight window full (%ld records waiting for %s's ack, --window %ld)",
+                          admitted, g->way, g->c->window);
+    }
+    g->admitted += (long)r->n;
+    g->unanswered++;
+    r->pending = r->n;
+    r->queued = true;
+    r->state = S_WAITING;
+    r->deadline_mono = r->arrival_mono + g->c->ack_timeout_ns;
+    pthread_mutex_unlock(&g->lock);
+    /* suspended before it is queued (its answer may come at once), outside the lock */
+    MHD_suspend_connection(conn);
+    pthread_mutex_lock(&g->lock);
+    r->wprev = g->wait.wprev;
+    r->wnext = &g->wait;
+    g->wait.wprev->wnext = r;
+    g->wait.wprev = r;
+    if (g->qtail)
+        g->qtail->next = r;
+    else
+        g->qhead = r;
+    g->qtail = r;
+    pthread_cond_signal(&g->wake);
+    pthread_mutex_unlock(&g->lock);
+    return MHD_YES;
+}
+
+static enum MHD_Result send_result(gw *g, struct MHD_Connection *conn, gw_req *r)
+{
+    pthread_mutex_lock(&g->lock);
+    int status = r->status;
+    size_t acked = r->acked, n = r->n;
+    char msg[sizeof r->msg];
+    memcpy(msg, r->msg, sizeof msg);
+    pthread_mutex_unlock(&g->lock);
+    if (status == 200) {
+        /* numbers, then the constant tail that ob_jw wrote at start (build_ok_tail) */
+        char body[800];
+        if (r->route == R_ONE)
+            snprintf(body, sizeof body, "{\"acked\":1,\"producer\":%u,\"seq\":%llu,%s", (unsigned)r->producer,
+                     (unsigned long long)r->seq, g->ok_tail);
+        else
+            snprintf(body, sizeof body, "{\"acked\":%zu,%s", acked, g->ok_tail);
+        return send_answer(g, conn, 200, body, true, NULL, false);
+    }
+    if (n > 1)
+        return send_error(g, conn, status, NULL, false, "%d %s (%zu of %zu records acked)", status, msg,
+                          acked, n);
+    return send_error(g, conn, status, NULL, false, "%d %s", status, msg);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_size,
+                                  void **con_cls)
+{
+    (void)version;
+    gw *g = cls;
+    if (!*con_cls)
+        return first_call(g, conn, url, method, con_cls);
+    if (*con_cls == &early_answer) {
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    gw_req *r = *con_cls;
+    if (r->state == S_READING && *upload_size) {
+        size_t add = *upload_size;
+        *upload_size = 0;
+        if (r->route > R_BATCH) /* a body nobody reads */
+            return MHD_YES;
+        if (r->too_big || r->len + add > (size_t)g->c->max_body) {
+            r->too_big = true;
+            return MHD_YES;
+        }
+        if (r->len + add > r->cap) {
+            size_t cap = r->cap ? r->cap : 4096;
+            while (cap < r->len + add)
+                cap *= 2;
+            char *b = realloc(r->body, cap);
+            if (!b) {
+                r->too_big = true;
+                return MHD_YES;
+            }
+            r->body = b;
+            r->cap = cap;
+        }
+        memcpy(r->body + r->len, upload_data, add);
+        r->len += add;
+        return MHD_YES;
+    }
+    if (r->state == S_READING && r->route > R_BATCH) {
+        r->state = S_ANSWERED;
+        return answer_plain(g, conn, r, method);
+    }
+    if (r->state == S_READING)
+        return body_done(g, conn, r);
+    if (r->state == S_ANSWERED)
+        return send_result(g, conn, r);
+    return MHD_YES; /* S_WAITING: not called while suspended */
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    (void)conn, (void)toe;
+    gw *g = cls;
+    gw_req *r = *con_cls;
+    *con_cls = NULL;
+    if (!r || r == (void *)&early_answer)
+        return;
+    pthread_mutex_lock(&g->lock);
+    r->mhd_done = true;
+    if (r->state == S_READING || r->pending == 0) /* never admitted, or answered at once */
+        r->pending = 0;
+    maybe_free_locked(r);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* --- start and stop -------------------------------------------------------------------- */
+
+/* HOST:PORT, [V6]:PORT or PORT into *ss. */
+static int parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen, ob_err *err)
+{
+    char host[256] = "127.0.0.1";
+    const char *port = text;
+    const char *colon = strrchr(text, ':');
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof host)
+            return ob_err_setk(err, OB_ERR_USAGE, "--listen: expected [ADDRESS]:PORT, not \"%s\"", text);
+        memcpy(host, text + 1, (size_t)(close - text - 1));
+        host[close - text - 1] = '\0';
+        port = close + 2;
+    } else if (colon) {
+        if ((size_t)(colon - text) >= sizeof host)
+            return ob_err_setk(err, OB_ERR_USAGE, "--listen: host too long");
+        if (colon > text) {
+            memcpy(host, text, (size_t)(colon - text));
+            host[colon - text] = '\0';
+        }
+        port = colon + 1;
+    }
+    char *end;
+    errno = 0;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || errno || p < 0 || p > 65535)
+        return ob_err_setk(err, OB_ERR_USAGE, "--listen: expected HOST:PORT with a port from 0 to 65535, not \"%s\"",
+                           text);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
+    int rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc != 0)
+        return ob_err_setk(err, OB_ERR_USAGE, "--listen: cannot resolve \"%s\": %s", host, gai_strerror(rc));
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sslen = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
+}
+
+static void default_run_id(char *buf, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    uint32_t x = 0;
+    if (getrandom(&x, sizeof x, 0) != (ssize_t)sizeof x)
+        x = (uint32_t)(ob_mono_ns() ^ getpid());
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+    snprintf(buf, cap, "gw-%s-%04x", stamp, x & 0xffff);
+}
+
+/* A random 24-bit process part for the producer id, never 0 (record.h). */
+static uint32_t draw_process(void)
+{
+    uint32_t x = 0;
+    if (getrandom(&x, sizeof x, 0) != (ssize_t)sizeof x)
+        x = (uint32_t)(ob_real_ns() ^ ((int64_t)getpid() << 20) ^ (ob_mono_ns() >> 7));
+    x &= (1u << (32 - OB_PRODUCER_WORKER_BITS)) - 1;
+    return x ? x : 1;
+}
+
+void ob_gateway_defaults(ob_gateway_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->listen = OB_GATEWAY_DEFAULT_LISTEN;
+    c->max_body = OB_GATEWAY_DEFAULT_MAX_BODY;
+    c->window = OB_GATEWAY_DEFAULT_WINDOW;
+    c->max_batch = OB_GATEWAY_DEFAULT_MAX_BATCH;
+    c->threads = 1;
+    c->ack_timeout_ns = 3 * OB_NS_PER_S;
+    c->stop_timeout_ns = 4 * OB_NS_PER_S;
+    c->stats_interval_ns = 5 * OB_NS_PER_S;
+}
+
+/* libmicrohttpd's messages once it runs (a failed start is the one line of
+ * gw_start's error instead). */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    gw *g = cls;
+    pthread_mutex_lock(&g->lock);
+    bool running = g->mhd_running;
+    pthread_mutex_unlock(&g->lock);
+    if (!running)
+        return;
+    fputs("outbreak gateway: http: ", stderr);
+    vfprintf(stderr, fmt, ap);
+}
+
+/* The constant end of a 200's body: what the ack was. */
+static void build_ok_tail(gw *g)
+{
+    ob_durability d = {0};
+    ob_publisher_durability(g->pub, &d);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f) {
+        ob_jw w;
+        ob_jw_init(&w, f);
+        ob_jw_object(&w);
+        ob_jw_key(&w, "way");
+        ob_jw_str(&w, g->way);
+        ob_jw_key(&w, "ack");
+        ob_jw_str(&w, d.publish_ack);
+        /* the adapter's own words when its ack is not a broker's; the broker's ack
+         * otherwise */
+        char means[300];
+        if (d.acked_means[0])
+            snprintf(means, sizeof means, "%s", d.acked_means);
+        else
+            snprintf(means, sizeof means, "the broker's %s (%s, %s)", d.publish_ack, d.mode, d.delivery);
+        ob_jw_key(&w, "acked_means");
+        ob_jw_str(&w, means);
+        ob_jw_end(&w);
+        fclose(f);
+    }
+    /* the object without its '{' goes after the caller's first members */
+    snprintf(g->ok_tail, sizeof g->ok_tail, "%s\n", buf && len > 1 ? buf + 1 : "\"way\":null}");
+    free(buf);
+    ob_durability_free(&d);
+}
+
+static int gw_start(gw *g, ob_err *err)
+{
+    const ob_gateway_config *c = g->c;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (parse_listen(c->listen, &ss, &sslen, err) != 0)
+        return -1;
+    long ring = 1;
+    while (ring < 2 * c->window)
+        ring <<= 1;
+    char name[160];
+    snprintf(name, sizeof name, "outbreak-gateway-%s", c->id);
+    ob_publisher_opts po = {.window = ring, .client_name = name, .on_done = on_done, .done_arg = g};
+    if (ob_publisher_open(&g->pub, c->broker, &po, err) != 0)
+        return -1;
+    snprintf(g->way, sizeof g->way, "%s", ob_publisher_way(g->pub));
+    build_ok_tail(g);
+    if (pthread_create(&g->pub_thread, NULL, publisher_main, g) != 0)
+        return ob_err_set(err, "cannot start the publisher thread");
+    g->pub_started = true;
+    unsigned pool = c->threads > 1 ? (unsigned)c->threads : 0;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    /* the thread pool only when asked for: libmicrohttpd warns about a pool of one */
+    struct MHD_OptionItem more[] = {
+        {pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, g, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, g,
+                                 MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
+                                 request_completed, g, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+                                 MHD_OPTION_ARRAY, more, MHD_OPTION_END);
+    if (!g->daemon)
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "cannot listen on %s (in use, or not an address of this host?)",
+                           c->listen);
+    pthread_mutex_lock(&g->lock);
+    g->mhd_running = true;
+    pthread_mutex_unlock(&g->lock);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(g->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = info ? info->port : 0;
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof host);
+    else
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+    snprintf(g->listen_text, sizeof g->listen_text, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
+    return 0;
+}
+
+/* Stop accepting, answer what is in flight within the stop timeout (503 after it), stop
+ * the publisher (its flush reports what is left), stop the server. */
+static void gw_stop(gw *g)
+{
+    int64_t t0 = ob_mono_ns(), until = t0 + g->c->stop_timeout_ns;
+    if (g->daemon) {
+        pthread_mutex_lock(&g->lock);
+        g->stopping = true;
+        pthread_mutex_unlock(&g->lock);
+        MHD_socket s = MHD_quiesce_daemon(g->daemon);
+        if (s != MHD_INVALID_SOCKET)
+            close(s);
+        for (;;) {
+            pthread_mutex_lock(&g->lock);
+            long left = g->unanswered;
+            pthread_mutex_unlock(&g->lock);
+            if (left == 0 || ob_mono_ns() >= until) {
+                expire(g, 0, true, "shutting down before the broker's acknowledgement");
+                break;
+            }
+            ob_sleep_until_mono(ob_mono_ns() + 5 * OB_NS_PER_MS);
+        }
+    }
+    if (g->pub_started) {
+        pthread_mutex_lock(&g->lock);
+        g->pub_stop = true;
+        pthread_cond_signal(&g->wake);
+        pthread_mutex_unlock(&g->lock);
+        pthread_join(g->pub_thread, NULL);
+        g->pub_started = false;
+    }
+    if (g->daemon) {
+        /* the last answers go out while the publisher flushes */
+        ob_sleep_until_mono(ob_mono_ns() + 50 * OB_NS_PER_MS);
+    }
+    if (g->pub) {
+        int64_t left_ms = (until - ob_mono_ns()) / OB_NS_PER_MS;
+        ob_publisher_flush(g->pub, left_ms > 100 ? (int)left_ms : 100);
+    }
+    if (g->daemon) {
+        MHD_stop_daemon(g->daemon);
+        g->daemon = NULL;
+    }
+}
+
+int ob_gateway_run(const ob_gateway_config *cin, volatile sig_atomic_t *interrupted)
+{
+    ob_gateway_config c = *cin;
+    char id[300];
+    if (!c.run_id[0])
+        default_run_id(c.run_id, sizeof c.run_id);
+    if (!c.id) {
+        char host[256];
+        if (gethostname(host, sizeof host) != 0)
+            snprintf(host, sizeof host, "gateway");
+        host[sizeof host - 1] = '\0';
+        snprintf(id, sizeof id, "%s-%ld", host, (long)getpid());
+        c.id = id;
+    }
+    gw *g = calloc(1, sizeof *g);
+    if (!g) {
+        fprintf(stderr, "outbreak gateway: out of memory\n");
+        return 1;
+    }
+    g->c = &c;
+    g->wait.wprev = g->wait.wnext = &g->wait;
+    pthread_mutex_init(&g->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    g->producer = draw_process() << OB_PRODUCER_WORKER_BITS | 1;
+    int status = 0;
+    ob_err err;
+    ob_store *store = NULL;
+    if (ob_gw_stats_init(&g->stats) != 0) {
+        ob_err_set(&err, "out of memory");
+        status = 1;
+        goto done;
+    }
+    if (c.mongo && ob_store_open(&store, c.mongo, &err) != 0) {
+        status = 1;
+        goto done;
+    }
+    g->t0_mono = ob_mono_ns();
+    g->t0_real = ob_real_ns();
+    if (gw_start(g, &err) != 0) {
+        status = ob_err_exit_code(&err);
+        goto done;
+    }
+    printf("gateway: listening on %s, publishing to %s (%s); run %s, producer %u (id %s)\n", g->listen_text,
+           g->way, c.broker, c.run_id, (unsigned)g->producer, c.id);
+    fflush(stdout);
+    ob_gw_view view = {.way = g->way, .listen = g->listen_text, .run = c.run_id, .id = c.id,
+                       .broker = c.broker, .producer = g->producer, .pub = g->pub, .t0_mono = g->t0_mono,
+                       .t0_real = g->t0_real};
+    int64_t next_table = g->t0_mono + c.stats_interval_ns;
+    while (!*interrupted) {
+        ob_sleep_until_mono(ob_mono_ns() + 50 * OB_NS_PER_MS);
+        if (c.stats_interval_ns > 0 && !c.quiet && ob_mono_ns() >= next_table) {
+            ob_gw_stats_table(stdout, &g->stats, &view);
+            fflush(stdout);
+            next_table += c.stats_interval_ns;
+        }
+    }
+    printf("gateway: stopping (answering what is in flight, at most %.1f s)\n", (double)c.stop_timeout_ns / 1e9);
+    fflush(stdout);
+    gw_stop(g);
+    view.t1_mono = ob_mono_ns();
+    ob_gw_stats_summary(stdout, &g->stats, &view);
+    fflush(stdout);
+    if (c.json_path && ob_gw_stats_json_file(c.json_path, &g->stats, &view, &err) != 0) {
+        status = 1;
+        goto done;
+    }
+    if (store) {
+        char key[OB_RUN_CAP + 320];
+        snprintf(key, sizeof key, "%s/gateway/%s", c.run_id, c.id);
+        char *json = ob_gw_stats_json(&g->stats, &view);
+        int rc = json ? ob_store_save_summary(store, key, json, &err) : ob_err_set(&err, "out of memory");
+        free(json);
+        if (rc != 0) {
+            status = 1;
+            goto done;
+        }
+    }
+done:
+    if (status != 0)
+        fprintf(stderr, "outbreak gateway: %s\n", err.msg);
+    if (g->pub_started || g->daemon)
+        gw_stop(g);
+    ob_publisher_close(g->pub);
+    ob_store_close(store);
+    ob_gw_stats_free(&g->stats);
+    pthread_mutex_destroy(&g->lock);
+    pthread_cond_destroy(&g->wake);
+    free(g);
+    return status;
+}
