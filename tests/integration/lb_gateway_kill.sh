@@ -13,21 +13,8 @@ require_service lb "nginx load balancer on 127.0.0.1:8000"
 source "$(dirname "$0")/lib_gateway.sh"
 RUN=lbkill-$$
 
-JS="$NATS_URL?jetstream=1&stream=OBITLK_$$&subject=obit.lk.$$&durable=obit-lk-$$"
-RMQ="${RABBIT_URL}?queue=$(rabbit_queue "obit.lk.$$")"
-KFK="kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.lk.$$")&group=obit-lk-$$"
-
-ports=()
-for pair in "jetstream|$JS" "rabbitmq|$RMQ" "kafka|$KFK"; do
-    label=${pair%%|*} url=${pair#*|}
-    start_sink "$url" "$WORK/sink-$label.log"
-    start_gateway "$label" "$url" || { finish; exit 1; }
-    ports+=("127.0.0.1:$GW_PORT")
-    [ "$label" = rabbitmq ] && VICTIM=$GW_PID
-done
-restore_lb() { "$OB_SOURCE_DIR/scripts/stack" up lb >/dev/null 2>&1; }
-trap 'restore_lb; cleanup' EXIT
-OUTBREAK_LB_UPSTREAMS="${ports[*]}" "$OB_SOURCE_DIR/scripts/stack" up lb >/dev/null
+gateways_behind_lb lk || { finish; exit 1; }
+VICTIM=$GW_PID_rabbitmq
 
 rc=0
 "$OUTBREAK" run -H http://127.0.0.1:8000/ --rate 400 -t 8s --mongo "$MONGO_URL" --run-id "$RUN" \

@@ -55,3 +55,26 @@ wait_persisted() {
     done
     PERSISTED=$n
 }
+
+# gateways_behind_lb TAG [GATEWAY FLAGS...] — a JetStream, a RabbitMQ and a Kafka gateway
+# (stream, queue and topic named after TAG and this test), each with a sink, and the
+# stack's nginx in front of the three; the stack's own list of gateways is put back when
+# the test exits. Sets LB_OUT (what `scripts/stack up lb` printed), LB_PORTS and
+# GW_PID_jetstream, GW_PID_rabbitmq, GW_PID_kafka. Returns 1 if a gateway did not start.
+gateways_behind_lb() {
+    local tag=$1 label url pair
+    shift
+    local js="$NATS_URL?jetstream=1&stream=OBIT${tag^^}_$$&subject=obit.$tag.$$&durable=obit-$tag-$$"
+    local rmq="${RABBIT_URL}?queue=$(rabbit_queue "obit.$tag.$$")"
+    local kfk="kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.$tag.$$")&group=obit-$tag-$$"
+    LB_PORTS=()
+    for pair in "jetstream|$js" "rabbitmq|$rmq" "kafka|$kfk"; do
+        label=${pair%%|*} url=${pair#*|}
+        start_sink "$url" "$WORK/sink-$label.log"
+        start_gateway "$label" "$url" "$@" || return 1
+        LB_PORTS+=("127.0.0.1:$GW_PORT")
+        printf -v "GW_PID_$label" '%s' "$GW_PID"
+    done
+    trap '"$OB_SOURCE_DIR/scripts/stack" up lb >/dev/null 2>&1; cleanup' EXIT
+    LB_OUT=$(OUTBREAK_LB_UPSTREAMS="${LB_PORTS[*]}" "$OB_SOURCE_DIR/scripts/stack" up lb 2>&1)
+}

@@ -18,22 +18,9 @@ source "$(dirname "$0")/lib_gateway.sh"
 LOCUST=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}/bin/locust
 RUN=gwlb-$$
 
-JS="$NATS_URL?jetstream=1&stream=OBITLB_$$&subject=obit.lb.$$&durable=obit-lb-$$"
-RMQ="${RABBIT_URL}?queue=$(rabbit_queue "obit.lb.$$")"
-KFK="kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.lb.$$")&group=obit-lb-$$"
-
-ports=()
-for pair in "jetstream|$JS" "rabbitmq|$RMQ" "kafka|$KFK"; do
-    label=${pair%%|*} url=${pair#*|}
-    start_sink "$url" "$WORK/sink-$label.log"
-    start_gateway "$label" "$url" --run-id "$RUN" || { finish; exit 1; }
-    ports+=("127.0.0.1:$GW_PORT")
-done
-# nginx in front of the three; put the stack's own list back at the end
-restore_lb() { "$OB_SOURCE_DIR/scripts/stack" up lb >/dev/null 2>&1; }
-trap 'restore_lb; cleanup' EXIT
-out=$(OUTBREAK_LB_UPSTREAMS="${ports[*]}" "$OB_SOURCE_DIR/scripts/stack" up lb 2>&1)
-check "nginx reloaded with the three gateways (${ports[*]})" grep -q "gateway(s): ${ports[*]}" <<<"$out"
+# three gateways with one run id, nginx in front of them
+gateways_behind_lb lb --run-id "$RUN" || { finish; exit 1; }
+check "nginx reloaded with the three gateways (${LB_PORTS[*]})" grep -q "gateway(s): ${LB_PORTS[*]}" <<<"$LB_OUT"
 
 # --- Locust, the real one, 50 users, until the records run out (at most 60 s)
 rc=0
