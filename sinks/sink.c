@@ -641,6 +641,7 @@ int ob_sink_run(const ob_sink_config *cfg)
                             .connect_timeout_ms = 3000};
     if (ob_broker_open(&s.broker, cfg->broker_url, &bopts, &err) != 0) {
         fprintf(stderr, "outbreak sink: %s\n", err.msg);
+        rc = ob_err_exit_code(&err);
         goto fail;
     }
     s.way = ob_broker_way(s.broker);
@@ -650,6 +651,7 @@ int ob_sink_run(const ob_sink_config *cfg)
             cfg->id);
     if (ob_broker_subscribe(s.broker, on_delivery, &s, &err) != 0) {
         fprintf(stderr, "outbreak sink: %s\n", err.msg);
+        rc = ob_err_exit_code(&err); /* 2: a middleware that cannot be read from */
         goto fail;
     }
     write_beat(&s, false); /* seen at once by a run that waits for its records */

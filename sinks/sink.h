@@ -35,8 +35,9 @@ typedef struct ob_sink_config {
 #define OB_SINK_DEFAULT_QUEUE 10000
 
 /* Runs a sink with `cfg` until SIGINT/SIGTERM (which it blocks in the calling process
- * and waits for on a thread of its own). Returns 0 after a clean stop, 1 if the broker or MongoDB cannot
- * be reached at start. */
+ * and waits for on a thread of its own). Returns 0 after a clean stop, 1 if the broker
+ * or MongoDB cannot be reached at start, 2 if the broker's URL is one that cannot be
+ * read from (a usage error, such as an http:// URL). */
 int ob_sink_run(const ob_sink_config *cfg);
 
 #endif

@@ -133,8 +133,10 @@ check "https with ?verify=0 accepts it: exit 0 (got $rc), verify false in the du
 # --- usage errors and the sink side
 fails_fast 2 'option "connections"' run --broker 'http://127.0.0.1:8000/?connections=0'
 fails_fast 2 "verify and cacert are for https://" run --broker 'http://127.0.0.1:8000/?verify=0'
-err=$("$OUTBREAK" sink --broker "$LB/" --mongo "$MONGO_URL" 2>&1 >/dev/null)
+rc=0
+err=$("$OUTBREAK" sink --broker "$LB/" --mongo "$MONGO_URL" 2>&1 >/dev/null) || rc=$?
 check "the sink refuses http:// ($err)" test "$err" = \
     "outbreak sink: http: no subscriber side: the sink reads from the middleware behind the gateway"
+check "as a usage error: exit 2 (got $rc)" test "$rc" -eq 2
 check "compare's all has no http" sh -c "! \"$OUTBREAK\" compare --help | grep -q 'http://127.0.0.1:8000'"
 finish
