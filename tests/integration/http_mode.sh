@@ -69,6 +69,78 @@ check "400s: exit 1 (got $rc)" test "$rc" -eq 1
 check "400s: the failure is 'HTTP 400: missing field: age'" \
     grep -qx 'publish,http (http),"HTTP 400: missing field: age",50' "$WORK/f400_failures.csv"
 
+# --- the ways an HTTP/1.1 answer may end and a kept connection may go, each from a real
+# server (Python's http.server): every record answered, none lost, none failed
+python3 - "$WORK/ways-port" <<'PY' &
+import http.server, socket, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path == "/close":        # says so: Connection: close
+            self.send_response(200); self.send_header("Content-Length", "2")
+            self.send_header("Connection", "close"); self.end_headers(); self.wfile.write(b"ok")
+            self.close_connection = True
+        elif self.path == "/quietclose":  # keep-alive by default, closes without a word
+            self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers()
+            self.wfile.write(b"ok"); self.wfile.flush()
+            self.close_connection = True
+        elif self.path == "/chunked":
+            self.send_response(200); self.send_header("Transfer-Encoding", "chunked"); self.end_headers()
+            self.wfile.write(b"3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n")
+        elif self.path == "/eof":         # HTTP/1.0, the body ends with the connection
+            self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nthe end is the close")
+            self.close_connection = True
+        elif self.path == "/garbage":
+            self.wfile.write(b"SMTP READY\r\n\r\n"); self.close_connection = True
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+PIDS+=($!)
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$WORK/ways-port" ] && break; sleep 0.2; done
+WAYS="http://127.0.0.1:$(cat "$WORK/ways-port")"
+for path in close quietclose chunked eof; do
+    rc=0
+    "$OUTBREAK" run --broker "$WAYS/$path?connections=4" --rate 400 -t 2s --only-summary \
+        --json "$WORK/way-$path.json" --csv "$WORK/way-$path" >"$WORK/way-$path.out" 2>&1 || rc=$?
+    check "answers ending by /$path: exit 0 (got $rc), 800 acked, 0 failed ($(json "$WORK/way-$path.json" 'd["acked"], d["failed"]'))" \
+        test "$rc-$(json "$WORK/way-$path.json" 'd["acked"], d["failed"]')" = "0-800 0"
+done
+rc=0
+"$OUTBREAK" run --broker "$WAYS/garbage?connections=2" --rate 50 -t 1s --only-summary \
+    --csv "$WORK/garbage" >"$WORK/garbage.out" 2>&1 || rc=$?
+check "an answer that is not HTTP: exit 1 (got $rc), 50 failures naming it" \
+    grep -q '^publish,http (http),"http: a malformed answer (.*)",50$' "$WORK/garbage_failures.csv"
+
+# --- the server goes away mid-run: the records fail naming the address, none lost
+python3 - "$WORK/gone-port" <<'PY' &
+import http.server, sys, threading
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200); self.send_header("Content-Length", "0"); self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+gone_pid=$!
+PIDS+=("$gone_pid")
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$WORK/gone-port" ] && break; sleep 0.2; done
+gone_port=$(cat "$WORK/gone-port")
+(sleep 1.5; kill "$gone_pid") &
+rc=0
+"$OUTBREAK" run --broker "http://127.0.0.1:$gone_port/?connections=2" --rate 200 -t 3s --only-summary \
+    --json "$WORK/gone.json" --csv "$WORK/gone" >"$WORK/gone.out" 2>&1 || rc=$?
+read -r g_sent g_acked g_failed < <(json "$WORK/gone.json" 'd["sent"], d["acked"], d["failed"]')
+check "server gone mid-run: exit 1 (got $rc), sent $g_sent = acked $g_acked + failed $g_failed, both > 0" \
+    test "$rc" = 1 -a "$g_sent" = $((g_acked + g_failed)) -a "$g_acked" -gt 0 -a "$g_failed" -gt 0
+check "server gone mid-run: the failures name the address" \
+    grep -q "^publish,http (http),\"http: cannot connect to 127.0.0.1:$gone_port: Connection refused\"," "$WORK/gone_failures.csv"
+
 # --- a closed port: one line naming the address, exit 1, fast
 fails_fast 1 "http: cannot connect to 127.0.0.1:1" run --broker http://127.0.0.1:1/ --rate 10 -t 1s
 # --- a server that accepts and never answers: each request fails at ?timeout, the run ends

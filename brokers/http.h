@@ -1,0 +1,59 @@
+/* http.h — the HTTP load mode's two clients and what they share (brokers/ only).
+ *
+ *   http://host:port/path[?connections=8&timeout=30000]     https:// for TLS
+ *
+ * Publisher only: each record is one POST of its JSON body to the URL's path; a 2xx
+ * answer is the ack, anything else a failure whose message carries the status
+ * ("HTTP 503", "HTTP 400: <the body's first line>") or the connection error, so that
+ * failures group by code. `connections` keep-alive connections per handle, one request
+ * at a time on each (no pipelining); records beyond them wait in a FIFO in the adapter.
+ *
+ *   http://   http_plain.c: outbreak's own client, one epoll set per handle, the
+ *             answers parsed by http_parser (Node's, Debian's libhttp-parser);
+ *   https://  http_curl.c: libcurl's multi interface (TLS, certificates).
+ *
+ * The options and what the numbers mean are in docs/brokers/http.md. */
+#ifndef OB_BROKERS_HTTP_H
+#define OB_BROKERS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "broker.h"
+
+/* The URL's options, checked. */
+typedef struct http_settings {
+    char target[2048];  /* the URL without its query: where the POSTs go */
+    char path[1024];    /* the target's path ("/" when it has none) */
+    char shown[256];    /* the target, redacted, for messages and the summary */
+    char host[256];
+    int port;
+    long connections;   /* keep-alive connections, one request in flight on each */
+    long timeout_ms;    /* per request, connecting included */
+    bool tls, verify;
+    char cacert[512];
+} http_settings;
+
+/* Parses and checks url's options into *s; -1 with one line naming the option. */
+int http_settings_parse(http_settings *s, const ob_url *url, ob_err *err);
+
+/* The vtable entries both clients share. */
+int http_check(const ob_url *url, ob_err *err);
+void http_default_url(const char *id, char *buf, size_t cap);
+int http_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
+void http_settle(ob_broker *b, ob_delivery *d, bool ok);
+/* The durability both write: mode, acks, url, connections, keep-alive, timeout, tls;
+ * `client` names the client ("outbreak" or "libcurl"). */
+void http_durability_common(const http_settings *s, const char *client, ob_durability *d);
+/* The open's common part: the settings, the role, one connect naming the address. */
+int http_open_common(ob_broker *b, const ob_url *url, http_settings *s, ob_err *err);
+
+/* A failure's message for an answer with `status` whose body starts with `body`
+ * (NUL-terminated, possibly cut): "HTTP 503", or "HTTP 400: <its first line>" unless the
+ * body is empty or an HTML page. */
+void http_status_text(long status, const char *body, char *buf, size_t cap);
+
+#define HTTP_TIMEOUT_TEXT "http: no answer within %ld ms (timeout)"
+#define HTTP_STOP_TEXT "http: no answer within the stop timeout"
+
+#endif
