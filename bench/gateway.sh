@@ -14,7 +14,10 @@
 # flusher goroutine for the requests published before its PING, or each, one
 # nc.FlushTimeout per request; default shared), BENCH_GW_PERF=1 (also `perf record -g`
 # the gateway during its runs, into out/bench/gateway-MODE.perf.data: that costs CPU,
-# so the figures of such a run are not for comparing).
+# so the figures of such a run are not for comparing), BENCH_BODY (meta: the record with
+# outbreak's metadata, kept as it is by the gateway, as `outbreak run --broker http://`
+# sends it; plain: the five fields alone, as Locust or curl send them, which the gateway
+# stamps and the reference publishes unchanged; default meta).
 source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/deps" wrk
 MODE=${BENCH_MODE:-both}
@@ -36,12 +39,14 @@ if [ ! -x "$REF" ] || [ -n "$(find "$SRC" -newer "$REF" -type f)" ]; then
     (cd "$SRC" && GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -o "$REF.tmp" .) && mv -f "$REF.tmp" "$REF"
 fi
 
-# one record as outbreak sends it: the first of traffic.json with its metadata
+# one record: the first of traffic.json, with outbreak's metadata (BENCH_BODY=meta) or not
+case ${BENCH_BODY:-meta} in meta | plain) ;; *) echo "bench: BENCH_BODY is meta or plain" >&2; exit 2 ;; esac
 BODY=$(python3 -c '
 import json, sys, time
 r = json.load(open(sys.argv[1]))[0]
-r.update(run="20261201T000000-abcd", producer=257, seq=123456, sent_ns=time.time_ns())
-print(json.dumps(r, separators=(",", ":")))' "$ROOT/examples/traffic.json")
+if sys.argv[2] == "meta":
+    r.update(run="20261201T000000-abcd", producer=257, seq=123456, sent_ns=time.time_ns())
+print(json.dumps(r, separators=(",", ":")))' "$ROOT/examples/traffic.json" "${BENCH_BODY:-meta}")
 python3 -c 'import json, sys
 print("wrk.method = \"POST\"\nwrk.body = %s\nwrk.headers[\"Content-Type\"] = \"application/json\"" % json.dumps(sys.argv[1]))' \
     "$BODY" >"$OUT/gateway-post.lua"
@@ -151,7 +156,7 @@ run() {
     fi
 }
 
-echo "POST body: ${#BODY} bytes; wrk -t$T -c$C -d$D; gateway --threads ${BENCH_GW_THREADS:-default};" \
+echo "POST body: ${#BODY} bytes (${BENCH_BODY:-meta}); wrk -t$T -c$C -d$D; gateway --threads ${BENCH_GW_THREADS:-default};" \
     "reference flush: $FLUSH"
 if [ "$MODE" != jetstream ]; then
     echo "== core NATS: 200 after a flush =="
