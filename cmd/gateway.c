@@ -22,14 +22,18 @@ static const char synopsis[] =
     "stamped (run, a producer id of this gateway, seq, sent_ns = arrival). 400 malformed\n"
     "or invalid record, 413 body too large, 404/405 wrong path or method, 503 with\n"
     "Retry-After when the broker is unreachable, does not ack in time or the window is\n"
-    "full. GET /healthz for load balancers. SIGINT/SIGTERM: stop accepting, answer what\n"
-    "is in flight, print the summary. docs/gateway.md has the details.\n"
+    "full. GET /healthz for load balancers. A broker that cannot be reached at start is\n"
+    "retried every second in the background: until then every request and /healthz get\n"
+    "503 (a load balancer takes the gateway out), then 200 (--require-broker: exit 1\n"
+    "instead). SIGINT/SIGTERM: stop accepting, answer what is in flight, print the\n"
+    "summary. docs/gateway.md has the details.\n"
     "\n";
 
 static const char epilogue[] =
     "\n"
-    "Exit status: 0 after SIGINT/SIGTERM, 1 when the broker, the address or MongoDB\n"
-    "cannot be used, 2 on a usage error.\n";
+    "Exit status: 0 after SIGINT/SIGTERM, 1 when the address or MongoDB cannot be used\n"
+    "or the broker refuses (or, with --require-broker, cannot be reached), 2 on a usage\n"
+    "error.\n";
 
 static int parse_id(const char *v, void *dest, ob_err *err)
 {
@@ -90,6 +94,9 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
                  "take before they get 503 (default 4s)"},
         {.name = "stats-interval", .type = OB_FLAG_DURATION, .dest = &c.stats_interval_ns, .min = 0,
          .value_name = "T", .help = "the table's period; 0: no table (default 5s)"},
+        {.name = "require-broker", .type = OB_FLAG_BOOL, .dest = &c.require_broker,
+         .help = "exit 1 when the broker cannot be reached at start (default:\n"
+                 "listen anyway, answer 503, and connect in the background)"},
         {.name = "quiet", .short_name = 'q', .type = OB_FLAG_BOOL, .dest = &c.quiet,
          .help = "no table: the start line and the summary only"},
     };

@@ -7,6 +7,9 @@
  * one thread). The acks come back through on_done (on the publisher thread, or the
  * client library's own thread for NATS); the last ack of a request, its deadline, or
  * the shutdown answers it: the request is resumed and libmicrohttpd sends the answer.
+ * A broker that could not be opened at start is opened again by the publisher thread
+ * every OB_GATEWAY_RECONNECT_NS; until it is, g->pub is NULL and requests and health
+ * checks are answered 503 at once (nothing is admitted, nothing waits).
  * One lock (g->lock) guards the queue, the requests' completion and the counts that go
  * with it. A request is freed when libmicrohttpd is done with it and no ack is pending. */
 #include "gateway.h"
@@ -66,7 +69,11 @@ typedef struct gw_req {
 struct gw {
     const ob_gateway_config *c;
     struct MHD_Daemon *daemon;
-    ob_publisher *pub;
+    ob_publisher *pub;   /* NULL until the broker is connected; set under lock, once */
+    ob_publisher_opts po;
+    char client_name[160];
+    char broker_addr[300]; /* where the broker is: "nats at 127.0.0.1:4222" */
+    char broker_err[512];  /* under lock: why the last open failed, while pub is NULL */
     char listen_text[300];
     char way[32];
     char ok_tail[512];  /* the constant end of a 200's body */
@@ -83,11 +90,14 @@ struct gw {
     bool stopping;       /* no new requests */
     bool mhd_running;    /* libmicrohttpd started: its messages are shown */
     bool pub_stop;       /* the publisher thread ends */
+    bool announced;      /* the start line is out: the publisher thread may reconnect */
     pthread_t pub_thread;
     bool pub_started;
 
     ob_gw_stats stats;
 };
+
+static void build_ok_tail(gw *g, ob_publisher *p);
 
 /* Marks a connection answered at its first call (no request state): later calls only
  * skip its body. Never written. */
@@ -278,14 +288,74 @@ static void expire(gw *g, int64_t now, bool all, const char *why)
     }
 }
 
+/* Opens the broker: 0 with g->pub set (under the lock: from then on requests are
+ * admitted), or -1 with err. */
+static int connect_broker(gw *g, ob_err *err)
+{
+    ob_publisher *p;
+    int rc = ob_publisher_open(&p, g->c->broker, &g->po, err);
+    ob_gw_stats_broker_attempt(&g->stats, rc == 0, ob_mono_ns());
+    if (rc != 0)
+        return -1;
+    build_ok_tail(g, p);
+    pthread_mutex_lock(&g->lock);
+    g->pub = p;
+    pthread_mutex_unlock(&g->lock);
+    return 0;
+}
+
+/* The publisher thread while the broker is not connected: opens it again every
+ * OB_GATEWAY_RECONNECT_NS (from the start of the last attempt) until it can or the
+ * gateway stops; says when the reason changes and when it is connected. Called and
+ * returns with the lock held; true once connected. */
+static bool reconnect_locked(gw *g)
+{
+    int64_t next = ob_mono_ns() + OB_GATEWAY_RECONNECT_NS;
+    while (!g->pub && !g->pub_stop) {
+        int64_t now = ob_mono_ns();
+        if (now < next || !g->announced) {
+            int64_t until = now < next ? next : now + 20 * OB_NS_PER_MS;
+            struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+            pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+            continue;
+        }
+        pthread_mutex_unlock(&g->lock);
+        next = now + OB_GATEWAY_RECONNECT_NS;
+        ob_err err;
+        if (connect_broker(g, &err) == 0) {
+            printf("gateway: connected to broker %s after %.1f s (attempt %lld): publishing, /healthz 200\n",
+                   g->broker_addr, (double)(ob_mono_ns() - g->t0_mono) / 1e9,
+                   (long long)atomic_load(&g->stats.broker_attempts));
+            fflush(stdout);
+        } else {
+            pthread_mutex_lock(&g->lock);
+            bool changed = strcmp(err.msg, g->broker_err) != 0;
+            if (changed)
+                snprintf(g->broker_err, sizeof g->broker_err, "%s", err.msg);
+            pthread_mutex_unlock(&g->lock);
+            if (changed) {
+                printf("gateway: broker %s still not connected: %s; retrying every %.0f s\n", g->broker_addr,
+                       err.msg, (double)OB_GATEWAY_RECONNECT_NS / 1e9);
+                fflush(stdout);
+            }
+        }
+        pthread_mutex_lock(&g->lock);
+    }
+    return g->pub != NULL;
+}
+
 static void *publisher_main(void *arg)
 {
     gw *g = arg;
-    int64_t last_poll = ob_mono_ns();
     char why[160];
     snprintf(why, sizeof why, "no acknowledgement from %s within %.1f s", g->way,
              (double)g->c->ack_timeout_ns / 1e9);
     pthread_mutex_lock(&g->lock);
+    if (!reconnect_locked(g)) {
+        pthread_mutex_unlock(&g->lock);
+        return NULL;
+    }
+    int64_t last_poll = ob_mono_ns();
     for (;;) {
         gw_req *batch = g->qhead;
         g->qhead = g->qtail = NULL;
@@ -342,11 +412,18 @@ static enum MHD_Result answer_plain(gw *g, struct MHD_Connection *conn, gw_req *
         return send_error(g, conn, 405, "POST", false, "405 %s: use POST", method);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return send_error(g, conn, 405, "GET, HEAD", true, "405 %s /healthz: use GET", method);
+    char why[sizeof g->broker_err];
     pthread_mutex_lock(&g->lock);
     bool stopping = g->stopping;
+    ob_publisher *pub = g->pub;
+    if (!pub)
+        memcpy(why, g->broker_err, sizeof why);
     pthread_mutex_unlock(&g->lock);
     if (stopping)
         return send_error(g, conn, 503, NULL, true, "503 shutting down");
+    if (!pub)
+        return send_error(g, conn, 503, NULL, true, "503 broker %s not connected (%s); retrying every %.0f s",
+                          g->broker_addr, why, (double)OB_GATEWAY_RECONNECT_NS / 1e9);
     char body[256] = "";
     FILE *f = fmemopen(body, sizeof body - 1, "w");
     if (f) {
@@ -358,7 +435,7 @@ static enum MHD_Result answer_plain(gw *g, struct MHD_Connection *conn, gw_req *
         ob_jw_key(&w, "way");
         ob_jw_str(&w, g->way);
         ob_jw_key(&w, "in_flight");
-        ob_jw_int(&w, ob_publisher_inflight(g->pub));
+        ob_jw_int(&w, ob_publisher_inflight(pub));
         ob_jw_end(&w);
         fputc('\n', f);
         fclose(f);
@@ -413,6 +490,14 @@ static enum MHD_Result body_done(gw *g, struct MHD_Connection *conn, gw_req *r)
     if (g->stopping) {
         pthread_mutex_unlock(&g->lock);
         return send_error(g, conn, 503, NULL, false, "503 shutting down");
+    }
+    if (!g->pub) {
+        char why[sizeof g->broker_err];
+        memcpy(why, g->broker_err, sizeof why);
+        pthread_mutex_unlock(&g->lock);
+        ob_gw_stats_broker_down(&g->stats);
+        return send_error(g, conn, 503, NULL, false, "503 broker %s not connected (%s); retrying every %.0f s",
+                          g->broker_addr, why, (double)OB_GATEWAY_RECONNECT_NS / 1e9);
     }
     if (g->admitted + (long)r->n > g->c->window) {
         long admitted = g->admitted;
@@ -625,11 +710,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
-/* The constant end of a 200's body: what the ack was. */
-static void build_ok_tail(gw *g)
+/* The constant end of a 200's body: what the ack was (the publisher p, before it is
+ * g->pub). */
+static void build_ok_tail(gw *g, ob_publisher *p)
 {
     ob_durability d = {0};
-    ob_publisher_durability(g->pub, &d);
+    ob_publisher_durability(p, &d);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -669,13 +755,28 @@ static int gw_start(gw *g, ob_err *err)
     long ring = 1;
     while (ring < 2 * c->window)
         ring <<= 1;
-    char name[160];
-    snprintf(name, sizeof name, "outbreak-gateway-%s", c->id);
-    ob_publisher_opts po = {.window = ring, .client_name = name, .on_done = on_done, .done_arg = g};
-    if (ob_publisher_open(&g->pub, c->broker, &po, err) != 0)
-        return -1;
-    snprintf(g->way, sizeof g->way, "%s", ob_publisher_way(g->pub));
-    build_ok_tail(g);
+    snprintf(g->client_name, sizeof g->client_name, "outbreak-gateway-%s", c->id);
+    g->po = (ob_publisher_opts){.window = ring, .client_name = g->client_name, .on_done = on_done, .done_arg = g};
+    const ob_broker_ops *ops = ob_broker_of_url(c->broker);
+    snprintf(g->way, sizeof g->way, "%s", ops ? ops->way : "?");
+    char bhost[256] = "";
+    int bport = 0;
+    ob_broker_endpoint(c->broker, bhost, sizeof bhost, &bport);
+    if (bhost[0])
+        snprintf(g->broker_addr, sizeof g->broker_addr, strchr(bhost, ':') ? "%s at [%s]:%d" : "%s at %s:%d",
+                 g->way, bhost, bport);
+    else /* no broker process (the sink is the server): the URL says where */
+        snprintf(g->broker_addr, sizeof g->broker_addr, "%s at %s", g->way, c->broker);
+    ob_err e;
+    if (connect_broker(g, &e) != 0) {
+        /* unreachable: retried in the background, unless asked not to; any other error
+         * (refused, internal) is the operator's to fix: exit */
+        if (c->require_broker || (e.kind != OB_ERR_UNAVAILABLE && e.kind != OB_ERR_TIMEOUT)) {
+            *err = e;
+            return -1;
+        }
+        snprintf(g->broker_err, sizeof g->broker_err, "%s", e.msg);
+    }
     if (pthread_create(&g->pub_thread, NULL, publisher_main, g) != 0)
         return ob_err_set(err, "cannot start the publisher thread");
     g->pub_started = true;
@@ -754,6 +855,15 @@ static void gw_stop(gw *g)
     }
 }
 
+/* The publisher, or NULL while the broker is not connected. */
+static ob_publisher *gw_pub(gw *g)
+{
+    pthread_mutex_lock(&g->lock);
+    ob_publisher *p = g->pub;
+    pthread_mutex_unlock(&g->lock);
+    return p;
+}
+
 int ob_gateway_run(const ob_gateway_config *cin, volatile sig_atomic_t *interrupted)
 {
     ob_gateway_config c = *cin;
@@ -802,14 +912,22 @@ int ob_gateway_run(const ob_gateway_config *cin, volatile sig_atomic_t *interrup
     }
     printf("gateway: listening on %s, publishing to %s (%s); run %s, producer %u (id %s)\n", g->listen_text,
            g->way, c.broker, c.run_id, (unsigned)g->producer, c.id);
+    pthread_mutex_lock(&g->lock);
+    if (!g->pub)
+        printf("gateway: broker %s not reachable (%s): answering 503 (and /healthz 503) while retrying every "
+               "%.0f s\n",
+               g->broker_addr, g->broker_err, (double)OB_GATEWAY_RECONNECT_NS / 1e9);
     fflush(stdout);
+    g->announced = true;
+    pthread_mutex_unlock(&g->lock);
     ob_gw_view view = {.way = g->way, .listen = g->listen_text, .run = c.run_id, .id = c.id,
-                       .broker = c.broker, .producer = g->producer, .pub = g->pub, .t0_mono = g->t0_mono,
+                       .broker = c.broker, .producer = g->producer, .pub = gw_pub(g), .t0_mono = g->t0_mono,
                        .t0_real = g->t0_real};
     int64_t next_table = g->t0_mono + c.stats_interval_ns;
     while (!*interrupted) {
         ob_sleep_until_mono(ob_mono_ns() + 50 * OB_NS_PER_MS);
         if (c.stats_interval_ns > 0 && !c.quiet && ob_mono_ns() >= next_table) {
+            view.pub = gw_pub(g);
             ob_gw_stats_table(stdout, &g->stats, &view);
             fflush(stdout);
             next_table += c.stats_interval_ns;
@@ -818,6 +936,7 @@ int ob_gateway_run(const ob_gateway_config *cin, volatile sig_atomic_t *interrup
     printf("gateway: stopping (answering what is in flight, at most %.1f s)\n", (double)c.stop_timeout_ns / 1e9);
     fflush(stdout);
     gw_stop(g);
+    view.pub = gw_pub(g);
     view.t1_mono = ob_mono_ns();
     ob_gw_stats_summary(stdout, &g->stats, &view);
     fflush(stdout);

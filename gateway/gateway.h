@@ -8,7 +8,10 @@
  * body limit), 503 with Retry-After (broker unreachable, no ack in time, window full,
  * shutting down), 502/504/500 from the error's kind; GET /healthz 200. Every answer is
  * counted by status code; a Locust-style table every few seconds, a summary at the end,
- * the JSON summary with --json. docs/gateway.md has the user's side. */
+ * the JSON summary with --json. A broker that cannot be reached at start does not stop
+ * the gateway (unless require_broker): it listens, answers 503 (GET /healthz too, so a
+ * load balancer takes it out) and opens the broker again every second until it can.
+ * docs/gateway.md has the user's side. */
 #ifndef OB_GATEWAY_H
 #define OB_GATEWAY_H
 
@@ -38,15 +41,24 @@ typedef struct ob_gateway_config {
     int64_t stop_timeout_ns;   /* SIGINT/SIGTERM: how long in-flight requests may take */
     int64_t stats_interval_ns; /* the console table's period; 0: none */
     bool quiet;                /* no table, only the start line and the summary */
+    bool require_broker;       /* a broker unreachable at start: exit 1 (not: retry) */
 } ob_gateway_config;
+
+/* How often a broker that could not be reached is tried again. */
+#define OB_GATEWAY_RECONNECT_NS (1000LL * 1000 * 1000)
 
 /* Fills *c with the defaults (listen, limits, timeouts: ack 3 s, stop 4 s, table 5 s). */
 void ob_gateway_defaults(ob_gateway_config *c);
 
-/* Runs the gateway until *interrupted is set (SIGINT/SIGTERM): starts the publisher and
+/* Runs the gateway until *interrupted is set (SIGINT/SIGTERM): opens the broker, starts
  * the HTTP server, prints "gateway: listening on HOST:PORT ..." with the run id and the
  * producer id on stdout, then the table; on the signal stops accepting, answers what is
  * in flight (at most stop_timeout, then 503), prints the summary and writes --json.
+ * A broker that cannot be reached (an unavailable or timeout error) is not fatal: after
+ * the start line one more line names its address and says that it is retried; every
+ * OB_GATEWAY_RECONNECT_NS the publisher thread opens it again, and once it can it prints
+ * "gateway: connected to ..." and publishes; until then every request and GET /healthz
+ * get 503. With require_broker, or another kind of error (refused, internal), exit 1.
  * Returns the exit status: 0, 1 (the broker, the address or MongoDB could not be used;
  * one line on stderr), 2 (a usage error found late: the listen address). */
 int ob_gateway_run(const ob_gateway_config *c, volatile sig_atomic_t *interrupted);

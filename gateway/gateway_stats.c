@@ -41,6 +41,18 @@ void ob_gw_stats_health(ob_gw_stats *s)
     atomic_fetch_add_explicit(&s->health, 1, memory_order_relaxed);
 }
 
+void ob_gw_stats_broker_down(ob_gw_stats *s)
+{
+    atomic_fetch_add_explicit(&s->broker_down, 1, memory_order_relaxed);
+}
+
+void ob_gw_stats_broker_attempt(ob_gw_stats *s, bool ok, int64_t now)
+{
+    atomic_fetch_add_explicit(&s->broker_attempts, 1, memory_order_relaxed);
+    if (ok)
+        atomic_store_explicit(&s->broker_up_mono, now, memory_order_relaxed);
+}
+
 void ob_gw_stats_ack_latency(ob_gw_stats *s, int64_t ns)
 {
     ob_hist_record(s->ack, ns);
@@ -76,8 +88,15 @@ static void codes_line(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
             fprintf(f, "%s other %lld", any ? "," : "", n);
         any = true;
     }
-    fprintf(f, "%s; in flight %lld; /healthz %lld\n", any ? "" : " none", ob_publisher_inflight(v->pub),
+    fprintf(f, "%s; in flight %lld; /healthz %lld", any ? "" : " none", v->pub ? ob_publisher_inflight(v->pub) : 0,
             (long long)atomic_load_explicit(&s->health, memory_order_relaxed));
+    long long down = atomic_load_explicit(&s->broker_down, memory_order_relaxed);
+    if (!v->pub)
+        fprintf(f, "; broker not connected (%lld attempts, 503 to %lld requests)",
+                (long long)atomic_load_explicit(&s->broker_attempts, memory_order_relaxed), down);
+    else if (down)
+        fprintf(f, "; 503 to %lld requests before the broker was connected", down);
+    fputc('\n', f);
 }
 
 /* Header and one row: Locust's columns, latencies of the 200s in ms. */
@@ -130,6 +149,17 @@ void ob_gw_stats_summary(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
     for (size_t i = 0; i < NPCTS; i++)
         fprintf(f, " %7.2f", ms(ob_hist_percentile(s->ack, pcts[i])));
     fprintf(f, " %9lld\n", (long long)ob_hist_count(s->ack));
+    int64_t up = atomic_load(&s->broker_up_mono);
+    long long attempts = atomic_load(&s->broker_attempts), down = atomic_load(&s->broker_down);
+    if (!up)
+        fprintf(f, "broker: never connected (%lld attempts); %lld requests answered 503\n", attempts, down);
+    else if (attempts > 1)
+        fprintf(f, "broker: connected %.1f s after the start (attempt %lld); %lld requests answered 503 before\n",
+                (double)(up - v->t0_mono) / 1e9, attempts, down);
+    if (!v->pub) {
+        fprintf(f, "records: sent 0, acked 0, failed 0\n");
+        return;
+    }
     ob_pub_stats *ps = ob_publisher_stats(v->pub);
     fprintf(f, "records: sent %lld, acked %lld, failed %lld\n", (long long)atomic_load(&ps->sent),
             (long long)atomic_load(&ps->acked), (long long)atomic_load(&ps->failed));
@@ -162,9 +192,12 @@ static int write_json(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
     totals(s, &total, &fails);
     int64_t end = v->t1_mono ? v->t1_mono : ob_mono_ns();
     double dt = (double)(end - v->t0_mono) / 1e9;
-    ob_pub_stats *ps = ob_publisher_stats(v->pub);
+    ob_pub_stats *ps = v->pub ? ob_publisher_stats(v->pub) : NULL;
     ob_durability d = {0};
-    ob_publisher_durability(v->pub, &d);
+    if (v->pub)
+        ob_publisher_durability(v->pub, &d);
+    long long sent = ps ? atomic_load(&ps->sent) : 0, acked = ps ? atomic_load(&ps->acked) : 0,
+              failed = ps ? atomic_load(&ps->failed) : 0;
     ob_jw w;
     ob_jw_init(&w, f);
     ob_jw_object(&w);
@@ -182,8 +215,11 @@ static int write_json(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
     ob_jw_str(&w, v->listen);
     ob_jw_key(&w, "producer");
     ob_jw_int(&w, v->producer);
-    ob_jw_key(&w, "durability");
-    ob_durability_write(&w, &d);
+    ob_jw_key(&w, "durability"); /* null: the broker was never connected */
+    if (v->pub)
+        ob_durability_write(&w, &d);
+    else
+        ob_jw_null(&w);
     ob_jw_key(&w, "duration_s");
     ob_jw_num(&w, dt, 3);
     ob_jw_key(&w, "requests");
@@ -204,12 +240,24 @@ static int write_json(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
     ob_jw_end(&w);
     ob_jw_key(&w, "healthz");
     ob_jw_int(&w, atomic_load(&s->health));
+    int64_t up = atomic_load(&s->broker_up_mono);
+    ob_jw_key(&w, "broker_connected");
+    ob_jw_bool(&w, up != 0);
+    ob_jw_key(&w, "broker_connect_s"); /* after the start; null: never */
+    if (up)
+        ob_jw_num(&w, (double)(up - v->t0_mono) / 1e9, 3);
+    else
+        ob_jw_null(&w);
+    ob_jw_key(&w, "broker_attempts");
+    ob_jw_int(&w, atomic_load(&s->broker_attempts));
+    ob_jw_key(&w, "broker_down_503");
+    ob_jw_int(&w, atomic_load(&s->broker_down));
     ob_jw_key(&w, "sent");
-    ob_jw_int(&w, atomic_load(&ps->sent));
+    ob_jw_int(&w, sent);
     ob_jw_key(&w, "acked");
-    ob_jw_int(&w, atomic_load(&ps->acked));
+    ob_jw_int(&w, acked);
     ob_jw_key(&w, "failed");
-    ob_jw_int(&w, atomic_load(&ps->failed));
+    ob_jw_int(&w, failed);
     ob_jw_key(&w, "persisted"); /* the sinks know; the gateway does not wait for them */
     ob_jw_null(&w);
     ob_jw_key(&w, "duplicates");
@@ -221,13 +269,18 @@ static int write_json(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
     ob_jw_key(&w, "requests_per_s");
     ob_jw_num(&w, dt > 0 ? (double)total / dt : 0, 3);
     ob_jw_key(&w, "acked_per_s");
-    ob_jw_num(&w, dt > 0 ? (double)atomic_load(&ps->acked) / dt : 0, 3);
+    ob_jw_num(&w, dt > 0 ? (double)acked / dt : 0, 3);
     ob_jw_end(&w);
     json_latency(&w, "ack_latency_ms", s->ack);
-    json_latency(&w, "publish_latency_ms", ps->publish);
+    if (ps) {
+        json_latency(&w, "publish_latency_ms", ps->publish);
+    } else {
+        ob_jw_key(&w, "publish_latency_ms");
+        ob_jw_null(&w);
+    }
     ob_jw_key(&w, "failure_kinds");
     ob_jw_array(&w);
-    for (int i = 0; i < ps->nfailure_kinds; i++) {
+    for (int i = 0; ps && i < ps->nfailure_kinds; i++) {
         ob_jw_object(&w);
         ob_jw_key(&w, "error");
         ob_jw_str(&w, ps->failures[i].msg);

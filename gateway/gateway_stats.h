@@ -1,11 +1,13 @@
 /* gateway_stats.h — what the gateway counts and how it shows it: answers by status code,
  * health checks apart, the ack latency of the 200s (arrival → the last record's ack),
  * the Locust-style table every few seconds, the summary at exit, the JSON summary
- * (--json) and its copy in MongoDB (--mongo). */
+ * (--json) and its copy in MongoDB (--mongo); and the broker's connection: when it came
+ * (a broker unreachable at start is retried) and the requests answered 503 before. */
 #ifndef OB_GATEWAY_STATS_H
 #define OB_GATEWAY_STATS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -18,6 +20,9 @@
 typedef struct ob_gw_stats {
     atomic_llong codes[OB_GW_NCODES];
     atomic_llong health;  /* GET /healthz answers */
+    atomic_llong broker_down;     /* requests answered 503: the broker not connected yet */
+    atomic_llong broker_attempts; /* opens of the broker, the first one included */
+    atomic_llong broker_up_mono;  /* when the broker was connected (CLOCK_MONOTONIC ns); 0: not */
     ob_hist *ack;         /* 200s: arrival → answered (ns); one writer at a time */
     /* the table's previous sample (the printing thread's) */
     int64_t last_mono;
@@ -28,7 +33,7 @@ typedef struct ob_gw_stats {
 typedef struct ob_gw_view {
     const char *way, *listen, *run, *id, *broker;
     uint32_t producer;
-    ob_publisher *pub;
+    ob_publisher *pub;   /* NULL while the broker is not connected */
     int64_t t0_mono, t0_real, t1_mono; /* start, and end (0 while running) */
 } ob_gw_view;
 
@@ -40,6 +45,11 @@ void ob_gw_stats_free(ob_gw_stats *s);
 void ob_gw_stats_count(ob_gw_stats *s, int status);
 /* Counts one health check (any thread). */
 void ob_gw_stats_health(ob_gw_stats *s);
+/* Counts one request answered 503 because the broker is not connected (any thread; the
+ * answer itself is counted by ob_gw_stats_count). */
+void ob_gw_stats_broker_down(ob_gw_stats *s);
+/* Counts one attempt to open the broker; ok: it is connected now, at `now` (any thread). */
+void ob_gw_stats_broker_attempt(ob_gw_stats *s, bool ok, int64_t now);
 /* Records a 200's latency (one caller at a time: the gateway's lock). */
 void ob_gw_stats_ack_latency(ob_gw_stats *s, int64_t ns);
 /* The table: requests, failures, rates since the last table, latencies, codes. */

@@ -1,5 +1,6 @@
 # gateway_misuse.sh — outbreak gateway under bad input and failures: usage errors exit 2
-# with one line; an unreachable broker or a taken port exit 1 with one line; each bad
+# with one line; an unreachable broker with --require-broker (without it the gateway
+# starts anyway: gateway_broker_down.sh) or a taken port exit 1 with one line; each bad
 # request gets its code (400 with one line saying what is wrong, 413, 405 with Allow,
 # 404) and the summary counts them, and the gateway still answers 200 after them; the
 # broker stopped under the gateway (a private nats-server, killed): 503 with
@@ -22,7 +23,7 @@ fails_fast 2 "--run-id" gateway --broker "$NATS_URL" --run-id "a/b"
 fails_fast 2 "--ack-timeout" gateway --broker "$NATS_URL" --ack-timeout soon
 fails_fast 2 "--id" gateway --broker "$NATS_URL" --id ""
 fails_fast 2 "unknown flag --bogus" gateway --bogus
-fails_fast 1 "127.0.0.1:1" gateway --broker nats://127.0.0.1:1
+fails_fast 1 "127.0.0.1:1" gateway --broker nats://127.0.0.1:1 --require-broker
 fails_fast 1 "MongoDB at 127.0.0.1:1" gateway --broker "$NATS_URL" --mongo mongodb://127.0.0.1:1/x
 python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",4598)); s.listen(); time.sleep(8)' &
 PIDS+=($!)

@@ -46,7 +46,7 @@ under() {
 
 under JetStream "$NATS_URL?jetstream=1&stream=OBITGWV_$$&subject=obit.gwv.$$"
 under RabbitMQ "${RABBIT_URL}?queue=$(rabbit_queue "obit.gwv.$$")"
-"${VG[@]}" "$OUTBREAK" gateway --broker nats://127.0.0.1:1 --listen 127.0.0.1:0 >/dev/null 2>&1
+"${VG[@]}" "$OUTBREAK" gateway --broker nats://127.0.0.1:1 --require-broker --listen 127.0.0.1:0 >/dev/null 2>&1
 rc=$?
 check "an unreachable broker under valgrind exits 1 without leaks (got $rc)" test $rc -eq 1
 finish
