@@ -121,6 +121,10 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
         {.name = "threads", .type = OB_FLAG_LONG, .dest = &o->threads, .min = 1, .max = 64,
          .value_name = "N", .heading = "Engine:",
          .help = "worker threads, each with its own connection (default 1)"},
+        {.name = "connections", .type = OB_FLAG_LONG, .dest = &o->connections, .min = 1,
+         .max = 100000, .value_name = "N",
+         .help = "HTTP load mode: keep-alive connections in all, split over the\n"
+                 "threads as wrk's -c (default: 8 per thread, or the URL's)"},
         {.name = "max-inflight", .type = OB_FLAG_LONG, .dest = &o->max_inflight, .min = 1,
          .max = 1 << 22, .value_name = "N",
          .help = "unacknowledged records per worker (default 65536)"},
@@ -189,6 +193,15 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
     if (ob_broker_check_url(o->broker, err) != 0) {
         ob_err_prefix(err, "--broker");
         return ob_err_kind_set(err, OB_ERR_USAGE);
+    }
+    if (o->connections > 0) {
+        if (strncmp(o->broker, "http://", 7) != 0 && strncmp(o->broker, "https://", 8) != 0)
+            return ob_err_setk(err, OB_ERR_USAGE, "--connections is for the HTTP load mode (an http:// or https:// --broker)");
+        if (strstr(o->broker, "connections="))
+            return ob_err_setk(err, OB_ERR_USAGE, "--connections and the URL's connections= exclude each other");
+        if (o->connections < o->threads)
+            return ob_err_setk(err, OB_ERR_USAGE, "--connections %ld is fewer than --threads %ld (each thread needs one)",
+                               o->connections, o->threads);
     }
     if (!o->run_id[0])
         default_run_id(o->run_id, sizeof o->run_id);

@@ -28,6 +28,8 @@ typedef struct ob_run_opts {
     int64_t run_time_ns;      /* 0: until interrupted or --once is done */
     int64_t stop_timeout_ns;  /* bound on waiting for acks and for the sink to drain */
     long threads;             /* worker threads */
+    long connections;         /* HTTP load mode: keep-alive connections in all, split over
+                                 the threads (0: the URL's, 8 per thread by default) */
     long max_inflight;        /* per worker; power of two */
     bool headless, only_summary;
     const char *csv_prefix;

@@ -349,7 +349,20 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
         .on_done = on_done,
         .done_arg = w,
     };
-    if (ob_publisher_open(&w->pub, o->broker, &po, err) != 0)
+    /* --connections N (HTTP load mode): this worker's share, as the URL's connections= */
+    char url[4096];
+    const char *broker = o->broker;
+    if (o->connections > 0) {
+        long share = o->connections / o->threads + (index < o->connections % o->threads ? 1 : 0);
+        int n = snprintf(url, sizeof url, "%s%cconnections=%ld", o->broker, strchr(o->broker, '?') ? '&' : '?',
+                         share);
+        if (n < 0 || (size_t)n >= sizeof url) {
+            ob_err_setk(err, OB_ERR_USAGE, "--broker: the URL is too long");
+            goto fail;
+        }
+        broker = url;
+    }
+    if (ob_publisher_open(&w->pub, broker, &po, err) != 0)
         goto fail;
     w->stats.pub = ob_publisher_stats(w->pub);
     *out = w;

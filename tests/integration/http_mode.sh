@@ -202,7 +202,17 @@ rc=0
 check "https with ?verify=0 accepts it: exit 0 (got $rc), verify false in the durability" \
     test "$rc-$(json "$WORK/tls0.json" 'd["acked"], d["durability"]["verify"]')" = "0-20 False"
 
+# --- --connections N: in all, split over the threads as wrk's -c
+rc=0
+"$OUTBREAK" run --broker "$LB/nginx-200" --connections 3 --threads 2 --rate 1000 -t 1s --only-summary \
+    --json "$WORK/conns.json" >/dev/null 2>&1 || rc=$?
+check "--connections 3 --threads 2: exit 0 (got $rc), 1000 acked, the first worker's share 2" \
+    test "$rc-$(json "$WORK/conns.json" 'd["acked"], d["durability"]["connections"]')" = "0-1000 2"
+
 # --- usage errors and the sink side
+fails_fast 2 "--connections is for the HTTP load mode" run --broker nats://127.0.0.1:4222 --connections 4
+fails_fast 2 "--connections and the URL's connections= exclude each other" run -H "$LB/?connections=2" --connections 4
+fails_fast 2 "--connections 1 is fewer than --threads 2" run -H "$LB/" --rate 10 --connections 1 --threads 2
 fails_fast 2 'option "connections"' run --broker 'http://127.0.0.1:8000/?connections=0'
 fails_fast 2 "verify and cacert are for https://" run --broker 'http://127.0.0.1:8000/?verify=0'
 rc=0
