@@ -4,6 +4,8 @@
 # core NATS, full speed, one run each, Locust first; prints the ratio outbreak / Locust
 # (the issue's goal: >= 12). BENCH_TIME (10s), BENCH_LOCUST_USERS (64),
 # BENCH_CONNECTIONS (outbreak's, 64: as many as Locust's users, each of which keeps one).
+# BENCH_SERVER=nginx measures the two clients alone instead: both POST to nginx's
+# `return 200` (/nginx-200 of scripts/stack's lb), so no gateway limits either side.
 source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/deps" locust
 LOCUST=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}/bin/locust
@@ -11,27 +13,41 @@ D=${BENCH_TIME:-10s}
 U=${BENCH_LOCUST_USERS:-64}
 C=${BENCH_CONNECTIONS:-64}
 
-"$OUTBREAK" gateway --listen 127.0.0.1:0 --broker 'nats://127.0.0.1:4222?subject=outbreak.bench.http' \
-    --id bench-http >"$OUT/gateway-http.txt" 2>&1 &
-GW=$!
-trap 'kill $GW 2>/dev/null; wait $GW 2>/dev/null' EXIT
-PORT=
-for _ in $(seq 100); do
-    PORT=$(sed -n 's/^gateway: listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$OUT/gateway-http.txt")
-    [ -n "$PORT" ] && break
-    sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$OUT/gateway-http.txt" >&2; exit 1; }
-echo "gateway on 127.0.0.1:$PORT (core NATS); Locust $U users, outbreak $C connections, $D each"
+SERVER=${BENCH_SERVER:-gateway}
+case $SERVER in
+gateway)
+    "$OUTBREAK" gateway --listen 127.0.0.1:0 --broker 'nats://127.0.0.1:4222?subject=outbreak.bench.http' \
+        --id bench-http >"$OUT/gateway-http.txt" 2>&1 &
+    GW=$!
+    trap 'kill $GW 2>/dev/null; wait $GW 2>/dev/null' EXIT
+    PORT=
+    for _ in $(seq 100); do
+        PORT=$(sed -n 's/^gateway: listening on 127\.0\.0\.1:\([0-9]*\),.*/\1/p' "$OUT/gateway-http.txt")
+        [ -n "$PORT" ] && break
+        sleep 0.1
+    done
+    [ -n "$PORT" ] || { cat "$OUT/gateway-http.txt" >&2; exit 1; }
+    TARGET=http://127.0.0.1:$PORT
+    export OUTBREAK_BENCH_PATH=/
+    echo "gateway on 127.0.0.1:$PORT (core NATS); Locust $U users, outbreak $C connections, $D each"
+    ;;
+nginx)
+    "$ROOT/scripts/stack" up lb >/dev/null
+    TARGET=http://127.0.0.1:8000
+    export OUTBREAK_BENCH_PATH=/nginx-200
+    echo "nginx's return 200 on 127.0.0.1:8000/nginx-200; Locust $U users, outbreak $C connections, $D each"
+    ;;
+*) echo "bench: BENCH_SERVER is gateway or nginx" >&2; exit 2 ;;
+esac
 
-"$LOCUST" -f "$ROOT/bench/locust/max.py" --headless -u "$U" -r "$U" -H "http://127.0.0.1:$PORT" \
+"$LOCUST" -f "$ROOT/bench/locust/max.py" --headless -u "$U" -r "$U" -H "$TARGET" \
     -t "$D" --csv "$OUT/locust-http" --only-summary >"$OUT/locust-http.txt" 2>&1 || true
 tool=$(python3 -c '
 import csv, sys
 for row in csv.DictReader(open(sys.argv[1])):
     if row["Name"] == "Aggregated": print("%.1f %s" % (float(row["Requests/s"]), row["Failure Count"]))' \
     "$OUT/locust-http_stats.csv")
-"$OUTBREAK" run --broker "http://127.0.0.1:$PORT/?connections=$C" --rate max --max-inflight $((C * 8)) \
+"$OUTBREAK" run --broker "$TARGET$OUTBREAK_BENCH_PATH" --connections "$C" --rate max --max-inflight $((C * 8)) \
     -t "$D" --only-summary --json "$OUT/outbreak-http-gw.json" >"$OUT/outbreak-http-gw.txt" 2>&1 || true
 ours=$(json "$OUT/outbreak-http-gw.json" 'd["throughput"]["acked_per_s"]')
 failed=$(json "$OUT/outbreak-http-gw.json" 'd["failed"]')
