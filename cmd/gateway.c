@@ -43,6 +43,14 @@ static int parse_id(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
+static int parse_event_loop(const char *v, void *dest, ob_err *err)
+{
+    if (strcmp(v, "epoll") != 0 && strcmp(v, "poll") != 0)
+        return ob_err_set(err, "use epoll or poll, not \"%s\"", v);
+    *(bool *)dest = strcmp(v, "poll") == 0;
+    return 0;
+}
+
 static int parse_run_id(const char *v, void *dest, ob_err *err)
 {
     if (!ob_run_id_valid(v))
@@ -86,6 +94,11 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
         {.name = "threads", .type = OB_FLAG_LONG, .dest = &c.threads, .min = 1, .max = 64, .value_name = "N",
          .help = "HTTP threads, each an event loop for many connections\n"
                  "(default 1)"},
+        {.name = "event-loop", .type = OB_FLAG_CUSTOM, .dest = &c.poll_loop, .parse = parse_event_loop,
+         .value_name = "epoll|poll",
+         .help = "how an HTTP thread waits for its connections: epoll (the\n"
+                 "default: fair with thousands) or poll (a third less CPU per\n"
+                 "request with up to a few hundred: docs/gateway.md)"},
         {.name = "ack-timeout", .type = OB_FLAG_DURATION, .dest = &c.ack_timeout_ns, .min = 0.001,
          .value_name = "T", .help = "a request without its acks by then gets 503 (default 3s)"},
         {.name = "stop-timeout", .type = OB_FLAG_DURATION, .dest = &c.stop_timeout_ns, .min = 0,

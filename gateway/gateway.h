@@ -37,6 +37,7 @@ typedef struct ob_gateway_config {
     long window;               /* records admitted and not yet answered, at most */
     long max_batch;            /* records per POST /records, at most */
     long threads;              /* HTTP threads (each an event loop, many connections) */
+    bool poll_loop;            /* the event loops use poll(2), not epoll */
     int64_t ack_timeout_ns;    /* a request without every ack by then: 503 */
     int64_t stop_timeout_ns;   /* SIGINT/SIGTERM: how long in-flight requests may take */
     int64_t stats_interval_ns; /* the console table's period; 0: none */

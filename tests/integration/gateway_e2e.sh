@@ -55,8 +55,8 @@ for i, line in enumerate(sys.stdin, 1):
 }
 
 through jetstream nats "$NATS_URL?jetstream=1&stream=OBITGW_$$&subject=obit.gw.$$&durable=obit-gw-$$"
-through rabbitmq rabbitmq "${RABBIT_URL}?queue=$(rabbit_queue "obit.gw.$$")" --threads 2
-through kafka kafka "kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.gw.$$")&group=obit-gw-$$"
+through rabbitmq rabbitmq "${RABBIT_URL}?queue=$(rabbit_queue "obit.gw.$$")" --threads 2 --event-loop poll
+through kafka kafka "kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.gw.$$")&group=obit-gw-$$" --event-loop poll
 through pubsub pubsub "pubsub://outbreak-local/obit-gw-$$?subscription=obit-gw-$$-sink"
 through grpc grpc "grpc://127.0.0.1:50195"
 finish
