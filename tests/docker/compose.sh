@@ -1,0 +1,259 @@
+# compose.sh — compose.yaml with a real Docker daemon: the same file users run, with only
+# the image variables changed to the local stand-ins of docker/local/ (official images
+# cannot be pulled on these machines). Phases, each timed:
+#   setup    scripts/docker up (the daemon, the Compose plugin, the base image)
+#   images   the outbreak image (docker/Dockerfile) and the stand-ins (docker/local/build.sh)
+#   config   `docker compose config` clean for the default and for every profile
+#   up       `up -d --wait`: every server healthy
+#   lb       `docker compose run --rm loadgen run -H http://lb/ ...` with --mongo: every
+#            acked record persisted, lost 0; the records spread over the five ways
+#   faults   the same through the LB while rabbitmq restarts and sink-kafka is killed and
+#            started again: every acked record persisted (lost 0, unconfirmed 0)
+#   compare  `outbreak compare` of the five middlewares inside the network: exit 0
+#   scale    `up -d --scale gateway-nats=3`: the LB spreads the NATS share over three
+#   down     `down -v`: no container, network or volume of the project left
+# Label "docker"; run by make test (ctest), which CI runs.
+set -u
+: "${OB_SOURCE_DIR:?run through ctest}"
+SRC=$OB_SOURCE_DIR
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/outbreak-docker.XXXXXX")
+chmod 777 "$WORK"
+MONGO_TOOL="python3 $SRC/tests/integration/mongo_tool.py"
+FAILED=0
+PASSED=0
+PROJECT=obtest$$
+T0=$(date +%s)
+PHASE_T=$T0
+PHASES=()
+
+pass() { PASSED=$((PASSED + 1)); echo "ok: $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+phase() { # phase NAME: closes the previous phase's clock
+    local now
+    now=$(date +%s)
+    [ -z "${PHASE:-}" ] || PHASES+=("$PHASE $((now - PHASE_T)) s")
+    PHASE=$1
+    PHASE_T=$now
+    echo "==== phase $1 ($(date -u +%H:%M:%S))"
+}
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# the stand-ins for the official images, and the outbreak image built on the local base
+export OUTBREAK_IMAGE=outbreak:compose-test
+export OUTBREAK_BASE_IMAGE=outbreak-base:bookworm
+export NATS_IMAGE=outbreak-local/nats:latest
+export RABBITMQ_IMAGE=outbreak-local/rabbitmq:latest
+export KAFKA_IMAGE=outbreak-local/kafka:latest
+export MONGO_IMAGE=outbreak-local/mongo:latest
+export PUBSUB_IMAGE=outbreak-local/pubsub:latest
+export NGINX_IMAGE=outbreak-local/nginx:latest
+export LB_PORT=$(free_port)
+MONGO_PORT=$(free_port)
+export COMPOSE_PROFILES=all
+# the test's own addition: MongoDB published on loopback, to count the records from here
+cat >"$WORK/compose.test.yaml" <<EOF
+services:
+  mongo:
+    ports: ["127.0.0.1:$MONGO_PORT:27017"]
+EOF
+DC=(docker compose -p "$PROJECT" --project-directory "$SRC" -f "$SRC/compose.yaml" -f "$WORK/compose.test.yaml")
+
+cleanup() {
+    if [ -n "${UP:-}" ]; then
+        "${DC[@]}" logs --no-color >"$WORK/compose.log" 2>&1
+        "${DC[@]}" down -v --remove-orphans >/dev/null 2>&1
+    fi
+    if [ "$FAILED" -gt 0 ]; then
+        keep="${TMPDIR:-/tmp}/outbreak-failed-docker-$$"
+        mv "$WORK" "$keep" && echo "logs of the failed test kept in $keep" >&2
+    else
+        rm -rf "$WORK"
+    fi
+    [ -z "${DAEMON_STARTED:-}" ] || "$SRC/scripts/docker" daemon-down >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+# the records of RUN per way in the project's MongoDB: "grpc 12 kafka 30 ..."
+ways() { $MONGO_TOOL ways 127.0.0.1 "$MONGO_PORT" outbreak "$1" | sort | tr '\n' ' '; }
+# loadgen ARGS...: `docker compose run --rm loadgen ARGS` with $WORK at /work
+loadgen() { "${DC[@]}" run --rm -T -v "$WORK:/work" loadgen "$@"; }
+
+# ---- setup ---------------------------------------------------------------------------
+phase setup
+docker info >/dev/null 2>&1 || DAEMON_STARTED=1
+if ! "$SRC/scripts/docker" up >"$WORK/setup.log" 2>&1; then
+    fail "scripts/docker up: $(tail -n 3 "$WORK/setup.log")"
+    exit 1
+fi
+pass "scripts/docker up: $(docker compose version 2>&1 | head -n 1)"
+
+# ---- images --------------------------------------------------------------------------
+phase images
+if ! bash "$SRC/docker/local/build.sh" >"$WORK/standins.log" 2>&1; then
+    fail "docker/local/build.sh: $(tail -n 5 "$WORK/standins.log")"
+    exit 1
+fi
+pass "the stand-ins built: $(docker image ls --format '{{.Repository}}' 'outbreak-local/*' | sort | tr '\n' ' ')"
+if ! "${DC[@]}" build >"$WORK/build.log" 2>&1; then
+    fail "docker compose build: $(tail -n 5 "$WORK/build.log")"
+    exit 1
+fi
+pass "docker compose build: $OUTBREAK_IMAGE, $(docker image inspect -f '{{.Size}}' "$OUTBREAK_IMAGE" | awk '{printf "%.0f MB", $1 / 1e6}')"
+
+# ---- config --------------------------------------------------------------------------
+phase config
+for profiles in all nats rabbitmq kafka pubsub grpc db lb tools; do
+    out=$(COMPOSE_PROFILES=$profiles docker compose --project-directory "$SRC" -f "$SRC/compose.yaml" config -q 2>&1)
+    check "docker compose config clean, profile $profiles" test -z "$out"
+    out=$(COMPOSE_PROFILES=$profiles docker compose --project-directory "$SRC" -f "$SRC/compose.yaml" \
+        -f "$SRC/docker/compose.vm.yaml" config -q 2>&1)
+    check "with docker/compose.vm.yaml too, profile $profiles" test -z "$out"
+done
+# the official images by default: no stand-in in the file
+defaults=$(env -u NATS_IMAGE -u RABBITMQ_IMAGE -u KAFKA_IMAGE -u MONGO_IMAGE -u PUBSUB_IMAGE -u NGINX_IMAGE \
+    docker compose --project-directory "$SRC" -f "$SRC/compose.yaml" config --images 2>&1 | sort -u | tr '\n' ' ')
+check "the official images by default ($defaults)" \
+    test "$(grep -o 'outbreak-local' <<<"$defaults" | wc -l)" -eq 0
+published=$("${DC[@]}" config --format json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(" ".join(sorted(n for n, s in d["services"].items() if s.get("ports"))))')
+check "only lb (and the test's mongo) publish a port (got: $published)" test "$published" = "lb mongo"
+
+# ---- up ------------------------------------------------------------------------------
+phase up
+UP=1
+if ! "${DC[@]}" up -d --wait --wait-timeout 300 >"$WORK/up.log" 2>&1; then
+    fail "docker compose up -d --wait: $(tail -n 5 "$WORK/up.log")"
+    "${DC[@]}" ps -a >&2
+    exit 1
+fi
+pass "up -d --wait: $("${DC[@]}" ps --format '{{.Service}}:{{.Health}}' | sort | tr '\n' ' ')"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$LB_PORT/nginx-health")
+check "the LB answers on its published port ($code)" test "$code" = 200
+
+# ---- a load through the LB into every middleware -------------------------------------
+phase lb
+rc=0
+loadgen run -H http://lb/ --connections 32 --rate 100 -t 10s --mongo mongodb://mongo:27017/outbreak \
+    --run-id lb-$$ --only-summary --json /work/lb.json >"$WORK/lb.out" 2>&1 || rc=$?
+check "loadgen through the LB: exit 0 (got $rc)" test "$rc" = 0
+if [ -s "$WORK/lb.json" ]; then
+    read -r sent acked persisted failed lost < <(json "$WORK/lb.json" 'd["sent"], d["acked"], d["persisted"], d["failed"], d["lost"]')
+    check "through the LB: sent $sent = acked $acked = persisted $persisted, failed $failed, lost $lost" \
+        test "$sent" = 1000 -a "$acked" = 1000 -a "$persisted" = 1000 -a "$failed" = 0 -a "$lost" = 0
+    w=$(ways "lb-$$")
+    echo "records by way: $w"
+    check "the records went all five ways, each with a share ($w)" python3 -c '
+import sys
+w = sys.argv[1].split(); n = dict(zip(w[::2], map(int, w[1::2])))
+sys.exit(not (sorted(n) == ["grpc", "kafka", "nats", "pubsub", "rabbitmq"] and all(v >= 100 for v in n.values())))' "$w"
+else
+    fail "no summary from the loadgen: $(tail -n 5 "$WORK/lb.out")"
+fi
+
+# ---- faults: a broker restarted and a sink killed in the middle of a run ---------------
+phase faults
+(
+    sleep 4
+    docker compose -p "$PROJECT" restart rabbitmq >"$WORK/restart.log" 2>&1
+    echo "rabbitmq restarted at $(date -u +%T)" >>"$WORK/faults.log"
+) &
+fault1=$!
+(
+    sleep 6
+    docker compose -p "$PROJECT" kill sink-kafka >"$WORK/kill.log" 2>&1
+    echo "sink-kafka killed at $(date -u +%T)" >>"$WORK/faults.log"
+    sleep 3
+    docker compose -p "$PROJECT" start sink-kafka >>"$WORK/kill.log" 2>&1
+    echo "sink-kafka started again at $(date -u +%T)" >>"$WORK/faults.log"
+) &
+fault2=$!
+rc=0
+loadgen run -H http://lb/ --connections 32 --rate 100 -t 15s --mongo mongodb://mongo:27017/outbreak --run-id faults-$$ \
+    --only-summary --stop-timeout 60s --json /work/faults.json --csv /work/faults >"$WORK/faults.out" 2>&1 || rc=$?
+wait "$fault1" "$fault2"
+cat "$WORK/faults.log"
+if [ -s "$WORK/faults.json" ]; then
+    read -r sent acked persisted failed lost unconfirmed < <(json "$WORK/faults.json" \
+        'd["sent"], d["acked"], d["persisted"], d["failed"], d["lost"], d["unconfirmed"]')
+    echo "faults: exit $rc, sent $sent, acked $acked, failed $failed, persisted $persisted, lost $lost, unconfirmed $unconfirmed"
+    [ ! -s "$WORK/faults_failures.csv" ] || sed 's/^/  /' "$WORK/faults_failures.csv"
+    # persisted may exceed acked: a request answered 503 after the gateway's ack timeout
+    # whose record the broker took after all is stored, and counted, but not acked
+    check "faults: every acked record persisted: persisted $persisted >= acked $acked, lost 0, unconfirmed 0" \
+        test "$persisted" -ge "$acked" -a "$lost" = 0 -a "$unconfirmed" = 0
+    check "faults: every record answered (sent $sent = acked + failed)" test "$sent" = $((acked + failed))
+    check "faults: the run went on (acked $acked of 1500, at least 80 %)" test "$acked" -ge 1200
+    w=$(ways "faults-$$")
+    echo "records by way: $w"
+    check "faults: MongoDB holds the persisted $persisted (by way: $w)" \
+        test "$($MONGO_TOOL count 127.0.0.1 "$MONGO_PORT" outbreak records "faults-$$")" = "$persisted"
+else
+    fail "no summary from the faults run: $(tail -n 5 "$WORK/faults.out")"
+fi
+
+# ---- compare inside the network -------------------------------------------------------
+phase compare
+rc=0
+loadgen compare --brokers grpc,nats,rabbitmq,pubsub,kafka \
+    --url "nats=nats://nats:4222?jetstream=1&stream=CMP$$&subject=outbreak.cmp.$$" \
+    --url "rabbitmq=amqp://outbreak:outbreak@rabbitmq:5672/?queue=outbreak.cmp.$$" \
+    --url "kafka=kafka://kafka:9092?topic=outbreak.cmp.$$&group=outbreak-cmp-$$" \
+    --url "pubsub=pubsub://outbreak-local/outbreak-cmp-$$?subscription=outbreak-cmp-$$-sink&emulator=pubsub:8085" \
+    --mongo mongodb://mongo:27017/outbreak --rate 200 -t 3s --out /work/compare >"$WORK/compare.out" 2>&1 || rc=$?
+check "compare of the five inside the network: exit 0 (got $rc)" test "$rc" = 0
+if [ -s "$WORK/compare/results.json" ]; then
+    summary=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+rows = d.get("middlewares") or d.get("results") or []
+print(" ".join("%s:%s/%s" % (r.get("middleware"), r.get("acked"), r.get("persisted")) for r in rows))' \
+        "$WORK/compare/results.json")
+    echo "compare acked/persisted: $summary"
+    check "compare: five middlewares, acked = persisted = 600 each ($summary)" python3 -c '
+import sys
+rows = sys.argv[1].split()
+sys.exit(not (len(rows) == 5 and all(r.split(":")[1] == "600/600" for r in rows)))' "$summary"
+else
+    fail "compare wrote no results.json: $(tail -n 5 "$WORK/compare.out")"
+fi
+
+# ---- scale: three NATS gateways behind the LB ------------------------------------------
+phase scale
+if "${DC[@]}" up -d --wait --wait-timeout 180 --scale gateway-nats=3 >"$WORK/scale.log" 2>&1; then
+    n=$("${DC[@]}" ps --format '{{.Service}}' gateway-nats | wc -l)
+    check "gateway-nats scaled to 3 (got $n)" test "$n" = 3
+    sleep 6 # the LB re-resolves names every 5 s
+    rc=0
+    loadgen run -H http://lb/ --connections 32 --rate 100 -t 4s --only-summary --run-id scale-$$ --json /work/scale.json \
+        >"$WORK/scale.out" 2>&1 || rc=$?
+    check "through the LB with three NATS gateways: exit 0 (got $rc)" test "$rc" = 0
+    replicas=$("${DC[@]}" exec -T lb getent hosts gateway-nats 2>/dev/null | awk '{print $1}' | sort -u | wc -l)
+    check "the LB's resolver gives gateway-nats 3 addresses (got $replicas)" test "$replicas" = 3
+    sleep 6 # each gateway prints its table every 5 s: "by code: 200 N; ..."
+    per=$(for c in $("${DC[@]}" ps -q gateway-nats); do
+        docker logs "$c" 2>&1 | sed -n 's/^ *by code: 200 \([0-9]*\).*/\1/p' | tail -n 1 | grep . || echo 0
+    done | tr '\n' ' ')
+    echo "200s answered by each NATS gateway replica: $per"
+    check "each of the three NATS gateways answered some of the load ($per)" \
+        python3 -c 'import sys; n = list(map(int, sys.argv[1:])); sys.exit(not (len(n) == 3 and min(n) > 0))' $per
+else
+    fail "up --scale gateway-nats=3: $(tail -n 5 "$WORK/scale.log")"
+fi
+
+# ---- down ----------------------------------------------------------------------------
+phase down
+"${DC[@]}" logs --no-color >"$WORK/compose.log" 2>&1
+"${DC[@]}" down -v --remove-orphans >"$WORK/down.log" 2>&1
+UP=
+left=$( (docker ps -aq --filter "label=com.docker.compose.project=$PROJECT"
+    docker network ls -q --filter "label=com.docker.compose.project=$PROJECT"
+    docker volume ls -q --filter "label=com.docker.compose.project=$PROJECT") | wc -l)
+check "down -v left no container, network or volume of $PROJECT (got $left)" test "$left" = 0
+phase end
+echo "phases: $(IFS=';'; echo "${PHASES[*]}"); total $(($(date +%s) - T0)) s"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
