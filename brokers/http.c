@@ -9,7 +9,7 @@
 
 static const char no_sink[] = "http: no subscriber side: the sink reads from the middleware behind the gateway";
 
-int http_settings_parse(http_settings *s, const ob_url *url, ob_err *err)
+int ob_http_settings_parse(http_settings *s, const ob_url *url, ob_err *err)
 {
     memset(s, 0, sizeof *s);
     s->tls = strcmp(url->scheme, "https") == 0;
@@ -41,19 +41,19 @@ int http_settings_parse(http_settings *s, const ob_url *url, ob_err *err)
     return 0;
 }
 
-int http_check(const ob_url *url, ob_err *err)
+int ob_http_check(const ob_url *url, ob_err *err)
 {
     http_settings s;
-    return http_settings_parse(&s, url, err);
+    return ob_http_settings_parse(&s, url, err);
 }
 
-void http_default_url(const char *id, char *buf, size_t cap)
+void ob_http_default_url(const char *id, char *buf, size_t cap)
 {
     (void)id; /* the gateways behind the load balancer choose the names */
     snprintf(buf, cap, "http://127.0.0.1:8000/");
 }
 
-int http_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
+int ob_http_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
 {
     (void)b;
     (void)deliver;
@@ -61,16 +61,16 @@ int http_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err)
     return ob_err_setk(err, OB_ERR_USAGE, "%s", no_sink);
 }
 
-void http_settle(ob_broker *b, ob_delivery *d, bool ok)
+void ob_http_settle(ob_broker *b, ob_delivery *d, bool ok)
 {
     (void)b;
     (void)d;
     (void)ok; /* nothing is ever delivered */
 }
 
-int http_open_common(ob_broker *b, const ob_url *url, http_settings *s, ob_err *err)
+int ob_http_open_common(ob_broker *b, const ob_url *url, http_settings *s, ob_err *err)
 {
-    if (http_settings_parse(s, url, err) != 0)
+    if (ob_http_settings_parse(s, url, err) != 0)
         return ob_err_kind_set(err, OB_ERR_USAGE);
     if (b->role != OB_ROLE_PUBLISHER)
         return ob_err_setk(err, OB_ERR_USAGE, "%s", no_sink);
@@ -80,7 +80,7 @@ int http_open_common(ob_broker *b, const ob_url *url, http_settings *s, ob_err *
     return 0;
 }
 
-void http_durability_common(const http_settings *s, const char *client, ob_durability *d)
+void ob_http_durability_common(const http_settings *s, const char *client, ob_durability *d)
 {
     ob_durability_set(d, "http", true, "HTTP 2xx from the gateway", "the middleware's",
                       "the gateway answered 2xx (what its middleware's ack means)");
@@ -95,7 +95,7 @@ void http_durability_common(const http_settings *s, const char *client, ob_durab
     ob_durability_str(d, "client", client);
 }
 
-void http_status_text(long status, const char *body, char *buf, size_t cap)
+void ob_http_status_text(long status, const char *body, char *buf, size_t cap)
 {
     size_t n = strcspn(body, "\r\n");
     if (n == 0 || body[0] == '<')

@@ -35,23 +35,23 @@ typedef struct http_settings {
 } http_settings;
 
 /* Parses and checks url's options into *s; -1 with one line naming the option. */
-int http_settings_parse(http_settings *s, const ob_url *url, ob_err *err);
+int ob_http_settings_parse(http_settings *s, const ob_url *url, ob_err *err);
 
 /* The vtable entries both clients share. */
-int http_check(const ob_url *url, ob_err *err);
-void http_default_url(const char *id, char *buf, size_t cap);
-int http_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
-void http_settle(ob_broker *b, ob_delivery *d, bool ok);
+int ob_http_check(const ob_url *url, ob_err *err);
+void ob_http_default_url(const char *id, char *buf, size_t cap);
+int ob_http_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
+void ob_http_settle(ob_broker *b, ob_delivery *d, bool ok);
 /* The durability both write: mode, acks, url, connections, keep-alive, timeout, tls;
  * `client` names the client ("outbreak" or "libcurl"). */
-void http_durability_common(const http_settings *s, const char *client, ob_durability *d);
+void ob_http_durability_common(const http_settings *s, const char *client, ob_durability *d);
 /* The open's common part: the settings, the role, one connect naming the address. */
-int http_open_common(ob_broker *b, const ob_url *url, http_settings *s, ob_err *err);
+int ob_http_open_common(ob_broker *b, const ob_url *url, http_settings *s, ob_err *err);
 
 /* A failure's message for an answer with `status` whose body starts with `body`
  * (NUL-terminated, possibly cut): "HTTP 503", or "HTTP 400: <its first line>" unless the
  * body is empty or an HTML page. */
-void http_status_text(long status, const char *body, char *buf, size_t cap);
+void ob_http_status_text(long status, const char *body, char *buf, size_t cap);
 
 #define HTTP_TIMEOUT_TEXT "http: no answer within %ld ms (timeout)"
 #define HTTP_STOP_TEXT "http: no answer within the stop timeout"

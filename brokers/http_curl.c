@@ -140,7 +140,7 @@ static void failure_text(const http_req *r, CURLcode rc, long status, long timeo
         snprintf(buf, cap, "http: %s", text);
         return;
     }
-    http_status_text(status, r->line, buf, cap);
+    ob_http_status_text(status, r->line, buf, cap);
 }
 
 /* Reads the finished requests, acks each, and starts the queued records on the freed
@@ -382,7 +382,7 @@ static void http_close(ob_broker *b)
 static int http_open(ob_broker *b, const ob_url *url, ob_err *err)
 {
     http_broker *hb = (http_broker *)b;
-    if (http_open_common(b, url, &hb->s, err) != 0)
+    if (ob_http_open_common(b, url, &hb->s, err) != 0)
         return -1;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     hb->multi = curl_multi_init();
@@ -415,7 +415,7 @@ static int http_open(ob_broker *b, const ob_url *url, ob_err *err)
 
 static void http_durability(ob_broker *b, ob_durability *d)
 {
-    http_durability_common(&((const http_broker *)b)->s, "libcurl", d);
+    ob_http_durability_common(&((const http_broker *)b)->s, "libcurl", d);
 }
 
 const ob_broker_ops ob_https_ops = {
@@ -428,14 +428,14 @@ const ob_broker_ops ob_https_ops = {
     .default_port = 443,
     .handle_size = sizeof(http_broker),
     .params = https_params,
-    .check = http_check,
-    .default_url = http_default_url,
+    .check = ob_http_check,
+    .default_url = ob_http_default_url,
     .open = http_open,
     .publish = http_publish,
     .poll = http_poll,
     .flush = http_flush,
-    .subscribe = http_subscribe,
-    .settle = http_settle,
+    .subscribe = ob_http_subscribe,
+    .settle = ob_http_settle,
     .durability = http_durability,
     .close = http_close,
 };

@@ -311,7 +311,7 @@ static void conn_done(http_broker *hb, http_conn *c)
     bool ok = status >= 200 && status < 300;
     char why[300];
     if (!ok)
-        http_status_text(status, c->line, why, sizeof why);
+        ob_http_status_text(status, c->line, why, sizeof why);
     /* a connection whose request was not all written (an early answer) is not reused */
     if (!keep || c->out_off < c->out_len)
         conn_close(hb, c);
@@ -560,7 +560,7 @@ static void http_close(ob_broker *b)
 static int http_open(ob_broker *b, const ob_url *url, ob_err *err)
 {
     http_broker *hb = (http_broker *)b;
-    if (http_open_common(b, url, &hb->s, err) != 0)
+    if (ob_http_open_common(b, url, &hb->s, err) != 0)
         return -1;
     const http_settings *s = &hb->s;
     /* the address, once */
@@ -603,7 +603,7 @@ static int http_open(ob_broker *b, const ob_url *url, ob_err *err)
 
 static void http_durability(ob_broker *b, ob_durability *d)
 {
-    http_durability_common(&((const http_broker *)b)->s, "outbreak (epoll, http_parser)", d);
+    ob_http_durability_common(&((const http_broker *)b)->s, "outbreak (epoll, http_parser)", d);
 }
 
 const ob_broker_ops ob_http_ops = {
@@ -616,14 +616,14 @@ const ob_broker_ops ob_http_ops = {
     .default_port = 80,
     .handle_size = sizeof(http_broker),
     .params = http_params,
-    .check = http_check,
-    .default_url = http_default_url,
+    .check = ob_http_check,
+    .default_url = ob_http_default_url,
     .open = http_open,
     .publish = http_publish,
     .poll = http_poll,
     .flush = http_flush,
-    .subscribe = http_subscribe,
-    .settle = http_settle,
+    .subscribe = ob_http_subscribe,
+    .settle = ob_http_settle,
     .durability = http_durability,
     .close = http_close,
 };
