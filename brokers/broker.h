@@ -134,6 +134,8 @@ struct ob_broker_ops {
     int default_port;            /* when the URL names none; 0: the URL has no port */
     bool sink_is_server;         /* the sink listens and publishers dial it (gRPC): there is
                                     no broker process */
+    bool relay;                  /* a client of gateways (HTTP): its records reach the sinks
+                                    of the middlewares behind them, whatever their way */
     size_t handle_size;          /* sizeof the adapter's handle, which starts with ob_broker */
     const char *const *params;   /* NULL-terminated list of known URL query parameters */
     bool multi_host;             /* the URL may list several hosts (url->hosts) */

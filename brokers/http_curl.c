@@ -425,6 +425,7 @@ const ob_broker_ops ob_https_ops = {
     .all_order = 0, /* a client of a gateway, not a middleware: never in "all" */
     .synopsis = NULL, /* listed with http:// */
     .local_url = "http://127.0.0.1:8000/",
+    .relay = true,
     .default_port = 443,
     .handle_size = sizeof(http_broker),
     .params = https_params,

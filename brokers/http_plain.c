@@ -613,6 +613,7 @@ const ob_broker_ops ob_http_ops = {
     .all_order = 0, /* a client of a gateway, not a middleware: never in "all" */
     .synopsis = "http[s]://host:port/path[?connections=8] (POST to a gateway; -H)",
     .local_url = "http://127.0.0.1:8000/",
+    .relay = true,
     .default_port = 80,
     .handle_size = sizeof(http_broker),
     .params = http_params,

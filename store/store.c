@@ -690,7 +690,8 @@ int ob_store_sink_activity(ob_store *s, const char *way, const char *run, ob_sin
     if (run && run_sink_ids(s, run, &ids, &ids_len, err) != 0)
         return -1;
     int64_t now = ob_real_ns();
-    bson_t *filter = BCON_NEW("way", BCON_UTF8(way));
+    /* way NULL: every way's sinks (a relay's records reach them all) */
+    bson_t *filter = way ? BCON_NEW("way", BCON_UTF8(way)) : bson_new();
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sinks, filter, NULL, NULL);
     bson_destroy(filter);
     const bson_t *doc;

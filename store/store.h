@@ -73,8 +73,8 @@ typedef struct ob_sink_activity {
                        their last statistics may be in MongoDB, counted nowhere */
 } ob_sink_activity;
 
-/* Reads the heartbeats of the sinks whose way is `way` (a small collection: one document
- * per sink instance), and, if run is not NULL, which of the sinks that reported for it
+/* Reads the heartbeats of the sinks whose way is `way` (every way's when NULL; a small
+ * collection: one document per sink instance), and, if run is not NULL, which of the sinks that reported for it
  * (in sink_stats) stopped beating while running: silent for over 3 of their intervals
  * plus 2 s, by this host's CLOCK_REALTIME. */
 int ob_store_sink_activity(ob_store *s, const char *way, const char *run, ob_sink_activity *out,
