@@ -32,4 +32,7 @@ check "MongoDB holds $count documents of the run: one per acked record" test "$c
 dups=$(json "$WORK/k.json" 'd["duplicates"]')
 echo "duplicates absorbed by _id: $dups"
 check "two sink instances reported for the run" test "$(json "$WORK/k.json" 'd["sinks"]')" -ge 2
+# the killed sink's last inserts are counted in no statistics: the figure is MongoDB's
+check "a sink died: persisted from MongoDB's count (got $(json "$WORK/k.json" 'd["persisted_source"]'))" \
+    test "$(json "$WORK/k.json" 'd["persisted_source"]')" = mongodb_count
 finish
