@@ -7,6 +7,8 @@
 #include "http.h"
 #include "net.h"
 
+const char *const ob_http_params[] = {"connections", "timeout", "verify", "cacert", NULL};
+
 static const char no_sink[] = "http: no subscriber side: the sink reads from the middleware behind the gateway";
 
 int ob_http_settings_parse(http_settings *s, const ob_url *url, ob_err *err)

@@ -37,7 +37,17 @@ typedef struct http_settings {
 /* Parses and checks url's options into *s; -1 with one line naming the option. */
 int ob_http_settings_parse(http_settings *s, const ob_url *url, ob_err *err);
 
-/* The vtable entries both clients share. */
+/* The URL options both clients know. */
+extern const char *const ob_http_params[];
+
+/* The vtable entries both clients share; each client's ops start with these. */
+#define OB_HTTP_OPS_SHARED                                                                \
+    .way = "http", .title = "HTTP",                                                       \
+    .all_order = 0, /* a client of a gateway, not a middleware: never in "all" */         \
+    .local_url = "http://127.0.0.1:8000/", .relay = true, .params = ob_http_params,       \
+    .check = ob_http_check, .default_url = ob_http_default_url,                           \
+    .subscribe = ob_http_subscribe, .settle = ob_http_settle
+
 int ob_http_check(const ob_url *url, ob_err *err);
 void ob_http_default_url(const char *id, char *buf, size_t cap);
 int ob_http_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);

@@ -16,8 +16,6 @@
 
 extern const ob_broker_ops ob_https_ops;
 
-static const char *const https_params[] = {"connections", "timeout", "verify", "cacert", NULL};
-
 /* One record waiting for, or in, a request. */
 typedef struct http_job {
     struct http_job *next;
@@ -419,24 +417,15 @@ static void http_durability(ob_broker *b, ob_durability *d)
 }
 
 const ob_broker_ops ob_https_ops = {
+    OB_HTTP_OPS_SHARED,
     .scheme = "https",
-    .way = "http",
-    .title = "HTTP",
-    .all_order = 0, /* a client of a gateway, not a middleware: never in "all" */
     .synopsis = NULL, /* listed with http:// */
-    .local_url = "http://127.0.0.1:8000/",
-    .relay = true,
     .default_port = 443,
     .handle_size = sizeof(http_broker),
-    .params = https_params,
-    .check = ob_http_check,
-    .default_url = ob_http_default_url,
     .open = http_open,
     .publish = http_publish,
     .poll = http_poll,
     .flush = http_flush,
-    .subscribe = ob_http_subscribe,
-    .settle = ob_http_settle,
     .durability = http_durability,
     .close = http_close,
 };

@@ -29,8 +29,6 @@
 
 extern const ob_broker_ops ob_http_ops;
 
-static const char *const http_params[] = {"connections", "timeout", "verify", "cacert", NULL};
-
 /* A record waiting for a free connection. */
 typedef struct http_job {
     struct http_job *next;
@@ -607,24 +605,15 @@ static void http_durability(ob_broker *b, ob_durability *d)
 }
 
 const ob_broker_ops ob_http_ops = {
+    OB_HTTP_OPS_SHARED,
     .scheme = "http",
-    .way = "http",
-    .title = "HTTP",
-    .all_order = 0, /* a client of a gateway, not a middleware: never in "all" */
     .synopsis = "http[s]://host:port/path[?connections=8] (POST to a gateway; -H)",
-    .local_url = "http://127.0.0.1:8000/",
-    .relay = true,
     .default_port = 80,
     .handle_size = sizeof(http_broker),
-    .params = http_params,
-    .check = ob_http_check,
-    .default_url = ob_http_default_url,
     .open = http_open,
     .publish = http_publish,
     .poll = http_poll,
     .flush = http_flush,
-    .subscribe = ob_http_subscribe,
-    .settle = ob_http_settle,
     .durability = http_durability,
     .close = http_close,
 };

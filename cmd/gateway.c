@@ -51,14 +51,6 @@ static int parse_event_loop(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
-static int parse_run_id(const char *v, void *dest, ob_err *err)
-{
-    if (!ob_run_id_valid(v))
-        return ob_err_set(err, "use 1-63 of A-Z a-z 0-9 . _ -, not \"%s\"", v);
-    snprintf(dest, OB_RUN_CAP, "%s", v);
-    return 0;
-}
-
 int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
 {
     ob_gateway_config c;
@@ -72,7 +64,7 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
         {.name = "broker", .type = OB_FLAG_STRING, .dest = &c.broker, .value_name = "URL",
          .help = "the middleware to publish to (required): a URL of\n"
                  "`outbreak run --broker` (outbreak run --help lists them)"},
-        {.name = "run-id", .type = OB_FLAG_CUSTOM, .dest = c.run_id, .parse = parse_run_id, .value_name = "ID",
+        {.name = "run-id", .type = OB_FLAG_CUSTOM, .dest = c.run_id, .parse = ob_run_id_parse, .value_name = "ID",
          .help = "run id stamped on records without metadata (default:\n"
                  "gw-<UTC time>-<random>, printed at start)"},
         {.name = "id", .type = OB_FLAG_CUSTOM, .dest = &c.id, .parse = parse_id, .value_name = "NAME",

@@ -6,8 +6,12 @@
 #include "record.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "generator.h"
 #include "json.h"
 
@@ -346,4 +350,21 @@ bool ob_run_id_valid(const char *s)
               *s == '-' || *s == '_' || *s == '.'))
             return false;
     return true;
+}
+
+int ob_run_id_parse(const char *v, void *dest, ob_err *err)
+{
+    if (!ob_run_id_valid(v))
+        return ob_err_set(err, "use 1-63 of A-Z a-z 0-9 . _ -, not \"%s\"", v);
+    snprintf(dest, OB_RUN_CAP, "%s", v);
+    return 0;
+}
+
+uint32_t ob_producer_process_draw(void)
+{
+    uint32_t x = 0;
+    if (getrandom(&x, sizeof x, 0) != (ssize_t)sizeof x)
+        x = (uint32_t)(ob_real_ns() ^ ((int64_t)getpid() << 20) ^ (ob_mono_ns() >> 7));
+    x &= (1u << (32 - OB_PRODUCER_WORKER_BITS)) - 1;
+    return x ? x : 1;
 }

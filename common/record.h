@@ -90,5 +90,11 @@ int ob_record_check_domain(const ob_record *r, ob_err *err);
 /* Whether s is a run id: 1..OB_RUN_CAP-1 characters of [A-Za-z0-9._-] (usable in _id,
  * database names and file names). */
 bool ob_run_id_valid(const char *s);
+/* A flag parser (ob_flag's parse) for a run id: checks it with ob_run_id_valid and
+ * copies it into dest (char[OB_RUN_CAP]); the message names what is allowed. */
+int ob_run_id_parse(const char *v, void *dest, ob_err *err);
+/* A random 24-bit process part for producer ids, never 0 (getrandom, or the clocks
+ * and the pid when it fails). */
+uint32_t ob_producer_process_draw(void);
 
 #endif

@@ -685,16 +685,6 @@ static void default_run_id(char *buf, size_t cap)
     snprintf(buf, cap, "gw-%s-%04x", stamp, x & 0xffff);
 }
 
-/* A random 24-bit process part for the producer id, never 0 (record.h). */
-static uint32_t draw_process(void)
-{
-    uint32_t x = 0;
-    if (getrandom(&x, sizeof x, 0) != (ssize_t)sizeof x)
-        x = (uint32_t)(ob_real_ns() ^ ((int64_t)getpid() << 20) ^ (ob_mono_ns() >> 7));
-    x &= (1u << (32 - OB_PRODUCER_WORKER_BITS)) - 1;
-    return x ? x : 1;
-}
-
 void ob_gateway_defaults(ob_gateway_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -907,7 +897,7 @@ int ob_gateway_run(const ob_gateway_config *cin, volatile sig_atomic_t *interrup
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&g->wake, &ca);
     pthread_condattr_destroy(&ca);
-    g->producer = draw_process() << OB_PRODUCER_WORKER_BITS | 1;
+    g->producer = ob_producer_process_draw() << OB_PRODUCER_WORKER_BITS | 1;
     int status = 0;
     ob_err err;
     ob_store *store = NULL;

@@ -46,14 +46,6 @@ static int parse_rate(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
-static int parse_run_id(const char *v, void *dest, ob_err *err)
-{
-    if (!ob_run_id_valid(v))
-        return ob_err_set(err, "use 1-63 of A-Z a-z 0-9 . _ -, not \"%s\"", v);
-    snprintf(dest, OB_RUN_CAP, "%s", v);
-    return 0;
-}
-
 #define MAX_RUN_FLAGS 32
 
 /* The flag table of `outbreak run` into flags[] (room for MAX_RUN_FLAGS): the values go
@@ -116,7 +108,7 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
         {.name = "html", .type = OB_FLAG_STRING, .dest = &o->html_path, .value_name = "FILE",
          .help = "the self-contained HTML report (tables and charts; Locust's\n"
                  "report is the model; opens offline)"},
-        {.name = "run-id", .type = OB_FLAG_CUSTOM, .dest = o->run_id, .parse = parse_run_id,
+        {.name = "run-id", .type = OB_FLAG_CUSTOM, .dest = o->run_id, .parse = ob_run_id_parse,
          .value_name = "ID", .help = "run id (default: UTC time and a random suffix)"},
         {.name = "threads", .type = OB_FLAG_LONG, .dest = &o->threads, .min = 1, .max = 64,
          .value_name = "N", .heading = "Engine:",

@@ -553,16 +553,6 @@ done:;
     return 0;
 }
 
-/* A random 24-bit process part for the producer ids, never 0 (record.h). */
-static uint32_t draw_process(void)
-{
-    uint32_t x = 0;
-    if (getrandom(&x, sizeof x, 0) != (ssize_t)sizeof x)
-        x = (uint32_t)(ob_real_ns() ^ ((int64_t)getpid() << 20) ^ (ob_mono_ns() >> 7));
-    x &= (1u << (32 - OB_PRODUCER_WORKER_BITS)) - 1;
-    return x ? x : 1;
-}
-
 int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
 {
     *out = NULL;
@@ -579,7 +569,7 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
         ob_err_set(err, "out of memory");
         goto fail;
     }
-    c->process = draw_process();
+    c->process = ob_producer_process_draw();
     c->plan.opts = o;
     c->plan.process = c->process;
     c->plan.payloads = c->payloads;
