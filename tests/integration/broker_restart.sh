@@ -8,7 +8,7 @@ require_servers
 PORT=4333
 store="$WORK/nats-store"
 start_nats() {
-    nats-server -a 127.0.0.1 -p $PORT -js -sd "$store" >>"$WORK/nats.log" 2>&1 &
+    "$NATS_SERVER" -a 127.0.0.1 -p $PORT -js -sd "$store" >>"$WORK/nats.log" 2>&1 &
     NATS_PID=$!
     PIDS+=("$NATS_PID")
     for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0; sleep 0.1; done

@@ -62,7 +62,7 @@ check "the table says the broker is not connected" grep -q 'broker not connected
 check "the gateway is still running" kill -0 "$GW_PID"
 
 echo "---- the broker comes"
-nats-server -a 127.0.0.1 -p $NPORT -js -sd "$WORK/nats-store" >"$WORK/nats.log" 2>&1 &
+"$NATS_SERVER" -a 127.0.0.1 -p $NPORT -js -sd "$WORK/nats-store" >"$WORK/nats.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$NPORT) 2>/dev/null && break; sleep 0.1; done
 t0=$(date +%s%N)

@@ -86,7 +86,7 @@ echo "---- the broker stopped under the gateway"
 NPORT=4335
 store="$WORK/nats-store"
 start_nats() {
-    nats-server -a 127.0.0.1 -p $NPORT -js -sd "$store" >>"$WORK/nats.log" 2>&1 &
+    "$NATS_SERVER" -a 127.0.0.1 -p $NPORT -js -sd "$store" >>"$WORK/nats.log" 2>&1 &
     NATS_PID=$!
     PIDS+=("$NATS_PID")
     for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$NPORT) 2>/dev/null && return 0; sleep 0.1; done

@@ -6,6 +6,9 @@ set -u
 NATS_URL=nats://127.0.0.1:4222
 RABBIT_URL=amqp://guest:guest@127.0.0.1:5672/
 RABBITMQCTL=$OB_SOURCE_DIR/scripts/rabbitmqctl
+# The nats-server the local stack runs (scripts/tools builds it), for tests that start a
+# private one.
+NATS_SERVER=$("$OB_SOURCE_DIR/scripts/tools" nats-server) || exit 1
 MONGO_TOOL="python3 $OB_SOURCE_DIR/tests/integration/mongo_tool.py"
 # The MongoDB driver keeps counters in /dev/shm/mongoc-<pid>; a process killed with
 # SIGKILL (as some tests do) leaves its file, and a later process that gets the same pid
