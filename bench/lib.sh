@@ -16,3 +16,11 @@ record_size() {
     "$OUTBREAK" run --rate 1000 -t 1s --only-summary --json "$OUT/size.json" >/dev/null 2>&1
     json "$OUT/size.json" 'round(d["avg_record_bytes"])'
 }
+# median X...: the middle value (the mean of the two middle ones for an even count).
+median() { python3 -c "import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
+# The version the local nats-server gives in its INFO line.
+nats_server_version() {
+    local line
+    line=$(exec 8<>/dev/tcp/127.0.0.1/4222 && IFS= read -r -t 2 line <&8 && echo "$line") || true
+    echo "nats-server $(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' <<<"$line")"
+}

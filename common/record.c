@@ -57,23 +57,58 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
                                      "50515253545556575859606162636465666768697071727374"
                                      "75767778798081828384858687888990919293949596979899";
 
-/* Decimal digits two at a time (half the divisions of the naive loop). */
+/* Two digits of v < 100, at p. */
+static inline void put2(char *p, uint32_t v)
+{
+    memcpy(p, digit_pairs + v * 2, 2);
+}
+
+/* Exactly eight digits of v < 10^8 (leading zeros kept), at p: two halves of four
+ * digits in 32-bit arithmetic, which the compiler turns into multiplications that do not
+ * wait on each other. */
+static inline void put8(char *p, uint32_t v)
+{
+    uint32_t hi = v / 10000, lo = v % 10000;
+    put2(p, hi / 100);
+    put2(p + 2, hi % 100);
+    put2(p + 4, lo / 100);
+    put2(p + 6, lo % 100);
+}
+
+/* The digits of v < 10^8 without leading zeros, ending at e; returns their start. */
+static inline char *put_u32_back(char *e, uint32_t v)
+{
+    while (v >= 100) {
+        e -= 2;
+        put2(e, v % 100);
+        v /= 100;
+    }
+    if (v >= 10) {
+        e -= 2;
+        put2(e, v);
+    } else {
+        *--e = (char)('0' + v);
+    }
+    return e;
+}
+
+/* Decimal digits of v (a sent_ns has 19): split into blocks of eight digits with at most
+ * two 64-bit divisions, each block formatted in 32-bit arithmetic (see put8). */
 static void out_u64(out *o, uint64_t v, bool neg)
 {
     char tmp[24];
-    char *e = tmp + sizeof tmp, *s = e;
-    while (v >= 100) {
-        unsigned i = (unsigned)(v % 100) * 2;
-        v /= 100;
-        *--s = digit_pairs[i + 1];
-        *--s = digit_pairs[i];
-    }
-    if (v >= 10) {
-        unsigned i = (unsigned)v * 2;
-        *--s = digit_pairs[i + 1];
-        *--s = digit_pairs[i];
+    char *e = tmp + sizeof tmp, *s;
+    if (v < 100000000u) {
+        s = put_u32_back(e, (uint32_t)v);
     } else {
-        *--s = (char)('0' + v);
+        uint64_t top = v / 100000000u;
+        put8(e - 8, (uint32_t)(v % 100000000u));
+        if (top < 100000000u) {
+            s = put_u32_back(e - 8, (uint32_t)top);
+        } else {
+            put8(e - 16, (uint32_t)(top % 100000000u));
+            s = put_u32_back(e - 16, (uint32_t)(top / 100000000u));
+        }
     }
     if (neg)
         *--s = '-';

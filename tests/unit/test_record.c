@@ -420,9 +420,43 @@ static void test_domain(void)
     CHECK_STR(err.msg, "state \"sick\" is not symptomatic or asymptomatic");
 }
 
+/* The integer formatting of the metadata tail against printf's: every length of number,
+ * each side of the eight-digit blocks, both signs, and a spread of other values. */
+static void test_integer_digits(void)
+{
+    uint64_t edges[] = {0, 1, 9, 10, 99, 100, 999, 1000, 9999999, 10000000, 99999999,
+                        100000000, 100000001, 999999999, 1000000000, 9999999999999999ULL,
+                        10000000000000000ULL, 10000000000000001ULL, 1764619200123456789ULL,
+                        INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1, UINT64_MAX};
+    size_t nedges = sizeof edges / sizeof edges[0];
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    int bad = 0;
+    for (size_t i = 0; i < nedges + 100000; i++) {
+        uint64_t seq;
+        if (i < nedges) {
+            seq = edges[i];
+        } else { /* xorshift, then cut to a random number of digits */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            seq = x >> (x % 64);
+        }
+        int64_t sent = (int64_t)seq;
+        char got[96], want[96];
+        int n = ob_record_meta_tail(seq, sent, got, sizeof got);
+        int m = snprintf(want, sizeof want, "%llu,\"sent_ns\":%lld}", (unsigned long long)seq,
+                         (long long)sent);
+        if (n != m || strcmp(got, want) != 0) {
+            if (bad++ < 5)
+                fprintf(stderr, "meta tail of %llu: got %s, want %s\n", (unsigned long long)seq, got,
+                        want);
+        }
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     test_encode_exact();
+    test_integer_digits();
     test_encode_cap();
     test_round_trip();
     test_decode_values();

@@ -18,7 +18,7 @@ static const char RUN_NO_SINK[] =
     "{\"run\":\"20261122T091847-df40\",\"middleware\":\"nats\",\"mode\":\"core\","
     "\"url\":\"nats://127.0.0.1:4222\",\"durability\":{\"mode\":\"core\",\"broker_ack\":false,"
     "\"delivery\":\"at-most-once\",\"publish_ack\":\"none\",\"acked_means\":\"the server read it "
-    "(a marker's round trip every 256 messages or when idle)\",\"subject\":\"outbreak.records\","
+    "(a marker's round trip every 2048 messages or when idle)\",\"subject\":\"outbreak.records\","
     "\"queue_group\":\"outbreak-sink\"},\"broker_acks\":false,\"load\":{\"model\":\"open\","
     "\"rate\":500,\"threads\":1,\"records\":\"generator(seed=1,pool=1000)\",\"once\":false},"
     "\"duration_s\":1.000,\"sent\":500,\"acked\":500,\"failed\":0,\"bytes_sent\":94357,"
