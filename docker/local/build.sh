@@ -2,7 +2,7 @@
 # docker/local/build.sh — build the local stand-ins for the official images that
 # compose.yaml uses, for machines that cannot pull those (see docs/docker-local.md):
 #
-#   outbreak-local/nats:latest       for nats:2.10-alpine
+#   outbreak-local/nats:latest       for nats:2.15-alpine
 #   outbreak-local/rabbitmq:latest   for rabbitmq:3-management
 #   outbreak-local/kafka:latest      for apache/kafka (KRaft)
 #   outbreak-local/mongo:latest      for mongo:7 (FerretDB)
@@ -14,10 +14,12 @@
 # Every image is built FROM outbreak-base:bookworm (OUTBREAK_DOCKER_BASE overrides it), a
 # Debian bookworm root file system imported into Docker, and installs Debian's packages
 # with apt-get. What comes from elsewhere is made sure of the way scripts/stack does
-# (scripts/tools kafka, scripts/tools ferretdb, scripts/deps pubsub) and copied into a
+# (scripts/tools nats-server, scripts/tools kafka, scripts/tools ferretdb, scripts/deps
+# pubsub) and copied into a
 # build context assembled outside the working tree, in
 # ${OUTBREAK_DOCKER_CONTEXT_DIR:-~/.cache/outbreak/docker-local}/NAME: this directory's
-# NAME/ plus Kafka's jars and log4j files (kafka), the FerretDB binary and
+# NAME/ plus the nats-server binary (nats), Kafka's jars and Log4j 2 files (kafka), the
+# FerretDB binary and
 # scripts/mongo_ping.py (mongo), the Pub/Sub emulator's platform directory (pubsub).
 #
 # An image is rebuilt only when its inputs changed: the hash of the assembled context
@@ -89,12 +91,15 @@ stage() {
     mkdir -p "$ctx"
     cp -a "$here/$name/." "$ctx/"
     case $name in
+        nats)
+            copy "$("$OB_SCRIPTS/tools" nats-server)" "$ctx/nats-server"
+            ;;
         kafka)
             "$OB_SCRIPTS/tools" kafka >/dev/null
             mkdir -p "$ctx/libs" "$ctx/config"
             copy "$OB_TOOLS_DIR"/kafka/lib/*.jar "$ctx/libs/"
-            copy "$OB_TOOLS_DIR/kafka/config/log4j.properties" \
-                 "$OB_TOOLS_DIR/kafka/config/tools-log4j.properties" "$ctx/config/"
+            copy "$OB_TOOLS_DIR/kafka/config/log4j2.yaml" \
+                 "$OB_TOOLS_DIR/kafka/config/tools-log4j2.yaml" "$ctx/config/"
             ;;
         mongo)
             copy "$("$OB_SCRIPTS/tools" ferretdb)" "$ctx/ferretdb"

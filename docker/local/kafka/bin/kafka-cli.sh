@@ -1,19 +1,19 @@
 #!/bin/bash
 # kafka-cli.sh — outbreak-local/kafka: each of Kafka's command-line scripts
 # (/opt/kafka/bin/kafka-topics.sh, ...) is a link to this file, which runs the class that
-# Kafka 3.8's script of that name runs, through kafka-run-class.sh. `--list` prints the
+# Kafka 4.4's script of that name runs, through kafka-run-class.sh. `--list` prints the
 # names.
 declare -A classes=(
-    [kafka-acls.sh]=kafka.admin.AclCommand
-    [kafka-broker-api-versions.sh]=kafka.admin.BrokerApiVersionsCommand
+    [kafka-acls.sh]=org.apache.kafka.tools.AclCommand
+    [kafka-broker-api-versions.sh]=org.apache.kafka.tools.BrokerApiVersionsCommand
     [kafka-cluster.sh]=org.apache.kafka.tools.ClusterTool
-    [kafka-configs.sh]=kafka.admin.ConfigCommand
+    [kafka-configs.sh]=org.apache.kafka.tools.ConfigCommand
     [kafka-console-consumer.sh]=org.apache.kafka.tools.consumer.ConsoleConsumer
-    [kafka-console-producer.sh]=kafka.tools.ConsoleProducer
+    [kafka-console-producer.sh]=org.apache.kafka.tools.ConsoleProducer
     [kafka-consumer-groups.sh]=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand
     [kafka-consumer-perf-test.sh]=org.apache.kafka.tools.ConsumerPerformance
     [kafka-delete-records.sh]=org.apache.kafka.tools.DeleteRecordsCommand
-    [kafka-dump-log.sh]=kafka.tools.DumpLogSegments
+    [kafka-dump-log.sh]=org.apache.kafka.tools.DumpLogSegments
     [kafka-features.sh]=org.apache.kafka.tools.FeatureCommand
     [kafka-get-offsets.sh]=org.apache.kafka.tools.GetOffsetShell
     [kafka-leader-election.sh]=org.apache.kafka.tools.LeaderElectionCommand

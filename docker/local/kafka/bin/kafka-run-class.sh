@@ -3,7 +3,7 @@
 # Runs CLASS with the jars in /opt/kafka/libs (plus CLASSPATH), in the foreground, with
 # the environment Kafka's own script reads: KAFKA_HEAP_OPTS (default -Xmx256M),
 # KAFKA_JVM_PERFORMANCE_OPTS (default G1 settings), KAFKA_LOG4J_OPTS (default:
-# config/tools-log4j.properties), KAFKA_JMX_OPTS, KAFKA_OPTS. -daemon and -loggc are
+# config/tools-log4j2.yaml), KAFKA_JMX_OPTS, KAFKA_OPTS. -daemon and -loggc are
 # accepted and ignored (no background mode, no GC log).
 base=/opt/kafka
 while [ $# -gt 0 ]; do
@@ -16,7 +16,7 @@ done
 [ $# -gt 0 ] || { echo "usage: kafka-run-class.sh [-daemon] [-name NAME] [-loggc] CLASS [ARG...]" >&2; exit 1; }
 heap=${KAFKA_HEAP_OPTS:--Xmx256M}
 perf=${KAFKA_JVM_PERFORMANCE_OPTS:--server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true}
-log4j=${KAFKA_LOG4J_OPTS:--Dlog4j.configuration=file:$base/config/tools-log4j.properties}
+log4j=${KAFKA_LOG4J_OPTS:--Dlog4j2.configurationFile=$base/config/tools-log4j2.yaml}
 jmx=${KAFKA_JMX_OPTS:-}
 if [ -n "${JMX_PORT:-}" ]; then
     jmx="$jmx -Dcom.sun.management.jmxremote.port=$JMX_PORT"
