@@ -126,6 +126,9 @@ struct ob_broker_ops {
     const char *way;             /* the record's `way` and the name in compare's --brokers:
                                     grpc, nats, rabbitmq, pubsub, kafka */
     const char *title;           /* for people: "gRPC", "NATS", "RabbitMQ", ... */
+    const char *course_channel;  /* the record's `canal` in the course project's dashboard
+                                    API (outbreak web --course-api): "gRPC", "nats",
+                                    "rabbit", "Google Pub-Sub", "kafka"; NULL: none */
     int all_order;               /* position in compare's "all" (1 first); 0: not in it
                                     (the variants of a way: amqps, grpcs) */
     const char *synopsis;        /* the URL's shape for --help; NULL: not listed */

@@ -175,6 +175,7 @@ static void grpc_adapter_durability(ob_broker *b, ob_durability *d)
         .scheme = scheme_text,                                                                \
         .way = "grpc",                                                                        \
         .title = "gRPC",                                                                      \
+        .course_channel = "gRPC",                                                             \
         .all_order = order,                                                                   \
         .synopsis = synopsis_text,                                                            \
         .local_url = "grpc://127.0.0.1:50051",                                                \

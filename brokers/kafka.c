@@ -85,6 +85,7 @@ const ob_broker_ops ob_kafka_ops = {
     .scheme = "kafka",
     .way = "kafka",
     .title = "Kafka",
+    .course_channel = "kafka",
     .all_order = 5,
     .synopsis = "kafka://host:9092[,host:9092...]",
     .local_url = "kafka://127.0.0.1:9092",

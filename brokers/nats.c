@@ -549,6 +549,7 @@ const ob_broker_ops ob_nats_ops = {
     .scheme = "nats",
     .way = "nats",
     .title = "NATS",
+    .course_channel = "nats",
     .all_order = 2,
     .synopsis = "nats://host:4222[?jetstream=1]",
     .local_url = "nats://127.0.0.1:4222",

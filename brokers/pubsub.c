@@ -159,6 +159,7 @@ const ob_broker_ops ob_pubsub_ops = {
     .scheme = "pubsub",
     .way = "pubsub",
     .title = "Pub/Sub",
+    .course_channel = "Google Pub-Sub",
     .all_order = 4,
     .synopsis = "pubsub://project/topic",
     .local_url = "pubsub://outbreak/outbreak.records",

@@ -83,6 +83,7 @@ static void rmq_durability(ob_broker *b, ob_durability *d)
         .scheme = scheme_text,                                                                \
         .way = "rabbitmq",                                                                    \
         .title = "RabbitMQ",                                                                  \
+        .course_channel = "rabbit",                                                           \
         .all_order = order,                                                                   \
         .synopsis = synopsis_text,                                                            \
         .local_url = "amqp://guest:guest@127.0.0.1:5672/",                                    \

@@ -16,4 +16,7 @@ int ob_cmd_sink(int argc, char **argv);
 /* `outbreak gateway`: HTTP ingress publishing to one middleware until SIGINT/SIGTERM. */
 int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted);
 
+/* `outbreak web`: the data dashboard and the host monitor over HTTP until SIGINT/SIGTERM. */
+int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted);
+
 #endif

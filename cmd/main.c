@@ -1,6 +1,6 @@
 /* main.c — the `outbreak` executable: one binary, one subcommand per role, dispatched
- * from the table below (run, sink, gateway, compare, report, records; web and merge
- * will join it). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
+ * from the table below (run, sink, gateway, web, compare, report, records; merge will
+ * join it). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +33,7 @@ static void usage(FILE *f)
           "  sink      consume from a middleware and write to MongoDB (outbreak sink --help)\n"
           "  gateway   HTTP ingress: POSTed records into a middleware, answered after its ack\n"
           "            (outbreak gateway --help)\n"
+          "  web       the data dashboard and the host monitor over HTTP (outbreak web --help)\n"
           "  compare   one workload through several middlewares, with the HTML report\n"
           "            (outbreak compare --help)\n"
           "  report    rebuild the HTML report: report DIR/results.json --html FILE\n"
@@ -125,6 +126,7 @@ static const struct command {
     {"run", ob_cmd_run},
     {"sink", sink_main},
     {"gateway", ob_cmd_gateway},
+    {"web", ob_cmd_web},
     {"compare", ob_compare_main},
     {"report", report_main},
     {"records", records_main},
@@ -165,7 +167,7 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, gateway, compare, report, records; "
+    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, gateway, web, compare, report, records; "
                     "outbreak help lists them)\n", cmd);
     return 2;
 }

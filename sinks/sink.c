@@ -29,6 +29,7 @@
 
 #define MAX_WAIT_MS 100          /* the writer looks at the clock at least this often */
 #define PROGRESS_EVERY_NS (10 * OB_NS_PER_S)
+#define RECOUNT_CHECK_NS (10 * OB_NS_PER_S) /* how often to look for dead sinks to recount */
 #define INVALID_LOGGED 5         /* invalid deliveries logged in full */
 #define ERROR_LOG_EVERY_NS (5 * OB_NS_PER_S)
 #define BACKOFF_MIN_MS 100
@@ -55,6 +56,7 @@ typedef struct run_stats {
     ob_process_count *procs; /* persisted and duplicates per producer process */
     size_t nprocs, cap_procs;
     size_t last_proc; /* index of the share used last (valid when nprocs > 0) */
+    ob_dash *dash;    /* the data dashboard's counts of what this sink id inserted */
     bool dirty; /* changed since the last sink_stats upsert */
 } run_stats;
 
@@ -289,14 +291,20 @@ static run_stats *run_get(sink *s, const char *run, ob_err *err)
     if (!r)
         goto oom;
     r->e2e = ob_hist_new();
-    if (!r->e2e) {
+    r->dash = calloc(1, sizeof *r->dash);
+    if (!r->e2e || !r->dash) {
+        ob_hist_free(r->e2e);
+        free(r->dash);
         free(r);
         goto oom;
     }
     snprintf(r->run, sizeof r->run, "%s", run);
     if (ob_store_get_sink_stats(s->store, run, s->cfg->id, &r->persisted, &r->duplicates,
-                                &r->invalid, r->e2e, &r->procs, &r->nprocs, err) < 0) {
+                                &r->invalid, r->e2e, &r->procs, &r->nprocs, err) < 0 ||
+        ob_store_get_sink_dash(s->store, run, s->cfg->id, r->dash, err) < 0) {
         ob_hist_free(r->e2e);
+        free(r->procs);
+        free(r->dash);
         free(r);
         return NULL;
     }
@@ -371,7 +379,8 @@ static void write_stats(sink *s)
                             .nprocesses = r->nprocs,
                             .last_persisted_ns = r->last_persisted_ns,
                             .by_second = &r->by_second,
-                            .e2e = r->e2e};
+                            .e2e = r->e2e,
+                            .dash = r->dash};
         ob_err err;
         if (ob_store_put_sink_stats(s->store, &st, &err) == 0) {
             r->dirty = false;
@@ -495,6 +504,7 @@ static void process_batch(sink *s, size_t n)
             ob_hist_record(r->e2e, acked_ns - s->metas[j].sent_ns);
             r->last_persisted_ns = acked_ns;
             ob_per_second_add(&r->by_second, acked_ns / OB_NS_PER_S, 1); /* past the span: dropped */
+            ob_dash_add(r->dash, s->srecs[j].r, s->way, r->run, ob_store_last_insert_ms(s->store));
             r->dirty = true;
             ob_broker_settle(s->broker, d, true);
             break;
@@ -538,6 +548,7 @@ static void free_sink(sink *s)
         ob_hist_free(s->runs[i]->e2e);
         ob_per_second_free(&s->runs[i]->by_second);
         free(s->runs[i]->procs);
+        free(s->runs[i]->dash);
         free(s->runs[i]);
     }
     free(s->runs);
@@ -576,12 +587,41 @@ static void nack_queued(sink *s)
     }
 }
 
+/* Recounts the sinks of this way that died without saving their last counts (store.h:
+ * ob_store_dead_sinks, ob_store_recount_sink), so that the dashboard's sums stay equal to
+ * the records: at start, and then every RECOUNT_CHECK_NS (a dead sink is seen once its
+ * heartbeat is 3 intervals plus 2 s old). Consumption waits meanwhile: it is rare. */
+static void recount_dead_sinks(sink *s, bool starting)
+{
+    char **ids;
+    size_t n;
+    ob_err err;
+    /* at start, a heartbeat of our own id that says running is ours, dead however recent */
+    if (ob_store_dead_sinks(s->store, s->way, starting ? s->cfg->id : NULL, &ids, &n, &err) != 0) {
+        log_error(s, err.msg);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t t0 = ob_mono_ns(), records;
+        if (ob_store_recount_sink(s->store, ids[i], &records, &err) != 0) {
+            log_error(s, err.msg);
+            break;
+        }
+        fprintf(stderr,
+                "outbreak sink: recounted sink %s, which stopped without saving its counts: "
+                "%lld records in %.1f s\n",
+                ids[i], (long long)records, (double)(ob_mono_ns() - t0) / OB_NS_PER_S);
+    }
+    ob_store_free_ids(ids, n);
+}
+
 static void run_loop(sink *s)
 {
     const ob_sink_config *cfg = s->cfg;
     int64_t start = ob_mono_ns();
     int64_t next_stats = start + cfg->stats_interval_ms * OB_NS_PER_MS;
     int64_t next_progress = start + PROGRESS_EVERY_NS;
+    int64_t next_recount = start + RECOUNT_CHECK_NS;
     int64_t last_persisted = 0, last_progress = start;
     while (!queue_stopped(&s->q)) {
         size_t n = queue_take(&s->q, s->batch, (size_t)cfg->batch, cfg->linger_ms, MAX_WAIT_MS);
@@ -592,6 +632,10 @@ static void run_loop(sink *s)
             write_stats(s);
             write_beat(s, false);
             next_stats = now + cfg->stats_interval_ms * OB_NS_PER_MS;
+        }
+        if (now >= next_recount) {
+            recount_dead_sinks(s, false);
+            next_recount = ob_mono_ns() + RECOUNT_CHECK_NS;
         }
         if (now >= next_progress) {
             double secs = (double)(now - last_progress) / OB_NS_PER_S;
@@ -645,6 +689,8 @@ int ob_sink_run(const ob_sink_config *cfg)
         goto fail;
     }
     s.way = ob_broker_way(s.broker);
+    ob_store_set_writer(s.store, cfg->id);
+    recount_dead_sinks(&s, true); /* before consuming: this id's own counts may be among them */
     ob_url_redacted(cfg->broker_url, burl, sizeof burl);
     ob_url_redacted(cfg->mongo_url, murl, sizeof murl);
     fprintf(stderr, "outbreak sink: %s -> %s, batch %d, id %s\n", burl, murl, cfg->batch,

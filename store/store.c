@@ -16,30 +16,18 @@
 
 #include "clock.h"
 #include "record.h"
+#include "store_internal.h"
 
 
 #define DEFAULT_DB "outbreak"
 #define DUPLICATE_KEY 11000
 #define MAX_TIME_MS_EXPIRED 50 /* the server's code for a command past its maxTimeMS */
 
-struct ob_store {
-    mongoc_client_t *client;
-    mongoc_collection_t *records;
-    mongoc_collection_t *sink_stats;
-    mongoc_collection_t *runs;
-    mongoc_collection_t *sinks;
-    char address[256]; /* "host:port[,host:port...]" for messages */
-    /* reused between bulk inserts (each bson_t on the heap: a grown bson_t points into
-     * itself and must not move) */
-    bson_t **docs;
-    const bson_t **doc_ptrs;
-    size_t cap_docs;
-};
 
 static pthread_once_t mongoc_once = PTHREAD_ONCE_INIT;
 
 /* The driver's error text on one line (servers' messages may span several). */
-static const char *msg(bson_error_t *e)
+const char *ob_store_errmsg(bson_error_t *e)
 {
     for (char *p = e->message; *p; p++)
         if (*p == '\n' || *p == '\r')
@@ -50,15 +38,15 @@ static const char *msg(bson_error_t *e)
 /* Replaces the document of `coll` that sel selects with doc, inserting it if there is
  * none. Fills err ("saving WHAT to MongoDB at ADDRESS: why") on failure; sel and doc
  * stay the caller's. */
-static int upsert(ob_store *s, mongoc_collection_t *coll, const bson_t *sel, const bson_t *doc, const char *what,
-                  ob_err *err)
+int ob_store_upsert(ob_store *s, mongoc_collection_t *coll, const bson_t *sel, const bson_t *doc,
+                    const char *what, ob_err *err)
 {
     bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
     bson_error_t error;
     bool ok = mongoc_collection_replace_one(coll, sel, doc, opts, NULL, &error);
     bson_destroy(opts);
     if (!ok)
-        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "saving %s to MongoDB at %s: %s", what, s->address, msg(&error));
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "saving %s to MongoDB at %s: %s", what, s->address, ob_store_errmsg(&error));
     return 0;
 }
 
@@ -109,9 +97,9 @@ static int ping(ob_store *s, ob_err *err)
     bool ok = mongoc_client_command_simple(s->client, "admin", &cmd, NULL, NULL, &error);
     bson_destroy(&cmd);
     if (!ok && error.domain == MONGOC_ERROR_CLIENT && error.code == MONGOC_ERROR_CLIENT_AUTHENTICATE)
-        return ob_err_set(err, "cannot authenticate to MongoDB at %s: %s", s->address, msg(&error));
+        return ob_err_set(err, "cannot authenticate to MongoDB at %s: %s", s->address, ob_store_errmsg(&error));
     if (!ok)
-        return ob_err_set(err, "cannot reach MongoDB at %s: %s", s->address, msg(&error));
+        return ob_err_set(err, "cannot reach MongoDB at %s: %s", s->address, ob_store_errmsg(&error));
     return 0;
 }
 
@@ -153,7 +141,7 @@ int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
     pthread_once(&mongoc_once, init_mongoc);
     uri = mongoc_uri_new_with_error(mongo_url, &error);
     if (!uri) {
-        ob_err_set(err, "invalid MongoDB URL \"%s\": %s", mongo_url, msg(&error));
+        ob_err_set(err, "invalid MongoDB URL \"%s\": %s", mongo_url, ob_store_errmsg(&error));
         goto fail;
     }
     default_int_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 3000);
@@ -169,7 +157,7 @@ int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
     format_address(uri, s->address, sizeof s->address);
     s->client = mongoc_client_new_from_uri_with_error(uri, &error);
     if (!s->client) {
-        ob_err_set(err, "cannot use MongoDB at %s: %s", s->address, msg(&error));
+        ob_err_set(err, "cannot use MongoDB at %s: %s", s->address, ob_store_errmsg(&error));
         goto fail;
     }
     mongoc_client_set_error_api(s->client, MONGOC_ERROR_API_VERSION_2);
@@ -230,7 +218,7 @@ static int reserve_docs(ob_store *s, size_t n)
 }
 
 static void build_record(bson_t *b, const ob_record *r, const ob_meta *m, const char *way,
-                         int64_t persisted_at_ms)
+                         const char *sink, int64_t persisted_at_ms)
 {
     char id[OB_RUN_CAP + 48];
     snprintf(id, sizeof id, "%s/%u/%llu", m->run, (unsigned)m->producer,
@@ -247,6 +235,8 @@ static void build_record(bson_t *b, const ob_record *r, const ob_meta *m, const 
     BSON_APPEND_INT64(b, "seq", (int64_t)m->seq);
     BSON_APPEND_INT64(b, "sent_ns", m->sent_ns);
     BSON_APPEND_UTF8(b, "way", way);
+    if (sink && *sink)
+        BSON_APPEND_UTF8(b, "sink", sink);
     BSON_APPEND_DATE_TIME(b, "persisted_at", persisted_at_ms);
 }
 
@@ -299,8 +289,9 @@ int ob_store_insert_records(ob_store *s, const ob_store_rec *recs, size_t n, con
     if (reserve_docs(s, n) != 0)
         return ob_err_set(err, "out of memory for %zu documents", n);
     int64_t now_ms = ob_real_ns() / OB_NS_PER_MS;
+    s->last_insert_ms = now_ms;
     for (size_t i = 0; i < n; i++) {
-        build_record(s->docs[i], recs[i].r, recs[i].m, way, now_ms);
+        build_record(s->docs[i], recs[i].r, recs[i].m, way, s->writer, now_ms);
         s->doc_ptrs[i] = s->docs[i];
         result[i] = OB_INSERT_OK;
     }
@@ -322,10 +313,10 @@ int ob_store_insert_records(ob_store *s, const ob_store_rec *recs, size_t n, con
     if (wc_error) {
         /* Not known to be durable: the whole batch counts as failed. */
         ob_err_set(err, "insert into MongoDB at %s: write concern error: %s", s->address,
-                   msg(&error));
+                   ob_store_errmsg(&error));
         rc = -1;
     } else if (!ok && entries == 0) {
-        ob_err_set(err, "insert into MongoDB at %s failed: %s", s->address, msg(&error));
+        ob_err_set(err, "insert into MongoDB at %s failed: %s", s->address, ob_store_errmsg(&error));
         rc = -1;
     } else if (failed) {
         ob_err_set(err, "insert into MongoDB at %s: %zu of %zu documents failed, first: %s",
@@ -482,7 +473,7 @@ int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int6
     bson_error_t error;
     if (mongoc_cursor_error(cur, &error))
         rc = ob_err_set(err, "reading sink_stats %s from MongoDB at %s: %s", id, s->address,
-                        msg(&error));
+                        ob_store_errmsg(&error));
     mongoc_cursor_destroy(cur);
     return rc;
 }
@@ -524,15 +515,22 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     BSON_APPEND_INT64(&doc, "last_persisted_ns", st->last_persisted_ns);
     BSON_APPEND_UTF8(&doc, "e2e_hist", hist ? hist : "h1:");
     BSON_APPEND_UTF8(&doc, "persisted_by_second", by_second ? by_second : "");
+    if (st->dash)
+        ob_store_append_dash(&doc, "dash", st->dash);
     BSON_APPEND_DATE_TIME(&doc, "updated_at", ob_real_ns() / OB_NS_PER_MS);
     free(hist);
     free(by_second);
     char what[OB_RUN_CAP + 40];
     snprintf(what, sizeof what, "sink stats of run %s", st->run);
-    int rc = upsert(s, s->sink_stats, &sel, &doc, what, err);
+    int rc = ob_store_upsert(s, s->sink_stats, &sel, &doc, what, err);
     bson_destroy(&sel);
     bson_destroy(&doc);
     return rc;
+}
+
+int64_t ob_store_last_insert_ms(const ob_store *s)
+{
+    return s->last_insert_ms;
 }
 
 /* ---- read side ----------------------------------------------------------------- */
@@ -565,7 +563,7 @@ int ob_store_sink_totals(ob_store *s, const char *run, int64_t process, ob_sink_
     bson_error_t error;
     if (mongoc_cursor_error(cur, &error))
         rc = ob_err_set(err, "reading sink_stats of run %s from MongoDB at %s: %s", run,
-                        s->address, msg(&error));
+                        s->address, ob_store_errmsg(&error));
 done:
     mongoc_cursor_destroy(cur);
     return rc;
@@ -585,7 +583,7 @@ int ob_store_persisted_by_second(ob_store *s, const char *run, ob_per_second *ou
     bson_error_t error;
     if (rc == 0 && mongoc_cursor_error(cur, &error))
         rc = ob_err_set(err, "reading sink_stats of run %s from MongoDB at %s: %s", run,
-                        s->address, msg(&error));
+                        s->address, ob_store_errmsg(&error));
     mongoc_cursor_destroy(cur);
     return rc;
 }
@@ -608,7 +606,7 @@ int ob_store_count_records(ob_store *s, const char *run, int64_t process, int li
                            run, s->address, limit_ms);
     if (n < 0)
         return ob_err_set(err, "counting records of run %s in MongoDB at %s: %s", run,
-                          s->address, msg(&error));
+                          s->address, ob_store_errmsg(&error));
     *out = n;
     return 0;
 }
@@ -633,7 +631,7 @@ int ob_store_put_sink_beat(ob_store *s, const ob_sink_beat *b, ob_err *err)
     BSON_APPEND_INT64(&doc, "queued", b->queued);
     char what[300];
     snprintf(what, sizeof what, "the heartbeat of sink %s", b->sink);
-    int rc = upsert(s, s->sinks, &sel, &doc, what, err);
+    int rc = ob_store_upsert(s, s->sinks, &sel, &doc, what, err);
     bson_destroy(&sel);
     bson_destroy(&doc);
     return rc;
@@ -676,7 +674,7 @@ static int run_sink_ids(ob_store *s, const char *run, char **ids, size_t *len, o
     bson_error_t error;
     if (rc == 0 && mongoc_cursor_error(cur, &error))
         rc = ob_err_set(err, "reading sink_stats of run %s from MongoDB at %s: %s", run,
-                        s->address, msg(&error));
+                        s->address, ob_store_errmsg(&error));
     mongoc_cursor_destroy(cur);
     return rc;
 }
@@ -724,7 +722,7 @@ int ob_store_sink_activity(ob_store *s, const char *way, const char *run, ob_sin
     int rc = 0;
     if (mongoc_cursor_error(cur, &error))
         rc = ob_err_set(err, "reading the sinks' heartbeats from MongoDB at %s: %s", s->address,
-                        msg(&error));
+                        ob_store_errmsg(&error));
     mongoc_cursor_destroy(cur);
     free(ids);
     return rc;
@@ -780,7 +778,7 @@ int ob_store_save_summary(ob_store *s, const char *run, const char *summary_json
         return ob_err_set(err, "summary of run %s is not a JSON object", run);
     bson_t *summary = bson_new_from_json((const uint8_t *)summary_json, -1, &error);
     if (!summary)
-        return ob_err_set(err, "summary of run %s is not a JSON object: %s", run, msg(&error));
+        return ob_err_set(err, "summary of run %s is not a JSON object: %s", run, ob_store_errmsg(&error));
     /* The document: _id = run, the exact summary text in "json" (what readers should
      * parse), and its fields alongside for queries, keys made storable ("p99.9" is
      * stored as "p99_9"). A summary's own _id and json keys are not copied. */
@@ -796,7 +794,7 @@ int ob_store_save_summary(ob_store *s, const char *run, const char *summary_json
     BSON_APPEND_UTF8(&sel, "_id", run);
     char what[OB_RUN_CAP + 40];
     snprintf(what, sizeof what, "the summary of run %s", run);
-    rc = upsert(s, s->runs, &sel, &doc, what, err);
+    rc = ob_store_upsert(s, s->runs, &sel, &doc, what, err);
 done:
     bson_destroy(&sel);
     bson_destroy(&fields);

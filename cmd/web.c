@@ -1,0 +1,95 @@
+/* web.c — `outbreak web`: its flags, their defaults and --help, then the server of
+ * live/web.h until SIGINT/SIGTERM. A wrong flag or value is one line on stderr and exit
+ * code 2; MongoDB that cannot be reached or an address that cannot be bound, exit 1. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "flags.h"
+#include "sink.h"
+#include "web.h"
+
+static const char synopsis[] =
+    "usage: outbreak web [--mongo URL] [--web-host ADDR] [--web-port PORT] [flags]\n"
+    "\n"
+    "Serves the data dashboard over the records the sinks stored (counts by department,\n"
+    "region, state, infectedtype and age range, the latest cases; by middleware and by\n"
+    "run: GET /api/dashboard?way=W&run=R) and the host monitor (GET /api/monitor/ram,\n"
+    "/api/monitor/processes?filter=TEXT), as JSON. The counts are the sinks' own (kept\n"
+    "as they insert), so no request scans the records. --course-api also serves the\n"
+    "course project's dashboard API (/consulta/..., /prueba1, /prueba2) to any origin\n"
+    "and without login, for its front end. Stops on SIGINT/SIGTERM. docs/web.md has the\n"
+    "routes and their JSON.\n"
+    "\n";
+
+static int parse_login(const char *v, void *dest, ob_err *err)
+{
+    const char *colon = strchr(v, ':');
+    if (!colon || colon == v || !colon[1])
+        return ob_err_set(err, "expected USER:PASS, both not empty");
+    *(const char **)dest = v;
+    return 0;
+}
+
+int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
+{
+    ob_web_config c = {.mongo_url = OB_SINK_DEFAULT_MONGO, .host = "127.0.0.1", .port = 8089,
+                       .proc_root = "/proc"};
+    const ob_flag flags[] = {
+        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &c.mongo_url, .value_name = "URL",
+         .help = "the MongoDB the sinks write to (default " OB_SINK_DEFAULT_MONGO ")"},
+        {.name = "web-host", .type = OB_FLAG_STRING, .dest = &c.host, .value_name = "ADDR",
+         .help = "address to listen on (default 127.0.0.1: this host only;\n"
+                 "0.0.0.0 for every interface)"},
+        {.name = "web-port", .type = OB_FLAG_INT, .dest = &c.port, .min = 0, .max = 65535,
+         .value_name = "PORT", .help = "port to listen on (default 8089, as Locust's; 0: any free one)"},
+        {.name = "web-login", .type = OB_FLAG_CUSTOM, .dest = &c.login, .parse = parse_login,
+         .value_name = "USER:PASS",
+         .help = "every route but /healthz and the course API asks for this\n"
+                 "login (HTTP Basic); OUTBREAK_WEB_LOGIN gives it without the\n"
+                 "command line (default: no login)"},
+        {.name = "course-api", .type = OB_FLAG_BOOL, .dest = &c.course_api,
+         .help = "serve the course project's dashboard API to any origin,\n"
+                 "without login (default off)"},
+    };
+    ob_flag_set set = {.command = "web", .synopsis = synopsis, .flags = flags,
+                       .nflags = sizeof flags / sizeof flags[0]};
+    ob_err err;
+    int rc = ob_flags_parse(&set, argc, argv, &err);
+    if (rc == 1)
+        return 0;
+    const char *env_login = getenv("OUTBREAK_WEB_LOGIN");
+    if (rc == 0 && !c.login && env_login && *env_login) {
+        if (parse_login(env_login, &c.login, &err) != 0)
+            rc = ob_err_prefix(&err, "OUTBREAK_WEB_LOGIN");
+    }
+    if (rc < 0) {
+        fprintf(stderr, "outbreak web: %s\n", err.msg);
+        return 2;
+    }
+    ob_web *w;
+    if (ob_web_start(&w, &c, &err) != 0) {
+        fprintf(stderr, "outbreak web: %s\n", err.msg);
+        return err.kind == OB_ERR_USAGE ? 2 : 1;
+    }
+    const char *shown = strchr(c.host, ':') ? "[%s]" : "%s";
+    char host[80];
+    snprintf(host, sizeof host, shown, c.host);
+    fprintf(stderr, "outbreak web: http://%s:%d/ (dashboard /api/dashboard, monitor /api/monitor/ram and "
+                    "/api/monitor/processes%s%s)\n",
+            host, ob_web_port(w), c.login ? "; login required" : "",
+            c.course_api ? "; course API ON: /consulta/... and /prueba1, /prueba2 answer any origin "
+                           "without login"
+                         : "");
+    struct timespec tick = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
+    while (!*interrupted)
+        nanosleep(&tick, NULL);
+    long long counts[3];
+    ob_web_counts(w, counts);
+    ob_web_stop(w);
+    fprintf(stderr, "outbreak web: stopped; answered %lld 2xx, %lld 4xx, %lld 5xx\n", counts[0], counts[1],
+            counts[2]);
+    return 0;
+}

@@ -1,0 +1,541 @@
+/* web.c — `outbreak web`'s HTTP server (web.h) on libmicrohttpd: routing, the login,
+ * CORS for the course project's routes, and the JSON of the dashboard and the monitor. */
+#include "web.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "broker.h"
+#include "dash.h"
+#include "json.h"
+#include "monitor.h"
+#include "store.h"
+
+#define COURSE_LATEST 50 /* getAllMsg's length, as the course project's */
+
+struct ob_web {
+    ob_web_config cfg;
+    ob_store *store;
+    struct MHD_Daemon *daemon;
+    int port;
+    atomic_llong counts[3];
+    ob_dash *dash; /* scratch, reused by every dashboard request (one serving thread) */
+};
+
+/* ---- answers ---- */
+
+static enum MHD_Result answer(ob_web *w, struct MHD_Connection *conn, unsigned status, const char *type,
+                              char *body, size_t len, bool cors)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    if (cors)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    enum MHD_Result rc = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    atomic_fetch_add(&w->counts[status < 300 ? 0 : status < 500 ? 1 : 2], 1);
+    return rc;
+}
+
+/* A JSON error body {"error": msg}. */
+static enum MHD_Result answer_error(ob_web *w, struct MHD_Connection *conn, unsigned status,
+                                    const char *msg, bool cors)
+{
+    char *body = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&body, &len);
+    if (!f)
+        return MHD_NO;
+    ob_jw j;
+    ob_jw_init(&j, f);
+    ob_jw_object(&j);
+    ob_jw_key(&j, "error");
+    ob_jw_str(&j, msg);
+    ob_jw_end(&j);
+    fclose(f);
+    return answer(w, conn, status, "application/json", body, len, cors);
+}
+
+/* Writes with fn into memory and answers 200 with it as JSON (500 if writing failed). */
+typedef int (*json_fn)(ob_web *w, ob_jw *j, void *arg, ob_err *err);
+
+static enum MHD_Result answer_json(ob_web *w, struct MHD_Connection *conn, json_fn fn, void *arg,
+                                   bool cors)
+{
+    char *body = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&body, &len);
+    if (!f)
+        return answer_error(w, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", cors);
+    ob_jw j;
+    ob_jw_init(&j, f);
+    ob_err err = {0};
+    int rc = fn(w, &j, arg, &err);
+    if (rc == 0 && ob_jw_status(&j) != 0)
+        rc = ob_err_set(&err, "out of memory writing the answer");
+    fclose(f);
+    if (rc != 0) {
+        free(body);
+        unsigned status = err.kind == OB_ERR_USAGE         ? MHD_HTTP_BAD_REQUEST
+                          : err.kind == OB_ERR_UNAVAILABLE ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                           : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return answer_error(w, conn, status, err.msg, cors);
+    }
+    return answer(w, conn, MHD_HTTP_OK, "application/json", body, len, cors);
+}
+
+/* ---- the dashboard ---- */
+
+typedef struct dash_query {
+    const char *way; /* NULL: all */
+    const char *run; /* NULL: all */
+} dash_query;
+
+/* Reads the dashboard for q into w->dash. */
+static int load_dash(ob_web *w, const dash_query *q, int *sinks, ob_err *err)
+{
+    return ob_store_dashboard(w->store, q->way, q->run, w->dash, sinks, err);
+}
+
+/* A tally as [{"_id": key, "count": n}] by count descending; at most `limit` (0: all). */
+static void tally_json(ob_jw *j, const ob_tally *t, size_t limit)
+{
+    size_t order[OB_DASH_KEYS];
+    size_t n = ob_tally_sorted(t, order);
+    if (limit && n > limit)
+        n = limit;
+    ob_jw_array(j);
+    for (size_t i = 0; i < n; i++) {
+        ob_jw_object(j);
+        ob_jw_key(j, "_id");
+        ob_jw_str(j, t->e[order[i]].key);
+        ob_jw_key(j, "count");
+        ob_jw_int(j, t->e[order[i]].n);
+        ob_jw_end(j);
+    }
+    ob_jw_end(j);
+}
+
+static void regions_json(ob_jw *j, const ob_dash *d)
+{
+    ob_tally regions = {0};
+    int64_t per[OB_REGION_COUNT];
+    ob_dash_regions(&d->location, per);
+    for (int i = 0; i < OB_REGION_COUNT; i++)
+        if (per[i] > 0)
+            ob_tally_add(&regions, ob_regions[i], per[i]);
+    tally_json(j, &regions, 0);
+}
+
+static void ages_json(ob_jw *j, const ob_dash *d)
+{
+    ob_tally ages = {0};
+    for (int i = 0; i < OB_DASH_AGE_BUCKETS; i++)
+        if (d->age[i] > 0)
+            ob_tally_add(&ages, ob_dash_age_label(i), d->age[i]);
+    tally_json(j, &ages, 0);
+}
+
+static const char *channel_of(const char *way)
+{
+    const ob_broker_ops *ops = ob_broker_by_way(way);
+    return ops && ops->course_channel ? ops->course_channel : way;
+}
+
+/* The latest cases, newest first, at most `limit`; course: the course project's fields
+ * (canal, fecha as ISO 8601), else outbreak's (way, run, persisted_at in epoch ms). */
+static void latest_json(ob_jw *j, const ob_dash *d, size_t limit, bool course)
+{
+    ob_jw_array(j);
+    for (size_t i = 0; i < d->nlatest && i < limit; i++) {
+        const ob_dash_case *c = &d->latest[i];
+        ob_jw_object(j);
+        ob_jw_key(j, "name");
+        ob_jw_str(j, c->r.name);
+        ob_jw_key(j, "location");
+        ob_jw_str(j, c->r.location);
+        ob_jw_key(j, "age");
+        ob_jw_int(j, c->r.age);
+        ob_jw_key(j, "infectedtype");
+        ob_jw_str(j, c->r.infectedtype);
+        ob_jw_key(j, "state");
+        ob_jw_str(j, c->r.state);
+        if (course) {
+            char fecha[40];
+            time_t secs = (time_t)(c->persisted_ms / 1000);
+            struct tm tm;
+            gmtime_r(&secs, &tm);
+            size_t k = strftime(fecha, sizeof fecha, "%Y-%m-%dT%H:%M:%S", &tm);
+            snprintf(fecha + k, sizeof fecha - k, ".%03dZ", (int)(c->persisted_ms % 1000));
+            ob_jw_key(j, "canal");
+            ob_jw_str(j, channel_of(c->way));
+            ob_jw_key(j, "fecha");
+            ob_jw_str(j, fecha);
+        } else {
+            ob_jw_key(j, "way");
+            ob_jw_str(j, c->way);
+            ob_jw_key(j, "run");
+            ob_jw_str(j, c->run);
+            ob_jw_key(j, "persisted_at_ms");
+            ob_jw_int(j, c->persisted_ms);
+        }
+        ob_jw_end(j);
+    }
+    ob_jw_end(j);
+}
+
+static int dashboard_json(ob_web *w, ob_jw *j, void *arg, ob_err *err)
+{
+    const dash_query *q = arg;
+    int sinks;
+    if (load_dash(w, q, &sinks, err) != 0)
+        return -1;
+    const ob_dash *d = w->dash;
+    ob_jw_object(j);
+    ob_jw_key(j, "way");
+    ob_jw_str(j, q->way ? q->way : "all");
+    ob_jw_key(j, "run");
+    if (q->run)
+        ob_jw_str(j, q->run);
+    else
+        ob_jw_null(j);
+    ob_jw_key(j, "sink_documents");
+    ob_jw_int(j, sinks);
+    ob_jw_key(j, "records");
+    ob_jw_int(j, d->records);
+    ob_jw_key(j, "top5_departments");
+    tally_json(j, &d->location, 5);
+    ob_jw_key(j, "departments");
+    tally_json(j, &d->location, 0);
+    ob_jw_key(j, "regions");
+    regions_json(j, d);
+    ob_jw_key(j, "by_state");
+    tally_json(j, &d->state, 0);
+    ob_jw_key(j, "by_infectedtype");
+    tally_json(j, &d->infectedtype, 0);
+    ob_jw_key(j, "age_ranges");
+    ages_json(j, d);
+    ob_jw_key(j, "latest");
+    latest_json(j, d, OB_DASH_LATEST, false);
+    ob_jw_end(j);
+    return 0;
+}
+
+/* ---- the course project's routes ---- */
+
+typedef enum course_view {
+    COURSE_ALL_MSG,
+    COURSE_LAST5,
+    COURSE_TOP5,
+    COURSE_REGION,
+    COURSE_STATE,
+    COURSE_TYPE,
+    COURSE_AGES,
+} course_view;
+
+typedef struct course_query {
+    course_view view;
+    const char *way; /* getAllMsg/:canal: the way of that canal; NULL: all */
+} course_query;
+
+static int course_json(ob_web *w, ob_jw *j, void *arg, ob_err *err)
+{
+    const course_query *q = arg;
+    dash_query dq = {.way = q->way, .run = NULL};
+    if (load_dash(w, &dq, NULL, err) != 0)
+        return -1;
+    const ob_dash *d = w->dash;
+    switch (q->view) {
+    case COURSE_ALL_MSG:
+        latest_json(j, d, COURSE_LATEST, true);
+        break;
+    case COURSE_LAST5:
+        latest_json(j, d, 5, true);
+        break;
+    case COURSE_TOP5:
+        tally_json(j, &d->location, 5);
+        break;
+    case COURSE_REGION:
+        regions_json(j, d);
+        break;
+    case COURSE_STATE:
+        tally_json(j, &d->state, 0);
+        break;
+    case COURSE_TYPE:
+        tally_json(j, &d->infectedtype, 0);
+        break;
+    case COURSE_AGES:
+        ages_json(j, d);
+        break;
+    }
+    return 0;
+}
+
+/* The way whose course channel is `canal` (URL-decoded by libmicrohttpd), compared
+ * without case; NULL if none. */
+static const char *way_of_channel(const char *canal)
+{
+    for (int i = 0; i < ob_broker_count(); i++) {
+        const ob_broker_ops *ops = ob_broker_at(i);
+        if (ops->course_channel && strcasecmp(ops->course_channel, canal) == 0)
+            return ops->way;
+    }
+    return NULL;
+}
+
+/* ---- the monitor ---- */
+
+typedef struct monitor_query {
+    bool processes;
+    bool course;
+    const char *filter;
+} monitor_query;
+
+static int monitor_json(ob_web *w, ob_jw *j, void *arg, ob_err *err)
+{
+    const monitor_query *q = arg;
+    if (!q->processes) {
+        ob_monitor_ram_info ram;
+        if (ob_monitor_ram(&ram, w->cfg.proc_root, err) != 0)
+            return -1;
+        if (q->course)
+            ob_monitor_course_ram_json(j, &ram);
+        else
+            ob_monitor_ram_json(j, &ram);
+        return 0;
+    }
+    ob_monitor_proc *procs;
+    size_t n;
+    if (ob_monitor_processes(&procs, &n, w->cfg.proc_root, err) != 0)
+        return -1;
+    if (q->course)
+        ob_monitor_course_processes_json(j, procs, n);
+    else
+        ob_monitor_processes_json(j, procs, n, q->filter);
+    ob_monitor_processes_free(procs, n);
+    return 0;
+}
+
+/* ---- routing ---- */
+
+static bool logged_in(ob_web *w, struct MHD_Connection *conn)
+{
+    if (!w->cfg.login)
+        return true;
+    char *pass = NULL;
+    char *user = MHD_basic_auth_get_username_password(conn, &pass);
+    bool ok = false;
+    if (user && pass) {
+        size_t ul = strlen(user);
+        const char *colon = strchr(w->cfg.login, ':');
+        ok = colon && (size_t)(colon - w->cfg.login) == ul && strncmp(w->cfg.login, user, ul) == 0 &&
+             strcmp(colon + 1, pass) == 0;
+    }
+    MHD_free(user);
+    MHD_free(pass);
+    return ok;
+}
+
+static enum MHD_Result ask_login(ob_web *w, struct MHD_Connection *conn)
+{
+    static const char body[] = "{\"error\":\"login required\"}";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    enum MHD_Result rc = MHD_queue_basic_auth_fail_response(conn, "outbreak", r);
+    MHD_destroy_response(r);
+    atomic_fetch_add(&w->counts[1], 1);
+    return rc;
+}
+
+static const char *arg_of(struct MHD_Connection *conn, const char *name)
+{
+    const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+    return v && *v ? v : NULL;
+}
+
+/* A course route (path under /consulta/ or /prueba1|2): answers it and returns true, or
+ * returns false for a path that is not one. */
+static bool course_route(ob_web *w, struct MHD_Connection *conn, const char *url, enum MHD_Result *rc)
+{
+    static const struct {
+        const char *path;
+        course_view view;
+    } views[] = {
+        {"/consulta/getAllMsg", COURSE_ALL_MSG},
+        {"/consulta/ultimos5casos", COURSE_LAST5},
+        {"/consulta/getTop5DerpartamentosInfectados", COURSE_TOP5},
+        {"/consulta/regionMasInfectada", COURSE_REGION},
+        {"/consulta/getForState", COURSE_STATE},
+        {"/consulta/getForInfectedType", COURSE_TYPE},
+        {"/consulta/rangoEdades", COURSE_AGES},
+    };
+    for (size_t i = 0; i < sizeof views / sizeof views[0]; i++) {
+        if (strcmp(url, views[i].path) == 0) {
+            course_query q = {.view = views[i].view};
+            *rc = answer_json(w, conn, course_json, &q, true);
+            return true;
+        }
+    }
+    static const char all_prefix[] = "/consulta/getAllMsg/";
+    if (strncmp(url, all_prefix, sizeof all_prefix - 1) == 0) {
+        const char *canal = url + sizeof all_prefix - 1;
+        course_query q = {.view = COURSE_ALL_MSG, .way = way_of_channel(canal)};
+        if (!q.way) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "unknown canal \"%.60s\" (gRPC, nats, rabbit, Google Pub-Sub, kafka)",
+                     canal);
+            *rc = answer_error(w, conn, MHD_HTTP_NOT_FOUND, msg, true);
+        } else {
+            *rc = answer_json(w, conn, course_json, &q, true);
+        }
+        return true;
+    }
+    if (strcmp(url, "/prueba1") == 0 || strcmp(url, "/prueba2") == 0) {
+        monitor_query q = {.processes = url[7] == '2', .course = true};
+        *rc = answer_json(w, conn, monitor_json, &q, true);
+        return true;
+    }
+    return false;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    (void)version;
+    (void)upload_data;
+    ob_web *w = cls;
+    if (!*req_cls) { /* the first call is for the headers only */
+        *req_cls = w;
+        return MHD_YES;
+    }
+    if (*upload_data_size) { /* a body is not wanted: ignore it */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    bool course = w->cfg.course_api &&
+                  (strncmp(url, "/consulta/", 10) == 0 || strcmp(url, "/prueba1") == 0 ||
+                   strcmp(url, "/prueba2") == 0);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return answer_error(w, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served", course);
+    enum MHD_Result rc;
+    if (course && course_route(w, conn, url, &rc))
+        return rc;
+    if (strcmp(url, "/healthz") == 0)
+        return answer(w, conn, MHD_HTTP_OK, "text/plain", strdup("ok\n"), 3, false);
+    if (!logged_in(w, conn))
+        return ask_login(w, conn);
+    if (strcmp(url, "/api/dashboard") == 0) {
+        dash_query q = {.way = arg_of(conn, "way"), .run = arg_of(conn, "run")};
+        if (q.way && strcmp(q.way, "all") == 0)
+            q.way = NULL;
+        if (q.way && !ob_broker_by_way(q.way)) {
+            char msg[200];
+            snprintf(msg, sizeof msg, "unknown way \"%.40s\" (all, %s)", q.way, ob_broker_ways());
+            return answer_error(w, conn, MHD_HTTP_BAD_REQUEST, msg, false);
+        }
+        if (q.run && !ob_run_id_valid(q.run))
+            return answer_error(w, conn, MHD_HTTP_BAD_REQUEST, "run: not a run id ([A-Za-z0-9._-]+)", false);
+        return answer_json(w, conn, dashboard_json, &q, false);
+    }
+    if (strcmp(url, "/api/monitor/ram") == 0 || strcmp(url, "/api/monitor/processes") == 0) {
+        monitor_query q = {.processes = url[13] == 'p', .filter = arg_of(conn, "filter")};
+        return answer_json(w, conn, monitor_json, &q, false);
+    }
+    return answer_error(w, conn, MHD_HTTP_NOT_FOUND, "no such route (see outbreak web --help)", false);
+}
+
+static void mhd_log(void *cls, const char *fm, va_list ap)
+{
+    (void)cls;
+    fputs("outbreak web: ", stderr);
+    vfprintf(stderr, fm, ap);
+}
+
+int ob_web_start(ob_web **out, const ob_web_config *cfg, ob_err *err)
+{
+    *out = NULL;
+    ob_web *w = calloc(1, sizeof *w);
+    if (!w || !(w->dash = calloc(1, sizeof *w->dash))) {
+        free(w);
+        return ob_err_set(err, "out of memory");
+    }
+    w->cfg = *cfg;
+    if (!w->cfg.proc_root)
+        w->cfg.proc_root = "/proc";
+    if (ob_store_open(&w->store, cfg->mongo_url, err) != 0)
+        goto fail;
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (inet_pton(AF_INET, cfg->host, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)cfg->port);
+    } else if (inet_pton(AF_INET6, cfg->host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons((uint16_t)cfg->port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        ob_err_setk(err, OB_ERR_USAGE, "--web-host: not an IP address: \"%s\"", cfg->host);
+        goto fail;
+    }
+    w->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                                 w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
+    if (!w->daemon) {
+        ob_err_set(err, "cannot listen on %s:%d (in use, or not an address of this host)", cfg->host,
+                   cfg->port);
+        goto fail;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    w->port = info ? info->port : cfg->port;
+    *out = w;
+    return 0;
+fail:
+    ob_web_stop(w);
+    return -1;
+}
+
+int ob_web_port(const ob_web *w)
+{
+    return w->port;
+}
+
+void ob_web_counts(const ob_web *w, long long counts[3])
+{
+    for (int i = 0; i < 3; i++)
+        counts[i] = atomic_load(&((ob_web *)w)->counts[i]);
+}
+
+void ob_web_stop(ob_web *w)
+{
+    if (!w)
+        return;
+    if (w->daemon)
+        MHD_stop_daemon(w->daemon);
+    ob_store_close(w->store);
+    free(w->dash);
+    free(w);
+}
