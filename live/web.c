@@ -400,9 +400,14 @@ static bool course_route(ob_web *w, struct MHD_Connection *conn, const char *url
         const char *canal = url + sizeof all_prefix - 1;
         course_query q = {.view = COURSE_ALL_MSG, .way = way_of_channel(canal)};
         if (!q.way) {
-            char msg[200];
-            snprintf(msg, sizeof msg, "unknown canal \"%.60s\" (gRPC, nats, rabbit, Google Pub-Sub, kafka)",
-                     canal);
+            char known[200] = "", msg[300];
+            size_t k = 0;
+            for (int i = 0; i < ob_broker_count() && k < sizeof known; i++) {
+                const char *ch = ob_broker_at(i)->course_channel;
+                if (ch && !strstr(known, ch))
+                    k += (size_t)snprintf(known + k, sizeof known - k, "%s%s", k ? ", " : "", ch);
+            }
+            snprintf(msg, sizeof msg, "unknown canal \"%.60s\" (%s)", canal, known);
             *rc = answer_error(w, conn, MHD_HTTP_NOT_FOUND, msg, true);
         } else {
             *rc = answer_json(w, conn, course_json, &q, true);

@@ -26,6 +26,10 @@
                                                     would be a scan on FerretDB)
   mongo_tool.py ways HOST PORT DB RUN               "way count" lines: the run's documents
                                                     per way (a scan: small DBs only)
+  mongo_tool.py dash HOST PORT DB [WAY]             the data dashboard's counts computed here
+                                                    from every record (of WAY, if given): JSON
+                                                    {records, location, state, infectedtype,
+                                                    age: {"0-9": n, ...}, newest_ms} (a scan)
   mongo_tool.py samefields HOST PORT DB RUN FILE    "ok N" when the run's documents hold
                                                     exactly FILE's records (a JSON array),
                                                     each once, the five fields unchanged;
@@ -246,6 +250,36 @@ def find_run(host, port, db, run, projection):
     return docs
 
 
+def dash(host, port, db, way=None):
+    flt = {"way": way} if way else {}
+    reply = run_command(host, port, {"find": "records", "filter": flt,
+                                     "projection": {"location": 1, "state": 1, "infectedtype": 1,
+                                                    "age": 1, "persisted_at": 1, "way": 1},
+                                     "batchSize": 10000, "$db": db})
+    if reply.get("ok") != 1:
+        raise SystemExit("find failed: %s" % reply)
+    cursor = reply["cursor"]
+    docs = cursor["firstBatch"]
+    while cursor.get("id"):
+        cursor = run_command(host, port, {"getMore": cursor["id"], "collection": "records",
+                                          "batchSize": 10000, "$db": db})["cursor"]
+        docs += cursor["nextBatch"]
+    out = {"records": 0, "location": {}, "state": {}, "infectedtype": {}, "age": {}, "newest_ms": 0}
+    for d in docs:
+        if way and d.get("way") != way:
+            continue  # FerretDB may not filter: do it here too
+        out["records"] += 1
+        for k in ("location", "state", "infectedtype"):
+            out[k][d[k]] = out[k].get(d[k], 0) + 1
+        b = min(max(d["age"], 0) // 10, 10)
+        label = "100+" if b == 10 else "%d-%d" % (b * 10, b * 10 + 9)
+        out["age"][label] = out["age"].get(label, 0) + 1
+        at = d.get("persisted_at")
+        ms = at if isinstance(at, int) else 0
+        out["newest_ms"] = max(out["newest_ms"], ms)
+    return out
+
+
 def ways(host, port, db, run):
     n = {}
     for d in find_run(host, port, db, run, {"way": 1}):
@@ -303,6 +337,10 @@ if __name__ == "__main__":
     elif sys.argv[1] == "ways":
         for way, n in ways(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]):
             print(way, n)
+    elif sys.argv[1] == "dash":
+        import json
+        print(json.dumps(dash(sys.argv[2], int(sys.argv[3]), sys.argv[4],
+                              sys.argv[5] if len(sys.argv) > 5 else None), ensure_ascii=False))
     elif sys.argv[1] == "samefields":
         print(samefields(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]))
     elif sys.argv[1] == "fillextra":
