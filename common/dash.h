@@ -3,9 +3,8 @@
  *
  * The course project's dashboard grouped MongoDB's records on every refresh; on
  * FerretDB a $group over 300 000 records takes 22-40 s. So each sink keeps an ob_dash
- * of the records *it inserted* (duplicates and failures are not added), stores it with
- * its per-run statistics (store.h: sink_stats.dash), and the dashboard sums those small
- * documents (ob_dash_merge). The sum equals a full aggregation of the records collection
+ * of the records *it inserted* (duplicates and failures are not added), stores it per run
+ * (store.h: sink_dash), and the dashboard sums those small documents (ob_dash_merge). The sum equals a full aggregation of the records collection
  * as long as every sink that inserted records stored its last counts; store.h's recount
  * of dead sinks makes it so after a sink was killed. */
 #ifndef OB_DASH_H

@@ -30,6 +30,7 @@
 #define MAX_WAIT_MS 100          /* the writer looks at the clock at least this often */
 #define PROGRESS_EVERY_NS (10 * OB_NS_PER_S)
 #define RECOUNT_CHECK_NS (10 * OB_NS_PER_S) /* how often to look for dead sinks to recount */
+#define DASH_EVERY_NS OB_NS_PER_S /* the dash is written at most this often */
 #define INVALID_LOGGED 5         /* invalid deliveries logged in full */
 #define ERROR_LOG_EVERY_NS (5 * OB_NS_PER_S)
 #define BACKOFF_MIN_MS 100
@@ -57,6 +58,8 @@ typedef struct run_stats {
     size_t nprocs, cap_procs;
     size_t last_proc; /* index of the share used last (valid when nprocs > 0) */
     ob_dash *dash;    /* the data dashboard's counts of what this sink id inserted */
+    int64_t dash_saved_ns; /* monotonic time the dash was last written (0: never) */
+    bool dash_dirty;       /* the dash changed since it was last written */
     bool dirty; /* changed since the last sink_stats upsert */
 } run_stats;
 
@@ -363,11 +366,15 @@ static void write_beat(sink *s, bool stopped)
     }
 }
 
-static void write_stats(sink *s)
+/* Writes the sink_stats of every run whose counts changed; the dash (~10 KB) at most once
+ * every DASH_EVERY_NS, and always when `final`. */
+static void write_stats(sink *s, bool final)
 {
+    int64_t now = ob_mono_ns();
     for (size_t i = 0; i < s->nruns; i++) {
         run_stats *r = s->runs[i];
-        if (!r->dirty)
+        bool with_dash = r->dash_dirty && (final || now - r->dash_saved_ns >= DASH_EVERY_NS);
+        if (!r->dirty && !with_dash)
             continue;
         ob_sink_stats st = {.run = r->run,
                             .sink = s->cfg->id,
@@ -380,10 +387,14 @@ static void write_stats(sink *s)
                             .last_persisted_ns = r->last_persisted_ns,
                             .by_second = &r->by_second,
                             .e2e = r->e2e,
-                            .dash = r->dash};
+                            .dash = with_dash ? r->dash : NULL};
         ob_err err;
         if (ob_store_put_sink_stats(s->store, &st, &err) == 0) {
             r->dirty = false;
+            if (with_dash) {
+                r->dash_dirty = false;
+                r->dash_saved_ns = now;
+            }
         } else {
             int64_t now = ob_mono_ns();
             if (now - s->last_error_log_ns >= ERROR_LOG_EVERY_NS) {
@@ -505,6 +516,7 @@ static void process_batch(sink *s, size_t n)
             r->last_persisted_ns = acked_ns;
             ob_per_second_add(&r->by_second, acked_ns / OB_NS_PER_S, 1); /* past the span: dropped */
             ob_dash_add(r->dash, s->srecs[j].r, s->way, r->run, ob_store_last_insert_ms(s->store));
+            r->dash_dirty = true;
             r->dirty = true;
             ob_broker_settle(s->broker, d, true);
             break;
@@ -629,7 +641,7 @@ static void run_loop(sink *s)
             process_batch(s, n);
         int64_t now = ob_mono_ns();
         if (now >= next_stats) {
-            write_stats(s);
+            write_stats(s, false);
             write_beat(s, false);
             next_stats = now + cfg->stats_interval_ms * OB_NS_PER_MS;
         }
@@ -646,7 +658,7 @@ static void run_loop(sink *s)
         }
     }
     nack_queued(s);
-    write_stats(s);
+    write_stats(s, true);
     write_beat(s, true);
     double secs = (double)(ob_mono_ns() - start) / OB_NS_PER_S;
     print_totals(s, "stopped: ", secs > 0 ? (double)s->persisted / secs : 0.0);

@@ -168,6 +168,7 @@ int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
     s->sink_stats = mongoc_client_get_collection(s->client, db, "sink_stats");
     s->runs = mongoc_client_get_collection(s->client, db, "runs");
     s->sinks = mongoc_client_get_collection(s->client, db, "sinks");
+    s->sink_dash = mongoc_client_get_collection(s->client, db, "sink_dash");
     if (ping(s, err) != 0)
         goto fail;
     ensure_run_index(s, db);
@@ -192,6 +193,7 @@ void ob_store_close(ob_store *s)
     mongoc_collection_destroy(s->sink_stats);
     mongoc_collection_destroy(s->runs);
     mongoc_collection_destroy(s->sinks);
+    mongoc_collection_destroy(s->sink_dash);
     mongoc_client_destroy(s->client);
     free(s);
 }
@@ -515,8 +517,6 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     BSON_APPEND_INT64(&doc, "last_persisted_ns", st->last_persisted_ns);
     BSON_APPEND_UTF8(&doc, "e2e_hist", hist ? hist : "h1:");
     BSON_APPEND_UTF8(&doc, "persisted_by_second", by_second ? by_second : "");
-    if (st->dash)
-        ob_store_append_dash(&doc, "dash", st->dash);
     BSON_APPEND_DATE_TIME(&doc, "updated_at", ob_real_ns() / OB_NS_PER_MS);
     free(hist);
     free(by_second);
@@ -525,6 +525,8 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     int rc = ob_store_upsert(s, s->sink_stats, &sel, &doc, what, err);
     bson_destroy(&sel);
     bson_destroy(&doc);
+    if (rc == 0 && st->dash)
+        rc = ob_store_put_sink_dash(s, st, err);
     return rc;
 }
 

@@ -142,7 +142,8 @@ typedef struct ob_sink_stats {
                                   (0: none yet) */
     const ob_hist *e2e; /* may be NULL (stored as an empty histogram) */
     const ob_per_second *by_second; /* inserts per epoch second; may be NULL */
-    const ob_dash *dash; /* the dashboard's counts of the records inserted; may be NULL */
+    const ob_dash *dash; /* the dashboard's counts of the records inserted, written to
+                            sink_dash; NULL: not this time */
 } ob_sink_stats;
 
 /* Reads the sink_stats document "<run>/<sink>" left by an earlier instance with the same
@@ -155,7 +156,8 @@ int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int6
                             int64_t *duplicates, int64_t *invalid, ob_hist *e2e,
                             ob_process_count **procs, size_t *nprocs, ob_err *err);
 
-/* Replaces (upserts) the sink_stats document "<run>/<sink>" with these counts. */
+/* Replaces (upserts) the sink_stats document "<run>/<sink>" with these counts, and the
+ * sink_dash document with the dash if it is not NULL. */
 int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err);
 
 /* ---- the data dashboard (store_dash.c) ---- */
@@ -164,12 +166,12 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err);
  * sink), which is what ob_store_recount_sink counts by. */
 void ob_store_set_writer(ob_store *s, const char *sink);
 
-/* Adds the dash of the sink_stats document "<run>/<sink>" (left by an earlier instance
+/* Adds the dash of the sink_dash document "<run>/<sink>" (left by an earlier instance
  * with the same sink id) into *dash. Returns 1 if it had one, 0 if not, -1 on error. */
 int ob_store_get_sink_dash(ob_store *s, const char *run, const char *sink, ob_dash *dash,
                            ob_err *err);
 
-/* The dashboard: the sum of the dash of every sink_stats document whose way is `way` and
+/* The dashboard: the sum of the dash of every sink_dash document whose way is `way` and
  * whose run is `run` (NULL: any), into *out (initialised here). *sinks (if not NULL) is
  * the number of documents summed. A small collection: one document per run and sink. */
 int ob_store_dashboard(ob_store *s, const char *way, const char *run, ob_dash *out, int *sinks,
@@ -186,8 +188,8 @@ void ob_store_free_ids(char **ids, size_t n);
 
 /* Recounts what sink `sink` inserted from the records themselves (those whose sink
  * field names it: a scan of the records collection, 20-40 s for 300 000 records on
- * FerretDB) and rewrites, per run, its sink_stats document's persisted count, the
- * per-process persisted counts and the dash; duplicates, invalid, the histogram and the
+ * FerretDB) and rewrites, per run, its sink_stats document's persisted count and the
+ * per-process persisted counts, and its sink_dash document; duplicates, invalid, the histogram and the
  * counts per second stay as the sink last saved them. Then marks its heartbeat
  * "recounted". *records (if not NULL) is the number of records counted. */
 int ob_store_recount_sink(ob_store *s, const char *sink, int64_t *records, ob_err *err);

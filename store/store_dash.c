@@ -1,5 +1,5 @@
 /* store_dash.c — the data dashboard's side of store/ (store.h): the sinks' dash counts in
- * their sink_stats documents, their sum, and the recount of a sink that died before
+ * the sink_dash collection, their sum, and the recount of a sink that died before
  * saving its last counts. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +66,26 @@ void ob_store_append_dash(bson_t *doc, const char *key, const ob_dash *d)
     bson_append_document_end(doc, &sub);
 }
 
+int ob_store_put_sink_dash(ob_store *s, const ob_sink_stats *st, ob_err *err)
+{
+    char id[OB_RUN_CAP + 256];
+    snprintf(id, sizeof id, "%s/%s", st->run, st->sink);
+    bson_t sel = BSON_INITIALIZER, doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&sel, "_id", id);
+    BSON_APPEND_UTF8(&doc, "_id", id);
+    BSON_APPEND_UTF8(&doc, "run", st->run);
+    BSON_APPEND_UTF8(&doc, "sink", st->sink);
+    BSON_APPEND_UTF8(&doc, "way", st->way);
+    ob_store_append_dash(&doc, "dash", st->dash);
+    BSON_APPEND_DATE_TIME(&doc, "updated_at", ob_real_ns() / OB_NS_PER_MS);
+    char what[OB_RUN_CAP + 40];
+    snprintf(what, sizeof what, "dashboard counts of run %s", st->run);
+    int rc = ob_store_upsert(s, s->sink_dash, &sel, &doc, what, err);
+    bson_destroy(&sel);
+    bson_destroy(&doc);
+    return rc;
+}
+
 static void copy_utf8(bson_iter_t *it, char *dst, size_t cap)
 {
     snprintf(dst, cap, "%s", BSON_ITER_HOLDS_UTF8(it) ? bson_iter_utf8(it, NULL) : "");
@@ -115,7 +135,7 @@ static void parse_case(bson_iter_t *f, ob_dash_case *c)
     }
 }
 
-/* Adds the "dash" field of a sink_stats document into *into; false if it has none. */
+/* Adds the "dash" field of a sink_dash document into *into; false if it has none. */
 static bool add_dash(const bson_t *doc, ob_dash *into)
 {
     bson_iter_t it, sub, arr, f;
@@ -156,7 +176,7 @@ int ob_store_get_sink_dash(ob_store *s, const char *run, const char *sink, ob_da
     snprintf(id, sizeof id, "%s/%s", run, sink);
     bson_t *filter = BCON_NEW("_id", BCON_UTF8(id));
     bson_t *opts = BCON_NEW("projection", "{", "dash", BCON_INT32(1), "}");
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, filter, opts, NULL);
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_dash, filter, opts, NULL);
     bson_destroy(filter);
     bson_destroy(opts);
     const bson_t *doc;
@@ -165,7 +185,7 @@ int ob_store_get_sink_dash(ob_store *s, const char *run, const char *sink, ob_da
         rc = add_dash(doc, dash) ? 1 : 0;
     bson_error_t error;
     if (mongoc_cursor_error(cur, &error))
-        rc = ob_err_set(err, "reading sink_stats %s from MongoDB at %s: %s", id, s->address,
+        rc = ob_err_set(err, "reading sink_dash %s from MongoDB at %s: %s", id, s->address,
                         ob_store_errmsg(&error));
     mongoc_cursor_destroy(cur);
     return rc;
@@ -183,7 +203,7 @@ int ob_store_dashboard(ob_store *s, const char *way, const char *run, ob_dash *o
     if (run)
         BSON_APPEND_UTF8(&filter, "run", run);
     bson_t *opts = BCON_NEW("projection", "{", "dash", BCON_INT32(1), "}");
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_stats, &filter, opts, NULL);
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(s->sink_dash, &filter, opts, NULL);
     bson_destroy(&filter);
     bson_destroy(opts);
     const bson_t *doc;
@@ -377,7 +397,6 @@ static int rewrite_run(ob_store *s, const char *sink, recount_run *r, ob_err *er
         bson_append_document_end(&arr, &one);
     }
     bson_append_array_end(&set, &arr);
-    ob_store_append_dash(&set, "dash", r->dash);
     BSON_APPEND_DATE_TIME(&set, "recounted_at", ob_real_ns() / OB_NS_PER_MS);
     bson_append_document_end(&update, &set);
     free(saved);
@@ -390,7 +409,8 @@ static int rewrite_run(ob_store *s, const char *sink, recount_run *r, ob_err *er
     if (!ok)
         return ob_err_setk(err, OB_ERR_UNAVAILABLE, "saving the recount of %s to MongoDB at %s: %s", id,
                            s->address, ob_store_errmsg(&error));
-    return 0;
+    ob_sink_stats st = {.run = r->run, .sink = sink, .way = r->way, .dash = r->dash};
+    return ob_store_put_sink_dash(s, &st, err);
 }
 
 int ob_store_recount_sink(ob_store *s, const char *sink, int64_t *records, ob_err *err)

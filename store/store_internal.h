@@ -14,6 +14,7 @@ struct ob_store {
     mongoc_collection_t *sink_stats;
     mongoc_collection_t *runs;
     mongoc_collection_t *sinks;
+    mongoc_collection_t *sink_dash;
     char address[256]; /* "host:port[,host:port...]" for messages */
     char writer[256];  /* the sink id written into each inserted record ("": none) */
     int64_t last_insert_ms; /* the persisted_at of the last bulk insert */
@@ -30,7 +31,9 @@ const char *ob_store_errmsg(bson_error_t *e);
 int ob_store_upsert(ob_store *s, mongoc_collection_t *coll, const bson_t *sel, const bson_t *doc,
                     const char *what, ob_err *err);
 
-/* Appends `key`: the dash as stored in sink_stats (store.h). */
+/* Appends `key`: the dash as stored in sink_dash (store.h). */
 void ob_store_append_dash(bson_t *doc, const char *key, const ob_dash *d);
+/* Replaces (upserts) the sink_dash document "<run>/<sink>" with st->dash. */
+int ob_store_put_sink_dash(ob_store *s, const ob_sink_stats *st, ob_err *err);
 
 #endif
