@@ -63,5 +63,27 @@ check "report under valgrind exits 0 (got $rc)" test $rc -eq 0
 "${VG[@]}" "$OUTBREAK" compare --brokers nats --rate nope >/dev/null 2>&1
 rc=$?
 check "a compare usage error under valgrind exits 2 without leaks (got $rc)" test $rc -eq 2
+# outbreak web: every route once (the dashboard over this test's sinks' counts, the
+# course API, the monitor, errors), then SIGTERM.
+"${VG[@]}" "$OUTBREAK" web --mongo "$MONGO_URL" --web-port 18191 --course-api --web-login a:b \
+    >"$WORK/web.log" 2>&1 &
+web=$!
+PIDS+=("$web")
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:18191/healthz >/dev/null && break; sleep 0.1; done
+codes=
+for u in /api/dashboard "/api/dashboard?way=nats&run=x" /api/monitor/ram "/api/monitor/processes?filter=sink" \
+    /consulta/getAllMsg /consulta/getAllMsg/kafka /consulta/getAllMsg/zzz /consulta/ultimos5casos \
+    /consulta/getTop5DerpartamentosInfectados /consulta/regionMasInfectada /consulta/getForState \
+    /consulta/getForInfectedType /consulta/rangoEdades /prueba1 /prueba2 /nothing "/api/dashboard?way=zz"; do
+    codes+="$(curl -s -u a:b -o /dev/null -w '%{http_code}' "http://127.0.0.1:18191$u") "
+done
+codes+="$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18191/api/dashboard) "
+codes+="$(curl -s -u a:b -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:18191/api/dashboard)"
+check "web under valgrind answered every route ($codes)" \
+    test "$codes" = "200 200 200 200 200 200 404 200 200 200 200 200 200 200 200 404 400 401 405"
+kill -TERM "$web"
+wait "$web"
+rc=$?
+check "web under valgrind exits 0 after SIGTERM (got $rc; 99 = valgrind error)" test $rc -eq 0
 [ "$FAILED" -eq 0 ] || tail -30 "$WORK"/*.log
 finish
