@@ -12,6 +12,8 @@
 #include "clock.h"
 #include "generator.h"
 
+#define PRODUCER 2814529283LL
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -49,12 +51,15 @@ int main(int argc, char **argv)
             ob_gen_record(&gen, &r);
             long seq = done + i + 1;
             char id[128];
-            snprintf(id, sizeof id, "%s/1/%ld", run, seq);
+            /* the sink's shape: a producer id of outbreak run's size (process << 8 | 1)
+             * in _id and producer, and the inserting sink's id (<hostname>-<pid>) */
+            snprintf(id, sizeof id, "%s/%lld/%ld", run, (long long)PRODUCER, seq);
             docs[i] = BCON_NEW("_id", BCON_UTF8(id), "name", BCON_UTF8(r.name), "location",
                                BCON_UTF8(r.location), "age", BCON_INT32(r.age), "infectedtype",
                                BCON_UTF8(r.infectedtype), "state", BCON_UTF8(r.state), "run",
-                               BCON_UTF8(run), "producer", BCON_INT64(1), "seq", BCON_INT64(seq),
-                               "sent_ns", BCON_INT64(ob_real_ns()), "way", BCON_UTF8("none"),
+                               BCON_UTF8(run), "producer", BCON_INT64(PRODUCER), "seq", BCON_INT64(seq),
+                               "sent_ns", BCON_INT64(ob_real_ns()), "way", BCON_UTF8("nats"),
+                               "sink", BCON_UTF8("bench-host-123456"),
                                "persisted_at", BCON_DATE_TIME(ob_real_ns() / 1000000));
         }
         if (!mongoc_collection_insert_many(coll, (const bson_t **)docs, (size_t)n, opts, NULL, &error)) {

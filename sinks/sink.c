@@ -76,6 +76,7 @@ typedef struct sink {
 
     /* totals over all runs */
     int64_t persisted, duplicates, invalid, nacked;
+    int64_t inserts, insert_docs, insert_ns; /* bulk inserts answered: count, documents, time */
     int64_t started_ns; /* CLOCK_REALTIME, for the heartbeat */
     int invalid_logged;
     int64_t last_error_log_ns;
@@ -485,8 +486,14 @@ static void process_batch(sink *s, size_t n)
 
     ob_err err;
     err.msg[0] = '\0';
+    int64_t insert_t0 = ob_mono_ns();
     int rc = ob_store_insert_records(s->store, s->srecs, nvalid, s->way, s->results, &err);
     int64_t acked_ns = ob_real_ns();
+    if (rc == 0) {
+        s->inserts++;
+        s->insert_docs += (int64_t)nvalid;
+        s->insert_ns += ob_mono_ns() - insert_t0;
+    }
     if (rc != 0) {
         for (size_t j = 0; j < nvalid; j++)
             ob_broker_settle(s->broker, s->batch[s->pos[j]], false);
@@ -577,11 +584,16 @@ static void free_sink(sink *s)
 
 static void print_totals(const sink *s, const char *prefix, double rate)
 {
+    char inserts[96] = "";
+    if (s->inserts > 0)
+        snprintf(inserts, sizeof inserts, "; inserts of %.0f documents in %.1f ms on average",
+                 (double)s->insert_docs / (double)s->inserts,
+                 (double)s->insert_ns / (double)s->inserts / OB_NS_PER_MS);
     fprintf(stderr,
             "outbreak sink: %s%lld persisted (%.0f/s), %lld duplicates, %lld invalid, "
-            "%lld rejected for redelivery, %zu run%s\n",
+            "%lld rejected for redelivery, %zu run%s%s\n",
             prefix, (long long)s->persisted, rate, (long long)s->duplicates,
-            (long long)s->invalid, (long long)s->nacked, s->nruns, s->nruns == 1 ? "" : "s");
+            (long long)s->invalid, (long long)s->nacked, s->nruns, s->nruns == 1 ? "" : "s", inserts);
 }
 
 /* Rejects (for redelivery) whatever is still queued; the sink is stopped, so the
