@@ -235,9 +235,9 @@ def fill(host, port, db, n, max_extra=300000, per_run=10000, batch=1000):
     return "filled %d records in %.1f s" % (n, time.time() - t0)
 
 
-def find_run(host, port, db, run, projection):
-    """Every document of `run` in records (only the fields of `projection`)."""
-    reply = run_command(host, port, {"find": "records", "filter": {"run": run},
+def find_all(host, port, db, flt, projection):
+    """Every document of records that matches flt (only the fields of `projection`)."""
+    reply = run_command(host, port, {"find": "records", "filter": flt,
                                      "projection": projection, "batchSize": 10000, "$db": db})
     if reply.get("ok") != 1:
         raise SystemExit("find failed: %s" % reply)
@@ -250,20 +250,15 @@ def find_run(host, port, db, run, projection):
     return docs
 
 
+def find_run(host, port, db, run, projection):
+    """Every document of `run` in records (only the fields of `projection`)."""
+    return find_all(host, port, db, {"run": run}, projection)
+
+
 def dash(host, port, db, way=None):
-    flt = {"way": way} if way else {}
-    reply = run_command(host, port, {"find": "records", "filter": flt,
-                                     "projection": {"location": 1, "state": 1, "infectedtype": 1,
-                                                    "age": 1, "persisted_at": 1, "way": 1},
-                                     "batchSize": 10000, "$db": db})
-    if reply.get("ok") != 1:
-        raise SystemExit("find failed: %s" % reply)
-    cursor = reply["cursor"]
-    docs = cursor["firstBatch"]
-    while cursor.get("id"):
-        cursor = run_command(host, port, {"getMore": cursor["id"], "collection": "records",
-                                          "batchSize": 10000, "$db": db})["cursor"]
-        docs += cursor["nextBatch"]
+    docs = find_all(host, port, db, {"way": way} if way else {},
+                    {"location": 1, "state": 1, "infectedtype": 1, "age": 1, "persisted_at": 1,
+                     "way": 1})
     out = {"records": 0, "location": {}, "state": {}, "infectedtype": {}, "age": {}, "newest_ms": 0}
     for d in docs:
         if way and d.get("way") != way:
