@@ -480,10 +480,21 @@ int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int6
     return rc;
 }
 
-int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
+void ob_store_run_sink_doc(bson_t *sel, bson_t *doc, const ob_sink_stats *st)
 {
     char id[OB_RUN_CAP + 256];
     snprintf(id, sizeof id, "%s/%s", st->run, st->sink);
+    bson_init(sel);
+    bson_init(doc);
+    BSON_APPEND_UTF8(sel, "_id", id);
+    BSON_APPEND_UTF8(doc, "_id", id);
+    BSON_APPEND_UTF8(doc, "run", st->run);
+    BSON_APPEND_UTF8(doc, "sink", st->sink);
+    BSON_APPEND_UTF8(doc, "way", st->way);
+}
+
+int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
+{
     char *hist = st->e2e ? ob_hist_encode(st->e2e) : NULL;
     if (st->e2e && !hist)
         return ob_err_set(err, "out of memory encoding the histogram of run %s", st->run);
@@ -492,12 +503,8 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
         free(hist);
         return ob_err_set(err, "out of memory encoding the counts per second of run %s", st->run);
     }
-    bson_t sel = BSON_INITIALIZER, doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&sel, "_id", id);
-    BSON_APPEND_UTF8(&doc, "_id", id);
-    BSON_APPEND_UTF8(&doc, "run", st->run);
-    BSON_APPEND_UTF8(&doc, "sink", st->sink);
-    BSON_APPEND_UTF8(&doc, "way", st->way);
+    bson_t sel, doc;
+    ob_store_run_sink_doc(&sel, &doc, st);
     BSON_APPEND_INT64(&doc, "persisted", st->persisted);
     BSON_APPEND_INT64(&doc, "duplicates", st->duplicates);
     BSON_APPEND_INT64(&doc, "invalid", st->invalid);

@@ -68,14 +68,8 @@ void ob_store_append_dash(bson_t *doc, const char *key, const ob_dash *d)
 
 int ob_store_put_sink_dash(ob_store *s, const ob_sink_stats *st, ob_err *err)
 {
-    char id[OB_RUN_CAP + 256];
-    snprintf(id, sizeof id, "%s/%s", st->run, st->sink);
-    bson_t sel = BSON_INITIALIZER, doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&sel, "_id", id);
-    BSON_APPEND_UTF8(&doc, "_id", id);
-    BSON_APPEND_UTF8(&doc, "run", st->run);
-    BSON_APPEND_UTF8(&doc, "sink", st->sink);
-    BSON_APPEND_UTF8(&doc, "way", st->way);
+    bson_t sel, doc;
+    ob_store_run_sink_doc(&sel, &doc, st);
     ob_store_append_dash(&doc, "dash", st->dash);
     BSON_APPEND_DATE_TIME(&doc, "updated_at", ob_real_ns() / OB_NS_PER_MS);
     char what[OB_RUN_CAP + 40];

@@ -31,6 +31,9 @@ const char *ob_store_errmsg(bson_error_t *e);
 int ob_store_upsert(ob_store *s, mongoc_collection_t *coll, const bson_t *sel, const bson_t *doc,
                     const char *what, ob_err *err);
 
+/* Initialises sel to {_id: "<run>/<sink>"} and doc to the same _id with run, sink and
+ * way: the start of a sink_stats or sink_dash document. The caller destroys both. */
+void ob_store_run_sink_doc(bson_t *sel, bson_t *doc, const ob_sink_stats *st);
 /* Appends `key`: the dash as stored in sink_dash (store.h). */
 void ob_store_append_dash(bson_t *doc, const char *key, const ob_dash *d);
 /* Replaces (upserts) the sink_dash document "<run>/<sink>" with st->dash. */
