@@ -89,7 +89,7 @@ stop_sink
 
 # --- outbreak run, unary --------------------------------------------------------------------
 start_sink unary
-"$OUTBREAK" run --broker "grpc://$ADDR?inflight=$C&channels=$K" --mongo "mongodb://127.0.0.1:27017/$DB" \
+"$OUTBREAK" run --headless --broker "grpc://$ADDR?inflight=$C&channels=$K" --mongo "mongodb://127.0.0.1:27017/$DB" \
     --rate max -t "$TIME" --only-summary --json "$OUT/outbreak-grpc-unary.json" \
     >"$OUT/outbreak-grpc-unary.txt" 2>&1 || true
 stop_sink
@@ -137,7 +137,7 @@ EOF
 # --- outbreak run, streaming ----------------------------------------------------------------
 echo "== gRPC client streaming (InfectedStream), $BATCH records per call, $SINFLIGHT calls in flight over $K connection(s), $TIME =="
 start_sink stream
-"$OUTBREAK" run --broker "grpc://$ADDR?mode=stream&stream_batch=$BATCH&inflight=$SINFLIGHT&channels=$K" \
+"$OUTBREAK" run --headless --broker "grpc://$ADDR?mode=stream&stream_batch=$BATCH&inflight=$SINFLIGHT&channels=$K" \
     --mongo "mongodb://127.0.0.1:27017/$DB" --rate max -t "$TIME" --only-summary \
     --json "$OUT/outbreak-grpc-stream.json" >"$OUT/outbreak-grpc-stream.txt" 2>&1 || true
 stop_sink

@@ -30,7 +30,7 @@ echo "POST body: ${#BODY} bytes; $T thread(s), $C connections, $D each"
 
 wrk -t "$T" -c "$C" -d "$D" -s "$OUT/http-post.lua" "$URL" >"$OUT/wrk-http.txt" 2>&1
 tool=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/wrk-http.txt")
-"$OUTBREAK" run --broker "$URL" --connections "$C" --threads "$T" --rate max --max-inflight $((C / T * 8)) \
+"$OUTBREAK" run --headless --broker "$URL" --connections "$C" --threads "$T" --rate max --max-inflight $((C / T * 8)) \
     -t "$D" --only-summary --json "$OUT/outbreak-http.json" >"$OUT/outbreak-http.txt" 2>&1 || true
 ours=$(json "$OUT/outbreak-http.json" 'd["throughput"]["acked_per_s"]')
 failed=$(json "$OUT/outbreak-http.json" 'd["failed"]')

@@ -48,7 +48,7 @@ import csv, sys
 for row in csv.DictReader(open(sys.argv[1])):
     if row["Name"] == "Aggregated": print("%.1f %s" % (float(row["Requests/s"]), row["Failure Count"]))' \
     "$OUT/locust-http_stats.csv")
-"$OUTBREAK" run --broker "$TARGET$OUTBREAK_BENCH_PATH" --connections "$C" --rate max --max-inflight $((C * 8)) \
+"$OUTBREAK" run --headless --broker "$TARGET$OUTBREAK_BENCH_PATH" --connections "$C" --rate max --max-inflight $((C * 8)) \
     -t "$D" --only-summary --json "$OUT/outbreak-http-gw.json" >"$OUT/outbreak-http-gw.txt" 2>&1 || true
 ours=$(json "$OUT/outbreak-http-gw.json" 'd["throughput"]["acked_per_s"]')
 failed=$(json "$OUT/outbreak-http-gw.json" 'd["failed"]')

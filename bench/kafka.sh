@@ -92,7 +92,7 @@ compare() {
     delete_topic "$pt"
     create_topic "$ot"
     local url="kafka://$BOOTSTRAP?topic=$ot&partitions=$PARTITIONS&acks=all&idempotence=1&linger=$LINGER"
-    "$OUTBREAK" run --broker "$url" --rate max -t "$TIME" --only-summary \
+    "$OUTBREAK" run --headless --broker "$url" --rate max -t "$TIME" --only-summary \
         --json "$OUT/outbreak-kafka-$label.json" >"$OUT/outbreak-kafka-$label.txt" 2>&1 || true
     delete_topic "$ot"
     local s

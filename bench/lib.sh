@@ -13,7 +13,7 @@ json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)"
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 # The size in bytes of one encoded record with its metadata, as outbreak sends it.
 record_size() {
-    "$OUTBREAK" run --rate 1000 -t 1s --only-summary --json "$OUT/size.json" >/dev/null 2>&1
+    "$OUTBREAK" run --headless --rate 1000 -t 1s --only-summary --json "$OUT/size.json" >/dev/null 2>&1
     json "$OUT/size.json" 'round(d["avg_record_bytes"])'
 }
 # median X...: the middle value (the mean of the two middle ones for an even count).

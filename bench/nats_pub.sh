@@ -32,7 +32,7 @@ compare() {
         tool=$(nats_rate "$OUT/nats-$label-$round.txt")
         [ -n "$tool" ] || { echo "bench: nats bench printed no rate (see $OUT/nats-$label-$round.txt)" >&2; exit 1; }
         [ -z "$STREAM" ] || "$NATS" -s nats://127.0.0.1:4222 stream rm -f "$STREAM" >/dev/null 2>&1 || true
-        "$OUTBREAK" run --broker "$url" --rate max -t "${BENCH_TIME:-5s}" --only-summary \
+        "$OUTBREAK" run --headless --broker "$url" --rate max -t "${BENCH_TIME:-5s}" --only-summary \
             --json "$OUT/outbreak-$label-$round.json" >"$OUT/outbreak-$label-$round.txt" 2>&1 || true
         ours=$(json "$OUT/outbreak-$label-$round.json" 'd["throughput"]["acked_per_s"]')
         printf '  round %s: %-24s %9.0f msgs/s   outbreak %9.0f records/s   ratio %s\n' \

@@ -93,7 +93,7 @@ compare() {
         --keep-topic --json "$nj" >"$OUT/pubsub-node-$label.txt" 2>&1 || true
     delete_topic "$nt"
     create_topic "$ot"
-    "$OUTBREAK" run --broker "pubsub://$PROJECT/$ot?batch=$BATCH&linger=$LINGER" \
+    "$OUTBREAK" run --headless --broker "pubsub://$PROJECT/$ot?batch=$BATCH&linger=$LINGER" \
         --rate max -t "$TIME" --max-inflight "$window" --only-summary \
         --json "$oj" >"$OUT/outbreak-pubsub-$label.txt" 2>&1 || true
     delete_topic "$ot"

@@ -55,7 +55,7 @@ compare() {
         --size "$SIZE" --time "$SECS" --metrics-format compact >"$OUT/perftest.txt" 2>&1
     delete_queue "$pq"
     delete_queue "$oq"
-    "$OUTBREAK" run --broker "$AMQP/?queue=$oq&confirm_window=$WINDOW&persistent=1&durable=1" \
+    "$OUTBREAK" run --headless --broker "$AMQP/?queue=$oq&confirm_window=$WINDOW&persistent=1&durable=1" \
         --rate max -t "${SECS}s" --only-summary \
         --json "$OUT/outbreak-rabbitmq.json" >"$OUT/outbreak-rabbitmq.txt" 2>&1 || true
     delete_queue "$oq"

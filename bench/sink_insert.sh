@@ -17,7 +17,7 @@ tool="python3 $ROOT/tests/integration/mongo_tool.py"
 echo "== filling the stream with $N records =="
 $tool dropdb 127.0.0.1 27017 outbreak_bench_sink 2>/dev/null || true
 $tool dropdb 127.0.0.1 27017 outbreak_bench_plain 2>/dev/null || true
-"$OUTBREAK" run --broker "$url" -u 1024 -r 1000000 --once --pool "$N" --run-id "$run" \
+"$OUTBREAK" run --headless --broker "$url" -u 1024 -r 1000000 --once --pool "$N" --run-id "$run" \
     --only-summary --json "$OUT/sink-fill.json" >"$OUT/sink-fill.txt" 2>&1
 echo "acked: $(json "$OUT/sink-fill.json" 'd["acked"]')"
 

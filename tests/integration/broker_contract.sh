@@ -37,7 +37,7 @@ check "the names are 255 characters" test "${#queue}:${#exchange}:${#key}" = 255
 url="${RABBIT_URL}?queue=$queue&exchange=$exchange&routing_key=$key_url"
 valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect \
-    "$OUTBREAK" run --broker "$url" --rate 200 -t 1s --headless --only-summary --json "$WORK/long.json" \
+    "$OUTBREAK" run --headless --broker "$url" --rate 200 -t 1s --headless --only-summary --json "$WORK/long.json" \
     >"$WORK/long.log" 2>&1
 rc=$?
 check "the run under valgrind exits 0 (got $rc; 99 = valgrind error)" test $rc -eq 0

@@ -33,7 +33,7 @@ url="nats://127.0.0.1:$PORT?jetstream=1&stream=OBITR&subject=obit.r&durable=obit
 ) &
 PIDS+=($!)
 sleep 1
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 1000 -t 8s --stop-timeout 20s --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 1000 -t 8s --stop-timeout 20s --headless \
     --only-summary --run-id "restart-$$" --json "$WORK/r.json" --csv "$WORK/r" >"$WORK/run.log" 2>&1 &
 run=$!
 sleep 3

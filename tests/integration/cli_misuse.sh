@@ -39,7 +39,7 @@ printf '{"name":"A","location":"Escuintla","age":4,"infectedtype":"imported","st
 misuse "bad.ndjson:2:" run --records "$WORK/bad.ndjson" -t 1s
 misuse "missing.json" run --records "$WORK/missing.json"
 
-help=$("$OUTBREAK" run --help)
+help=$("$OUTBREAK" run --headless --help)
 for flag in --users --spawn-rate --run-time --headless --only-summary --csv --stop-timeout \
     --wait --rate --broker --records --once --seed --mongo --json; do
     check "run --help lists $flag" grep -qe "$flag" <<<"$help"

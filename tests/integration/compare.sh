@@ -143,7 +143,7 @@ check "missing middleware: nats still ran, lost 0" \
 # outbreak run --html: the single-middleware report
 start_sink "$NATS_URL?jetstream=1&stream=OBIT_CMP_$$&subject=obit.cmp.$$" "$WORK/sink.log"
 rc=0
-"$OUTBREAK" run --broker "$NATS_URL?jetstream=1&stream=OBIT_CMP_$$&subject=obit.cmp.$$" --mongo "$MONGO_URL" \
+"$OUTBREAK" run --headless --broker "$NATS_URL?jetstream=1&stream=OBIT_CMP_$$&subject=obit.cmp.$$" --mongo "$MONGO_URL" \
     --rate 1000 -t 2s --headless --only-summary --html "$WORK/run.html" >"$WORK/run.log" 2>&1 || rc=$?
 check "run --html: exit 0 (got $rc)" test "$rc" -eq 0
 crc=0

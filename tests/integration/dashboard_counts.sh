@@ -21,7 +21,7 @@ WEB_PORT=18189
 load() {
     local label=$1 url=$2 run="dash-$1-$$"
     start_sink "$url" "$WORK/sink-$label.log"
-    "$OUTBREAK" run --broker "$url" --rate 300 -t 2s --mongo "$MONGO_URL" --run-id "$run" \
+    "$OUTBREAK" run --headless --broker "$url" --rate 300 -t 2s --mongo "$MONGO_URL" --run-id "$run" \
         --only-summary --json "$WORK/run-$label.json" >"$WORK/run-$label.out" 2>&1
     check "$label: 600 records persisted, none lost ($(json "$WORK/run-$label.json" '(d["persisted"], d["lost"])'))" \
         test "$(json "$WORK/run-$label.json" '(d["persisted"], d["lost"])')" = "(600, 0)"
@@ -40,7 +40,7 @@ load kafka "kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.dash.$$")&group=obi
 JS="$NATS_URL?jetstream=1&stream=OBITDASHK_$$&subject=obit.dashk.$$&durable=obit-dashk-$$&ack_wait=2000"
 start_sink "$JS" "$WORK/sink-killed.log"
 KILLED=$SINK_PID
-"$OUTBREAK" run --broker "$JS" --rate 500 -t 4s --mongo "$MONGO_URL" --run-id "dash-kill-$$" \
+"$OUTBREAK" run --headless --broker "$JS" --rate 500 -t 4s --mongo "$MONGO_URL" --run-id "dash-kill-$$" \
     --only-summary --json "$WORK/run-kill.json" >"$WORK/run-kill.out" 2>&1 &
 RUN=$!
 sleep 2

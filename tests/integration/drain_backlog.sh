@@ -11,7 +11,7 @@ require_servers
 url="$NATS_URL?jetstream=1&stream=OBITBL_$$&subject=obit.bl.$$&durable=obit-bl-$$"
 backlog=100000
 # the backlog: published with no sink running, one run id
-"$OUTBREAK" run --broker "$url" -u 1024 -r 1000000 --once --pool "$backlog" --run-id "backlog-$$" \
+"$OUTBREAK" run --headless --broker "$url" -u 1024 -r 1000000 --once --pool "$backlog" --run-id "backlog-$$" \
     --only-summary --json "$WORK/a.json" >"$WORK/a.log" 2>&1
 check "the backlog is in the stream: acked $(json "$WORK/a.json" 'd["acked"]') = $backlog" \
     test "$(json "$WORK/a.json" 'd["acked"]')" = "$backlog"
@@ -21,7 +21,7 @@ PIDS+=($!)
 
 # (a) too short a wait: unconfirmed, exit 3
 id="short-$$"
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 1000 --pool 1000 --once --stop-timeout 2s \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 1000 --pool 1000 --once --stop-timeout 2s \
     --headless --only-summary --run-id "$id" --json "$WORK/b.json" --csv "$WORK/b" >"$WORK/b.log" 2>&1
 rc=$?
 grep -E '^delivery|^persisted ' "$WORK/b.log"
@@ -40,7 +40,7 @@ check "short run: the failures CSV has the unconfirmed records" \
 
 # (b) a long enough wait: everything persisted once the sink got through the backlog
 id="long-$$"
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 1000 --pool 1000 --once --stop-timeout 120s \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 1000 --pool 1000 --once --stop-timeout 120s \
     --headless --run-id "$id" --json "$WORK/c.json" >"$WORK/c.log" 2>&1
 rc=$?
 grep -E '^waiting|no progress|^delivery|^persisted ' "$WORK/c.log" | tail -6

@@ -30,7 +30,7 @@ PIDS+=($!)
 sleep 1
 for i in 1 2 3 4 5; do
     id="big-$$-$i"
-    "$OUTBREAK" run --broker "$url" --mongo "$big_url" --rate 5000 --pool 10000 --once --headless \
+    "$OUTBREAK" run --headless --broker "$url" --mongo "$big_url" --rate 5000 --pool 10000 --once --headless \
         --only-summary --run-id "$id" --json "$WORK/b$i.json" >"$WORK/run$i.log" 2>&1
     rc=$?
     end_ns=$(date +%s%N)

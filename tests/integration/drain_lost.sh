@@ -14,7 +14,7 @@ wait "$SINK_PID" 2>/dev/null
 
 id="lost-$$"
 t0=$(date +%s)
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 5000 --pool 5000 --once --stop-timeout 60s \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 5000 --pool 5000 --once --stop-timeout 60s \
     --headless --run-id "$id" --json "$WORK/l.json" --csv "$WORK/l" >"$WORK/l.log" 2>&1 &
 run=$!
 sleep 4 # the run starts on a whole second and sends for 1 s
@@ -37,7 +37,7 @@ check "the failures CSV has the lost records" grep -q '^e2e,nats -> mongodb,"los
 # no sink running (the one above stopped cleanly), a short --stop-timeout
 kill -TERM "$SINK_PID"
 wait "$SINK_PID" 2>/dev/null
-"$OUTBREAK" run --broker "$NATS_URL?jetstream=1&stream=OBITL2_$$&subject=obit.l2.$$" --mongo "$MONGO_URL" \
+"$OUTBREAK" run --headless --broker "$NATS_URL?jetstream=1&stream=OBITL2_$$&subject=obit.l2.$$" --mongo "$MONGO_URL" \
     --rate 1000 --pool 1000 --once --stop-timeout 3s --headless --only-summary --run-id "nosink-$$" \
     --json "$WORK/n.json" >"$WORK/n.log" 2>&1
 rc=$?

@@ -28,7 +28,7 @@ check "the sink listens on $addr" wait_port "$port"
 e2e() {
     local label=$1 url=$2 id rc=0 acked count
     id="grpc-$1-$$-$(date +%s)"
-    "$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 10000 --once --headless \
+    "$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 10000 --once --headless \
         --only-summary --run-id "$id" --json "$WORK/$label.json" >"$WORK/$label.log" 2>&1 || rc=$?
     tail -12 "$WORK/$label.log"
     check "$label: run exits 0 (got $rc)" test "$rc" -eq 0

@@ -44,7 +44,7 @@ fails_fast 2 'mode' sink --broker 'grpc://127.0.0.1:50099?mode=bidi' --mongo "$M
 # 1 ms deadline
 deadline_run() {
     local label=$1 url=$2 rc=0 sent acked failed
-    "$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 2000 --once --headless \
+    "$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 2000 --once --headless \
         --only-summary --run-id "grpc-$label-$$" --json "$WORK/$label.json" >"$WORK/$label.log" 2>&1 || rc=$?
     tail -8 "$WORK/$label.log"
     check "$label: run exits 1 (got $rc)" test "$rc" -eq 1

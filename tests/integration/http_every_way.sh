@@ -25,7 +25,7 @@ through() {
     start_sink "$url" "$WORK/sink-$label.log"
     start_gateway "$label" "$url" -q --json "$WORK/gw-$label.json" || return
     t0=$(date +%s%N)
-    "$OUTBREAK" run --broker "http://127.0.0.1:$GW_PORT/" --rate 300 -t 3s --mongo "$MONGO_URL" \
+    "$OUTBREAK" run --headless --broker "http://127.0.0.1:$GW_PORT/" --rate 300 -t 3s --mongo "$MONGO_URL" \
         --run-id "$run" --only-summary --json "$f" >"$WORK/run-$label.out" 2>&1 || rc=$?
     ms=$((($(date +%s%N) - t0) / 1000000))
     echo "$label: $(json "$f" '"acked %s, persisted %s, failed %s, lost %s, unconfirmed %s, e2e p50 %.1f ms p99 %.1f ms (%s)" % (d["acked"], d["persisted"], d["failed"], d["lost"], d["unconfirmed"], d["e2e_latency_ms"]["p50"], d["e2e_latency_ms"]["p99"], d["e2e_latency_ms"]["count"])' 2>&1) in $ms ms"

@@ -10,7 +10,7 @@ LB=http://127.0.0.1:8000
 
 # --- every record acked through nginx, open model, with --rate
 rc=0
-"$OUTBREAK" run --broker "$LB/nginx-200" --rate 2000 -t 3s --only-summary --json "$WORK/ok.json" \
+"$OUTBREAK" run --headless --broker "$LB/nginx-200" --rate 2000 -t 3s --only-summary --json "$WORK/ok.json" \
     >"$WORK/ok.out" 2>&1 || rc=$?
 check "open model through nginx exits 0 (got $rc)" test "$rc" -eq 0
 sent=$(json "$WORK/ok.json" 'd["sent"]')
@@ -24,7 +24,7 @@ check "8 keep-alive connections by default, pipelining off" \
 
 # --- closed model (Locust's), with -H and ?connections
 rc=0
-"$OUTBREAK" run -H "$LB/nginx-200?connections=4" -u 20 -r 20 --wait 0.1-0.9 -t 3s --only-summary \
+"$OUTBREAK" run --headless -H "$LB/nginx-200?connections=4" -u 20 -r 20 --wait 0.1-0.9 -t 3s --only-summary \
     --json "$WORK/closed.json" >"$WORK/closed.out" 2>&1 || rc=$?
 check "closed model with -H exits 0 (got $rc)" test "$rc" -eq 0
 acked=$(json "$WORK/closed.json" 'd["acked"]')
@@ -32,12 +32,12 @@ acked=$(json "$WORK/closed.json" 'd["acked"]')
 check "closed model: acked $acked between 40 and 200, none failed" \
     test "$acked" -ge 40 -a "$acked" -le 200 -a "$(json "$WORK/closed.json" 'd["failed"]')" = 0
 check "--host sets the broker too" \
-    "$OUTBREAK" run --host "$LB/nginx-200" --rate 100 -t 1s --only-summary --json "$WORK/host.json" >/dev/null 2>&1
+    "$OUTBREAK" run --headless --host "$LB/nginx-200" --rate 100 -t 1s --only-summary --json "$WORK/host.json" >/dev/null 2>&1
 check "connections=4 in the durability" test "$(json "$WORK/closed.json" 'd["durability"]["connections"]')" = 4
 
 # --- 503: failures by code, in the summary and in _failures.csv; exit 1
 rc=0
-"$OUTBREAK" run --broker "$LB/nginx-503" --rate 500 -t 2s --only-summary --csv "$WORK/f503" \
+"$OUTBREAK" run --headless --broker "$LB/nginx-503" --rate 500 -t 2s --only-summary --csv "$WORK/f503" \
     --json "$WORK/f503.json" >"$WORK/f503.out" 2>&1 || rc=$?
 check "503s: exit 1 (got $rc)" test "$rc" -eq 1
 check "503s: acked 0, failed = sent = 1000" \
@@ -63,7 +63,7 @@ PY
 PIDS+=($!)
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$WORK/port" ] && break; sleep 0.2; done
 rc=0
-"$OUTBREAK" run --broker "http://127.0.0.1:$(cat "$WORK/port")/" --rate 50 -t 1s --only-summary \
+"$OUTBREAK" run --headless --broker "http://127.0.0.1:$(cat "$WORK/port")/" --rate 50 -t 1s --only-summary \
     --csv "$WORK/f400" >"$WORK/f400.out" 2>&1 || rc=$?
 check "400s: exit 1 (got $rc)" test "$rc" -eq 1
 check "400s: the failure is 'HTTP 400: missing field: age'" \
@@ -103,13 +103,13 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$WORK/ways-port" ] && break; sleep 0.2; 
 WAYS="http://127.0.0.1:$(cat "$WORK/ways-port")"
 for path in close quietclose chunked eof; do
     rc=0
-    "$OUTBREAK" run --broker "$WAYS/$path?connections=4" --rate 400 -t 2s --only-summary \
+    "$OUTBREAK" run --headless --broker "$WAYS/$path?connections=4" --rate 400 -t 2s --only-summary \
         --json "$WORK/way-$path.json" --csv "$WORK/way-$path" >"$WORK/way-$path.out" 2>&1 || rc=$?
     check "answers ending by /$path: exit 0 (got $rc), 800 acked, 0 failed ($(json "$WORK/way-$path.json" 'd["acked"], d["failed"]'))" \
         test "$rc-$(json "$WORK/way-$path.json" 'd["acked"], d["failed"]')" = "0-800 0"
 done
 rc=0
-"$OUTBREAK" run --broker "$WAYS/garbage?connections=2" --rate 50 -t 1s --only-summary \
+"$OUTBREAK" run --headless --broker "$WAYS/garbage?connections=2" --rate 50 -t 1s --only-summary \
     --csv "$WORK/garbage" >"$WORK/garbage.out" 2>&1 || rc=$?
 check "an answer that is not HTTP: exit 1 (got $rc), 50 failures naming it" \
     grep -q '^publish,http (http),"http: a malformed answer (.*)",50$' "$WORK/garbage_failures.csv"
@@ -133,7 +133,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$WORK/gone-port" ] && break; sleep 0.2; 
 gone_port=$(cat "$WORK/gone-port")
 (sleep 1.5; kill "$gone_pid") &
 rc=0
-"$OUTBREAK" run --broker "http://127.0.0.1:$gone_port/?connections=2" --rate 200 -t 3s --only-summary \
+"$OUTBREAK" run --headless --broker "http://127.0.0.1:$gone_port/?connections=2" --rate 200 -t 3s --only-summary \
     --json "$WORK/gone.json" --csv "$WORK/gone" >"$WORK/gone.out" 2>&1 || rc=$?
 read -r g_sent g_acked g_failed < <(json "$WORK/gone.json" 'd["sent"], d["acked"], d["failed"]')
 check "server gone mid-run: exit 1 (got $rc), sent $g_sent = acked $g_acked + failed $g_failed, both > 0" \
@@ -146,7 +146,7 @@ fails_fast 1 "http: cannot connect to 127.0.0.1:1" run --broker http://127.0.0.1
 # --- a server that accepts and never answers: each request fails at ?timeout, the run ends
 silent_server 18099
 rc=0
-timeout 30 "$OUTBREAK" run --broker 'http://127.0.0.1:18099/?timeout=1000' --rate 20 -t 1s --only-summary \
+timeout 30 "$OUTBREAK" run --headless --broker 'http://127.0.0.1:18099/?timeout=1000' --rate 20 -t 1s --only-summary \
     --stop-timeout 5s --csv "$WORK/silent" >"$WORK/silent.out" 2>&1 || rc=$?
 check "silent server: exit 1 (got $rc)" test "$rc" -eq 1
 check "silent server: 20 failures by timeout" grep -qx 'publish,http (http),"http: no answer within 1000 ms (timeout)",20' \
@@ -156,14 +156,14 @@ check "silent server: 20 failures by timeout" grep -qx 'publish,http (http),"htt
 # what is still out as failed; under valgrind (no error, nothing definitely lost)
 rc=0
 timeout 120 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
-    "$OUTBREAK" run --broker 'http://127.0.0.1:18099/?connections=2' --rate 20 -t 1s --only-summary \
+    "$OUTBREAK" run --headless --broker 'http://127.0.0.1:18099/?connections=2' --rate 20 -t 1s --only-summary \
     --stop-timeout 2s --csv "$WORK/stop" >"$WORK/stop.out" 2>&1 || rc=$?
 check "stop timeout under valgrind: exit 1, no valgrind error (got $rc)" test "$rc" -eq 1
 check "stop timeout: 20 failures 'no answer within the stop timeout'" \
     grep -qx 'publish,http (http),"http: no answer within the stop timeout",20' "$WORK/stop_failures.csv"
 rc=0
 timeout 120 valgrind --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite \
-    "$OUTBREAK" run -H "$LB/nginx-200?connections=4" --rate 200 -t 1s --only-summary \
+    "$OUTBREAK" run --headless -H "$LB/nginx-200?connections=4" --rate 200 -t 1s --only-summary \
     >"$WORK/vg.out" 2>&1 || rc=$?
 check "200 records through nginx under valgrind: exit 0, no valgrind error (got $rc)" test "$rc" -eq 0
 
@@ -188,23 +188,23 @@ PIDS+=($!)
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$WORK/tls-port" ] && break; sleep 0.2; done
 TLS="https://127.0.0.1:$(cat "$WORK/tls-port")/"
 rc=0
-"$OUTBREAK" run --broker "$TLS?cacert=$WORK/tls.pem&connections=2" --rate 50 -t 1s --only-summary \
+"$OUTBREAK" run --headless --broker "$TLS?cacert=$WORK/tls.pem&connections=2" --rate 50 -t 1s --only-summary \
     --json "$WORK/tls.json" >"$WORK/tls.out" 2>&1 || rc=$?
 check "https with ?cacert: exit 0 (got $rc), 50 acked (201 is a 2xx), tls true" \
     test "$rc-$(json "$WORK/tls.json" 'd["acked"], d["durability"]["tls"]')" = "0-50 True"
 rc=0
-"$OUTBREAK" run --broker "$TLS" --rate 20 -t 1s --only-summary --csv "$WORK/tlsbad" >/dev/null 2>&1 || rc=$?
+"$OUTBREAK" run --headless --broker "$TLS" --rate 20 -t 1s --only-summary --csv "$WORK/tlsbad" >/dev/null 2>&1 || rc=$?
 check "https against an unknown CA: exit 1 (got $rc), 20 failures naming the certificate" \
     grep -q '^publish,http (http),"http: SSL certificate problem: self[- ]signed certificate",20$' "$WORK/tlsbad_failures.csv"
 rc=0
-"$OUTBREAK" run --broker "$TLS?verify=0" --rate 20 -t 1s --only-summary --json "$WORK/tls0.json" \
+"$OUTBREAK" run --headless --broker "$TLS?verify=0" --rate 20 -t 1s --only-summary --json "$WORK/tls0.json" \
     >/dev/null 2>&1 || rc=$?
 check "https with ?verify=0 accepts it: exit 0 (got $rc), verify false in the durability" \
     test "$rc-$(json "$WORK/tls0.json" 'd["acked"], d["durability"]["verify"]')" = "0-20 False"
 
 # --- --connections N: in all, split over the threads as wrk's -c
 rc=0
-"$OUTBREAK" run --broker "$LB/nginx-200" --connections 3 --threads 2 --rate 1000 -t 1s --only-summary \
+"$OUTBREAK" run --headless --broker "$LB/nginx-200" --connections 3 --threads 2 --rate 1000 -t 1s --only-summary \
     --json "$WORK/conns.json" >/dev/null 2>&1 || rc=$?
 check "--connections 3 --threads 2: exit 0 (got $rc), 1000 acked, the first worker's share 2" \
     test "$rc-$(json "$WORK/conns.json" 'd["acked"], d["durability"]["connections"]')" = "0-1000 2"

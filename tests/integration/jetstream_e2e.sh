@@ -7,7 +7,7 @@ require_servers
 id="js-e2e-$$-$(date +%s)"
 url="$NATS_URL?jetstream=1&stream=OBIT_$$&subject=obit.$$&durable=obit-$$"
 start_sink "$url" "$WORK/sink.log"
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 10000 -t 5s --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 10000 -t 5s --headless \
     --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
 rc=$?
 cat "$WORK/run.log" | tail -20

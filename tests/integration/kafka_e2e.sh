@@ -11,7 +11,7 @@ id="kafka-e2e-$$-$(date +%s)"
 url="kafka://127.0.0.1:9092?topic=$topic&partitions=3&acks=all&group=obit-$$"
 start_sink "$url" "$WORK/sink.log"
 # exactly 50 000 records: each of a pool of 50 000 once, at up to 10 000/s
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 10000 --pool 50000 --once --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 10000 --pool 50000 --once --headless \
     --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
 rc=$?
 tail -14 "$WORK/run.log"
@@ -30,7 +30,7 @@ topic=$(kafka_topic "obit.keyed.$$")
 id="kafka-keyed-$$-$(date +%s)"
 url="kafka://127.0.0.1:9092?topic=$topic&partitions=4&acks=1&compression=lz4&key=location&group=obit-k-$$"
 start_sink "$url" "$WORK/sink2.log"
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 5000 --once --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 5000 --once --headless \
     --only-summary --run-id "$id" --json "$WORK/k.json" >"$WORK/run2.log" 2>&1
 rc=$?
 tail -6 "$WORK/run2.log"

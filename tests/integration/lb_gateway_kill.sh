@@ -17,7 +17,7 @@ gateways_behind_lb lk || { finish; exit 1; }
 VICTIM=$GW_PID_rabbitmq
 
 rc=0
-"$OUTBREAK" run -H http://127.0.0.1:8000/ --rate 400 -t 8s --mongo "$MONGO_URL" --run-id "$RUN" \
+"$OUTBREAK" run --headless -H http://127.0.0.1:8000/ --rate 400 -t 8s --mongo "$MONGO_URL" --run-id "$RUN" \
     --stop-timeout 30s --only-summary --json "$WORK/run.json" --csv "$WORK/run" >"$WORK/run.out" 2>&1 &
 RUN_PID=$!
 sleep 3

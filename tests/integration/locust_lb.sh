@@ -47,7 +47,7 @@ check "each of traffic.json's records once, the five fields unchanged ($out)" te
 
 # --- outbreak run's HTTP mode through the same nginx, persisted accounting by its own id
 rc=0
-"$OUTBREAK" run -H http://127.0.0.1:8000/ --rate 300 -t 5s --mongo "$MONGO_URL" --only-summary \
+"$OUTBREAK" run --headless -H http://127.0.0.1:8000/ --rate 300 -t 5s --mongo "$MONGO_URL" --only-summary \
     --run-id "lbrun-$$" --json "$WORK/run.json" --csv "$WORK/run" >"$WORK/run.out" 2>&1 || rc=$?
 check "outbreak run through nginx exits 0 (got $rc)" test "$rc" -eq 0
 check "acked 1500 = persisted, failed 0, lost 0, unconfirmed 0" \

@@ -10,7 +10,7 @@ id="pubsub-e2e-$$-$(date +%s)"
 url="pubsub://outbreak-local/$topic?subscription=$topic-sink"
 start_sink "$url" "$WORK/sink.log"
 # exactly 20 000 records: each of a pool of 20 000 once, at up to 4 000/s
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 4000 --pool 20000 --once --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 4000 --pool 20000 --once --headless \
     --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
 rc=$?
 tail -14 "$WORK/run.log"

@@ -42,7 +42,7 @@ PIDS+=($!)
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
 
 publish() { # publish TOPIC — 300 records through the stand-in; JSON in $WORK/TOPIC.json
-    "$OUTBREAK" run --broker "pubsub://p/$1?emulator=127.0.0.1:$PORT&batch=100&linger=1" \
+    "$OUTBREAK" run --headless --broker "pubsub://p/$1?emulator=127.0.0.1:$PORT&batch=100&linger=1" \
         --pool 300 --once --headless --only-summary --json "$WORK/$1.json" >"$WORK/$1.log" 2>&1
 }
 publish t-500

@@ -14,7 +14,7 @@ url="${RABBIT_URL}?queue=$q&durable=1&persistent=1&confirm_window=1000"
 start_sink "$url&prefetch=1000" "$WORK/sink.log"
 # exactly 50 000 records: each of a pool of 50 000 once, at up to 10 000/s (the broker on
 # this 2-core machine may take fewer; late records count from their intended time)
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 10000 --pool 50000 --once --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 10000 --pool 50000 --once --headless \
     --run-id "$id" --json "$WORK/s.json" --csv "$WORK/s" >"$WORK/run.log" 2>&1
 rc=$?
 tail -20 "$WORK/run.log"
@@ -34,7 +34,7 @@ q=$(rabbit_queue "obit.quorum.$$")
 id="rmq-quorum-$$-$(date +%s)"
 url="${RABBIT_URL}?queue=$q&queue_type=quorum&exchange=obit.x.$$&routing_key=infections"
 start_sink "$url" "$WORK/sink2.log"
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 2000 -t 3s --headless --only-summary \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 2000 -t 3s --headless --only-summary \
     --run-id "$id" --json "$WORK/q.json" >"$WORK/run2.log" 2>&1
 rc=$?
 tail -8 "$WORK/run2.log"
@@ -45,7 +45,7 @@ check "quorum: persisted = acked" test "$(json "$WORK/q.json" 'd["persisted"]')"
 check "the broker has a quorum queue $q" sh -c "'$RABBITMQCTL' list_queues name type | grep -q '^$q[[:space:]]*quorum'"
 
 # --- 3. unroutable: returned by the broker, counted as failed with the reason --------
-"$OUTBREAK" run --broker "${RABBIT_URL}?queue=$q&declare=0&exchange=amq.direct&routing_key=nowhere.$$" \
+"$OUTBREAK" run --headless --broker "${RABBIT_URL}?queue=$q&declare=0&exchange=amq.direct&routing_key=nowhere.$$" \
     --pool 500 --once --headless --only-summary --json "$WORK/u.json" >"$WORK/run3.log" 2>&1
 rc=$?
 tail -6 "$WORK/run3.log"
@@ -55,7 +55,7 @@ check "unroutable: all 500 failed, none acked" test \
 check "unroutable: the reason is NO_ROUTE" sh -c "grep -q NO_ROUTE '$WORK/u.json'"
 # --- 4. an idle publisher keeps its connection (heartbeats while it waits) -----------
 q=$(rabbit_queue "obit.idle.$$")
-"$OUTBREAK" run --broker "${RABBIT_URL}?queue=$q&heartbeat=1" -u 1 --wait 3-4 -t 9s --headless \
+"$OUTBREAK" run --headless --broker "${RABBIT_URL}?queue=$q&heartbeat=1" -u 1 --wait 3-4 -t 9s --headless \
     --only-summary --json "$WORK/h.json" >"$WORK/run4.log" 2>&1
 rc=$?
 check "idle publisher (heartbeat 1 s, 3-4 s between records) exits 0 (got $rc)" test "$rc" -eq 0

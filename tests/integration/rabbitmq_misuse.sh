@@ -22,6 +22,6 @@ fails_fast 2 'unknown option "queu"' run --broker "amqp://127.0.0.1/?queu=x" -t 
 # a queue that exists with other settings: the broker's reason, in one line
 "$RABBITMQCTL" delete_queue "$q" >/dev/null 2>&1
 rabbit_queue "$q" >/dev/null
-"$OUTBREAK" run --broker "${RABBIT_URL}?queue=$q&durable=0" --pool 1 --once --headless --only-summary >/dev/null 2>&1
+"$OUTBREAK" run --headless --broker "${RABBIT_URL}?queue=$q&durable=0" --pool 1 --once --headless --only-summary >/dev/null 2>&1
 fails_fast 1 'PRECONDITION_FAILED' run --broker "${RABBIT_URL}?queue=$q&durable=1" -t 1s --headless
 finish

@@ -16,7 +16,7 @@ start_sink "$url" "$WORK/sink.log"
 t0=$(date +%s)
 # 22 s: RabbitMQ's start_app has taken up to 7 s on a loaded machine, and the run must go
 # on long enough after it to show that the publisher is back
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 2000 -t 22s --stop-timeout 30s --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 2000 -t 22s --stop-timeout 30s --headless \
     --only-summary --run-id "$id" --json "$WORK/r.json" >"$WORK/run.log" 2>&1 &
 run=$!
 PIDS+=("$run")

@@ -11,7 +11,7 @@ q=$(rabbit_queue "obit.tls.$$")
 id="rmq-tls-$$-$(date +%s)"
 url="amqps://guest:guest@localhost:5671/?queue=$q&cacert=$ca"
 start_sink "$url" "$WORK/sink.log"
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 5000 --once --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 2000 --pool 5000 --once --headless \
     --only-summary --run-id "$id" --json "$WORK/t.json" >"$WORK/run.log" 2>&1
 rc=$?
 tail -8 "$WORK/run.log"
@@ -23,7 +23,7 @@ check "durability says tls" test "$(json "$WORK/t.json" 'd["durability"]["tls"]'
 fails_fast 1 'verification failed' run --broker "amqps://guest:guest@localhost:5671/?queue=$q" --pool 10 --once --headless
 fails_fast 1 'localhost:5672' run --broker "amqps://guest:guest@localhost:5672/?queue=$q&verify=0" --pool 10 --once --headless
 fails_fast 1 '/nonexistent/ca.pem' sink --broker "amqps://localhost:5671/?cacert=/nonexistent/ca.pem" --mongo "$MONGO_URL"
-"$OUTBREAK" run --broker "amqps://guest:guest@127.0.0.1:5671/?queue=$q&verify=0" --pool 10 --once \
+"$OUTBREAK" run --headless --broker "amqps://guest:guest@127.0.0.1:5671/?queue=$q&verify=0" --pool 10 --once \
     --headless --only-summary --json "$WORK/v.json" >/dev/null 2>&1
 check "verify=0: 10 acked without checking the certificate" test "$(json "$WORK/v.json" 'd["acked"]')" = 10
 finish

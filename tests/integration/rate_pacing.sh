@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 require_servers
 
 out="$WORK/rate.json"
-"$OUTBREAK" run --broker "$NATS_URL" --rate 10000 -t 5s --headless --only-summary \
+"$OUTBREAK" run --headless --broker "$NATS_URL" --rate 10000 -t 5s --headless --only-summary \
     --json "$out" >"$WORK/rate.log" 2>&1
 rc=$?
 check "rate run exits 0 (got $rc)" test "$rc" -eq 0

@@ -10,7 +10,7 @@ url="$NATS_URL?jetstream=1&stream=OBITS_$$&subject=obit.s.$$&durable=obit-s-$$"
 start_sink "$url" "$WORK/sink.log"
 id="shared-$$"
 for i in 1 2; do
-    "$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 4000 --pool 10000 --once --threads 2 \
+    "$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 4000 --pool 10000 --once --threads 2 \
         --headless --only-summary --run-id "$id" --json "$WORK/p$i.json" >"$WORK/p$i.log" 2>&1 &
     eval "run$i=\$!"
 done

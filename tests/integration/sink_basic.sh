@@ -7,7 +7,7 @@ require_servers
 # core NATS: the subscriber is there, so nothing is lost; acked means "server read it"
 core="$NATS_URL?subject=obit.core.$$&queue=obit-core-$$"
 start_sink "$core" "$WORK/sink-core.log"
-"$OUTBREAK" run --broker "$core" --mongo "$MONGO_URL" --rate 2000 -t 3s --headless --only-summary \
+"$OUTBREAK" run --headless --broker "$core" --mongo "$MONGO_URL" --rate 2000 -t 3s --headless --only-summary \
     --run-id "core-$$" --json "$WORK/core.json" >"$WORK/core.log" 2>&1
 rc=$?
 check "core run exits 0 (got $rc)" test $rc -eq 0
@@ -21,7 +21,7 @@ kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null
 # closed model: 20 users spawned at 100/s, each waiting 10-50 ms after its ack
 js="$NATS_URL?jetstream=1&stream=OBITB_$$&subject=obit.b.$$&durable=obit-b-$$"
 start_sink "$js" "$WORK/sink-js.log"
-"$OUTBREAK" run --broker "$js" --mongo "$MONGO_URL" -u 20 -r 100 --wait 0.01-0.05 -t 4s --headless \
+"$OUTBREAK" run --headless --broker "$js" --mongo "$MONGO_URL" -u 20 -r 100 --wait 0.01-0.05 -t 4s --headless \
     --only-summary --run-id "users-$$" --json "$WORK/users.json" >"$WORK/users.log" 2>&1
 rc=$?
 check "users run exits 0 (got $rc)" test $rc -eq 0
@@ -35,7 +35,7 @@ check "users: lost = 0" test "$(json "$WORK/users.json" 'd["lost"]')" = 0
 check "users: load model recorded" test "$(json "$WORK/users.json" 'd["load"]["model"]')" = closed
 
 # --once over traffic.json: exactly its 1000 records, all persisted
-"$OUTBREAK" run --broker "$js" --mongo "$MONGO_URL" --records "$OB_SOURCE_DIR/examples/traffic.json" \
+"$OUTBREAK" run --headless --broker "$js" --mongo "$MONGO_URL" --records "$OB_SOURCE_DIR/examples/traffic.json" \
     --once -u 10 -r 1000 --headless --only-summary --run-id "once-$$" --json "$WORK/once.json" \
     >"$WORK/once.log" 2>&1
 rc=$?

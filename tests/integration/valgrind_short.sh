@@ -18,7 +18,7 @@ through() {
     sink=$!
     PIDS+=("$sink")
     sleep 3
-    "${VG[@]}" "$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 500 -t 2s --headless \
+    "${VG[@]}" "$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 500 -t 2s --headless \
         --only-summary --json "$WORK/$label.json" --csv "$WORK/$label" >"$WORK/run-$label.log" 2>&1
     rc=$?
     check "$label run under valgrind exits 0 (got $rc; 99 = valgrind error)" test $rc -eq 0
@@ -38,11 +38,11 @@ through Kafka "kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.valgrind.$$")&gr
 through PubSub "pubsub://outbreak-local/obit-valgrind-$$?subscription=obit-valgrind-$$-sink"
 # gRPC: the sink is the server; the run's calls are answered after the insert
 through gRPC "grpc://127.0.0.1:50193"
-"${VG[@]}" "$OUTBREAK" run --broker "$NATS_URL" -u 5 -r 50 --wait 0.01-0.02 -t 1s --headless \
+"${VG[@]}" "$OUTBREAK" run --headless --broker "$NATS_URL" -u 5 -r 50 --wait 0.01-0.02 -t 1s --headless \
     >"$WORK/run-core.log" 2>&1
 rc=$?
 check "core closed-model run under valgrind exits 0 (got $rc)" test $rc -eq 0
-"${VG[@]}" "$OUTBREAK" run --records /nonexistent.json >/dev/null 2>&1
+"${VG[@]}" "$OUTBREAK" run --headless --records /nonexistent.json >/dev/null 2>&1
 rc=$?
 check "a usage error under valgrind exits 2 without leaks (got $rc)" test $rc -eq 2
 # compare: the parent (spawning, /proc sampling, results.json, the report) and, through

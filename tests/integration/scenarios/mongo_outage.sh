@@ -33,7 +33,7 @@ sink=$!
 PIDS+=("$sink")
 sleep 1
 # 16 000 records, each once, at 2000/s (a count that does not depend on the machine's speed)
-"$OUTBREAK" run --broker "$url" --mongo "$mongo" --rate 2000 --pool 16000 --once --stop-timeout 60s --headless \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$mongo" --rate 2000 --pool 16000 --once --stop-timeout 60s --headless \
     --only-summary --run-id "$id" --json "$WORK/o.json" >"$WORK/run.log" 2>&1 &
 run=$!
 sleep 3

@@ -9,7 +9,7 @@ id="kill-$$-$(date +%s)"
 start_sink "$url" "$WORK/sink1.log"
 # 30 000 records, each once, at 3000/s: a count that does not depend on the machine
 # keeping up (the assertion is about delivery, not speed)
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 3000 --pool 30000 --once --stop-timeout 60s \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 3000 --pool 30000 --once --stop-timeout 60s \
     --headless --only-summary --run-id "$id" --json "$WORK/k.json" >"$WORK/run.log" 2>&1 &
 run=$!
 sleep 4

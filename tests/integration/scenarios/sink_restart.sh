@@ -19,7 +19,7 @@ B_PID=$!
 PIDS+=("$B_PID")
 sleep 1
 # 60 000 records, each once, at 5000/s (a count that does not depend on the machine's speed)
-"$OUTBREAK" run --broker "$url" --mongo "$MONGO_URL" --rate 5000 --pool 60000 --once --stop-timeout 60s \
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 5000 --pool 60000 --once --stop-timeout 60s \
     --headless --only-summary --run-id "$id" --json "$WORK/r.json" >"$WORK/run.log" 2>&1 &
 run=$!
 sleep 4
