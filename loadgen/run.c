@@ -19,6 +19,10 @@
 #include "store.h"
 #include "worker.h"
 
+/* The bounds of a change (those of -u and --rate, options.c). */
+#define OB_RUN_MAX_USERS 1000000L
+#define OB_RUN_MAX_RATE 1e9
+
 /* Cumulative figures summed over the workers at one instant. */
 typedef struct snapshot {
     int64_t sent, acked, failed, users, bytes;
@@ -40,6 +44,7 @@ struct ob_run {
     uint32_t process; /* this process's part of the producer ids (record.h) */
     ob_run_result result;
     size_t series_cap;
+    int phase; /* under plan.load_lock: 0 before the sending, 1 sending, 2 over */
 };
 typedef struct ob_run controller;
 
@@ -108,9 +113,22 @@ static ob_series_point *series_push(controller *c)
     return p;
 }
 
+/* The result's copy of the load in force (the controlling thread's). */
+static void copy_targets(controller *c)
+{
+    ob_load l;
+    ob_plan_load(&c->plan, &l);
+    ob_run_result *r = &c->result;
+    bool open = c->opts.rate > 0;
+    r->target_users = open ? 0 : l.users;
+    r->target_spawn_rate = open ? 0 : l.spawn_rate;
+    r->target_rate = open ? l.rate : 0;
+}
+
 /* One second's series point; also refreshes the sink figures when there is a store. */
 static void sample(controller *c, double t)
 {
+    copy_targets(c);
     swap_snapshots(c);
     take_snapshot(c, &c->now);
     ob_run_result *r = &c->result;
@@ -498,7 +516,16 @@ void ob_run_free(ob_run *c)
     ob_hist_free(c->result.e2e);
     free(c->result.series);
     ob_durability_free(&c->result.durability);
+    pthread_mutex_destroy(&c->plan.load_lock);
     free(c);
+}
+
+/* The sending phase is over (or never began): changes are rejected from now on. */
+static void end_sending(controller *c)
+{
+    pthread_mutex_lock(&c->plan.load_lock);
+    c->phase = 2;
+    pthread_mutex_unlock(&c->plan.load_lock);
 }
 
 static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile sig_atomic_t *interrupted,
@@ -516,9 +543,14 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
     p->t0_real = ob_real_ns();
     p->end_mono = o->run_time_ns > 0 ? p->t0_mono + o->run_time_ns : INT64_MAX;
     c->result.t0_real_ns = p->t0_real;
+    pthread_mutex_lock(&p->load_lock);
+    p->load.spawn_t0 = p->load.changed = p->t0_mono;
+    c->phase = 1;
+    pthread_mutex_unlock(&p->load_lock);
     for (long i = 0; i < c->nworkers; i++)
         if (ob_worker_start(c->workers[i], err) != 0) {
             atomic_store(&p->running, false);
+            end_sending(c);
             return -1;
         }
     int64_t stop_mono = 0;
@@ -543,6 +575,7 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
             tick_fn(arg, &c->result, &c->result.series[c->result.nseries - 1]);
     }
 done:;
+    end_sending(c);
     int64_t end = ob_mono_ns();
     if (!stop_mono)
         stop_mono = end < p->end_mono ? end : p->end_mono;
@@ -561,6 +594,12 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
         return ob_err_set(err, "out of memory");
     c->opts = *opts;
     const ob_run_opts *o = &c->opts;
+    pthread_mutex_init(&c->plan.load_lock, NULL);
+    c->plan.load = (ob_load){
+        .users = o->rate > 0 ? 0 : o->users,
+        .spawn_rate = o->spawn_rate,
+        .rate = o->rate,
+    };
     if (build_payloads(c, err) != 0)
         goto fail;
     if (snapshot_init(&c->prev) || snapshot_init(&c->now) || !(c->scratch = ob_hist_new()) ||
@@ -595,6 +634,7 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     r->persisted = r->duplicates = r->invalid = r->lost = r->unconfirmed = -1;
     r->persisted_source = NULL;
     r->process = c->process;
+    copy_targets(c);
     *out = c;
     return 0;
 fail:
@@ -623,4 +663,82 @@ int ob_run_execute(ob_run *c, ob_run_tick_fn *tick, void *arg, volatile sig_atom
     }
     measure_self(&c->result);
     return 0;
+}
+
+/* Why a change cannot be made now (under plan.load_lock): NULL when the run is sending. */
+static const char *not_sending(controller *c, int64_t now)
+{
+    if (c->phase == 0)
+        return "the run has not started sending yet";
+    bool finished = true;
+    for (long i = 0; i < c->nworkers; i++)
+        finished &= ob_worker_finished(c->workers[i]);
+    if (c->phase == 2 || finished || !atomic_load(&c->plan.running) || now >= c->plan.end_mono)
+        return "the run's sending phase is over";
+    return NULL;
+}
+
+int ob_run_change_load(ob_run *c, const ob_run_change *ch, ob_err *err)
+{
+    const ob_run_opts *o = &c->opts;
+    bool open = o->rate > 0;
+    /* NaN is not < 0: it is given, and out of range */
+    bool users = !(ch->users < 0), spawn = !(ch->spawn_rate < 0), rate = !(ch->rate < 0);
+    if (open && (users || spawn))
+        return ob_err_setk(err, OB_ERR_USAGE, "%s belongs to the closed model; this run is the open model (--rate)",
+                           users ? "users" : "spawn rate");
+    if (!open && rate)
+        return ob_err_setk(err, OB_ERR_USAGE, "rate belongs to the open model; this run is the closed model (users)");
+    if (rate && o->rate_max)
+        return ob_err_setk(err, OB_ERR_USAGE, "--rate max sends as fast as it can: it has no rate to change");
+    if (users && (ch->users < 1 || ch->users > OB_RUN_MAX_USERS))
+        return ob_err_setk(err, OB_ERR_USAGE, "users: %ld is out of range (1..%ld)", ch->users, (long)OB_RUN_MAX_USERS);
+    if (spawn && !(ch->spawn_rate > 0 && isfinite(ch->spawn_rate)))
+        return ob_err_setk(err, OB_ERR_USAGE, "spawn rate: %g is out of range (> 0)", ch->spawn_rate);
+    if (rate && !(ch->rate > 0 && ch->rate <= OB_RUN_MAX_RATE))
+        return ob_err_setk(err, OB_ERR_USAGE, "rate: %g is out of range (> 0, at most %g per second)", ch->rate,
+                           OB_RUN_MAX_RATE);
+    ob_plan *p = &c->plan;
+    pthread_mutex_lock(&p->load_lock);
+    int64_t now = ob_mono_ns();
+    const char *why = not_sending(c, now);
+    if (why) {
+        pthread_mutex_unlock(&p->load_lock);
+        return ob_err_setk(err, OB_ERR_REJECTED, "cannot change the load: %s", why);
+    }
+    ob_load *l = &p->load;
+    if (users || spawn) {
+        /* what the schedule has started by now is the base of the next one: more users
+         * start from now on at the spawn rate (the first at once) */
+        double due = (double)(now - l->spawn_t0) / 1e9 * l->spawn_rate;
+        long started = due >= (double)l->users ? l->users : l->spawn_base + (long)floor(due) + 1;
+        if (started > l->users)
+            started = l->users;
+        l->spawn_base = started;
+        l->spawn_t0 = now;
+        if (users)
+            l->users = ch->users;
+        if (spawn)
+            l->spawn_rate = ch->spawn_rate;
+    }
+    if (rate)
+        l->rate = ch->rate;
+    if (users || spawn || rate) {
+        l->changed = now;
+        atomic_fetch_add_explicit(&p->load_gen, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&p->load_lock);
+    for (long i = 0; i < c->nworkers; i++)
+        ob_worker_wake(c->workers[i]);
+    return 0;
+}
+
+void ob_run_targets(ob_run *c, ob_run_change *out)
+{
+    ob_load l;
+    ob_plan_load(&c->plan, &l);
+    bool open = c->opts.rate > 0;
+    out->users = open ? -1 : l.users;
+    out->spawn_rate = open ? -1 : l.spawn_rate;
+    out->rate = open ? l.rate : -1;
 }

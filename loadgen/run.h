@@ -45,6 +45,13 @@ typedef struct ob_run_result {
     int64_t t0_real_ns;     /* start, CLOCK_REALTIME */
     double persist_s;       /* start until the sink had persisted what it would (drain end) */
     int64_t users;          /* closed model: users at the end; open model: 0 */
+    /* The load asked for, as ob_run_change_load last changed it (at the start: the
+     * options'): closed model target_users and target_spawn_rate (target_rate 0), open
+     * model target_rate (--rate max: opts->rate; the others 0). Copied from the run's
+     * plan by the controlling thread at every second's sample and at the end: read them
+     * in the tick or after ob_run_execute; another thread asks ob_run_targets. */
+    int64_t target_users;
+    double target_spawn_rate, target_rate;
     int64_t sent, acked, failed;
     int64_t bytes_sent;
     int64_t persisted, duplicates, invalid, lost; /* -1: unknown (no --mongo) */
@@ -89,6 +96,35 @@ size_t ob_run_record_count(const ob_run *run);
  * err set when the workers could not start. */
 int ob_run_execute(ob_run *run, ob_run_tick_fn *tick, void *arg, volatile sig_atomic_t *interrupted,
                    ob_err *err);
+
+/* A change of the load while ob_run_execute runs; a field < 0 is left as it is. */
+typedef struct ob_run_change {
+    long users;        /* closed model: the number of users (>= 1) */
+    double spawn_rate; /* closed model: users started (or stopped) per second (> 0) */
+    double rate;       /* open model: records per second (> 0) */
+} ob_run_change;
+
+/* Thread-safe; callable from any thread while ob_run_execute is sending. Returns 0, or -1
+ * with err: OB_ERR_USAGE for a field that does not fit the run's model (users or
+ * spawn_rate in the open model, rate in the closed model, any change of --rate max, a
+ * value out of range), OB_ERR_REJECTED when the run is not sending (not started yet, or
+ * its sending phase is over).
+ *
+ * As Locust's edit of a running test: more users start at the spawn rate (the new one if
+ * given) from the change on, the first of them at once; fewer users: those beyond the
+ * count stop after their current record (one waiting for its ack gets it; sent = acked +
+ * failed still holds), those waiting to send again at once. The worker stats' `users`
+ * (the series' users) are the users active at each instant. A spawn rate alone applies
+ * to the users not started yet. The open model goes on from the change's instant at the
+ * new rate with continuous intended send times (no burst for the time before, no gap);
+ * latencies still count from the intended times. The workers follow a change within
+ * about 20 ms (the open model) or at once (the closed model). A change with every field
+ * < 0 changes nothing and returns 0 while the run is sending. */
+int ob_run_change_load(ob_run *run, const ob_run_change *ch, ob_err *err);
+
+/* The load in force now, from any thread: users and spawn_rate in the closed model
+ * (rate -1), rate in the open model (users and spawn_rate -1). */
+void ob_run_targets(ob_run *run, ob_run_change *out);
 
 /* NULL-safe. */
 void ob_run_free(ob_run *run);

@@ -1,8 +1,12 @@
 /* worker.c — one load-generating thread (see worker.h): paces sends (open model) or
  * runs its users (closed model) and publishes through its publisher (publisher.h),
- * which turns broker acks into latencies; an ack makes its user ready again. */
+ * which turns broker acks into latencies; an ack makes its user ready again. Both
+ * follow the plan's load as it changes (ob_run_change_load): the open model's schedule
+ * goes on at the new rate from the change's instant, the closed model starts the new
+ * users on the new schedule and stops those beyond the count after their record. */
 #include "worker.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <stdlib.h>
@@ -17,6 +21,17 @@ typedef struct due_user {
     int64_t when;
     long user;
 } due_user;
+
+/* Open model: one rate's part of the schedule. Record k >= k0 is meant to go at
+ * t0_mono + base + period * (k - k0) (ns); a change of the rate starts a new one. */
+typedef struct pace {
+    uint64_t k0;
+    double base, period;
+} pace;
+
+/* How long an open-model worker waiting for its next record goes without looking at
+ * the load (a change is followed within this). */
+#define CHANGE_POLL_NS (20 * OB_NS_PER_MS)
 
 struct ob_worker {
     int index;
@@ -34,11 +49,22 @@ struct ob_worker {
     size_t share;        /* payloads this worker owns: index, index + T, ... */
     bool share_done;     /* --once and every payload sent */
 
-    /* closed model */
-    long nusers;       /* users owned by this worker */
+    unsigned gen; /* the generation of plan->load that `load` holds */
+    ob_load load;
+
+    /* open model: the schedule's parts, in order of k0 */
+    pace *paces;
+    size_t npaces, paces_cap;
+
+    /* closed model: own user k is user index + k * threads */
+    size_t ucap;          /* own users the arrays below (and ready, ready_spare) hold */
+    unsigned char *alive; /* own user k started and not stopped (sending, waiting for its
+                             ack, or waiting to send again) */
+    long next_k;          /* the first own user the spawn loop has not looked at */
     due_user *heap;    /* min-heap on `when` */
     size_t heap_len;
-    pthread_mutex_t ready_lock; /* acked users handed from the ack path */
+    pthread_mutex_t ready_lock; /* acked users handed from the ack path; also guards
+                                   the growth of ready and ready_spare */
     pthread_cond_t ready_cond;  /* signalled when a user becomes ready */
     atomic_bool finished;
     due_user *ready;
@@ -54,6 +80,28 @@ bool ob_worker_finished(ob_worker *w)
 ob_worker_stats *ob_worker_stats_of(ob_worker *w)
 {
     return &w->stats;
+}
+
+unsigned ob_plan_load(ob_plan *plan, ob_load *out)
+{
+    pthread_mutex_lock(&plan->load_lock);
+    *out = plan->load;
+    unsigned gen = atomic_load_explicit(&plan->load_gen, memory_order_relaxed);
+    pthread_mutex_unlock(&plan->load_lock);
+    return gen;
+}
+
+/* True when the plan's load changed since the worker copied it (once per loop). */
+static bool load_moved(const ob_worker *w)
+{
+    return atomic_load_explicit(&w->plan->load_gen, memory_order_acquire) != w->gen;
+}
+
+void ob_worker_wake(ob_worker *w)
+{
+    pthread_mutex_lock(&w->ready_lock);
+    pthread_cond_signal(&w->ready_cond);
+    pthread_mutex_unlock(&w->ready_lock);
 }
 
 const char *ob_worker_way(ob_worker *w)
@@ -192,38 +240,110 @@ static bool keep_sending(const ob_worker *w, int64_t now)
            now < w->plan->end_mono;
 }
 
+/* The intended send time of record k (ns after t0_mono). */
+static double pace_time(const ob_worker *w, uint64_t k)
+{
+    size_t i = w->npaces - 1;
+    while (i > 0 && w->paces[i].k0 > k)
+        i--;
+    const pace *pc = &w->paces[i];
+    return pc->base + pc->period * (double)(k - pc->k0);
+}
+
+static double worker_period(const ob_worker *w, double rate)
+{
+    return 1e9 * (double)w->plan->opts->threads / rate;
+}
+
+/* Follows a change of the rate made at load.changed: the records meant to go before
+ * that instant keep their times; from it the schedule goes on at the new rate with the
+ * same phase (the fraction of a period that had passed since the last record meant to
+ * go passes on in the new period): the count of intended sends is continuous, no burst
+ * and no gap, and the workers keep their stagger. `k` is the next record to send. */
+static void open_change(ob_worker *w, uint64_t k)
+{
+    double old_rate = w->load.rate;
+    w->gen = ob_plan_load(w->plan, &w->load);
+    if (w->load.rate == old_rate || w->plan->opts->rate_max)
+        return;
+    double tc = (double)(w->load.changed - w->plan->t0_mono);
+    const pace *last = &w->paces[w->npaces - 1];
+    double x = (double)last->k0 + (tc - last->base) / last->period; /* records due by tc */
+    double first = ceil(x);
+    if (first < (double)last->k0)
+        first = (double)last->k0;
+    double period = worker_period(w, w->load.rate);
+    pace np = {(uint64_t)first, tc + (first - x) * period, period};
+    /* parts that would start at or after the new one never come */
+    while (w->npaces > 1 && w->paces[w->npaces - 1].k0 >= np.k0)
+        w->npaces--;
+    if (w->paces[w->npaces - 1].k0 >= np.k0) {
+        w->paces[w->npaces - 1] = np;
+        return;
+    }
+    /* parts wholly before record k are done with */
+    size_t done = 0;
+    while (done + 1 < w->npaces && w->paces[done + 1].k0 <= k)
+        done++;
+    if (done) {
+        memmove(w->paces, w->paces + done, (w->npaces - done) * sizeof *w->paces);
+        w->npaces -= done;
+    }
+    if (w->npaces == w->paces_cap) {
+        pace *grown = realloc(w->paces, 2 * w->paces_cap * sizeof *grown);
+        if (!grown) { /* out of memory: the new rate replaces the last part */
+            w->paces[w->npaces - 1] = np;
+            return;
+        }
+        w->paces = grown;
+        w->paces_cap *= 2;
+    }
+    w->paces[w->npaces++] = np;
+}
+
 static void run_open_model(ob_worker *w)
 {
     const ob_plan *p = w->plan;
-    double per_worker = p->opts->rate / (double)p->opts->threads;
-    double period = 1e9 / per_worker;
+    w->gen = ob_plan_load(w->plan, &w->load);
+    double period = worker_period(w, w->load.rate);
     /* stagger workers within one period so their sends interleave */
-    double offset = period * (double)w->index / (double)p->opts->threads;
-    for (uint64_t k = 0;; k++) {
+    w->paces[0] = (pace){0, period * (double)w->index / (double)p->opts->threads, period};
+    w->npaces = 1;
+    for (uint64_t k = 0;;) {
+        if (load_moved(w))
+            open_change(w, k);
         int64_t now = ob_mono_ns();
         /* --rate max has no schedule: a record is due when it goes */
-        int64_t intended = p->opts->rate_max ? now : p->t0_mono + (int64_t)(offset + period * (double)k);
+        int64_t intended = p->opts->rate_max ? now : p->t0_mono + (int64_t)pace_time(w, k);
         /* every record due before the end is sent, late ones too (they count from their
          * intended time), unless the backlog runs more than a second past the end */
         bool overdue = p->end_mono != INT64_MAX && now - p->end_mono >= OB_NS_PER_S;
         if (!keep_sending(w, intended) || overdue)
             break;
+        bool moved = false;
         while (now < intended) {
-            idle_until(w, intended);
+            int64_t until = now + CHANGE_POLL_NS;
+            idle_until(w, intended < until ? intended : until);
             now = ob_mono_ns();
             if (!atomic_load_explicit(&p->running, memory_order_relaxed))
                 return;
+            if ((moved = load_moved(w)))
+                break;
         }
+        if (moved)
+            continue; /* record k's time comes from the new schedule */
         while (!send_one(w, intended, -1, now)) {
             idle_until(w, ob_mono_ns() + 50 * OB_NS_PER_US);
             now = ob_mono_ns();
             if (!keep_sending(w, now))
                 return;
         }
+        k++;
     }
 }
 
-/* Closed model: like idle_until, but wakes as soon as an ack makes a user ready. */
+/* Closed model: like idle_until, but wakes as soon as an ack makes a user ready or the
+ * load changes (ob_worker_wake). */
 static void wait_for_users(ob_worker *w, int64_t until)
 {
     int64_t cap = ob_mono_ns() + idle_cap(w);
@@ -232,9 +352,86 @@ static void wait_for_users(ob_worker *w, int64_t until)
     ob_publisher_poll(w->pub, until); /* acks read here make users ready at once */
     struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
     pthread_mutex_lock(&w->ready_lock);
-    if (w->nready == 0)
+    /* the change increments load_gen before it signals under this lock: no lost wake-up */
+    if (w->nready == 0 && !load_moved(w))
         pthread_cond_timedwait(&w->ready_cond, &w->ready_lock, &ts);
     pthread_mutex_unlock(&w->ready_lock);
+}
+
+/* This worker's users among the first n (users index, index + threads, ...). */
+static long own_users(const ob_worker *w, long n)
+{
+    long t = w->plan->opts->threads;
+    return n > w->index ? (n - w->index + t - 1) / t : 0;
+}
+
+/* Room for n own users in the heap, the alive flags and the ready arrays (those under
+ * ready_lock: the ack path fills them). False when out of memory (ucap stays). */
+static bool grow_users(ob_worker *w, size_t n)
+{
+    if (n <= w->ucap)
+        return true;
+    size_t cap = w->ucap * 2 > n ? w->ucap * 2 : n;
+    due_user *heap = realloc(w->heap, cap * sizeof *heap);
+    if (!heap)
+        return false;
+    w->heap = heap;
+    unsigned char *alive = realloc(w->alive, cap);
+    if (!alive)
+        return false;
+    memset(alive + w->ucap, 0, cap - w->ucap);
+    w->alive = alive;
+    pthread_mutex_lock(&w->ready_lock);
+    due_user *ready = realloc(w->ready, cap * sizeof *ready);
+    if (ready)
+        w->ready = ready;
+    due_user *spare = ready ? realloc(w->ready_spare, cap * sizeof *spare) : NULL;
+    if (spare)
+        w->ready_spare = spare;
+    pthread_mutex_unlock(&w->ready_lock);
+    if (!spare)
+        return false;
+    w->ucap = cap;
+    return true;
+}
+
+/* A user beyond the count stops: it is between records (waiting to send again, or just
+ * acked). */
+static void stop_user(ob_worker *w, long user)
+{
+    w->alive[(user - w->index) / w->plan->opts->threads] = 0;
+    atomic_fetch_sub_explicit(&w->stats.users, 1, memory_order_relaxed);
+}
+
+/* When user u starts under the load's schedule (monotonic ns). */
+static int64_t spawn_at(const ob_load *l, long u)
+{
+    if (u < l->spawn_base)
+        return l->spawn_t0;
+    return l->spawn_t0 + (int64_t)((double)(u - l->spawn_base) / l->spawn_rate * 1e9);
+}
+
+/* Follows the plan's load (at the start and after each change): room for the users,
+ * the waiting users beyond the count stop now (those waiting for an ack when it comes,
+ * take_ready_users), and the spawn loop looks at every own user again: it starts those
+ * not alive on the new schedule, and never a second copy of one still alive. */
+static void closed_change(ob_worker *w)
+{
+    w->gen = ob_plan_load(w->plan, &w->load);
+    if (!grow_users(w, (size_t)own_users(w, w->load.users)))
+        fprintf(stderr, "outbreak run: worker %d: out of memory for %ld users; it runs %zu\n", w->index + 1,
+                own_users(w, w->load.users), w->ucap);
+    /* rebuilt in place: the push writes at or below the entry being read */
+    size_t n = w->heap_len;
+    w->heap_len = 0;
+    for (size_t i = 0; i < n; i++) {
+        due_user u = w->heap[i];
+        if (u.user >= w->load.users)
+            stop_user(w, u.user);
+        else
+            heap_push(w, u.when, u.user);
+    }
+    w->next_k = 0;
 }
 
 static void take_ready_users(ob_worker *w)
@@ -246,31 +443,43 @@ static void take_ready_users(ob_worker *w)
     w->ready_spare = batch;
     w->nready = 0;
     pthread_mutex_unlock(&w->ready_lock);
-    for (size_t i = 0; i < n; i++)
-        heap_push(w, batch[i].when + user_wait_ns(w), batch[i].user);
+    for (size_t i = 0; i < n; i++) {
+        if (batch[i].user >= w->load.users)
+            stop_user(w, batch[i].user); /* its record is done: beyond the count, it stops */
+        else
+            heap_push(w, batch[i].when + user_wait_ns(w), batch[i].user);
+    }
 }
 
 static void run_closed_model(ob_worker *w)
 {
     const ob_plan *p = w->plan;
-    const ob_run_opts *o = p->opts;
-    /* user u (global) starts at u / spawn_rate; this worker owns u = index + k*threads */
-    long global = w->index;
+    long threads = p->opts->threads;
+    closed_change(w);
     for (;;) {
         int64_t now = ob_mono_ns();
         if (!keep_sending(w, now))
             return;
+        if (load_moved(w))
+            closed_change(w);
         take_ready_users(w);
+        /* own user k (global u = index + k*threads) starts at spawn_at(u) */
         int64_t next_spawn = INT64_MAX;
-        while (global < o->users) {
-            int64_t at = p->t0_mono + (int64_t)((double)global / o->spawn_rate * 1e9);
+        long own = own_users(w, w->load.users);
+        if (own > (long)w->ucap)
+            own = (long)w->ucap;
+        for (; w->next_k < own; w->next_k++) {
+            if (w->alive[w->next_k])
+                continue; /* running already, or finishing a record the count went under */
+            long u = w->index + w->next_k * threads;
+            int64_t at = spawn_at(&w->load, u);
             if (at > now) {
                 next_spawn = at;
                 break;
             }
-            heap_push(w, at, global);
+            w->alive[w->next_k] = 1;
+            heap_push(w, at, u);
             atomic_fetch_add_explicit(&w->stats.users, 1, memory_order_relaxed);
-            global += o->threads;
         }
         if (w->heap_len == 0 || w->heap[0].when > now) {
             int64_t until = w->heap_len ? w->heap[0].when : now + OB_NS_PER_MS;
@@ -330,13 +539,17 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
                    : 0;
     int np = ob_record_meta_prefix(o->run_id, w->producer, w->meta_prefix, sizeof w->meta_prefix);
     w->meta_prefix_len = np > 0 ? (size_t)np : 0;
-    w->nusers = o->rate > 0 ? 0 : (o->users - index + o->threads - 1) / o->threads;
-    size_t ucap = (size_t)(w->nusers > 0 ? w->nusers : 1);
-    w->heap = calloc(ucap, sizeof *w->heap);
-    w->ready = calloc(ucap, sizeof *w->ready);
-    w->ready_spare = calloc(ucap, sizeof *w->ready_spare);
+    /* sized for the initial users; grown when a change asks for more (grow_users) */
+    long nusers = o->rate > 0 ? 0 : (o->users - index + o->threads - 1) / o->threads;
+    w->ucap = (size_t)(nusers > 0 ? nusers : 1);
+    w->heap = calloc(w->ucap, sizeof *w->heap);
+    w->alive = calloc(w->ucap, 1);
+    w->ready = calloc(w->ucap, sizeof *w->ready);
+    w->ready_spare = calloc(w->ucap, sizeof *w->ready_spare);
+    w->paces_cap = 4;
+    w->paces = calloc(w->paces_cap, sizeof *w->paces);
     w->stats.send_delay = ob_hist_new();
-    if (!w->heap || !w->ready || !w->ready_spare || !w->stats.send_delay) {
+    if (!w->heap || !w->alive || !w->ready || !w->ready_spare || !w->paces || !w->stats.send_delay) {
         ob_err_set(err, "out of memory");
         goto fail;
     }
@@ -398,6 +611,8 @@ void ob_worker_free(ob_worker *w)
     pthread_mutex_destroy(&w->ready_lock);
     pthread_cond_destroy(&w->ready_cond);
     free(w->heap);
+    free(w->alive);
+    free(w->paces);
     free(w->ready);
     free(w->ready_spare);
     free(w);

@@ -29,7 +29,20 @@ typedef struct ob_payload {
     const char *key; /* the record's location: a partitioning key for adapters that use one */
 } ob_payload;
 
-/* What all workers share, read-only once they run (but `running`). */
+/* The load the workers follow, changed while they run (ob_run_change_load): the closed
+ * model's users and their start schedule, the open model's rate. User u (global, from 0)
+ * starts at spawn_t0 when u < spawn_base, else at spawn_t0 + (u - spawn_base) /
+ * spawn_rate; users u >= users stop after their current record. */
+typedef struct ob_load {
+    long users;         /* closed model: the target number of users */
+    double spawn_rate;  /* closed model: users started per second */
+    long spawn_base;    /* users below it are due at once (the schedule started them) */
+    int64_t spawn_t0;   /* monotonic: when the schedule of the users above spawn_base began */
+    double rate;        /* open model: records per second in all */
+    int64_t changed;    /* monotonic: the change's instant (t0_mono at the start) */
+} ob_load;
+
+/* What all workers share, read-only once they run (but `running` and the load). */
 typedef struct ob_plan {
     const ob_run_opts *opts;
     uint32_t process;  /* the process part of the producer ids (record.h), 1..2^24-1 */
@@ -39,14 +52,23 @@ typedef struct ob_plan {
     int64_t t0_real; /* the same instant on CLOCK_REALTIME */
     int64_t end_mono; /* stop sending at this instant (INT64_MAX: no limit) */
     atomic_bool running; /* cleared by the controller to stop sending */
+    /* the load: written under load_lock, then load_gen incremented (release); a worker
+     * compares load_gen with the generation it follows once per loop iteration and
+     * copies `load` under the lock only when it moved (ob_plan_load) */
+    pthread_mutex_t load_lock;
+    ob_load load;
+    atomic_uint load_gen;
 } ob_plan;
+
+/* Copies plan->load into *out under the lock; returns the generation copied. */
+unsigned ob_plan_load(ob_plan *plan, ob_load *out);
 
 typedef struct ob_worker ob_worker;
 
 typedef struct ob_worker_stats {
     ob_pub_stats *pub;   /* the publisher's: sent, acked, failed, bytes, publish latencies,
                             failures (read after the worker has joined) */
-    atomic_llong users;  /* users spawned so far (closed model) */
+    atomic_llong users;  /* closed model: active users (started and not stopped) */
     ob_hist *send_delay; /* actual − intended send (ns) */
 } ob_worker_stats;
 
@@ -58,6 +80,9 @@ int ob_worker_start(ob_worker *w, ob_err *err);
 /* Joins the thread (which stops sending when plan->running is cleared or its share is
  * done, then flushes its broker for at most the stop timeout). */
 void ob_worker_join(ob_worker *w);
+/* Wakes the thread if it waits for its users (after a change of plan->load). Any
+ * thread. */
+void ob_worker_wake(ob_worker *w);
 /* True once the thread has stopped sending and flushed its broker. */
 bool ob_worker_finished(ob_worker *w);
 /* The worker's statistics (live: counters atomic, histograms copy-safe). */
