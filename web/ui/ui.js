@@ -166,7 +166,7 @@
     form.elements.broker.value = (f.brokers || []).join('\n');
     form.elements.users.value = isNum(f.users) ? f.users : '';
     form.elements.spawn_rate.value = isNum(f.spawn_rate) ? f.spawn_rate : '';
-    form.elements.rate.value = isNum(f.rate) && f.rate > 0 ? f.rate : '';
+    form.elements.rate.value = f.rate_max ? 'max' : isNum(f.rate) && f.rate > 0 ? f.rate : '';
     form.elements.run_time.value = f.run_time || '';
     form.elements.wait.value = f.wait || '';
   }
@@ -322,7 +322,7 @@
     $$('label[data-model]', form).forEach(function (l) { l.hidden = l.getAttribute('data-model') !== (open ? 'open' : 'closed'); });
     form.elements.users.value = isNum(state.target_users) ? state.target_users : '';
     form.elements.spawn_rate.value = isNum(state.spawn_rate) ? state.spawn_rate : '';
-    form.elements.rate.value = isNum(state.rate) && state.rate > 0 ? state.rate : '';
+    form.elements.rate.value = state.rate_max ? 'max' : isNum(state.rate) && state.rate > 0 ? state.rate : '';
     $('#edit-panel').hidden = false;
     editOpen = true;
   }
@@ -458,7 +458,7 @@
                  value: function (u, v) { return v === null || v === undefined ? NA : fmtMs(v); } };
       })),
       axes: [opts && opts.time ? {} : { label: 'seconds since start', incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600] },
-             { values: fmtAxis(opts && opts.unit), size: 60 }],
+             { values: fmtAxis(opts && opts.unit), size: 72 }],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } }
     };
