@@ -19,4 +19,17 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted);
 /* `outbreak web`: the data dashboard and the host monitor over HTTP until SIGINT/SIGTERM. */
 int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted);
 
+/* The web UI until SIGINT/SIGTERM (`outbreak web`, and `outbreak run` without
+ * --headless): the test runner of cc behind the server of wc. `who` names the command in
+ * messages. Returns the exit status. */
+typedef struct ob_web_config ob_web_config;
+typedef struct ob_control_config ob_control_config;
+int ob_web_serve(ob_web_config *wc, const ob_control_config *cc, const char *who,
+                 volatile sig_atomic_t *interrupted);
+
+/* Checks *login ("USER:PASS"), or takes it from OUTBREAK_WEB_LOGIN when NULL. Returns 0
+ * or -1 with err naming the flag or the variable. */
+typedef struct ob_err ob_err;
+int ob_web_login_from_env(const char **login, ob_err *err);
+
 #endif

@@ -6,8 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "broker.h"
 #include "commands.h"
+#include "control.h"
 #include "flags.h"
+#include "options.h"
 #include "sink.h"
 #include "web.h"
 
@@ -33,13 +36,84 @@ static int parse_login(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
+/* --broker, repeatable: the start form's middlewares. */
+typedef struct broker_list {
+    const char *urls[16];
+    size_t n;
+} broker_list;
+
+static int parse_broker(const char *v, void *dest, ob_err *err)
+{
+    broker_list *b = dest;
+    if (b->n == sizeof b->urls / sizeof b->urls[0])
+        return ob_err_set(err, "at most 16 brokers");
+    if (ob_broker_check_url(v, err) != 0)
+        return -1;
+    b->urls[b->n++] = v;
+    return 0;
+}
+
+int ob_web_serve(ob_web_config *wc, const ob_control_config *cc, const char *who, volatile sig_atomic_t *interrupted)
+{
+    ob_err err;
+    ob_control *control = NULL;
+    if (ob_control_new(&control, cc, &err) != 0) {
+        fprintf(stderr, "outbreak %s: %s\n", who, err.msg);
+        return 1;
+    }
+    wc->control = control;
+    ob_web *w;
+    if (ob_web_start(&w, wc, &err) != 0) {
+        fprintf(stderr, "outbreak %s: %s\n", who, err.msg);
+        ob_control_free(control);
+        return err.kind == OB_ERR_USAGE ? 2 : 1;
+    }
+    const char *shown = strchr(wc->host, ':') ? "[%s]" : "%s";
+    char host[80];
+    snprintf(host, sizeof host, shown, wc->host);
+    fprintf(stderr, "outbreak %s: web UI at http://%s:%d/%s%s%s\n", who, host, ob_web_port(w),
+            cc->autostart ? " (test started)" : "", wc->login ? "; login required" : "",
+            wc->course_api ? "; course API ON: /consulta/... and /prueba1, /prueba2 answer any origin "
+                             "without login"
+                           : "");
+    struct timespec tick = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
+    while (!*interrupted)
+        nanosleep(&tick, NULL);
+    long long counts[3];
+    ob_web_counts(w, counts);
+    ob_web_stop(w);
+    if (ob_control_running(control))
+        fprintf(stderr, "outbreak %s: stopping the running test\n", who);
+    ob_control_free(control);
+    fprintf(stderr, "outbreak %s: stopped; answered %lld 2xx, %lld 4xx, %lld 5xx\n", who, counts[0], counts[1],
+            counts[2]);
+    return 0;
+}
+
+int ob_web_login_from_env(const char **login, ob_err *err)
+{
+    const char *env_login = getenv("OUTBREAK_WEB_LOGIN");
+    if (!*login && env_login && *env_login) {
+        if (parse_login(env_login, login, err) != 0)
+            return ob_err_prefix(err, "OUTBREAK_WEB_LOGIN");
+    } else if (*login && parse_login(*login, login, err) != 0) {
+        return ob_err_prefix(err, "--web-login");
+    }
+    return 0;
+}
+
 int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
 {
     ob_web_config c = {.mongo_url = OB_SINK_DEFAULT_MONGO, .host = "127.0.0.1", .port = 8089,
                        .proc_root = "/proc"};
+    broker_list brokers = {.n = 0};
     const ob_flag flags[] = {
         {.name = "mongo", .type = OB_FLAG_STRING, .dest = &c.mongo_url, .value_name = "URL",
          .help = "the MongoDB the sinks write to (default " OB_SINK_DEFAULT_MONGO ")"},
+        {.name = "broker", .type = OB_FLAG_CUSTOM, .dest = &brokers, .parse = parse_broker,
+         .value_name = "URL",
+         .help = "a middleware the start form offers; repeat it for a\n"
+                 "comparison (default: run's, core NATS on this host)"},
         {.name = "web-host", .type = OB_FLAG_STRING, .dest = &c.host, .value_name = "ADDR",
          .help = "address to listen on (default 127.0.0.1: this host only;\n"
                  "0.0.0.0 for every interface)"},
@@ -60,36 +134,23 @@ int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
     int rc = ob_flags_parse(&set, argc, argv, &err);
     if (rc == 1)
         return 0;
-    const char *env_login = getenv("OUTBREAK_WEB_LOGIN");
-    if (rc == 0 && !c.login && env_login && *env_login) {
-        if (parse_login(env_login, &c.login, &err) != 0)
-            rc = ob_err_prefix(&err, "OUTBREAK_WEB_LOGIN");
-    }
+    if (rc == 0)
+        rc = ob_web_login_from_env(&c.login, &err);
     if (rc < 0) {
         fprintf(stderr, "outbreak web: %s\n", err.msg);
         return 2;
     }
-    ob_web *w;
-    if (ob_web_start(&w, &c, &err) != 0) {
+    /* the start form's defaults: run's, with this MongoDB */
+    ob_run_opts defaults;
+    char *run_argv[] = {"run", "--headless"};
+    if (ob_run_opts_parse(&defaults, 2, run_argv, &err) != 0) {
         fprintf(stderr, "outbreak web: %s\n", err.msg);
-        return err.kind == OB_ERR_USAGE ? 2 : 1;
+        return 1;
     }
-    const char *shown = strchr(c.host, ':') ? "[%s]" : "%s";
-    char host[80];
-    snprintf(host, sizeof host, shown, c.host);
-    fprintf(stderr, "outbreak web: http://%s:%d/ (dashboard /api/dashboard, monitor /api/monitor/ram and "
-                    "/api/monitor/processes%s%s)\n",
-            host, ob_web_port(w), c.login ? "; login required" : "",
-            c.course_api ? "; course API ON: /consulta/... and /prueba1, /prueba2 answer any origin "
-                           "without login"
-                         : "");
-    struct timespec tick = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
-    while (!*interrupted)
-        nanosleep(&tick, NULL);
-    long long counts[3];
-    ob_web_counts(w, counts);
-    ob_web_stop(w);
-    fprintf(stderr, "outbreak web: stopped; answered %lld 2xx, %lld 4xx, %lld 5xx\n", counts[0], counts[1],
-            counts[2]);
-    return 0;
+    defaults.mongo = c.mongo_url;
+    if (brokers.n)
+        defaults.broker = brokers.urls[0];
+    ob_control_config cc = {.defaults = &defaults, .brokers = brokers.urls, .nbrokers = brokers.n,
+                            .course_api = c.course_api, .login = c.login != NULL};
+    return ob_web_serve(&c, &cc, "web", interrupted);
 }

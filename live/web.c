@@ -3,6 +3,7 @@
 #include "web.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -13,13 +14,31 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "assets.h"
 #include "broker.h"
+#include "control.h"
 #include "dash.h"
 #include "json.h"
 #include "monitor.h"
 #include "store.h"
 
 #define COURSE_LATEST 50 /* getAllMsg's length, as the course project's */
+#define MAX_FORM_FIELDS 64
+#define MAX_FORM_BYTES (64 * 1024)
+
+/* The UI's pages and scripts come from this origin only (assets.h). */
+static const char ui_csp[] = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/* One request while its body arrives: a POST's form fields (MHD's post processor parses
+ * application/x-www-form-urlencoded and multipart/form-data). */
+typedef struct request {
+    bool post;
+    struct MHD_PostProcessor *pp;
+    ob_form_field fields[MAX_FORM_FIELDS];
+    size_t nfields, body_bytes;
+    bool too_big, too_many, bad_type;
+} request;
 
 struct ob_web {
     ob_web_config cfg;
@@ -28,6 +47,8 @@ struct ob_web {
     int port;
     atomic_llong counts[3];
     ob_dash *dash; /* scratch, reused by every dashboard request (one serving thread) */
+    ob_control *control; /* NULL: no test runner (the /api/run/ routes answer 404) */
+    const char *allow;   /* the next 405's Allow header when not "GET, HEAD" (one serving thread) */
 };
 
 /* ---- answers ---- */
@@ -45,8 +66,11 @@ static enum MHD_Result answer(ob_web *w, struct MHD_Connection *conn, unsigned s
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (cors)
         MHD_add_response_header(r, MHD_HTTP_HEADER_ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+    else
+        MHD_add_response_header(r, "Content-Security-Policy", ui_csp);
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, w->allow ? w->allow : "GET, HEAD");
+    w->allow = NULL;
     enum MHD_Result rc = MHD_queue_response(conn, status, r);
     MHD_destroy_response(r);
     atomic_fetch_add(&w->counts[status < 300 ? 0 : status < 500 ? 1 : 2], 1);
@@ -110,6 +134,8 @@ typedef struct dash_query {
 /* Reads the dashboard for q into w->dash. */
 static int load_dash(ob_web *w, const dash_query *q, int *sinks, ob_err *err)
 {
+    if (!w->store)
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "no MongoDB: the dashboard needs --mongo URL");
     return ob_store_dashboard(w->store, q->way, q->run, w->dash, sinks, err);
 }
 
@@ -422,26 +448,257 @@ static bool course_route(ob_web *w, struct MHD_Connection *conn, const char *url
     return false;
 }
 
+/* ---- the test runner's routes ---- */
+
+typedef struct run_query {
+    int what; /* 0 state, 1 series, 2 logs */
+    size_t from;
+} run_query;
+
+static int run_json(ob_web *w, ob_jw *j, void *arg, ob_err *err)
+{
+    (void)err;
+    const run_query *q = arg;
+    if (q->what == 0)
+        ob_control_state_json(w->control, j);
+    else if (q->what == 1)
+        ob_control_series_json(w->control, j, q->from);
+    else
+        ob_control_logs_json(w->control, j, q->from);
+    return 0;
+}
+
+static int parse_from(const char *v, size_t *out)
+{
+    *out = 0;
+    if (!v)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*v < '0' || *v > '9' || *end || errno || n > (1ULL << 40))
+        return -1;
+    *out = (size_t)n;
+    return 0;
+}
+
+/* A page of another origin must not start, stop or edit a test: every POST carries the
+ * header X-Outbreak (which a cross-origin page can only send after a CORS preflight,
+ * never granted here), and an Origin, when the browser sends one, is this server's. */
+static const char *post_refused(struct MHD_Connection *conn)
+{
+    const char *mark = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Outbreak");
+    if (!mark || strcmp(mark, "1") != 0)
+        return "a POST needs the header X-Outbreak: 1 (the UI sends it; a page of another origin cannot)";
+    const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+    const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+    if (origin && strcmp(origin, "null") != 0) {
+        const char *rest = strncmp(origin, "http://", 7) == 0 ? origin + 7
+                           : strncmp(origin, "https://", 8) == 0 ? origin + 8
+                                                                  : NULL;
+        if (!rest || !host || strcmp(rest, host) != 0)
+            return "a POST from another origin is refused";
+    } else if (origin) {
+        return "a POST from an opaque origin is refused";
+    }
+    return NULL;
+}
+
+static enum MHD_Result answer_action(ob_web *w, struct MHD_Connection *conn, const char *url, request *rq)
+{
+    if (rq->too_big)
+        return answer_error(w, conn, MHD_HTTP_CONTENT_TOO_LARGE, "the form is over 64 KiB", false);
+    if (rq->too_many)
+        return answer_error(w, conn, MHD_HTTP_BAD_REQUEST, "the form has over 64 fields", false);
+    if (rq->bad_type)
+        return answer_error(w, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                            "the body must be application/x-www-form-urlencoded or multipart/form-data", false);
+    const char *refused = post_refused(conn);
+    if (refused)
+        return answer_error(w, conn, MHD_HTTP_FORBIDDEN, refused, false);
+    ob_err err = {0};
+    int rc;
+    const char *action = url + strlen("/api/run/");
+    if (strcmp(action, "start") == 0)
+        rc = ob_control_start(w->control, rq->fields, rq->nfields, &err);
+    else if (strcmp(action, "edit") == 0)
+        rc = ob_control_edit(w->control, rq->fields, rq->nfields, &err);
+    else if (strcmp(action, "stop") == 0)
+        rc = ob_control_stop(w->control, &err);
+    else if (strcmp(action, "reset") == 0)
+        rc = ob_control_reset(w->control, &err);
+    else if (strcmp(action, "new") == 0)
+        rc = ob_control_new_test(w->control, &err);
+    else
+        return answer_error(w, conn, MHD_HTTP_NOT_FOUND, "no such action (start, edit, stop, reset, new)", false);
+    if (rc != 0) {
+        unsigned status = err.kind == OB_ERR_USAGE      ? MHD_HTTP_BAD_REQUEST
+                          : err.kind == OB_ERR_REJECTED ? MHD_HTTP_CONFLICT
+                                                        : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        return answer_error(w, conn, status, err.msg, false);
+    }
+    run_query q = {.what = 0};
+    return answer_json(w, conn, run_json, &q, false);
+}
+
+static enum MHD_Result answer_download(ob_web *w, struct MHD_Connection *conn, const char *name)
+{
+    char path[512];
+    if (ob_control_download(w->control, name, path, sizeof path) != 0)
+        return answer_error(w, conn, MHD_HTTP_NOT_FOUND, "no such download (see the state's downloads)", false);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return answer_error(w, conn, MHD_HTTP_NOT_FOUND, "no such download", false);
+    char *body = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&body, &len);
+    char buf[65536];
+    size_t n;
+    while (m && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, m);
+    fclose(f);
+    if (!m || fclose(m) != 0)
+        return answer_error(w, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", false);
+    const char *dot = strrchr(name, '.');
+    const char *type = !dot                        ? "application/octet-stream"
+                       : strcmp(dot, ".csv") == 0  ? "text/csv; charset=utf-8"
+                       : strcmp(dot, ".json") == 0 ? "application/json"
+                       : strcmp(dot, ".html") == 0 ? "text/html; charset=utf-8"
+                                                   : "application/octet-stream";
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    char disposition[200];
+    snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", name);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disposition);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:");
+    enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    atomic_fetch_add(&w->counts[0], 1);
+    return rc;
+}
+
+static enum MHD_Result answer_asset(ob_web *w, struct MHD_Connection *conn, const ob_asset *a)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->content_type);
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Content-Security-Policy", ui_csp);
+    enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    atomic_fetch_add(&w->counts[0], 1);
+    return rc;
+}
+
+/* ---- the request ---- */
+
+static enum MHD_Result on_form_field(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                     const char *content_type, const char *transfer_encoding,
+                                     const char *data, uint64_t off, size_t size)
+{
+    (void)kind;
+    (void)filename;
+    (void)content_type;
+    (void)transfer_encoding;
+    request *rq = cls;
+    ob_form_field *f = NULL;
+    if (off > 0 && rq->nfields > 0 && strcmp(rq->fields[rq->nfields - 1].name, key) == 0) {
+        f = &rq->fields[rq->nfields - 1]; /* the next piece of the value in hand */
+    } else {
+        if (rq->nfields == MAX_FORM_FIELDS) {
+            rq->too_many = true;
+            return MHD_YES;
+        }
+        f = &rq->fields[rq->nfields];
+        f->name = strdup(key);
+        f->value = strdup("");
+        if (!f->name || !f->value) {
+            free((char *)f->name);
+            free((char *)f->value);
+            return MHD_NO;
+        }
+        rq->nfields++;
+    }
+    size_t have = strlen(f->value);
+    char *v = realloc((char *)f->value, have + size + 1);
+    if (!v)
+        return MHD_NO;
+    memcpy(v + have, data, size);
+    v[have + size] = 0;
+    f->value = v;
+    return MHD_YES;
+}
+
+static void request_free(request *rq)
+{
+    if (!rq)
+        return;
+    if (rq->pp)
+        MHD_destroy_post_processor(rq->pp);
+    for (size_t i = 0; i < rq->nfields; i++) {
+        free((char *)rq->fields[i].name);
+        free((char *)rq->fields[i].value);
+    }
+    free(rq);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    request_free(*req_cls);
+    *req_cls = NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
     (void)version;
-    (void)upload_data;
     ob_web *w = cls;
-    if (!*req_cls) { /* the first call is for the headers only */
-        *req_cls = w;
+    request *rq = *req_cls;
+    if (!rq) { /* the first call is for the headers only */
+        rq = calloc(1, sizeof *rq);
+        if (!rq)
+            return MHD_NO;
+        *req_cls = rq;
+        rq->post = strcmp(method, "POST") == 0;
+        if (rq->post) {
+            rq->pp = MHD_create_post_processor(conn, 16 * 1024, on_form_field, rq);
+            const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+            rq->bad_type = !rq->pp && ct && *ct; /* no body at all is an empty form */
+        }
         return MHD_YES;
     }
-    if (*upload_data_size) { /* a body is not wanted: ignore it */
+    if (*upload_data_size) {
+        rq->body_bytes += *upload_data_size;
+        if (rq->body_bytes > MAX_FORM_BYTES)
+            rq->too_big = true;
+        else if (rq->pp && !rq->too_many && MHD_post_process(rq->pp, upload_data, *upload_data_size) != MHD_YES)
+            rq->bad_type = true;
         *upload_data_size = 0;
         return MHD_YES;
     }
     bool course = w->cfg.course_api &&
                   (strncmp(url, "/consulta/", 10) == 0 || strcmp(url, "/prueba1") == 0 ||
                    strcmp(url, "/prueba2") == 0);
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return answer_error(w, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET is served", course);
+    bool run_action = w->control && strncmp(url, "/api/run/", 9) == 0 && rq->post;
+    if (!run_action && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return answer_error(w, conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+                            w->control ? "only GET is served here (POST: /api/run/start|edit|stop|reset|new)"
+                                       : "only GET is served",
+                            course);
     enum MHD_Result rc;
     if (course && course_route(w, conn, url, &rc))
         return rc;
@@ -449,6 +706,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return answer(w, conn, MHD_HTTP_OK, "text/plain", strdup("ok\n"), 3, false);
     if (!logged_in(w, conn))
         return ask_login(w, conn);
+    if (run_action)
+        return answer_action(w, conn, url, rq);
+    const ob_asset *asset = ob_asset_find(url);
+    if (asset)
+        return answer_asset(w, conn, asset);
+    if (w->control && strncmp(url, "/api/run/", 9) == 0) {
+        static const char *const actions[] = {"start", "edit", "stop", "reset", "new"};
+        for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
+            if (strcmp(url + 9, actions[i]) == 0) {
+                w->allow = "POST";
+                return answer_error(w, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "an action is a POST", false);
+            }
+        run_query q = {.what = -1};
+        const char *what = url + 9;
+        q.what = strcmp(what, "state") == 0 ? 0 : strcmp(what, "series") == 0 ? 1 : strcmp(what, "logs") == 0 ? 2 : -1;
+        if (q.what < 0)
+            return answer_error(w, conn, MHD_HTTP_NOT_FOUND, "no such route (state, series, logs)", false);
+        if (parse_from(arg_of(conn, "from"), &q.from) != 0)
+            return answer_error(w, conn, MHD_HTTP_BAD_REQUEST, "from: expected a whole number", false);
+        return answer_json(w, conn, run_json, &q, false);
+    }
+    if (w->control && strncmp(url, "/download/", 10) == 0)
+        return answer_download(w, conn, url + 10);
     if (strcmp(url, "/api/dashboard") == 0) {
         dash_query q = {.way = arg_of(conn, "way"), .run = arg_of(conn, "run")};
         if (q.way && strcmp(q.way, "all") == 0)
@@ -487,7 +767,8 @@ int ob_web_start(ob_web **out, const ob_web_config *cfg, ob_err *err)
     w->cfg = *cfg;
     if (!w->cfg.proc_root)
         w->cfg.proc_root = "/proc";
-    if (ob_store_open(&w->store, cfg->mongo_url, err) != 0)
+    w->control = cfg->control;
+    if (cfg->mongo_url && ob_store_open(&w->store, cfg->mongo_url, err) != 0)
         goto fail;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
@@ -506,7 +787,7 @@ int ob_web_start(ob_web **out, const ob_web_config *cfg, ob_err *err)
         goto fail;
     }
     w->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-                                 w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                                 w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
                                  MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
     if (!w->daemon) {

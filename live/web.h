@@ -29,13 +29,16 @@
 
 #include "err.h"
 
+typedef struct ob_control ob_control;
+
 typedef struct ob_web_config {
-    const char *mongo_url;
+    const char *mongo_url; /* NULL: no dashboard (its routes answer 503) */
     const char *host;      /* address to bind, e.g. "127.0.0.1" */
     int port;              /* 0: any free port (ob_web_port tells which) */
     const char *login;     /* "USER:PASS" or NULL: no login */
     bool course_api;       /* serve the course project's routes */
     const char *proc_root; /* "/proc" (tests: a fake one) */
+    ob_control *control;   /* the test runner (control.h); NULL: no UI for tests */
 } ob_web_config;
 
 typedef struct ob_web ob_web;
