@@ -9,12 +9,15 @@
 #include <string.h>
 
 #include "clock.h"
+#include "control.h"
 #include "html_report.h"
 #include "options.h"
+#include "records_file.h"
 #include "report.h"
 #include "results.h"
 #include "run.h"
 #include "store.h"
+#include "web.h"
 
 typedef struct run_command {
     ob_run_opts opts;
@@ -138,14 +141,34 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
         return parsed < 0 ? 2 : 0;
     }
     const ob_run_opts *o = &rc.opts;
+    if (!o->headless) {
+        /* Locust's habit: the web UI, its start form pre-filled with these flags. A
+         * records file is read now, so that a bad one is a usage error naming its line,
+         * not a failure at the first start. */
+        if (o->records) {
+            ob_records recs;
+            if (ob_records_load(o->records, &recs, &err) != 0) {
+                fprintf(stderr, "outbreak run: %s\n", err.msg);
+                return 2;
+            }
+            ob_records_free(&recs);
+        }
+        const char *login = o->web_login;
+        if (ob_web_login_from_env(&login, &err) != 0) {
+            fprintf(stderr, "outbreak run: %s\n", err.msg);
+            return 2;
+        }
+        ob_web_config wc = {.mongo_url = o->mongo, .host = o->web_host, .port = (int)o->web_port,
+                            .login = login, .proc_root = "/proc"};
+        ob_control_config cc = {.defaults = o, .login = login != NULL, .autostart = o->autostart};
+        return ob_web_serve(&wc, &cc, "run", interrupted);
+    }
     if (ob_run_open(&rc.run, o, &err) != 0) {
         fprintf(stderr, "outbreak run: %s\n", err.msg);
         return ob_err_exit_code(&err);
     }
     int status = 1;
     ob_run_result *r = ob_run_result_of(rc.run);
-    if (!o->headless && !o->only_summary)
-        fprintf(stderr, "outbreak run: the web UI is not built yet; running headless\n");
     fprintf(stderr, "outbreak run %s: %s, %zu records from %s, %s\n", o->run_id, r->url,
             ob_run_record_count(rc.run), o->records ? o->records : "the generator",
             o->rate > 0 ? "open model" : "closed model");

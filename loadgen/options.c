@@ -97,7 +97,18 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
          .help = "the MongoDB the sink writes to; enables persisted, lost\n"
                  "and end-to-end figures (default: none)"},
         {.name = "headless", .type = OB_FLAG_BOOL, .dest = &o->headless, .heading = "Output:",
-         .help = "no web UI (the web UI is not built yet: always headless)"},
+         .help = "no web UI: start at once, print the table every 2 s and the\n"
+                 "summary (default: open the web UI on --web-port, the flags\n"
+                 "pre-filled in its start form, as Locust does)"},
+        {.name = "autostart", .type = OB_FLAG_BOOL, .dest = &o->autostart,
+         .help = "with the web UI: start the test at once and keep the UI"},
+        {.name = "web-host", .type = OB_FLAG_STRING, .dest = &o->web_host, .value_name = "ADDR",
+         .help = "the web UI's address (default 127.0.0.1; 0.0.0.0: every one)"},
+        {.name = "web-port", .type = OB_FLAG_LONG, .dest = &o->web_port, .min = 0, .max = 65535,
+         .value_name = "PORT", .help = "the web UI's port (default 8089, as Locust's)"},
+        {.name = "web-login", .type = OB_FLAG_STRING, .dest = &o->web_login, .value_name = "USER:PASS",
+         .help = "the web UI asks for this login (HTTP Basic; also\n"
+                 "OUTBREAK_WEB_LOGIN)"},
         {.name = "only-summary", .type = OB_FLAG_BOOL, .dest = &o->only_summary,
          .help = "no console table every 2 s, only the final summary"},
         {.name = "csv", .type = OB_FLAG_STRING, .dest = &o->csv_prefix, .value_name = "PREFIX",
@@ -167,6 +178,8 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
     o->stop_timeout_ns = 30 * OB_NS_PER_S;
     o->threads = 1;
     o->max_inflight = 65536;
+    o->web_host = "127.0.0.1";
+    o->web_port = 8089;
     bool users_given = false;
     ob_flag flags[MAX_RUN_FLAGS];
     ob_flag_set set;

@@ -32,6 +32,10 @@ typedef struct ob_run_opts {
                                  the threads (0: the URL's, 8 per thread by default) */
     long max_inflight;        /* per worker; power of two */
     bool headless, only_summary;
+    bool autostart;           /* with the web UI: start the test at once */
+    const char *web_host;     /* the web UI's address (default 127.0.0.1) */
+    long web_port;            /* and port (default 8089) */
+    const char *web_login;    /* "USER:PASS" or NULL */
     const char *csv_prefix;
     const char *json_path;
     const char *html_path;    /* --html: the self-contained report */
