@@ -142,7 +142,7 @@ check "server gone mid-run: the failures name the address" \
     grep -q "^publish,http (http),\"http: cannot connect to 127.0.0.1:$gone_port: Connection refused\"," "$WORK/gone_failures.csv"
 
 # --- a closed port: one line naming the address, exit 1, fast
-fails_fast 1 "http: cannot connect to 127.0.0.1:1" run --broker http://127.0.0.1:1/ --rate 10 -t 1s
+fails_fast 1 "http: cannot connect to 127.0.0.1:1" run --headless --broker http://127.0.0.1:1/ --rate 10 -t 1s
 # --- a server that accepts and never answers: each request fails at ?timeout, the run ends
 silent_server 18099
 rc=0

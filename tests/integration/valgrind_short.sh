@@ -1,5 +1,5 @@
 # valgrind_short.sh — short runs of outbreak run and outbreak sink under valgrind, for
-# each middleware, and of outbreak compare (with its sink and run children under
+# each middleware, of the web UI's test runner, and of outbreak compare (with its sink and run children under
 # valgrind too) and outbreak report: no invalid reads or writes and no definitely or
 # indirectly lost memory.
 source "$(dirname "$0")/lib.sh"
@@ -85,5 +85,35 @@ kill -TERM "$web"
 wait "$web"
 rc=$?
 check "web under valgrind exits 0 after SIGTERM (got $rc; 99 = valgrind error)" test $rc -eq 0
+# the web UI's test runner: outbreak run without --headless (--autostart), the page and
+# its scripts, the state, series and logs, an edit of the rate while it runs, the
+# downloads, a new test refused with a bad field and then one started and stopped, SIGINT.
+UIP=18192
+"${VG[@]}" "$OUTBREAK" run --broker "$NATS_URL?subject=obit.vui.$$" --rate 200 -t 3s --autostart \
+    --web-port $UIP >"$WORK/ui.log" 2>&1 &
+ui=$!
+PIDS+=("$ui")
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$UIP/healthz >/dev/null && break; sleep 0.1; done
+U=http://127.0.0.1:$UIP
+POST=(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'X-Outbreak: 1')
+codes=
+for u in / /ui.js /uplot.js /api/run/state "/api/run/series?from=0" "/api/run/logs?from=0"; do
+    codes+="$(curl -s -o /dev/null -w '%{http_code}' "$U$u") "
+done
+sleep 1
+codes+="$("${POST[@]}" -d rate=300 "$U/api/run/edit") "
+for _ in $(seq 1 150); do curl -s "$U/api/run/state" | grep -q '"status":"stopped"' && break; sleep 0.2; done
+codes+="$(curl -s -o /dev/null -w '%{http_code}' "$U/download/nats_stats.csv") "
+codes+="$("${POST[@]}" "$U/api/run/new") $("${POST[@]}" -d users=x "$U/api/run/start") "
+codes+="$("${POST[@]}" -d users=2 -d rate= -d run_time=5s "$U/api/run/start") "
+sleep 2
+codes+="$("${POST[@]}" "$U/api/run/stop") $(curl -s -o /dev/null -w '%{http_code}' -X POST "$U/api/run/stop")"
+for _ in $(seq 1 150); do curl -s "$U/api/run/state" | grep -q '"status":"stopped"' && break; sleep 0.2; done
+check "the web UI's runner under valgrind answered every route ($codes)" \
+    test "$codes" = "200 200 200 200 200 200 200 200 200 400 200 200 403"
+kill -INT "$ui"
+wait "$ui"
+rc=$?
+check "run with the UI under valgrind exits 0 after SIGINT (got $rc; 99 = valgrind error)" test $rc -eq 0
 [ "$FAILED" -eq 0 ] || tail -30 "$WORK"/*.log
 finish
