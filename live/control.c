@@ -920,9 +920,11 @@ static void form_json(ob_control *c, ob_jw *j)
     ob_jw_numg(j, o->spawn_rate, 6);
     ob_jw_key(j, "rate");
     if (o->rate_max)
-        ob_jw_str(j, "max");
+        ob_jw_null(j);
     else
         ob_jw_numg(j, o->rate, 6);
+    ob_jw_key(j, "rate_max");
+    ob_jw_bool(j, o->rate_max);
     char buf[64] = "";
     if (o->run_time_ns > 0)
         snprintf(buf, sizeof buf, "%gs", (double)o->run_time_ns / 1e9);

@@ -17,8 +17,10 @@
  *    "users": N, "records_per_s": X (acked in the last second), "fail_ratio": X (0..1,
  *    failed / sent so far over the whole test), "elapsed_s": X,
  *    "model": "closed"|"open", "target_users": N, "spawn_rate": X, "rate": X (0: closed),
+ *    "rate_max": bool,
  *    "run_time_s": X (0: until stopped),
- *    "form": {"brokers": ["URL", ...], "users": N, "spawn_rate": X, "rate": X,
+ *    "form": {"brokers": ["URL", ...], "users": N, "spawn_rate": X, "rate": X|null,
+ *             "rate_max": bool (--rate max: no pacing; rate is null),
  *             "run_time": "30s"|"", "wait": "0.1-0.9"|"", "mongo": true|false},
  *                                    (what the start form is pre-filled with)
  *    "queue": [{"middleware": "nats", "host": "URL", "run_id": "ID",
