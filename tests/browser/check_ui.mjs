@@ -51,7 +51,7 @@ const check = (what, cond, detail = '') => (cond ? ok(what) : fail(`${what}${det
 
 const { chromium } = await import('playwright-core');
 const browser = await chromium.launch({ executablePath: o.chromium, args: ['--no-sandbox'] });
-const ctxOpts = { acceptDownloads: true, viewport: { width: 1400, height: 1000 } };
+const ctxOpts = { acceptDownloads: true, viewport: { width: 1500, height: 1000 } };
 if (o.login) {
     const [username, ...rest] = o.login.split(':');
     ctxOpts.httpCredentials = { username, password: rest.join(':') };

@@ -224,7 +224,9 @@
       var badge = $('.badge', tr);
       badge.textContent = r.status || '';
       badge.className = 'badge ' + (r.status || '');
-      $('[data-col="host"]', tr).textContent = r.host || NA;
+      var hostCell = $('[data-col="host"]', tr);
+      hostCell.textContent = r.host || NA;
+      hostCell.title = r.host || '';
       STAT_COLS.forEach(function (c) {
         var td = $('[data-col="' + c[0] + '"]', tr);
         var text = c[2](r[c[1]]);
