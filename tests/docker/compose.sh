@@ -7,6 +7,7 @@
 #   up       `up -d --wait`: every server healthy
 #   lb       `docker compose run --rm loadgen run -H http://lb/ ...` with --mongo: every
 #            acked record persisted, lost 0; the records spread over the five ways
+#   web      the web UI's dashboard over that run, and a test started from its form
 #   faults   the same through the LB while rabbitmq restarts and sink-kafka is killed and
 #            started again: every acked record persisted (lost 0, unconfirmed 0)
 #   compare  `outbreak compare` of the five middlewares inside the network: exit 0
@@ -50,6 +51,7 @@ export MONGO_IMAGE=outbreak-local/mongo:latest
 export PUBSUB_IMAGE=outbreak-local/pubsub:latest
 export NGINX_IMAGE=outbreak-local/nginx:latest
 export LB_PORT=$(free_port)
+export WEB_PORT=$(free_port)
 MONGO_PORT=$(free_port)
 export COMPOSE_PROFILES=all
 # the test's own addition: MongoDB published on loopback, to count the records from here
@@ -132,7 +134,7 @@ published=$("${DC[@]}" config --format json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 print(" ".join(sorted(n for n, s in d["services"].items() if s.get("ports"))))')
-check "only lb (and the test's mongo) publish a port (got: $published)" test "$published" = "lb mongo"
+check "only lb and web (and the test's mongo) publish a port (got: $published)" test "$published" = "lb mongo web"
 
 # ---- up ------------------------------------------------------------------------------
 phase up
@@ -149,7 +151,7 @@ check "the LB answers on its published port ($code)" test "$code" = 200
 # ---- a load through the LB into every middleware -------------------------------------
 phase lb
 rc=0
-loadgen run -H http://lb/ --connections 32 --rate 100 -t 10s --mongo mongodb://mongo:27017/outbreak \
+loadgen run --headless -H http://lb/ --connections 32 --rate 100 -t 10s --mongo mongodb://mongo:27017/outbreak \
     --run-id lb-$$ --only-summary --json /work/lb.json >"$WORK/lb.out" 2>&1 || rc=$?
 if [ -s "$WORK/lb.json" ]; then
     read -r sent acked persisted failed lost < <(json "$WORK/lb.json" 'd["sent"], d["acked"], d["persisted"], d["failed"], d["lost"]')
@@ -172,6 +174,33 @@ else
     fail "no summary from the loadgen: $(tail -n 5 "$WORK/lb.out")"
 fi
 
+# ---- the web UI: the dashboard over the LB run, a test started from its form ------------
+phase web
+WEB=http://127.0.0.1:$WEB_PORT
+# the sinks save their counts at most once a second: give them a few
+for _ in $(seq 1 15); do
+    curl -s "$WEB/api/dashboard?run=lb-$$" >"$WORK/dash.json"
+    [ "$(json "$WORK/dash.json" 'd.get("records")')" = "$COUNT" ] && break
+    sleep 1
+done
+check "web: the dashboard of the LB run counts MongoDB's records ($(json "$WORK/dash.json" 'd.get("records")') = $COUNT)" \
+    test "$(json "$WORK/dash.json" 'd.get("records")')" = "$COUNT"
+curl -s "$WEB/api/run/state" >"$WORK/state.json"
+check "web: the form offers the LB and the five middlewares ($(json "$WORK/state.json" 'len(d["form"]["brokers"])'))" \
+    test "$(json "$WORK/state.json" 'len(d["form"]["brokers"])')" = 6
+check "web: RabbitMQ's password is masked in the form" \
+    bash -c "grep -q 'amqp://outbreak:\*\*\*@rabbitmq' '$WORK/state.json' && ! grep -q 'outbreak:outbreak@' '$WORK/state.json'"
+code=$(curl -s -o "$WORK/start.json" -w '%{http_code}' -X POST -H 'X-Outbreak: 1' \
+    --data-urlencode 'broker=nats://nats:4222?jetstream=1' -d rate=100 -d run_time=3s "$WEB/api/run/start")
+check "web: a JetStream test started from the form: 200 (got $code)" test "$code" = 200
+for _ in $(seq 1 60); do
+    curl -s "$WEB/api/run/state" >"$WORK/state.json"
+    [ "$(json "$WORK/state.json" 'd["status"]')" = stopped ] && break
+    sleep 1
+done
+row=$(json "$WORK/state.json" '(d["stats"][0]["acked"], d["stats"][0]["persisted"], d["stats"][0]["lost"]) if d["stats"] else None')
+check "web: the test ended with 300 acked, persisted, none lost (got $row)" test "$row" = "(300, 300, 0)"
+
 # ---- faults: a broker restarted and a sink killed in the middle of a run ---------------
 phase faults
 (
@@ -190,7 +219,7 @@ fault1=$!
 ) &
 fault2=$!
 rc=0
-loadgen run -H http://lb/ --connections 32 --rate 100 -t 15s --mongo mongodb://mongo:27017/outbreak --run-id faults-$$ \
+loadgen run --headless -H http://lb/ --connections 32 --rate 100 -t 15s --mongo mongodb://mongo:27017/outbreak --run-id faults-$$ \
     --only-summary --stop-timeout 60s --json /work/faults.json --csv /work/faults >"$WORK/faults.out" 2>&1 || rc=$?
 wait "$fault1" "$fault2"
 cat "$WORK/faults.log"
@@ -248,7 +277,7 @@ if "${DC[@]}" up -d --wait --wait-timeout 180 --scale gateway-nats=3 >"$WORK/sca
     check "gateway-nats scaled to 3 (got $n)" test "$n" = 3
     sleep 6 # the LB re-resolves names every 5 s
     rc=0
-    loadgen run -H http://lb/ --connections 32 --rate 100 -t 4s --only-summary --run-id scale-$$ --json /work/scale.json \
+    loadgen run --headless -H http://lb/ --connections 32 --rate 100 -t 4s --only-summary --run-id scale-$$ --json /work/scale.json \
         >"$WORK/scale.out" 2>&1 || rc=$?
     check "through the LB with three NATS gateways: exit 0 (got $rc)" test "$rc" = 0
     replicas=$("${DC[@]}" exec -T lb getent hosts gateway-nats 2>/dev/null | awk '{print $1}' | sort -u | wc -l)
