@@ -737,7 +737,9 @@ int ob_control_start(ob_control *c, const ob_form_field *f, size_t n, ob_err *er
         ob_url_redacted(it->url, it->shown, sizeof it->shown);
         if (nurls > 1) {
             int room = (int)sizeof it->run_id - 1 - (int)strlen(it->name) - 1;
-            snprintf(it->run_id, sizeof it->run_id, "%.*s-%s", room, c->base_run_id, it->name);
+            char name[sizeof it->name]; /* a copy: gcc's -Wrestrict sees one object in c */
+            memcpy(name, it->name, sizeof name);
+            snprintf(it->run_id, sizeof it->run_id, "%.*s-%s", room, c->base_run_id, name);
         } else {
             snprintf(it->run_id, sizeof it->run_id, "%s", c->base_run_id);
         }
