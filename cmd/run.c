@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "control.h"
+#include "histogram.h"
 #include "html_report.h"
 #include "options.h"
 #include "records_file.h"
@@ -17,21 +18,80 @@
 #include "results.h"
 #include "run.h"
 #include "store.h"
+#include "threshold.h"
 #include "web.h"
+
+#define ABORT_AFTER_S 10 /* --threshold-abort: a threshold failing this long stops the run */
 
 typedef struct run_command {
     ob_run_opts opts;
+    int thresholds_failed;
+    volatile sig_atomic_t *interrupted;
+    double failing_since[OB_MAX_THRESHOLDS]; /* < 0: holding (--threshold-abort) */
+    bool aborted;
     ob_run *run;
     int argc; /* the command line, for the HTML report's parameters */
     char **argv;
 } run_command;
 
+/* --threshold-abort: the thresholds on the figures known while running (publish
+ * latency so far, counts, failed_rate, sent and acked per second so far) checked once a
+ * second; one that has failed for ABORT_AFTER_S stops the sending (the drain and the
+ * final check follow as after Ctrl-C). Figures known only at the end (lost, persisted,
+ * end-to-end) are not checked here. */
+static void check_running_thresholds(run_command *rc, const ob_run_result *r, const ob_series_point *last)
+{
+    if (rc->aborted || last->t <= 0)
+        return;
+    char json[1024];
+    int n = snprintf(json, sizeof json,
+                     "{\"middleware\":\"%s\",\"sent\":%lld,\"acked\":%lld,\"failed\":%lld,"
+                     "\"throughput\":{\"sent_per_s\":%.6g,\"acked_per_s\":%.6g},\"publish_latency_ms\":{",
+                     r->way, (long long)r->sent, (long long)r->acked, (long long)r->failed,
+                     (double)r->sent / last->t, (double)r->acked / last->t);
+    static const char *const names[] = {"p50", "p66", "p75", "p80", "p90", "p95", "p98", "p99", "p99.9", "p99.99"};
+    static const double pcts[] = {50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99};
+    if (r->publish && ob_hist_count(r->publish) > 0) {
+        for (size_t i = 0; i < sizeof pcts / sizeof pcts[0]; i++)
+            n += snprintf(json + n, sizeof json - (size_t)n, "\"%s\":%.6g,", names[i],
+                          (double)ob_hist_percentile(r->publish, pcts[i]) / 1e6);
+        n += snprintf(json + n, sizeof json - (size_t)n, "\"max\":%.6g,\"min\":%.6g,\"mean\":%.6g",
+                      (double)ob_hist_max(r->publish) / 1e6, (double)ob_hist_min(r->publish) / 1e6,
+                      ob_hist_mean(r->publish) / 1e6);
+    }
+    n += snprintf(json + n, sizeof json - (size_t)n, "}}");
+    ob_threshold_result res[OB_MAX_THRESHOLDS];
+    int nres = 0;
+    ob_err err;
+    if (n <= 0 || (size_t)n >= sizeof json ||
+        ob_thresholds_eval(&rc->opts.thresholds, json, (size_t)n, NULL, res, &nres, &err) < 0)
+        return;
+    for (int i = 0; i < nres; i++) {
+        int k = (int)(res[i].t - rc->opts.thresholds.items);
+        if (!res[i].known || res[i].pass) {
+            rc->failing_since[k] = -1;
+            continue;
+        }
+        if (rc->failing_since[k] < 0)
+            rc->failing_since[k] = last->t;
+        if (last->t - rc->failing_since[k] >= ABORT_AFTER_S - 1e-6) {
+            fprintf(stderr, "outbreak run: threshold %s has failed for %d s (%s): stopping (--threshold-abort)\n",
+                    res[i].t->text, ABORT_AFTER_S, res[i].middleware);
+            rc->aborted = true;
+            *rc->interrupted = 1;
+            return;
+        }
+    }
+}
+
 static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *last)
 {
-    const run_command *rc = arg;
+    run_command *rc = arg;
     if (!rc->opts.only_summary && (long long)(last->t + 0.5) % 2 == 0)
         ob_report_table(stdout, r, last);
     fflush(stdout);
+    if (rc->opts.threshold_abort && rc->opts.thresholds.n > 0)
+        check_running_thresholds(rc, r, last);
 }
 
 /* The single-middleware HTML report: the summary wrapped in a results document, as
@@ -76,7 +136,7 @@ out:
     return rc_;
 }
 
-static int write_outputs(const run_command *rc, ob_err *err)
+static int write_outputs(run_command *rc, ob_err *err)
 {
     const ob_run_opts *o = &rc->opts;
     ob_run_result *r = ob_run_result_of(rc->run);
@@ -94,6 +154,28 @@ static int write_outputs(const run_command *rc, ob_err *err)
         return ob_err_set(err, "out of memory");
     }
     int status = 0;
+    if (o->thresholds.n > 0) {
+        /* k6's thresholds, on the final figures: a table after the summary, and into the
+         * JSON (and what is stored) */
+        ob_threshold_result res[OB_MAX_THRESHOLDS];
+        int n = 0;
+        int failed = ob_thresholds_eval(&o->thresholds, json, len, NULL, res, &n, err);
+        if (failed < 0) {
+            status = -1;
+            goto out;
+        }
+        ob_thresholds_print(stdout, res, n);
+        fflush(stdout);
+        rc->thresholds_failed = failed;
+        char *with = ob_thresholds_into_summary(json, len, res, n);
+        if (!with) {
+            status = ob_err_set(err, "out of memory");
+            goto out;
+        }
+        free(json);
+        json = with;
+        len = strlen(with);
+    }
     if (o->json_path) {
         FILE *f = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
         if (!f) {
@@ -175,6 +257,9 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
     if (!r->broker_acks)
         fprintf(stderr, "outbreak run: note: %s (%s) has no broker acknowledgement: acked means %s\n",
                 r->way, r->mode, r->ack_meaning);
+    rc.interrupted = interrupted;
+    for (int i = 0; i < OB_MAX_THRESHOLDS; i++)
+        rc.failing_since[i] = -1;
     if (ob_run_execute(rc.run, on_tick, &rc, interrupted, &err) != 0) {
         fprintf(stderr, "outbreak run: %s\n", err.msg);
         goto out;
@@ -186,6 +271,8 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
     /* 1: records failed or lost; 3: none, but some acked records were not confirmed
      * persisted before --stop-timeout while the sinks were still working on them */
     status = (r->failed > 0 || r->lost > 0) ? 1 : r->unconfirmed > 0 ? OB_RUN_EXIT_UNCONFIRMED : 0;
+    if (rc.thresholds_failed > 0)
+        status = OB_EXIT_THRESHOLD; /* k6's: a failed threshold decides */
 out:
     ob_run_free(rc.run);
     return status;

@@ -23,7 +23,7 @@ static const char epilogue[] =
     "\n"
     "Exit status: 0 success, 1 if any record failed or was lost, 3 if none was but some\n"
     "acked records were still unconfirmed (not persisted yet, the sinks still working)\n"
-    "when --stop-timeout ran out, 2 usage error.\n";
+    "when --stop-timeout ran out, 99 if a --threshold failed (k6's), 2 usage error.\n";
 
 static int parse_wait(const char *v, void *dest, ob_err *err)
 {
@@ -119,6 +119,16 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
         {.name = "html", .type = OB_FLAG_STRING, .dest = &o->html_path, .value_name = "FILE",
          .help = "the self-contained HTML report (tables and charts; Locust's\n"
                  "report is the model; opens offline)"},
+        {.name = "threshold", .type = OB_FLAG_CUSTOM, .dest = &o->thresholds, .parse = ob_threshold_flag,
+         .value_name = "EXPR",
+         .help = "k6's threshold on a final figure, repeatable, e.g.\n"
+                 "publish_p99<50ms, e2e_p95<=200ms, lost==0, failed_rate<0.1%,\n"
+                 "persisted_per_s>=1900; one that fails makes the exit\n"
+                 "status 99 (docs/measurement.md has the figures)"},
+        {.name = "threshold-abort", .type = OB_FLAG_BOOL, .dest = &o->threshold_abort,
+         .help = "stop (and drain) as soon as a threshold on a figure known\n"
+                 "while running (publish latency, counts, failed_rate,\n"
+                 "sent/acked per second) has failed for 10 s"},
         {.name = "run-id", .type = OB_FLAG_CUSTOM, .dest = o->run_id, .parse = ob_run_id_parse,
          .value_name = "ID", .help = "run id (default: UTC time and a random suffix)"},
         {.name = "threads", .type = OB_FLAG_LONG, .dest = &o->threads, .min = 1, .max = 64,

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "record.h"
+#include "threshold.h"
 
 typedef struct ob_run_opts {
     const char *broker;       /* adapter URL */
@@ -40,6 +41,8 @@ typedef struct ob_run_opts {
     const char *json_path;
     const char *html_path;    /* --html: the self-contained report */
     char run_id[OB_RUN_CAP];
+    ob_threshold_set thresholds; /* --threshold, repeatable (threshold.h) */
+    bool threshold_abort;        /* stop when a threshold on a running figure failed 10 s */
 } ob_run_opts;
 
 /* Fills *o from argv (argv[0] = "run"). Returns 0; 1 when --help was printed (exit 0);
