@@ -25,6 +25,7 @@
 #include "results.h"
 #include "store.h"
 #include "summary.h"
+#include "threshold.h"
 #include "url.h"
 
 #define MAX_MIDDLEWARES 16
@@ -45,6 +46,8 @@ typedef struct compare_opts {
     char *pass[MAX_PASS];         /* flags handed to every `outbreak run` */
     int npass;
     ob_run_opts workload;         /* the same flags parsed, for the parameters */
+    ob_threshold_set thresholds;  /* --threshold: evaluated here on each summary, not
+                                     handed to the runs */
 } compare_opts;
 
 static int usage_error(const char *fmt, const char *a, const char *b)
@@ -234,6 +237,11 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
          .help = "use sinks that are already running (sink cost is then null)"},
         {.name = "sink-ready-timeout", .type = OB_FLAG_INT, .dest = &o->sink_ready_s, .min = 1,
          .max = 3600, .value_name = "SECONDS", .help = "wait for a started sink to subscribe (default 60)"},
+        {.name = "threshold", .type = OB_FLAG_CUSTOM, .dest = &o->thresholds, .parse = ob_threshold_flag,
+         .value_name = "EXPR",
+         .help = "k6's threshold on each middleware's final figures, repeatable;\n"
+                 "NAME:EXPR for one middleware, e.g. kafka:e2e_p99<500ms; one\n"
+                 "that fails makes the exit status 99"},
     };
     char *epilogue_text = middleware_list(epilogue);
     ob_flag_set set = {.command = "compare",
@@ -271,6 +279,15 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
             return usage_error("--brokers: unknown middleware \"%s\" (known: %s; or give its URL with --url "
                                "NAME=URL)",
                                o->names[i], known_list());
+    for (int i = 0; i < o->thresholds.n; i++) {
+        const char *m = o->thresholds.items[i].middleware;
+        bool in = !m[0];
+        for (int k = 0; k < o->nnames && !in; k++)
+            in = strcmp(o->names[k], m) == 0;
+        if (!in)
+            return usage_error("--threshold: \"%s\": %s is not a middleware of this comparison",
+                               o->thresholds.items[i].text, m);
+    }
     if (strncmp(o->mongo, "mongodb://", 10) != 0 && strncmp(o->mongo, "mongodb+srv://", 14) != 0)
         return usage_error("--mongo: expected a mongodb:// URL, not \"%s\"%s", o->mongo, "");
     /* the workload flags must be good for `outbreak run`: parse them here once (with a
@@ -353,6 +370,7 @@ typedef struct comparison {
     char id[OB_RUN_CAP];
     char out[400];
     ob_results results;
+    const char *labels[MAX_MIDDLEWARES]; /* the name of each summary, as asked for */
     bool any_bad;
 } comparison;
 
@@ -539,10 +557,65 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
         fprintf(f, "%s\n", full);
         fclose(f);
     }
+    c->labels[c->results.nsummaries] = name;
     c->results.summaries[c->results.nsummaries++] = full;
     print_figures(&fig, &cost);
     if (fig.failed != 0 || fig.lost != 0 || fig.unconfirmed > 0 || rc != 0)
         c->any_bad = true;
+}
+
+/* --threshold on each middleware's summary: the table, and the results into the
+ * summaries (so into results.json and the report). Returns how many failed (a
+ * threshold whose middleware did not run fails: its figure is unknown). */
+static int evaluate_thresholds(comparison *c)
+{
+    const ob_threshold_set *set = &c->o.thresholds;
+    if (set->n == 0)
+        return 0;
+    ob_threshold_result all[OB_MAX_THRESHOLDS];
+    int nall = 0, failed = 0;
+    for (int i = 0; i < c->results.nsummaries; i++) {
+        ob_threshold_result res[OB_MAX_THRESHOLDS];
+        int n = 0;
+        ob_err err;
+        const char *text = c->results.summaries[i];
+        int f = ob_thresholds_eval(set, text, strlen(text), c->labels[i], res, &n, &err);
+        if (f < 0) {
+            fprintf(stderr, "outbreak compare: %s\n", err.msg);
+            failed++;
+            continue;
+        }
+        failed += f;
+        char *with = ob_thresholds_into_summary(text, strlen(text), res, n);
+        if (with) {
+            size_t wl = strlen(with);
+            while (wl && with[wl - 1] == '\n')
+                with[--wl] = 0;
+            free(c->results.summaries[i]);
+            c->results.summaries[i] = with;
+        }
+        for (int k = 0; k < n && nall < OB_MAX_THRESHOLDS; k++)
+            all[nall++] = res[k];
+    }
+    /* a threshold for a middleware that did not run: unknown, failed */
+    for (int t = 0; t < set->n && nall < OB_MAX_THRESHOLDS; t++) {
+        const ob_threshold *th = &set->items[t];
+        if (!th->middleware[0])
+            continue;
+        bool ran = false;
+        for (int i = 0; i < c->results.nsummaries && !ran; i++)
+            ran = strcmp(c->labels[i], th->middleware) == 0;
+        if (ran)
+            continue;
+        ob_threshold_result *r = &all[nall++];
+        memset(r, 0, sizeof *r);
+        r->t = th;
+        snprintf(r->middleware, sizeof r->middleware, "%s", th->middleware);
+        failed++;
+    }
+    printf("\n");
+    ob_thresholds_print(stdout, all, nall);
+    return failed;
 }
 
 /* The "params" object: what was asked for, and the workload as `outbreak run` read it. */
@@ -652,11 +725,14 @@ int ob_compare_main(int argc, char **argv, volatile sig_atomic_t *interrupted)
         run_one(&c, o->names[i], interrupted);
         fflush(stdout);
     }
+    int thresholds_failed = evaluate_thresholds(&c);
     char *params = params_json(&c, argc, argv);
     status = params && write_results(&c, params) == 0 ? 0 : 1;
     free(params);
     if (c.results.nsummaries == 0 || c.any_bad || *interrupted)
         status = 1;
+    if (thresholds_failed > 0)
+        status = OB_EXIT_THRESHOLD; /* k6's: a failed threshold decides */
 out:
     for (int i = 0; i < c.results.nsummaries; i++)
         free(c.results.summaries[i]);
