@@ -24,6 +24,7 @@
 #include "results.h"
 #include "run.h"
 #include "store.h"
+#include "threshold.h"
 #include "units.h"
 #include "url.h"
 
@@ -447,6 +448,18 @@ static void run_item(ob_control *c, int k)
     char *summary = rc == 0 ? summary_of(r) : NULL;
     if (summary && strcmp(it->name, r->way) != 0)
         summary = renamed(summary, r->way, it->name);
+    int th_failed = 0, th_n = 0;
+    if (summary && it->opts.thresholds.n > 0) {
+        /* run's --threshold, on this middleware's summary (into it, and into the log) */
+        ob_threshold_result res[OB_MAX_THRESHOLDS];
+        ob_err terr;
+        th_failed = ob_thresholds_eval(&it->opts.thresholds, summary, strlen(summary), it->name, res, &th_n, &terr);
+        char *with = th_failed >= 0 ? ob_thresholds_into_summary(summary, strlen(summary), res, th_n) : NULL;
+        if (with) {
+            free(summary);
+            summary = with;
+        }
+    }
     if (summary) {
         char prefix[400], path[420];
         snprintf(prefix, sizeof prefix, "%s/%s", c->dir, it->name);
@@ -481,6 +494,8 @@ static void run_item(ob_control *c, int k)
             snprintf(persisted, sizeof persisted, "%lld", (long long)r->persisted);
         logf_locked(c, "%s: done: sent %lld, acked %lld, failed %lld, persisted %s, lost %s", it->name,
                     (long long)r->sent, (long long)r->acked, (long long)r->failed, persisted, lost);
+        if (th_n > 0)
+            logf_locked(c, "%s: thresholds: %d of %d passed", it->name, th_n - th_failed, th_n);
     }
     pthread_mutex_unlock(&c->mu);
     ob_run_free(run);
