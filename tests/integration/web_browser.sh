@@ -2,13 +2,15 @@
 # (tests/browser/check_ui.mjs, through playwright-core), against the real NATS JetStream,
 # sinks and MongoDB: a test started from the form, its charts growing, the users edited
 # while it runs, stopped, the CSV downloaded and checked; a comparison of two
-# middlewares; the data dashboard equal to an aggregation this test runs itself over
-# MongoDB; the monitor listing the sink; the login enforced; zero console errors and
-# zero requests to other origins. Screenshots are kept in build/test-artifacts/web/.
+# middlewares (RabbitMQ and JetStream); the data dashboard equal to an aggregation this
+# test runs itself over MongoDB; the monitor listing the sink; the login enforced; zero
+# console errors and zero requests to other origins. Screenshots are kept in
+# build/test-artifacts/web/.
 # Chromium and playwright-core come from `bash scripts/deps browser`: without them
 # this FAILS, never skips.
 source "$(dirname "$0")/lib.sh"
 require_servers
+require_rabbitmq
 CHROMIUM=${OB_CHROMIUM:-/usr/bin/chromium}
 CHECK=$OB_SOURCE_DIR/tests/browser/check_ui.mjs
 ARTIFACTS=${OB_BUILD_DIR:-$OB_SOURCE_DIR/build}/test-artifacts/web
@@ -20,11 +22,11 @@ rm -rf "$ARTIFACTS"
 mkdir -p "$ARTIFACTS"
 
 JS="$NATS_URL?jetstream=1&stream=OBITWEBB_$$&subject=obit.webb.$$&durable=obit-webb-$$"
-CORE="$NATS_URL?subject=obit.webbcore.$$"
+RABBIT="${RABBIT_URL}?queue=$(rabbit_queue "obit.webb.$$")"
 LOGIN='tester:pw-4c1e9b'
 start_sink "$JS" "$WORK/sink-js.log"
 JS_SINK=$SINK_PID
-start_sink "$CORE" "$WORK/sink-core.log"
+start_sink "$RABBIT" "$WORK/sink-rabbit.log"
 "$OUTBREAK" web --mongo "$MONGO_URL" --broker "$JS" --web-port 0 --web-login "$LOGIN" >"$WORK/web.log" 2>&1 &
 WEB_PID=$!
 PIDS+=("$WEB_PID")
@@ -38,7 +40,7 @@ check "outbreak web is up ($BASE)" test -n "$BASE"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/")
 check "login enforced: the page without it is 401 (got $code)" test "$code" = 401
 
-timeout 300 node "$CHECK" run --base "$BASE" --login "$LOGIN" --broker "$JS" --compare "$CORE,$JS" \
+timeout 300 node "$CHECK" run --base "$BASE" --login "$LOGIN" --broker "$JS" --compare "$RABBIT,$JS" \
     --out "$ARTIFACTS" --chromium "$CHROMIUM" >"$WORK/run.out" 2>&1
 rc=$?
 sed 's/^/    /' "$WORK/run.out"
