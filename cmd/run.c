@@ -29,6 +29,8 @@ typedef struct run_command {
     volatile sig_atomic_t *interrupted;
     double failing_since[OB_MAX_THRESHOLDS]; /* < 0: holding (--threshold-abort) */
     bool aborted;
+    int behind_for;     /* seconds in a row the open model sent under 90 % of its rate */
+    bool behind_said;
     ob_run *run;
     int argc; /* the command line, for the HTML report's parameters */
     char **argv;
@@ -92,6 +94,16 @@ static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *la
     fflush(stdout);
     if (rc->opts.threshold_abort && rc->opts.thresholds.n > 0)
         check_running_thresholds(rc, r, last);
+    /* a rate that is not kept is said while running, once; the summary says why */
+    if (rc->opts.rate > 0 && !rc->opts.rate_max && r->target_rate > 0 && !rc->behind_said && last->t >= 1.5) {
+        rc->behind_for = (double)last->sent < 0.9 * r->target_rate ? rc->behind_for + 1 : 0;
+        if (rc->behind_for >= 3) {
+            fprintf(stderr, "outbreak run: behind the target rate: %lld records sent in the last second, "
+                            "the target is %.0f/s (3 s in a row); the summary will say why\n",
+                    (long long)last->sent, r->target_rate);
+            rc->behind_said = true;
+        }
+    }
 }
 
 /* The single-middleware HTML report: the summary wrapped in a results document, as

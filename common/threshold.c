@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum kind { LATENCY, COUNT, FRACTION, PER_S } kind;
+typedef enum kind { LATENCY, COUNT, FRACTION, PER_S, SECONDS } kind;
 
 /* Where a figure is in the summary (docs/measurement.md). */
 typedef struct figure {
@@ -21,7 +21,8 @@ static const char *const counts[] = {"sent", "acked", "failed", "persisted", "du
 
 static const char known_list[] =
     "publish_p50 ... publish_p99.99, publish_max|min|mean, e2e_p50 ... e2e_max, sent, acked, failed, "
-    "persisted, duplicates, lost, unconfirmed, failed_rate, lost_rate, sent_per_s, acked_per_s, persisted_per_s";
+    "persisted, duplicates, lost, unconfirmed, failed_rate, lost_rate, sent_per_s, acked_per_s, persisted_per_s, "
+    "rate_achieved, behind_s";
 
 static bool figure_of(const char *metric, figure *f)
 {
@@ -51,6 +52,11 @@ static bool figure_of(const char *metric, figure *f)
         f->kind = FRACTION;
         snprintf(f->num, sizeof f->num, "%s", metric[0] == 'f' ? "failed" : "lost");
         snprintf(f->den, sizeof f->den, "%s", metric[0] == 'f' ? "sent" : "acked");
+        return true;
+    }
+    if (strcmp(metric, "rate_achieved") == 0 || strcmp(metric, "behind_s") == 0) {
+        snprintf(f->key, sizeof f->key, "%s", metric);
+        f->kind = metric[0] == 'r' ? PER_S : SECONDS;
         return true;
     }
     static const char *const per_s[] = {"sent_per_s", "acked_per_s", "persisted_per_s"};
@@ -143,6 +149,14 @@ int ob_threshold_parse(const char *expr, ob_threshold *t, ob_err *err)
             v /= 100;
         else if (*unit)
             return bad(err, expr, "unit \"%s\" does not fit a rate (%% or a fraction)", unit);
+        break;
+    case SECONDS:
+        if (!*unit || strcmp(unit, "s") == 0)
+            ;
+        else if (strcmp(unit, "ms") == 0)
+            v /= 1000;
+        else
+            return bad(err, expr, "unit \"%s\" is not a time in seconds (s or ms; a bare number is s)", unit);
         break;
     case COUNT:
     case PER_S:
@@ -300,6 +314,7 @@ static void value_text(const ob_threshold_result *r, char *buf, size_t cap)
     case FRACTION: snprintf(buf, cap, "%.3g %%", r->value * 100); break;
     case COUNT: snprintf(buf, cap, "%.0f", r->value); break;
     case PER_S: snprintf(buf, cap, "%.1f/s", r->value); break;
+    case SECONDS: snprintf(buf, cap, "%.3g s", r->value); break;
     }
 }
 

@@ -11,7 +11,8 @@
  *                                                             a bare number is ms)
  *   sent, acked, failed, persisted, duplicates, lost, unconfirmed  (counts)
  *   failed_rate, lost_rate     (failed / sent, lost / acked: UNIT % or a fraction)
- *   sent_per_s, acked_per_s, persisted_per_s                        (records per second)
+ *   sent_per_s, acked_per_s, persisted_per_s, rate_achieved          (records per second)
+ *   behind_s                   (the open model's schedule not sent: UNIT s or ms)
  *
  * e.g. `publish_p99<50ms`, `e2e_p95<=200ms`, `lost==0`, `failed_rate<0.1%`,
  * `persisted_per_s>=1900`, `kafka:e2e_p99<500ms` (compare: only Kafka's summary).

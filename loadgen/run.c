@@ -528,6 +528,55 @@ static void end_sending(controller *c)
     pthread_mutex_unlock(&c->plan.load_lock);
 }
 
+/* The open model's rate: kept, or how far behind and why (what the tool can see). */
+static void judge_rate(controller *c)
+{
+    ob_run_result *r = &c->result;
+    const ob_run_opts *o = &c->opts;
+    r->rate_target = r->rate_achieved = r->behind_s = NAN;
+    r->window_full_share = r->worker_busy_share = NAN;
+    r->rate_kept = true;
+    r->rate_cause[0] = 0;
+    if (o->rate <= 0 || o->rate_max || r->duration_s <= 0 ||
+        atomic_load(&c->plan.load_gen) > 0) /* changed while running: no one target */
+        return;
+    double dur_ns = r->duration_s * 1e9;
+    long long wait = 0, busiest = 0;
+    for (long i = 0; i < c->nworkers; i++) {
+        ob_worker_stats *st = ob_worker_stats_of(c->workers[i]);
+        wait += atomic_load(&st->window_wait_ns);
+        long long cpu = atomic_load(&st->sending_cpu_ns);
+        if (cpu > busiest)
+            busiest = cpu;
+    }
+    r->rate_target = o->rate;
+    r->rate_achieved = (double)r->sent / r->duration_s;
+    double scheduled = o->rate * r->duration_s;
+    r->behind_s = scheduled > (double)r->sent ? (scheduled - (double)r->sent) / o->rate : 0;
+    r->window_full_share = (double)wait / (dur_ns * (double)c->nworkers);
+    r->worker_busy_share = (double)busiest / dur_ns;
+    r->rate_kept = r->rate_achieved >= 0.95 * r->rate_target;
+    if (r->rate_kept)
+        return;
+    if (r->window_full_share >= 0.2)
+        snprintf(r->rate_cause, sizeof r->rate_cause,
+                 "the in-flight window was full %.0f %% of the time: raise --max-inflight (now %ld) "
+                 "or the adapter's own window (docs/brokers/%s.md)",
+                 100 * r->window_full_share, o->max_inflight, r->way);
+    else if (r->worker_busy_share >= 0.85)
+        snprintf(r->rate_cause, sizeof r->rate_cause,
+                 "a worker thread was busy %.0f %% of the time: add --threads (now %ld)",
+                 100 * r->worker_busy_share, o->threads);
+    else if (r->failed > 0)
+        snprintf(r->rate_cause, sizeof r->rate_cause, "the broker failed or refused %lld records",
+                 (long long)r->failed);
+    else
+        snprintf(r->rate_cause, sizeof r->rate_cause,
+                 "none seen (window full %.0f %%, busiest worker %.0f %%): the machine's CPU? "
+                 "see the send delay",
+                 100 * r->window_full_share, 100 * r->worker_busy_share);
+}
+
 static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile sig_atomic_t *interrupted,
                      ob_err *err)
 {
@@ -583,6 +632,7 @@ done:;
     for (long i = 0; i < c->nworkers; i++)
         ob_worker_join(c->workers[i]);
     sample(c, (double)(end - p->t0_mono) / 1e9);
+    judge_rate(c);
     return 0;
 }
 
@@ -632,6 +682,8 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     ob_url_redacted(o->broker, r->url, sizeof r->url);
     read_durability(c);
     r->persisted = r->duplicates = r->invalid = r->lost = r->unconfirmed = -1;
+    r->rate_target = r->rate_achieved = r->behind_s = r->window_full_share = r->worker_busy_share = NAN;
+    r->rate_kept = true;
     r->persisted_source = NULL;
     r->process = c->process;
     copy_targets(c);

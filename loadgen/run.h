@@ -50,6 +50,16 @@ typedef struct ob_run_result {
      * model target_rate (--rate max: opts->rate; the others 0). Copied from the run's
      * plan by the controlling thread at every second's sample and at the end: read them
      * in the tick or after ob_run_execute; another thread asks ob_run_targets. */
+    /* the open model's rate kept or not (docs/measurement.md, "A rate that is not
+     * kept"): NAN / "" in the closed model, with --rate max, or when the rate was
+     * changed during the run */
+    double rate_target, rate_achieved; /* records/s: asked, and sent over the sending time */
+    double behind_s;          /* seconds of the schedule not sent when the sending ended */
+    bool rate_kept;           /* achieved >= 95 % of the target */
+    double window_full_share; /* the share of the sending time a due record waited for
+                                 a free in-flight slot (over the workers) */
+    double worker_busy_share; /* the busiest worker thread's CPU over the sending time */
+    char rate_cause[240];     /* what the tool can see, with the knob to turn; "" if kept */
     int64_t target_users;
     double target_spawn_rate, target_rate;
     int64_t sent, acked, failed;

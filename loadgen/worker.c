@@ -332,12 +332,19 @@ static void run_open_model(ob_worker *w)
         }
         if (moved)
             continue; /* record k's time comes from the new schedule */
+        int64_t blocked = 0; /* since when the window has been full */
         while (!send_one(w, intended, -1, now)) {
+            if (!blocked)
+                blocked = now;
             idle_until(w, ob_mono_ns() + 50 * OB_NS_PER_US);
             now = ob_mono_ns();
-            if (!keep_sending(w, now))
+            if (!keep_sending(w, now)) {
+                atomic_fetch_add_explicit(&w->stats.window_wait_ns, now - blocked, memory_order_relaxed);
                 return;
+            }
         }
+        if (blocked)
+            atomic_fetch_add_explicit(&w->stats.window_wait_ns, now - blocked, memory_order_relaxed);
         k++;
     }
 }
@@ -512,6 +519,9 @@ static void *worker_main(void *arg)
         else
             run_closed_model(w);
     }
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
+        atomic_store(&w->stats.sending_cpu_ns, (long long)cpu.tv_sec * OB_NS_PER_S + cpu.tv_nsec);
     int timeout_ms = (int)(w->plan->opts->stop_timeout_ns / OB_NS_PER_MS);
     ob_publisher_flush(w->pub, timeout_ms);
     atomic_store(&w->finished, true);

@@ -69,6 +69,9 @@ typedef struct ob_worker_stats {
     ob_pub_stats *pub;   /* the publisher's: sent, acked, failed, bytes, publish latencies,
                             failures (read after the worker has joined) */
     atomic_llong users;  /* closed model: active users (started and not stopped) */
+    atomic_llong window_wait_ns; /* open model: time a due record waited for a free
+                                    in-flight slot (the window full) */
+    atomic_llong sending_cpu_ns; /* the thread's CPU time until it stopped sending */
     ob_hist *send_delay; /* actual − intended send (ns) */
 } ob_worker_stats;
 

@@ -112,6 +112,14 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
         fprintf(f, "load         closed model, %ld users, spawn rate %.1f/s, wait %.3f-%.3f s\n",
                 o->users, o->spawn_rate, o->wait_min, o->wait_max);
     fprintf(f, "duration     %.1f s sending\n", r->duration_s);
+    if (isfinite(r->rate_target)) {
+        if (r->rate_kept)
+            fprintf(f, "rate         kept: %.1f/s of %.1f/s\n", r->rate_achieved, r->rate_target);
+        else
+            fprintf(f, "rate         NOT KEPT: %.1f/s of %.1f/s (%.0f %%), %.1f s of the schedule behind; cause: %s\n",
+                    r->rate_achieved, r->rate_target, 100 * r->rate_achieved / r->rate_target, r->behind_s,
+                    r->rate_cause);
+    }
     fprintf(f, "delivery    ");
     print_count(f, "sent", r->sent);
     print_count(f, "acked", r->acked);
@@ -319,6 +327,19 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_load(&w, o);
     ob_jw_key(&w, "duration_s");
     ob_jw_num(&w, r->duration_s, 3);
+    /* the open model's rate, kept or not (null: closed model, --rate max, or changed) */
+    json_num(&w, "rate_target", r->rate_target);
+    json_num(&w, "rate_achieved", r->rate_achieved);
+    ob_jw_key(&w, "rate_kept");
+    if (isfinite(r->rate_target))
+        ob_jw_bool(&w, r->rate_kept);
+    else
+        ob_jw_null(&w);
+    json_num(&w, "behind_s", r->behind_s);
+    ob_jw_key(&w, "cause");
+    ob_jw_str(&w, r->rate_cause[0] ? r->rate_cause : NULL);
+    json_num(&w, "window_full_share", r->window_full_share);
+    json_num(&w, "worker_busy_share", r->worker_busy_share);
     json_count(&w, "sent", r->sent);
     json_count(&w, "acked", r->acked);
     json_count(&w, "failed", r->failed);
