@@ -633,17 +633,6 @@ static int parse_brokers(const ob_form_field *f, size_t n, char *const *defaults
     return 0;
 }
 
-static void new_run_id(char *buf, size_t cap)
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-    unsigned suffix = (unsigned)((uint64_t)ob_mono_ns() ^ (uint64_t)getpid() * 2654435761u) & 0xffff;
-    snprintf(buf, cap, "%s-%04x", stamp, suffix);
-}
-
 static void clear_test_locked(ob_control *c)
 {
     for (int i = 0; i < c->nitems; i++) {
@@ -734,7 +723,7 @@ int ob_control_start(ob_control *c, const ob_form_field *f, size_t n, ob_err *er
     char (*urls)[1024] = form.urls;
     clear_test_locked(c);
     c->test++;
-    new_run_id(c->base_run_id, sizeof c->base_run_id);
+    ob_run_id_new(c->base_run_id, sizeof c->base_run_id);
     if (c->test == 1 && c->defaults.run_id[0])
         snprintf(c->base_run_id, sizeof c->base_run_id, "%s", c->defaults.run_id);
     for (int i = 0; i < nurls; i++) {

@@ -166,7 +166,7 @@ void ob_run_opts_help(FILE *f)
     ob_flags_help(&set, f);
 }
 
-static void default_run_id(char *buf, size_t cap)
+void ob_run_id_new(char *buf, size_t cap)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -219,6 +219,6 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
                                o->connections, o->threads);
     }
     if (!o->run_id[0])
-        default_run_id(o->run_id, sizeof o->run_id);
+        ob_run_id_new(o->run_id, sizeof o->run_id);
     return 0;
 }

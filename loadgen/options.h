@@ -49,6 +49,9 @@ typedef struct ob_run_opts {
  * -1 on a usage error, with err holding one line ("--rate: invalid count \"x\""). */
 int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err);
 
+/* A new run id: the UTC time and a random suffix ("20261201T224831-51af"). */
+void ob_run_id_new(char *buf, size_t cap);
+
 /* Prints `outbreak run --help`: every flag with its default. */
 void ob_run_opts_help(FILE *f);
 
