@@ -240,7 +240,7 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
         {.name = "threshold", .type = OB_FLAG_CUSTOM, .dest = &o->thresholds, .parse = ob_threshold_flag,
          .value_name = "EXPR",
          .help = "k6's threshold on each middleware's final figures, repeatable;\n"
-                 "NAME:EXPR for one middleware, e.g. kafka:e2e_p99<500ms; one\n"
+                 "NAME:EXPR for one middleware, e.g. NAME:e2e_p99<500ms; one\n"
                  "that fails makes the exit status 99"},
     };
     char *epilogue_text = middleware_list(epilogue);
