@@ -169,3 +169,17 @@ start_sink() {
     PIDS+=("$SINK_PID")
     sleep 1
 }
+
+# web_start LOG ARGS... — starts outbreak ARGS with --web-port 0; sets WEB_PID and BASE.
+web_start() {
+    local log=$1; shift
+    "$OUTBREAK" "$@" --web-port 0 >"$log" 2>&1 &
+    WEB_PID=$!
+    PIDS+=("$WEB_PID")
+    BASE=
+    for _ in $(seq 1 50); do
+        BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
+        [ -n "$BASE" ] && break
+        sleep 0.1
+    done
+}

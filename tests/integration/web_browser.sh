@@ -27,15 +27,7 @@ LOGIN='tester:pw-4c1e9b'
 start_sink "$JS" "$WORK/sink-js.log"
 JS_SINK=$SINK_PID
 start_sink "$RABBIT" "$WORK/sink-rabbit.log"
-"$OUTBREAK" web --mongo "$MONGO_URL" --broker "$JS" --web-port 0 --web-login "$LOGIN" >"$WORK/web.log" 2>&1 &
-WEB_PID=$!
-PIDS+=("$WEB_PID")
-BASE=
-for _ in $(seq 1 50); do
-    BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/web.log" | head -1)
-    [ -n "$BASE" ] && break
-    sleep 0.1
-done
+web_start "$WORK/web.log" web --mongo "$MONGO_URL" --broker "$JS" --web-login "$LOGIN"
 check "outbreak web is up ($BASE)" test -n "$BASE"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/")
 check "login enforced: the page without it is 401 (got $code)" test "$code" = 401

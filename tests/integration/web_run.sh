@@ -19,19 +19,6 @@ command -v curl >/dev/null || { echo "FAIL: no curl" >&2; exit 1; }
 JS="$NATS_URL?jetstream=1&stream=OBITWEB_$$&subject=obit.web.$$&durable=obit-web-$$"
 CORE="$NATS_URL?subject=obit.webcore.$$"
 
-# web_start LOG ARGS... — starts outbreak ARGS with --web-port 0; sets WEB_PID and BASE.
-web_start() {
-    local log=$1; shift
-    "$OUTBREAK" "$@" --web-port 0 >"$log" 2>&1 &
-    WEB_PID=$!
-    PIDS+=("$WEB_PID")
-    BASE=
-    for _ in $(seq 1 50); do
-        BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
-        [ -n "$BASE" ] && break
-        sleep 0.1
-    done
-}
 post() { # post PATH [curl args...] -> body in $WORK/post.json, status in CODE
     local path=$1; shift
     CODE=$(curl -s -o "$WORK/post.json" -w '%{http_code}' -X POST -H 'X-Outbreak: 1' "$@" "$BASE$path")
