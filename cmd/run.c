@@ -7,16 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "control.h"
 #include "histogram.h"
 #include "html_report.h"
+#include "metrics.h"
 #include "options.h"
 #include "records_file.h"
 #include "report.h"
 #include "results.h"
 #include "run.h"
+#include "run_metrics.h"
 #include "store.h"
 #include "threshold.h"
 #include "web.h"
@@ -32,6 +35,8 @@ typedef struct run_command {
     int behind_for;     /* seconds in a row the open model sent under 90 % of its rate */
     bool behind_said;
     ob_run *run;
+    ob_metrics *metrics;  /* --metrics: the /metrics server; NULL without */
+    char instance[300];   /* its instance label: HOST-PID */
     int argc; /* the command line, for the HTML report's parameters */
     char **argv;
 } run_command;
@@ -86,9 +91,25 @@ static void check_running_thresholds(run_command *rc, const ob_run_result *r, co
     }
 }
 
+/* The figures /metrics serves (run_metrics.h), rendered by the controlling thread. */
+typedef struct metrics_view {
+    const run_command *rc;
+    const ob_run_result *r;
+    const ob_series_point *last;
+    bool final;
+} metrics_view;
+
+static void write_metrics(FILE *f, void *arg)
+{
+    const metrics_view *v = arg;
+    ob_run_metrics_write(f, v->r, v->last, v->rc->instance, v->final, true);
+}
+
 static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *last)
 {
     run_command *rc = arg;
+    if (rc->metrics)
+        ob_metrics_publish_with(rc->metrics, write_metrics, &(metrics_view){rc, r, last, false});
     if (!rc->opts.only_summary && (long long)(last->t + 0.5) % 2 == 0)
         ob_report_table(stdout, r, last);
     fflush(stdout);
@@ -255,10 +276,26 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
         ob_web_config wc = {.mongo_url = o->mongo, .host = o->web_host, .port = (int)o->web_port,
                             .login = login, .proc_root = "/proc"};
         ob_control_config cc = {.defaults = o, .login = login != NULL, .autostart = o->autostart};
+        if (o->metrics) {
+            fprintf(stderr, "outbreak run: --metrics is for --headless: the web UI serves /metrics on its "
+                            "own port (--web-port)\n");
+            return 2;
+        }
         return ob_web_serve(&wc, &cc, "run", interrupted);
+    }
+    if (o->metrics) {
+        if (ob_metrics_start(&rc.metrics, "--metrics", o->metrics, &err) != 0) {
+            fprintf(stderr, "outbreak run: %s\n", err.msg);
+            return err.kind == OB_ERR_USAGE ? 2 : 1;
+        }
+        char host[256] = "localhost";
+        gethostname(host, sizeof host - 1);
+        snprintf(rc.instance, sizeof rc.instance, "%s-%ld", host, (long)getpid());
+        fprintf(stderr, "outbreak run: metrics at http://%s/metrics\n", ob_metrics_address(rc.metrics));
     }
     if (ob_run_open(&rc.run, o, &err) != 0) {
         fprintf(stderr, "outbreak run: %s\n", err.msg);
+        ob_metrics_stop(rc.metrics);
         return ob_err_exit_code(&err);
     }
     int status = 1;
@@ -285,7 +322,14 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
     status = (r->failed > 0 || r->lost > 0) ? 1 : r->unconfirmed > 0 ? OB_RUN_EXIT_UNCONFIRMED : 0;
     if (rc.thresholds_failed > 0)
         status = OB_EXIT_THRESHOLD; /* k6's: a failed threshold decides */
+    if (rc.metrics) { /* the final figures, and one more scrape for them if one is coming */
+        uint64_t seen = ob_metrics_scrapes(rc.metrics);
+        metrics_view v = {&rc, r, r->nseries ? &r->series[r->nseries - 1] : NULL, true};
+        ob_metrics_publish_with(rc.metrics, write_metrics, &v);
+        ob_metrics_wait_scrape(rc.metrics, seen, interrupted);
+    }
 out:
+    ob_metrics_stop(rc.metrics);
     ob_run_free(rc.run);
     return status;
 }

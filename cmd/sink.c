@@ -1,6 +1,8 @@
 /* sink.c — `outbreak sink`: its flags, their defaults and --help, then ob_sink_run(). A wrong flag or value is one line on stderr and exit code 2. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "broker.h"
 #include "commands.h"
 #include "flags.h"
+#include "metrics.h"
 #include "sink.h"
 
 #define STR(x) #x
@@ -31,7 +34,7 @@ static int parse_id(const char *v, void *dest, ob_err *err)
 }
 
 /* 0, 1 after --help, -1 after a usage error (printed). */
-static int parse_flags(int argc, char **argv, ob_sink_config *cfg)
+static int parse_flags(int argc, char **argv, ob_sink_config *cfg, const char **metrics)
 {
     const ob_flag flags[] = {
         {.name = "broker", .type = OB_FLAG_STRING, .dest = &cfg->broker_url, .value_name = "URL",
@@ -56,6 +59,8 @@ static int parse_flags(int argc, char **argv, ob_sink_config *cfg)
          .value_name = "FD",
          .help = "write \"ready\" to this inherited file descriptor once\n"
                  "subscribed, then close it (for supervisors; default none)"},
+        {.name = "metrics", .type = OB_FLAG_STRING, .dest = metrics, .value_name = "HOST:PORT",
+         .help = "serve Prometheus' /metrics there (docs/metrics.md)"},
     };
     ob_flag_set set = {.command = "sink", .synopsis = synopsis, .flags = flags,
                        .nflags = sizeof flags / sizeof flags[0]};
@@ -70,6 +75,11 @@ static int parse_flags(int argc, char **argv, ob_sink_config *cfg)
     return rc;
 }
 
+static void publish_metrics(void *arg, const char *text, size_t len)
+{
+    ob_metrics_publish(arg, text, len);
+}
+
 int ob_cmd_sink(int argc, char **argv)
 {
     char host[256], id[320];
@@ -81,7 +91,8 @@ int ob_cmd_sink(int argc, char **argv)
         .queue = OB_SINK_DEFAULT_QUEUE,
         .ready_fd = -1,
     };
-    int rc = parse_flags(argc, argv, &cfg);
+    const char *metrics_listen = NULL;
+    int rc = parse_flags(argc, argv, &cfg, &metrics_listen);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
     if (!cfg.id) {
@@ -91,5 +102,25 @@ int ob_cmd_sink(int argc, char **argv)
         snprintf(id, sizeof id, "%s-%ld", host, (long)getpid());
         cfg.id = id;
     }
-    return ob_sink_run(&cfg);
+    ob_metrics *metrics = NULL;
+    if (metrics_listen) {
+        /* SIGINT/SIGTERM blocked first, so that the server's thread inherits the mask and
+         * the sink's signal thread receives them (sink.h) */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+        ob_err err;
+        if (ob_metrics_start(&metrics, "--metrics", metrics_listen, &err) != 0) {
+            fprintf(stderr, "outbreak sink: %s\n", err.msg);
+            return err.kind == OB_ERR_USAGE ? 2 : 1;
+        }
+        fprintf(stderr, "outbreak sink: metrics at http://%s/metrics\n", ob_metrics_address(metrics));
+        cfg.metrics = publish_metrics;
+        cfg.metrics_arg = metrics;
+    }
+    rc = ob_sink_run(&cfg);
+    ob_metrics_stop(metrics);
+    return rc;
 }

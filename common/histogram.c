@@ -242,6 +242,27 @@ double ob_hist_mean(const ob_hist *h)
     return n > 0 ? sum / n : 0;
 }
 
+void ob_hist_cumulative(const ob_hist *h, const int64_t *bounds_ns, size_t n, int64_t *le_counts,
+                        double *sum_ns)
+{
+    double sum = 0;
+    int64_t below = 0; /* values in the slots before i */
+    size_t j = 0;
+    for (size_t i = 0; i < NSLOTS; i++) {
+        int64_t c = get(&h->counts[i]);
+        if (!c)
+            continue;
+        int64_t v = slot_value(i);
+        while (j < n && bounds_ns[j] < v)
+            le_counts[j++] = below;
+        below = add_sat(below, c);
+        sum += (double)c * (double)v;
+    }
+    while (j < n)
+        le_counts[j++] = below;
+    *sum_ns = sum;
+}
+
 /* ---- encoding ---------------------------------------------------------------------- */
 
 #define ENC_PREFIX "h1:"

@@ -57,6 +57,13 @@ int64_t ob_hist_min(const ob_hist *h); /* 0 when empty */
 int64_t ob_hist_max(const ob_hist *h); /* 0 when empty */
 double ob_hist_mean(const ob_hist *h); /* 0 when empty */
 
+/* Cumulative counts at fixed bounds (Prometheus' classic `le` buckets): le_counts[j] =
+ * the values <= bounds_ns[j] (bounds ascending; a slot counts by the value it reports,
+ * so within 0.05 % of each bound), and *sum_ns the sum of the values (as ob_hist_mean
+ * weighs them). One pass over the slots. */
+void ob_hist_cumulative(const ob_hist *h, const int64_t *bounds_ns, size_t n, int64_t *le_counts,
+                        double *sum_ns);
+
 /* Serialises the non-empty buckets into a compact ASCII string (for MongoDB documents
  * and JSON files): "h1:" followed by "index:count" pairs separated by ','.
  * Returns a malloc'd NUL-terminated string (caller frees), or NULL on OOM. */

@@ -4,6 +4,7 @@
 #include "net.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -89,5 +90,42 @@ int ob_tcp_connect(const char *host, int port, int timeout_ms, int *fd, ob_err *
         *fd = conn;
     else
         close(conn);
+    return 0;
+}
+
+int ob_listen_addr(const char *flag, const char *text, struct sockaddr_storage *ss, socklen_t *sslen, ob_err *err)
+{
+    char host[256] = "127.0.0.1";
+    const char *port = text;
+    const char *colon = strrchr(text, ':');
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof host)
+            return ob_err_setk(err, OB_ERR_USAGE, "%s: expected [ADDRESS]:PORT, not \"%s\"", flag, text);
+        memcpy(host, text + 1, (size_t)(close - text - 1));
+        host[close - text - 1] = '\0';
+        port = close + 2;
+    } else if (colon) {
+        if ((size_t)(colon - text) >= sizeof host)
+            return ob_err_setk(err, OB_ERR_USAGE, "%s: host too long", flag);
+        if (colon > text) {
+            memcpy(host, text, (size_t)(colon - text));
+            host[colon - text] = '\0';
+        }
+        port = colon + 1;
+    }
+    char *end;
+    errno = 0;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || errno || p < 0 || p > 65535)
+        return ob_err_setk(err, OB_ERR_USAGE, "%s: expected HOST:PORT with a port from 0 to 65535, not \"%s\"",
+                           flag, text);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
+    int rc = getaddrinfo(host, port, &hints, &ai);
+    if (rc != 0)
+        return ob_err_setk(err, OB_ERR_USAGE, "%s: cannot resolve \"%s\": %s", flag, host, gai_strerror(rc));
+    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+    *sslen = ai->ai_addrlen;
+    freeaddrinfo(ai);
     return 0;
 }

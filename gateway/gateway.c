@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "gateway_stats.h"
 #include "json.h"
+#include "net.h"
 #include "publisher.h"
 #include "request.h"
 #include "store.h"
@@ -43,7 +44,7 @@
  * wrk (bench/gateway.sh). 8 KiB holds headers far beyond what HTTP clients send. */
 #define OB_GATEWAY_CONN_MEMORY (8 * 1024)
 
-enum route { R_ONE, R_BATCH, R_HEALTH, R_NOT_FOUND, R_BAD_METHOD };
+enum route { R_ONE, R_BATCH, R_HEALTH, R_METRICS, R_NOT_FOUND, R_BAD_METHOD };
 enum state { S_READING, S_WAITING, S_ANSWERED };
 
 typedef struct gw gw;
@@ -410,17 +411,56 @@ static void *publisher_main(void *arg)
 
 /* --- the HTTP side --------------------------------------------------------------------- */
 
-/* The answers that need no body (GET /healthz, 404, 405), once the request is read:
+/* The publisher, or NULL while the broker is not connected. */
+static ob_publisher *gw_pub(gw *g)
+{
+    pthread_mutex_lock(&g->lock);
+    ob_publisher *p = g->pub;
+    pthread_mutex_unlock(&g->lock);
+    return p;
+}
+
+/* GET /metrics (gateway_stats.h: ob_gw_stats_metrics); counted with the health checks. */
+static enum MHD_Result answer_metrics(gw *g, struct MHD_Connection *conn)
+{
+    ob_gw_view v = {.way = g->way, .listen = g->listen_text, .run = g->c->run_id, .id = g->c->id,
+                    .broker = g->c->broker, .producer = g->producer, .pub = gw_pub(g)};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return MHD_NO;
+    ob_gw_stats_metrics(f, &g->stats, &v);
+    if (fclose(f) != 0) {
+        free(text);
+        return MHD_NO;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+    enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+    MHD_destroy_response(resp);
+    ob_gw_stats_health(&g->stats);
+    return rc;
+}
+
+/* The answers that need no body (GET /healthz, GET /metrics, 404, 405), once the request is read:
  * the connection is kept alive. */
 static enum MHD_Result answer_plain(gw *g, struct MHD_Connection *conn, gw_req *r, const char *method)
 {
     if (r->route == R_NOT_FOUND)
         return send_error(g, conn, 404, NULL, false, "404 no such path (POST / for one record, POST /records "
-                                                    "for several, GET /healthz)");
+                                                    "for several, GET /healthz, GET /metrics)");
     if (r->route == R_BAD_METHOD)
         return send_error(g, conn, 405, "POST", false, "405 %s: use POST", method);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return send_error(g, conn, 405, "GET, HEAD", true, "405 %s /healthz: use GET", method);
+        return send_error(g, conn, 405, "GET, HEAD", true, "405 %s %s: use GET", method,
+                          r->route == R_METRICS ? "/metrics" : "/healthz");
+    if (r->route == R_METRICS)
+        return answer_metrics(g, conn);
     char why[sizeof g->broker_err];
     pthread_mutex_lock(&g->lock);
     bool stopping = g->stopping;
@@ -462,6 +502,8 @@ static enum MHD_Result first_call(gw *g, struct MHD_Connection *conn, const char
     enum route route;
     if (strcmp(url, "/healthz") == 0)
         route = R_HEALTH;
+    else if (strcmp(url, "/metrics") == 0)
+        route = R_METRICS;
     else if (strcmp(url, "/") == 0)
         route = strcmp(method, "POST") == 0 ? R_ONE : R_BAD_METHOD;
     else if (strcmp(url, "/records") == 0)
@@ -634,44 +676,6 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 
 /* --- start and stop -------------------------------------------------------------------- */
 
-/* HOST:PORT, [V6]:PORT or PORT into *ss. */
-static int parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *sslen, ob_err *err)
-{
-    char host[256] = "127.0.0.1";
-    const char *port = text;
-    const char *colon = strrchr(text, ':');
-    if (text[0] == '[') {
-        const char *close = strchr(text, ']');
-        if (!close || close[1] != ':' || (size_t)(close - text - 1) >= sizeof host)
-            return ob_err_setk(err, OB_ERR_USAGE, "--listen: expected [ADDRESS]:PORT, not \"%s\"", text);
-        memcpy(host, text + 1, (size_t)(close - text - 1));
-        host[close - text - 1] = '\0';
-        port = close + 2;
-    } else if (colon) {
-        if ((size_t)(colon - text) >= sizeof host)
-            return ob_err_setk(err, OB_ERR_USAGE, "--listen: host too long");
-        if (colon > text) {
-            memcpy(host, text, (size_t)(colon - text));
-            host[colon - text] = '\0';
-        }
-        port = colon + 1;
-    }
-    char *end;
-    errno = 0;
-    long p = strtol(port, &end, 10);
-    if (!*port || *end || errno || p < 0 || p > 65535)
-        return ob_err_setk(err, OB_ERR_USAGE, "--listen: expected HOST:PORT with a port from 0 to 65535, not \"%s\"",
-                           text);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE}, *ai;
-    int rc = getaddrinfo(host, port, &hints, &ai);
-    if (rc != 0)
-        return ob_err_setk(err, OB_ERR_USAGE, "--listen: cannot resolve \"%s\": %s", host, gai_strerror(rc));
-    memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-    *sslen = ai->ai_addrlen;
-    freeaddrinfo(ai);
-    return 0;
-}
-
 static void default_run_id(char *buf, size_t cap)
 {
     time_t now = time(NULL);
@@ -752,7 +756,7 @@ static int gw_start(gw *g, ob_err *err)
     const ob_gateway_config *c = g->c;
     struct sockaddr_storage ss;
     socklen_t sslen;
-    if (parse_listen(c->listen, &ss, &sslen, err) != 0)
+    if (ob_listen_addr("--listen", c->listen, &ss, &sslen, err) != 0)
         return -1;
     long ring = 1;
     while (ring < 2 * c->window)
@@ -859,15 +863,6 @@ static void gw_stop(gw *g)
         MHD_stop_daemon(g->daemon);
         g->daemon = NULL;
     }
-}
-
-/* The publisher, or NULL while the broker is not connected. */
-static ob_publisher *gw_pub(gw *g)
-{
-    pthread_mutex_lock(&g->lock);
-    ob_publisher *p = g->pub;
-    pthread_mutex_unlock(&g->lock);
-    return p;
 }
 
 int ob_gateway_run(const ob_gateway_config *cin, volatile sig_atomic_t *interrupted)

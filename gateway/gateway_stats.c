@@ -1,6 +1,8 @@
 /* gateway_stats.c — the gateway's counts, table, summary and JSON (see gateway_stats.h). */
 #include "gateway_stats.h"
 
+#include "prom.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,4 +321,46 @@ char *ob_gw_stats_json(ob_gw_stats *s, const ob_gw_view *v)
         return NULL;
     }
     return buf;
+}
+
+void ob_gw_stats_metrics(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
+{
+    char labels[512];
+    ob_prom_labels(labels, sizeof labels,
+                   (const char *[]){"role", "gateway", "middleware", v->way, "run", v->run, "instance", v->id, NULL});
+    ob_prom_family(f, "outbreak_http_responses_total", "counter",
+                   "HTTP answers by status code (health checks apart; \"other\": any code not listed).");
+    for (int i = 0; i < OB_GW_NCODES; i++) {
+        char code[16], with[640];
+        if (code_of[i])
+            snprintf(code, sizeof code, "%d", code_of[i]);
+        else
+            snprintf(code, sizeof code, "other");
+        if (ob_prom_labels_add(with, sizeof with, labels, "code", code) > 0)
+            ob_prom_int(f, "outbreak_http_responses_total", with,
+                        atomic_load_explicit(&s->codes[i], memory_order_relaxed));
+    }
+    ob_prom_family(f, "outbreak_http_health_checks_total", "counter", "GET /healthz answered.");
+    ob_prom_int(f, "outbreak_http_health_checks_total", labels, atomic_load_explicit(&s->health, memory_order_relaxed));
+    ob_pub_stats *ps = v->pub ? ob_publisher_stats(v->pub) : NULL;
+    ob_prom_family(f, "outbreak_records_sent_total", "counter", "Records handed to the middleware (publish attempts).");
+    ob_prom_int(f, "outbreak_records_sent_total", labels, ps ? atomic_load(&ps->sent) : 0);
+    ob_prom_family(f, "outbreak_records_acked_total", "counter",
+                   "Records the middleware acknowledged (see the summary's acked_means).");
+    ob_prom_int(f, "outbreak_records_acked_total", labels, ps ? atomic_load(&ps->acked) : 0);
+    ob_prom_family(f, "outbreak_records_failed_total", "counter", "Records whose publish failed.");
+    ob_prom_int(f, "outbreak_records_failed_total", labels, ps ? atomic_load(&ps->failed) : 0);
+    ob_prom_family(f, "outbreak_records_in_flight", "gauge", "Records sent and not yet acknowledged or failed.");
+    ob_prom_int(f, "outbreak_records_in_flight", labels, v->pub ? ob_publisher_inflight(v->pub) : 0);
+    ob_prom_family(f, "outbreak_broker_connected", "gauge", "1 while the middleware is connected.");
+    ob_prom_int(f, "outbreak_broker_connected", labels, v->pub ? 1 : 0);
+    ob_hist *ack = ob_hist_new();
+    if (ack) {
+        ob_hist_copy(ack, s->ack);
+        ob_prom_family(f, "outbreak_http_ack_latency_seconds", "histogram",
+                       "The 200s: request arrival to the answer after the middleware's acknowledgement.");
+        ob_prom_histogram(f, "outbreak_http_ack_latency_seconds", labels, ack);
+        ob_hist_free(ack);
+    }
+    ob_prom_process(f, labels);
 }

@@ -56,6 +56,14 @@ void ob_gw_stats_ack_latency(ob_gw_stats *s, int64_t ns);
 void ob_gw_stats_table(FILE *f, ob_gw_stats *s, const ob_gw_view *v);
 /* The summary at exit: the table over the whole run and the percentiles. */
 void ob_gw_stats_summary(FILE *f, ob_gw_stats *s, const ob_gw_view *v);
+/* The figures in Prometheus' text format (prom.h; docs/metrics.md), labelled
+ * role="gateway", middleware, run, instance (the gateway's id):
+ * outbreak_http_responses_total{code}, outbreak_http_health_checks_total, the
+ * publisher's outbreak_records_sent_total, _acked_total, _failed_total,
+ * outbreak_records_in_flight, outbreak_broker_connected, the 200s' latency
+ * outbreak_http_ack_latency_seconds (histogram), the process's CPU and memory. Any
+ * thread. */
+void ob_gw_stats_metrics(FILE *f, ob_gw_stats *s, const ob_gw_view *v);
 /* The JSON summary into FILE (err names it). */
 int ob_gw_stats_json_file(const char *path, ob_gw_stats *s, const ob_gw_view *v, ob_err *err);
 /* The JSON summary as one string (malloc'd), or NULL out of memory. */

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "results.h"
 #include "run.h"
+#include "run_metrics.h"
 #include "store.h"
 #include "threshold.h"
 #include "units.h"
@@ -119,6 +120,9 @@ struct ob_control {
     bool thread_live;
     pthread_t thread;
     volatile sig_atomic_t interrupted; /* Stop */
+    char *metrics;      /* the middleware under test's /metrics text (under mu); NULL: none */
+    size_t metrics_len;
+    char instance[300]; /* its instance label: HOST-PID */
 };
 
 static double mono_s(void)
@@ -224,10 +228,40 @@ static double ms_or_null(int64_t ns, bool have)
     return have ? (double)ns / 1e6 : -1;
 }
 
+/* Renders the run's /metrics text (run thread) and keeps it for ob_control_metrics. */
+static void keep_metrics(ob_control *c, const ob_run_result *r, const ob_series_point *last, bool final)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    ob_run_metrics_write(f, r, last, c->instance, final, false);
+    if (fclose(f) != 0) {
+        free(text);
+        return;
+    }
+    pthread_mutex_lock(&c->mu);
+    char *old = c->metrics;
+    c->metrics = text;
+    c->metrics_len = len;
+    pthread_mutex_unlock(&c->mu);
+    free(old);
+}
+
+void ob_control_metrics(ob_control *c, FILE *f)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->metrics)
+        fwrite(c->metrics, 1, c->metrics_len, f);
+    pthread_mutex_unlock(&c->mu);
+}
+
 /* Called by the engine once a second (run thread): copies the figures out. */
 static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *last)
 {
     ob_control *c = arg;
+    keep_metrics(c, r, last, false);
     pthread_mutex_lock(&c->mu);
     int k = c->current;
     bool reset = c->reset_requested;
@@ -445,6 +479,8 @@ static void run_item(ob_control *c, int k)
                 it->opts.rate > 0 ? "open model" : "closed model");
     pthread_mutex_unlock(&c->mu);
     int rc = ob_run_execute(run, on_tick, c, &c->interrupted, &err);
+    if (rc == 0)
+        keep_metrics(c, r, r->nseries ? &r->series[r->nseries - 1] : NULL, true);
     char *summary = rc == 0 ? summary_of(r) : NULL;
     if (summary && strcmp(it->name, r->way) != 0)
         summary = renamed(summary, r->way, it->name);
@@ -1156,6 +1192,9 @@ int ob_control_new(ob_control **out, const ob_control_config *cfg, ob_err *err)
     pthread_mutex_init(&c->mu, NULL);
     c->defaults = *cfg->defaults;
     c->reset_at_s = -1;
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    snprintf(c->instance, sizeof c->instance, "%s-%ld", host, (long)getpid());
     c->course_api = cfg->course_api;
     c->login = cfg->login;
     c->logs = calloc(MAX_LOG_LINES, sizeof *c->logs);
@@ -1213,6 +1252,7 @@ void ob_control_free(ob_control *c)
     free(c->defaults_records);
     free(c->points);
     free(c->logs);
+    free(c->metrics);
     pthread_mutex_destroy(&c->mu);
     free(c);
 }

@@ -111,6 +111,11 @@ void ob_control_state_json(ob_control *c, ob_jw *j);
 void ob_control_series_json(ob_control *c, ob_jw *j, size_t from);
 void ob_control_logs_json(ob_control *c, ob_jw *j, size_t from);
 
+/* The Prometheus figures of the middleware under test (run_metrics.h, role "loadgen"),
+ * as its last second (or its end) left them; nothing before the first test. The web
+ * UI's /metrics. */
+void ob_control_metrics(ob_control *c, FILE *f);
+
 /* The path of a download named `name` (into buf), or -1 when there is none. */
 int ob_control_download(ob_control *c, const char *name, char *buf, size_t cap);
 

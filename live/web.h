@@ -10,6 +10,9 @@
  *   /api/monitor/processes?filter=TEXT  the process table, outbreak's and the
  *                               middlewares' processes first
  *   /healthz                    200 "ok"
+ *   /metrics                    Prometheus' text format: the test under way
+ *                               (control.h: ob_control_metrics) and this process's
+ *                               CPU and memory (role "web"); behind the login as the rest
  * With course_api, the course project's routes, which answer any origin (CORS) and ask
  * for no login (its front end cannot log in):
  *   /consulta/getAllMsg, /consulta/getAllMsg/:canal   the latest 50 records, newest first

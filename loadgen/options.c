@@ -119,6 +119,9 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
         {.name = "html", .type = OB_FLAG_STRING, .dest = &o->html_path, .value_name = "FILE",
          .help = "the self-contained HTML report (tables and charts; Locust's\n"
                  "report is the model; opens offline)"},
+        {.name = "metrics", .type = OB_FLAG_STRING, .dest = &o->metrics, .value_name = "HOST:PORT",
+         .help = "serve Prometheus' /metrics there while running (docs/metrics.md);\n"
+                 "at the end, one more scrape is waited for when something scrapes"},
         {.name = "threshold", .type = OB_FLAG_CUSTOM, .dest = &o->thresholds, .parse = ob_threshold_flag,
          .value_name = "EXPR",
          .help = "k6's threshold on a final figure, repeatable, e.g.\n"

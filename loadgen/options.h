@@ -40,6 +40,7 @@ typedef struct ob_run_opts {
     const char *csv_prefix;
     const char *json_path;
     const char *html_path;    /* --html: the self-contained report */
+    const char *metrics;      /* --metrics HOST:PORT: serve Prometheus' /metrics there */
     char run_id[OB_RUN_CAP];
     ob_threshold_set thresholds; /* --threshold, repeatable (threshold.h) */
     bool threshold_abort;        /* stop when a threshold on a running figure failed 10 s */

@@ -25,6 +25,7 @@
 
 #include "broker.h"
 #include "clock.h"
+#include "prom.h"
 #include "url.h"
 
 #define MAX_WAIT_MS 100          /* the writer looks at the clock at least this often */
@@ -582,6 +583,60 @@ static void free_sink(sink *s)
     queue_destroy(&s->q);
 }
 
+/* The figures in Prometheus' text format, handed to cfg->metrics (sink.h). */
+static void publish_metrics(sink *s)
+{
+    if (!s->cfg->metrics)
+        return;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    char base[512];
+    ob_prom_labels(base, sizeof base,
+                   (const char *[]){"role", "sink", "middleware", s->way, "instance", s->cfg->id, NULL});
+    static const struct {
+        const char *name, *help;
+    } per_run[] = {
+        {"outbreak_records_persisted_total", "Records this sink inserted into MongoDB."},
+        {"outbreak_records_duplicates_total", "Redelivered records this sink found already stored."},
+        {"outbreak_records_invalid_total", "Deliveries that were not a valid record (dropped)."},
+    };
+    for (size_t k = 0; k < sizeof per_run / sizeof per_run[0]; k++) {
+        ob_prom_family(f, per_run[k].name, "counter", per_run[k].help);
+        for (size_t i = 0; i < s->nruns; i++) {
+            const run_stats *r = s->runs[i];
+            char labels[768];
+            ob_prom_labels_add(labels, sizeof labels, base, "run", r->run);
+            ob_prom_int(f, per_run[k].name, labels,
+                        k == 0 ? r->persisted : k == 1 ? r->duplicates : r->invalid);
+        }
+    }
+    ob_prom_family(f, "outbreak_e2e_latency_seconds", "histogram",
+                   "End-to-end latency: intended send time to MongoDB's acknowledgement of the insert.");
+    for (size_t i = 0; i < s->nruns; i++) {
+        char labels[768];
+        ob_prom_labels_add(labels, sizeof labels, base, "run", s->runs[i]->run);
+        ob_prom_histogram(f, "outbreak_e2e_latency_seconds", labels, s->runs[i]->e2e);
+    }
+    ob_prom_family(f, "outbreak_sink_rejected_total", "counter", "Deliveries rejected for redelivery (not stored).");
+    ob_prom_int(f, "outbreak_sink_rejected_total", base, s->nacked);
+    ob_prom_family(f, "outbreak_sink_inserts_total", "counter", "Bulk inserts MongoDB answered.");
+    ob_prom_int(f, "outbreak_sink_inserts_total", base, s->inserts);
+    ob_prom_family(f, "outbreak_sink_insert_seconds_total", "counter", "Time spent waiting for the bulk inserts.");
+    ob_prom_double(f, "outbreak_sink_insert_seconds_total", base, (double)s->insert_ns / 1e9);
+    pthread_mutex_lock(&s->q.lock);
+    size_t queued = s->q.count;
+    pthread_mutex_unlock(&s->q.lock);
+    ob_prom_family(f, "outbreak_sink_queued", "gauge", "Deliveries received and waiting for an insert.");
+    ob_prom_int(f, "outbreak_sink_queued", base, (int64_t)queued);
+    ob_prom_process(f, base);
+    if (fclose(f) == 0)
+        s->cfg->metrics(s->cfg->metrics_arg, text, len);
+    free(text);
+}
+
 static void print_totals(const sink *s, const char *prefix, double rate)
 {
     char inserts[96] = "";
@@ -655,6 +710,7 @@ static void run_loop(sink *s)
         if (now >= next_stats) {
             write_stats(s, false);
             write_beat(s, false);
+            publish_metrics(s);
             next_stats = now + cfg->stats_interval_ms * OB_NS_PER_MS;
         }
         if (now >= next_recount) {
@@ -672,6 +728,7 @@ static void run_loop(sink *s)
     nack_queued(s);
     write_stats(s, true);
     write_beat(s, true);
+    publish_metrics(s);
     double secs = (double)(ob_mono_ns() - start) / OB_NS_PER_S;
     print_totals(s, "stopped: ", secs > 0 ? (double)s->persisted / secs : 0.0);
 }

@@ -26,6 +26,13 @@ typedef struct ob_sink_config {
     int queue;                  /* max deliveries buffered (default 10000) */
     int ready_fd;               /* >= 0: write "ready\n" there and close it once subscribed
                                    (for a supervisor such as `outbreak compare`); -1: none */
+    /* Given: called on the sink's writer thread every stats interval and once at the
+     * stop with its figures in Prometheus' text format (prom.h; docs/metrics.md:
+     * outbreak_records_persisted_total, _duplicates_total, _invalid_total and the
+     * end-to-end latency histogram outbreak_e2e_latency_seconds per run, the queue, the
+     * rejected deliveries, the process's CPU and memory). NULL: not rendered. */
+    void (*metrics)(void *arg, const char *text, size_t len);
+    void *metrics_arg;
 } ob_sink_config;
 
 #define OB_SINK_DEFAULT_MONGO OB_STORE_DEFAULT_URL
