@@ -3,7 +3,11 @@
  * its line of help.
  *
  * Accepted forms: --name VALUE, --name=VALUE, -x VALUE, -xVALUE, -h/--help; "--" ends
- * the flags. Values are checked as they are read (units from units.h: 10k, 30s, 0.1-0.9),
+ * the flags. Every flag can also come from a configuration file or the environment
+ * (docs/config.md, Locust's habits), merged here so that every command has them:
+ *   ~/.outbreak.conf < ./outbreak.conf < --config FILE < OUTBREAK_<FLAG> < command line
+ * per key (a key given by a stronger source drops every value of the weaker ones);
+ * --config FILE, --no-config and --print-config are understood by every command. Values are checked as they are read (units from units.h: 10k, 30s, 0.1-0.9),
  * and the first mistake is one line in err, kind OB_ERR_USAGE, naming the flag:
  *   unknown flag --bogus (see outbreak run --help)
  *   --users: expected a whole number from 1 to 1000000, not "many"
@@ -49,7 +53,29 @@ typedef struct ob_flag {
     const char *value_name; /* in the help: "N", "URL", "T"; NULL for BOOL */
     const char *help;       /* one or more lines ('\n' between them); defaults in it */
     const char *heading;    /* printed on a line of its own before this flag; may be NULL */
+    bool repeatable;        /* each use adds a value (CUSTOM): an OUTBREAK_<FLAG> variable
+                               may then hold several, separated by blanks */
 } ob_flag;
+
+/* Where ob_flags_parse finds flags besides the command line. A set without sources
+ * (NULL) reads the process's own: $HOME/.outbreak.conf, ./outbreak.conf (both optional),
+ * --config FILE (or OUTBREAK_CONFIG; must exist) and the environment; the memory the
+ * values then point into is kept to the end of the process, as argv is. Tests and fuzz
+ * targets give their own, and free it with ob_flag_sources_free. */
+typedef struct ob_flag_sources {
+    const char *home_file;   /* the weakest file (a path), or NULL */
+    const char *local_file;  /* the next one, or NULL */
+    const char *text_name;   /* a file in memory, read after local_file: its name in */
+    const char *text;        /* messages and its text; NULL: none */
+    size_t text_len;
+    const char *const *env;  /* "NAME=VALUE" strings, NULL-terminated; NULL: none */
+    void **kept;             /* what the values point into (ob_flag_sources_free) */
+    size_t nkept, capkept;
+} ob_flag_sources;
+
+/* Frees what parses with these sources allocated (the values stored from them die with
+ * it). NULL-safe. */
+void ob_flag_sources_free(ob_flag_sources *s);
 
 typedef struct ob_flag_set {
     const char *command;    /* "run": messages say "(see outbreak run --help)" */
@@ -68,11 +94,23 @@ typedef struct ob_flag_set {
     char **rest;
     int max_rest;
     int *nrest;
+    /* With rest: the flags of the command rest is handed to (compare: run's workload
+     * flags). A key of the file or the environment that is one of them goes to rest as
+     * --name=value, its value checked first by storing it into their dest (scratch),
+     * so that a mistake names its FILE:LINE or variable. */
+    const ob_flag *rest_flags;
+    size_t nrest_flags;
+    ob_flag_sources *sources; /* NULL: the process's own (above) */
 } ob_flag_set;
 
-/* Parses argv[1..argc). Returns 0; 1 when -h/--help was given (the help is then printed
- * on stdout); -1 on a usage error (err filled, kind OB_ERR_USAGE, one line). Flags not
- * given leave their dest untouched: set the defaults before. */
+/* Parses argv[1..argc) and the sources (files, environment). Returns 0; 1 when
+ * -h/--help was given (the help is then printed on stdout) or --print-config (every
+ * flag's value and its source printed on stdout, passwords masked); -1 on a usage error
+ * (err filled, kind OB_ERR_USAGE, one line: "FILE:LINE: ..." or "OUTBREAK_X: ..." for a
+ * value that did not come from the command line). Flags given nowhere leave their dest
+ * untouched: set the defaults before. In a file, a key before any section that this
+ * command does not have is ignored (ob_flags_check_config says whether another has
+ * it); a key of this command's [section] must be one of its flags. */
 int ob_flags_parse(const ob_flag_set *set, int argc, char **argv, ob_err *err);
 
 /* ob_flags_parse for a command's main(): a usage error is printed on stderr as
@@ -82,5 +120,39 @@ int ob_flags_parse_main(const ob_flag_set *set, int argc, char **argv);
 
 /* Prints the synopsis, every flag with its help aligned, and the epilogue. */
 void ob_flags_help(const ob_flag_set *set, FILE *f);
+
+/* ---- every command's flags, for the files' keys ------------------------------------
+ * A key before any section must be a flag of some command, and a [section] must be a
+ * command: that needs every command's flags, which each command builds in its own main()
+ * (their dest are its locals). cmd/main.c learns them the way `outbreak help` learns
+ * every command's help, by calling each command's main(), here with
+ *   argv = {NAME, (char *)ob_flags_probe_arg, (char *)&probe, the command line...}
+ * ob_flags_parse recognises the marker by its address (no command line can hold that
+ * pointer), copies the set's flag names into the probe, reads the command line that
+ * follows only to find --config, --no-config and --help, stores nothing, prints
+ * nothing and returns 1, so the command returns at once as after --help. */
+#define OB_FLAGS_PROBE_MAX 64
+
+typedef struct ob_flag_probe {
+    const char *command;
+    struct {
+        const char *name; /* string literals of the tables: they outlive the call */
+        char short_name;
+        bool takes_value;
+    } flags[OB_FLAGS_PROBE_MAX];
+    size_t nflags;     /* the command's flags, then its rest_flags */
+    const char *config; /* --config FILE of the command line, or NULL */
+    bool no_config, help;
+} ob_flag_probe;
+
+extern const char ob_flags_probe_arg[];
+
+/* Checks the files that `running` will read (with `sources`, NULL: the process's own)
+ * against every command's flags, probes[0..n): each key before any section must be a
+ * flag of some command, each [section] a command, each key in it one of that command's
+ * flags. Returns 0, or -1 with err (kind OB_ERR_USAGE) "FILE:LINE: ...". Nothing to do
+ * after --help or --no-config. */
+int ob_flags_check_config(const ob_flag_probe *probes, size_t n, const ob_flag_probe *running,
+                          ob_flag_sources *sources, ob_err *err);
 
 #endif
