@@ -1,6 +1,11 @@
 /* main.c — the `outbreak` executable: one binary, one subcommand per role, dispatched
  * from the table below (run, sink, gateway, web, compare, report, records; merge will
- * join it). Owns the only process-wide state: the flag set by SIGINT/SIGTERM. */
+ * join it). Owns the only process-wide state: the flag set by SIGINT/SIGTERM.
+ *
+ * Before a command runs, its configuration files are checked against every command's
+ * flags (a key before any section must be some command's, a [section] a command): the
+ * table below is the list of commands, and each command's flags are learnt by calling
+ * it with the probe of flags.h (no list of flag names is kept here). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +137,42 @@ static const struct command {
     {"records", records_main},
 };
 
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+/* Checks the configuration files that commands[running] is about to read with its
+ * command line argv[1..argc) (see flags.h, ob_flags_check_config). Returns -1 when the
+ * command may go on, else its exit status (2 after a mistake, printed). */
+static int check_config(size_t running, int argc, char **argv)
+{
+    ob_flag_probe *probes = calloc(NCOMMANDS, sizeof *probes);
+    char **probe_argv = calloc((size_t)argc + 3, sizeof *probe_argv);
+    int status = -1;
+    if (!probes || !probe_argv)
+        goto out;
+    volatile sig_atomic_t never = 0;
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        int n = 0;
+        probe_argv[n++] = (char *)commands[i].name;
+        probe_argv[n++] = (char *)ob_flags_probe_arg;
+        probe_argv[n++] = (char *)&probes[i];
+        for (int k = 1; i == running && k < argc; k++)
+            probe_argv[n++] = argv[k]; /* the running command's: --config, --no-config */
+        probe_argv[n] = NULL;
+        commands[i].main(n, probe_argv, &never);
+        if (!probes[i].command) /* not a command that reads its flags with flags.h */
+            probes[i].command = commands[i].name;
+    }
+    ob_err err;
+    if (ob_flags_check_config(probes, NCOMMANDS, &probes[running], NULL, &err) != 0) {
+        fprintf(stderr, "outbreak %s: %s\n", commands[running].name, err.msg);
+        status = 2;
+    }
+out:
+    free(probes);
+    free(probe_argv);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -153,8 +194,10 @@ int main(int argc, char **argv)
 
     const char *cmd = argv[1];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(cmd, commands[i].name) == 0)
-            return commands[i].main(argc - 1, argv + 1, &interrupted);
+        if (strcmp(cmd, commands[i].name) == 0) {
+            int status = check_config(i, argc - 1, argv + 1);
+            return status >= 0 ? status : commands[i].main(argc - 1, argv + 1, &interrupted);
+        }
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
         /* the whole manual: every command's flags with their defaults */
         usage(stdout);

@@ -404,8 +404,8 @@ static int read_sources(const ob_flag_set *set, const char *config, sources_read
     for (size_t k = 0; k < set->nflags + (set->rest ? set->nrest_flags : 0); k++) {
         bool rest = k >= set->nflags;
         const ob_flag *f = rest ? &set->rest_flags[k - set->nflags] : &set->flags[k];
-        if (!f->name)
-            continue;
+        if (!f->name || (rest && find_in(set->flags, set->nflags, f->name, strlen(f->name))))
+            continue; /* a rest flag that the command has too is the command's */
         char name[100];
         env_name(f->name, name, sizeof name);
         const char *v = env_get(set->sources, name);
@@ -519,11 +519,14 @@ static void print_config(const ob_flag_set *set, char **defaults, const int *bes
             print_line(f, defaults[k], "default");
         }
     }
+    if (nrest_cli > 0)
+        printf("# handed on from the command line:");
     for (int i = 0; i < nrest_cli; i++) {
         char buf[600];
-        printf("# handed on from the command line: %s\n", strstr(set->rest[i], "://") ?
-               ob_url_redacted(set->rest[i], buf, sizeof buf) : set->rest[i]);
+        printf(" %s", strstr(set->rest[i], "://") ? ob_url_redacted(set->rest[i], buf, sizeof buf) : set->rest[i]);
     }
+    if (nrest_cli > 0)
+        printf("\n");
     fflush(stdout);
 }
 

@@ -46,10 +46,11 @@ static int parse_rate(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
-#define MAX_RUN_FLAGS 32
+#define MAX_RUN_FLAGS 48
 
 /* The flag table of `outbreak run` into flags[] (room for MAX_RUN_FLAGS): the values go
- * into *o, *users_given says whether -u was used. Returns the number of flags. */
+ * into *o, *users_given (if not NULL) says whether -u was used. Returns the number of
+ * flags. */
 static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
 {
     const ob_flag table[] = {
@@ -123,6 +124,7 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
          .help = "serve Prometheus' /metrics there while running (docs/metrics.md);\n"
                  "at the end, one more scrape is waited for when something scrapes"},
         {.name = "threshold", .type = OB_FLAG_CUSTOM, .dest = &o->thresholds, .parse = ob_threshold_flag,
+         .repeatable = true,
          .value_name = "EXPR",
          .help = "k6's threshold on a final figure, repeatable, e.g.\n"
                  "publish_p99<50ms, e2e_p95<=200ms, lost==0, failed_rate<0.1%,\n"
@@ -145,8 +147,19 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
          .max = 1 << 22, .value_name = "N",
          .help = "unacknowledged records per worker (default 65536)"},
     };
+    _Static_assert(sizeof table / sizeof table[0] <= MAX_RUN_FLAGS, "MAX_RUN_FLAGS is too small");
     memcpy(flags, table, sizeof table);
     return sizeof table / sizeof table[0];
+}
+
+size_t ob_run_opts_flags(ob_flag *flags, size_t cap, ob_run_opts *o)
+{
+    ob_flag all[MAX_RUN_FLAGS];
+    size_t n = run_flags(all, o, NULL); /* -u: not told apart from its default here */
+    if (n > cap)
+        n = cap;
+    memcpy(flags, all, n * sizeof *flags);
+    return n;
 }
 
 static void flag_set(ob_flag_set *set, const ob_flag *flags, size_t n)

@@ -53,6 +53,12 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err);
 /* A new run id: the UTC time and a random suffix ("20261201T224831-51af"). */
 void ob_run_id_new(char *buf, size_t cap);
 
+/* The flag table of `outbreak run` (flags.h) into flags[0..cap), their values going into
+ * *o: for a command that hands run's flags on (compare's rest_flags). Returns the number
+ * of flags (at most cap). */
+typedef struct ob_flag ob_flag;
+size_t ob_run_opts_flags(ob_flag *flags, size_t cap, ob_run_opts *o);
+
 /* Prints `outbreak run --help`: every flag with its default. */
 void ob_run_opts_help(FILE *f);
 

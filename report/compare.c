@@ -39,6 +39,7 @@ typedef struct compare_opts {
     const char *url_of[MAX_MIDDLEWARES][2]; /* --url NAME=URL: {name, url} */
     int nurls;
     char *url_store[MAX_MIDDLEWARES];
+    char *brokers_text;           /* --brokers, cut into names[] */
     const char *out;
     const char *mongo;
     bool external_sinks;
@@ -223,6 +224,7 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
                  "those of \"all\" not running are listed as missing, a\n"
                  "middleware named alone must run)"},
         {.name = "url", .type = OB_FLAG_CUSTOM, .dest = o, .parse = parse_url, .value_name = "NAME=URL",
+         .repeatable = true,
          .help = "the URL for a middleware (repeatable); the defaults are the\n"
                  "local stack's, with names of this comparison's own (below)"},
         {.name = "mongo", .type = OB_FLAG_STRING, .dest = &o->mongo, .value_name = "URL",
@@ -238,11 +240,27 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
         {.name = "sink-ready-timeout", .type = OB_FLAG_INT, .dest = &o->sink_ready_s, .min = 1,
          .max = 3600, .value_name = "SECONDS", .help = "wait for a started sink to subscribe (default 60)"},
         {.name = "threshold", .type = OB_FLAG_CUSTOM, .dest = &o->thresholds, .parse = ob_threshold_flag,
-         .value_name = "EXPR",
+         .value_name = "EXPR", .repeatable = true,
          .help = "k6's threshold on each middleware's final figures, repeatable;\n"
                  "NAME:EXPR for one middleware, e.g. NAME:e2e_p99<500ms; one\n"
                  "that fails makes the exit status 99"},
     };
+    /* run's workload flags, for the keys of the files and the variables that compare
+     * hands on (checked on a scratch copy): not those compare sets for each run */
+    static const char *const set_here[] = {"broker", "host", "json", "csv", "html", "run-id", "headless",
+                                           "only-summary", "autostart", "web-host", "web-port", "web-login",
+                                           NULL};
+    ob_run_opts scratch;
+    memset(&scratch, 0, sizeof scratch);
+    ob_flag run_flags[64], workload[64];
+    size_t nrun = ob_run_opts_flags(run_flags, 64, &scratch), nworkload = 0;
+    for (size_t i = 0; i < nrun; i++) {
+        bool skip = !run_flags[i].name;
+        for (int k = 0; !skip && set_here[k]; k++)
+            skip = strcmp(run_flags[i].name, set_here[k]) == 0;
+        if (!skip)
+            workload[nworkload++] = run_flags[i];
+    }
     char *epilogue_text = middleware_list(epilogue);
     ob_flag_set set = {.command = "compare",
                        .synopsis = synopsis,
@@ -250,8 +268,10 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
                        .flags = flags,
                        .nflags = sizeof flags / sizeof flags[0],
                        .rest = o->pass,
-                       .max_rest = MAX_PASS - 3,
-                       .nrest = &o->npass};
+                       .max_rest = MAX_PASS - 4,
+                       .nrest = &o->npass,
+                       .rest_flags = workload,
+                       .nrest_flags = nworkload};
     ob_err err;
     int rc = ob_flags_parse(&set, argc, argv, &err);
     free(epilogue_text);
@@ -272,7 +292,10 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
         o->pass[o->npass++] = "-t";
         o->pass[o->npass++] = "10s";
     }
-    if (parse_brokers(o, brokers) != 0)
+    /* a copy: the value may be the environment's own OUTBREAK_BROKERS */
+    if (!(o->brokers_text = strdup(brokers)))
+        return usage_error("out of memory%s%s", "", "");
+    if (parse_brokers(o, o->brokers_text) != 0)
         return -1;
     for (int i = 0; i < o->nnames; i++)
         if (!is_known(o->names[i]) && !url_override(o, o->names[i]))
@@ -295,6 +318,7 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
     char *args[MAX_PASS + 4];
     int n = 0;
     args[n++] = "run";
+    args[n++] = "--no-config"; /* the files' and variables' workload flags are in pass */
     for (int i = 0; i < o->npass; i++)
         args[n++] = o->pass[i];
     args[n] = NULL;
@@ -489,7 +513,9 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
         fprintf(stderr, "outbreak compare: %s (no broker or database cost)\n", err.msg);
     char *run_argv[MAX_PASS + 20];
     int n = 0;
-    char *fixed[] = {"run", "--broker", url, "--mongo", mongo, "--run-id", run_id,
+    /* --no-config: the run gets every flag from here (the files' and variables' workload
+     * flags are in pass), so that it does the workload of the parameters */
+    char *fixed[] = {"run", "--no-config", "--broker", url, "--mongo", mongo, "--run-id", run_id,
                      "--json", json_path, "--csv", csv_prefix, "--headless", "--only-summary"};
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         run_argv[n++] = fixed[i];
@@ -740,5 +766,6 @@ out:
     free(c.results.missing);
     for (int i = 0; i < c.o.nurls; i++)
         free(c.o.url_store[i]);
+    free(c.o.brokers_text);
     return status;
 }
