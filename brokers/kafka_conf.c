@@ -138,7 +138,11 @@ rd_kafka_conf_t *ob_kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role 
              set(conf, "auto.offset.reset", "earliest", err) ||
              /* a sink that died gives its partitions back after 10 s, not Kafka's 45 */
              set(conf, "session.timeout.ms", "10000", err) ||
-             set(conf, "heartbeat.interval.ms", "2000", err);
+             set(conf, "heartbeat.interval.ms", "2000", err) ||
+             /* a topic just created may be unknown to the metadata the subscription
+              * first reads ("Subscribed topic not available"); librdkafka's default
+              * would look again after 5 minutes, consuming nothing meanwhile */
+             set(conf, "topic.metadata.refresh.interval.ms", "5000", err);
     for (int i = 0; rc == 0 && i < url->nparams; i++) {
         const char *k = url->params[i].key;
         if (strncmp(k, PASS_PREFIX, strlen(PASS_PREFIX)) == 0)
