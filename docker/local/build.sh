@@ -8,8 +8,9 @@
 #   outbreak-local/mongo:latest      for mongo:7 (FerretDB)
 #   outbreak-local/pubsub:latest     for google/cloud-sdk:emulators (Pub/Sub emulator)
 #   outbreak-local/nginx:latest      for nginx:1.27
+#   outbreak-local/prometheus:latest for prom/prometheus (Debian's prometheus)
 #
-# Usage: docker/local/build.sh [--force] [--no-cache] [NAME...]   (no NAME: all six)
+# Usage: docker/local/build.sh [--force] [--no-cache] [NAME...]   (no NAME: all seven)
 #
 # Every image is built FROM outbreak-base:bookworm (OUTBREAK_DOCKER_BASE overrides it), a
 # Debian bookworm root file system imported into Docker, and installs Debian's packages
@@ -34,7 +35,7 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/lib.sh
 . "$repo/scripts/lib.sh"
 
-ALL=(nats rabbitmq kafka mongo pubsub nginx)
+ALL=(nats rabbitmq kafka mongo pubsub nginx prometheus)
 BASE=${OUTBREAK_DOCKER_BASE:-outbreak-base:bookworm}
 CTX_ROOT=${OUTBREAK_DOCKER_CONTEXT_DIR:-$(dirname "$OB_TOOLS_DIR")/docker-local}
 LABEL=org.outbreak.local.inputs
@@ -44,7 +45,7 @@ for a in "$@"; do
     case $a in
         --force) force=1 ;;
         --no-cache) force=1; nocache=(--no-cache) ;;
-        -h|--help) sed -n '2,28s/^# \{0,1\}//p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29s/^# \{0,1\}//p' "$0"; exit 0 ;;
         -*) echo "build.sh: unknown option $a" >&2; exit 2 ;;
         *)
             case " ${ALL[*]} " in

@@ -8,6 +8,11 @@
 #   lb       `docker compose run --rm loadgen run -H http://lb/ ...` with --mongo: every
 #            acked record persisted, lost 0; the records spread over the five ways
 #   web      the web UI's dashboard over that run, and a test started from its form
+#   monitoring  the profile's Prometheus (Debian's, as a stand-in) with
+#            docker/prometheus/prometheus.yml: every target it discovers is up (5 sinks,
+#            5 gateways, the web UI, RabbitMQ's plugin, itself), PromQL's persisted total
+#            of the LB run equals MongoDB's count, and every query of the Grafana
+#            dashboard (docker/grafana/dashboards/outbreak.json) runs and has data
 #   faults   the same through the LB while rabbitmq restarts and sink-kafka is killed and
 #            started again: every acked record persisted (lost 0, unconfirmed 0)
 #   compare  `outbreak compare` of the five middlewares inside the network: exit 0
@@ -50,6 +55,8 @@ export KAFKA_IMAGE=outbreak-local/kafka:latest
 export MONGO_IMAGE=outbreak-local/mongo:latest
 export PUBSUB_IMAGE=outbreak-local/pubsub:latest
 export NGINX_IMAGE=outbreak-local/nginx:latest
+export PROMETHEUS_IMAGE=outbreak-local/prometheus:latest
+export PROMETHEUS_PORT=$(free_port)
 export LB_PORT=$(free_port)
 export WEB_PORT=$(free_port)
 MONGO_PORT=$(free_port)
@@ -118,7 +125,7 @@ pass "docker compose build: $OUTBREAK_IMAGE, $(docker image inspect -f '{{.Size}
 
 # ---- config --------------------------------------------------------------------------
 phase config
-for profiles in all nats rabbitmq kafka pubsub grpc db lb tools; do
+for profiles in all nats rabbitmq kafka pubsub grpc db lb tools monitoring all,monitoring; do
     out=$(COMPOSE_PROFILES=$profiles docker compose --project-directory "$SRC" -f "$SRC/compose.yaml" config -q 2>&1)
     check "docker compose config clean, profile $profiles" test -z "$out"
     out=$(COMPOSE_PROFILES=$profiles docker compose --project-directory "$SRC" -f "$SRC/compose.yaml" \
@@ -127,7 +134,7 @@ for profiles in all nats rabbitmq kafka pubsub grpc db lb tools; do
 done
 # the official images by default: no stand-in in the file
 defaults=$(env -u NATS_IMAGE -u RABBITMQ_IMAGE -u KAFKA_IMAGE -u MONGO_IMAGE -u PUBSUB_IMAGE -u NGINX_IMAGE \
-    docker compose --project-directory "$SRC" -f "$SRC/compose.yaml" config --images 2>&1 | sort -u | tr '\n' ' ')
+    -u PROMETHEUS_IMAGE COMPOSE_PROFILES=all,monitoring docker compose --project-directory "$SRC" -f "$SRC/compose.yaml" config --images 2>&1 | sort -u | tr '\n' ' ')
 check "the official images by default ($defaults)" \
     test "$(grep -o 'outbreak-local' <<<"$defaults" | wc -l)" -eq 0
 published=$("${DC[@]}" config --format json | python3 -c '
@@ -200,6 +207,58 @@ for _ in $(seq 1 60); do
 done
 row=$(json "$WORK/state.json" '(d["stats"][0]["acked"], d["stats"][0]["persisted"], d["stats"][0]["lost"]) if d["stats"] else None')
 check "web: the test ended with 300 acked, persisted, none lost (got $row)" test "$row" = "(300, 300, 0)"
+
+# ---- monitoring: Prometheus scrapes everything, the dashboard's queries have data ------
+phase monitoring
+PROM=http://127.0.0.1:$PROMETHEUS_PORT
+# promql QUERY — the instant query's result as JSON lines "labels value" (status checked)
+promql() {
+    curl -sf --get "$PROM/api/v1/query" --data-urlencode "query=$1" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["status"] == "success", d
+for r in d["data"]["result"]:
+    print(json.dumps(r["metric"], sort_keys=True), r["value"][1])'
+}
+if COMPOSE_PROFILES=all,monitoring "${DC[@]}" up -d --wait --wait-timeout 120 prometheus >"$WORK/monitoring.log" 2>&1; then
+    pass "Prometheus up (profile monitoring, $PROMETHEUS_IMAGE)"
+    want="outbreak-gateway:5 outbreak-sink:5 outbreak-web:1 prometheus:1 rabbitmq:1"
+    for _ in $(seq 1 60); do
+        curl -sf "$PROM/api/v1/targets" >"$WORK/targets.json" || true
+        got=$(python3 -c '
+import collections, json, sys
+t = json.load(open(sys.argv[1]))["data"]["activeTargets"]
+up = collections.Counter(x["labels"]["job"] for x in t if x["health"] == "up")
+print(" ".join("%s:%d" % kv for kv in sorted(up.items())), "| down:", " ".join(
+    x["scrapeUrl"] for x in t if x["health"] != "up") or "none")' "$WORK/targets.json" 2>/dev/null)
+        [ "$got" = "$want | down: none" ] && break
+        sleep 2
+    done
+    check "every target Prometheus discovered is up: $got" test "$got" = "$want | down: none"
+    sleep 11 # two scrapes (every 5 s) of each target: what rate() needs
+    q=$(promql "sum(outbreak_records_persisted_total{run=\"lb-$$\"})" | awk '{print $2}')
+    check "PromQL: the sinks' persisted total of the LB run ($q) = MongoDB's count ($COUNT)" test "$q" = "$COUNT"
+    q=$(promql 'sum(outbreak_records_acked_total{role="gateway"})' | awk '{print $2}')
+    check "PromQL: the gateways acked the LB run's 1000 records (got $q)" test "$q" = 1000
+    # every query of the dashboard: runs, and has data (NATS's series need its exporter,
+    # which has no stand-in here; lost comes from load generators, none scraped here)
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d["panels"]:
+    for t in p.get("targets", []):
+        print(t["expr"].replace("$__rate_interval", "5m"))' "$SRC/docker/grafana/dashboards/outbreak.json" >"$WORK/exprs"
+    ok=0 empty=() bad=()
+    while IFS= read -r e; do
+        if ! promql "$e" >"$WORK/expr.out" 2>/dev/null; then bad+=("$e"); continue; fi
+        if [ -s "$WORK/expr.out" ]; then ok=$((ok + 1))
+        elif ! grep -q 'gnatsd_\|outbreak_records_lost' <<<"$e"; then empty+=("$e"); fi
+    done <"$WORK/exprs"
+    check "the Grafana dashboard's $(wc -l <"$WORK/exprs") queries all run (failed: ${bad[*]:-none})" test ${#bad[@]} = 0
+    check "... and $ok have data; none empty but NATS's and lost (empty: ${empty[*]:-none})" test ${#empty[@]} = 0
+else
+    fail "up prometheus: $(tail -n 5 "$WORK/monitoring.log")"
+fi
 
 # ---- faults: a broker restarted and a sink killed in the middle of a run ---------------
 phase faults
