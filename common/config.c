@@ -141,7 +141,7 @@ int ob_config_read(const char *path, const char *name, bool optional, ob_config_
     }
     int rc = ob_config_parse(name, buf, len, cf, err);
     free(buf);
-    return rc;
+    return rc == 0 ? 0 : -2;
 }
 
 void ob_config_file_free(ob_config_file *cf)

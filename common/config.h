@@ -44,8 +44,8 @@ int ob_config_parse(const char *name, const char *text, size_t len, ob_config_fi
 
 /* Reads and parses the file at `path`, shown in messages as `name`. Returns 0; 1 when
  * the file does not exist and `optional` (cf is then empty); -1 with err (kind
- * OB_ERR_USAGE) otherwise: "NAME: cannot read: reason", larger than
- * OB_CONFIG_MAX_BYTES, not a regular file, or a parse error as above. */
+ * OB_ERR_USAGE) when it cannot be read: "NAME: cannot read: reason", larger than
+ * OB_CONFIG_MAX_BYTES, not a regular file; -2 with err as above for a mistake in it. */
 int ob_config_read(const char *path, const char *name, bool optional, ob_config_file *cf, ob_err *err);
 
 /* NULL-safe; leaves *cf zeroed. */

@@ -368,9 +368,10 @@ static int read_files(const ob_flag_sources *src, const char *config, ob_config_
         if (config && !*config)
             config = NULL;
     }
-    if (config && ob_config_read(config, config, false, &files[3], err) != 0)
+    int rc = config ? ob_config_read(config, config, false, &files[3], err) : 0;
+    if (rc == -1) /* cannot be read: say where the name came from */
         return from_env ? ob_err_prefix(err, "OUTBREAK_CONFIG") : ob_err_prefix(err, "--config");
-    return 0;
+    return rc == 0 ? 0 : -1;
 }
 
 /* Collects the values of the files and the environment that are for this command. */
