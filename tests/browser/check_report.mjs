@@ -15,6 +15,8 @@
 //   * svg[data-chart="throughput"] and svg[data-chart="latency"] hold exactly one
 //     [data-series="M"] per expected middleware M and none for any other;
 //   * table#summary has exactly one tr[data-middleware="M"] per expected M, no other.
+// The rows of table#thresholds (k6's thresholds, when the summaries have them) are
+// printed as "thresholds: M EXPR VALUE RESULT; ...".
 // Console warnings are printed, not counted. Exit 2 with one line on bad arguments.
 // Chromium and playwright-core come from `bash scripts/deps browser`.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -148,7 +150,9 @@ try {
         const rows = table.length === 1
             ? [...table[0].querySelectorAll('tr[data-middleware]')].map((r) => r.getAttribute('data-middleware'))
             : null;
-        return { error: err ? err.textContent.trim() : '', charts, tables: table.length, rows,
+        const thresholds = [...document.querySelectorAll('table#thresholds tbody tr')]
+            .map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent.trim()).join(' '));
+        return { error: err ? err.textContent.trim() : '', charts, tables: table.length, rows, thresholds,
                  title: document.title };
     });
 
@@ -171,6 +175,8 @@ try {
         else if (found.length > 1) fail(`${found.length} charts svg[data-chart="${name}"] (wanted one)`);
         else checkSet(`chart ${name}`, 'series', found[0].series);
     }
+    // the thresholds table, when the summaries hold thresholds: one line per row
+    if (dom.thresholds.length) console.log(`thresholds: ${dom.thresholds.join('; ')}`);
     if (dom.tables === 0) fail('no table#summary');
     else if (dom.tables > 1) fail(`${dom.tables} tables #summary (wanted one)`);
     else {

@@ -34,6 +34,19 @@ check "the table names it" grep -Eq "^  FAIL publish_p99<0.001ms +nats +[0-9.]+ 
 check "the table: 1 of 2 passed (exit 99)" grep -q "^thresholds: 1 of 2 passed (exit 99)$" "$WORK/fail.out"
 check "the JSON says it failed" test "$(json "$WORK/fail.json" '[t["pass"] for t in d["thresholds"]]')" = "[False, True]"
 
+# the HTML report shows them (headless Chromium: tests/browser/check_report.mjs)
+if [ -x "${OB_CHROMIUM:-/usr/bin/chromium}" ] && [ -f "$OB_SOURCE_DIR/tests/browser/node_modules/playwright-core/package.json" ]; then
+    "$OUTBREAK" run --headless --broker "$JS" --rate 200 -t 1s --only-summary \
+        --threshold 'publish_p99<0.001ms' --threshold 'failed==0' --html "$WORK/fail.html" >/dev/null 2>&1
+    timeout 120 node "$OB_SOURCE_DIR/tests/browser/check_report.mjs" "$WORK/fail.html" --expect nats \
+        --chromium "${OB_CHROMIUM:-/usr/bin/chromium}" >"$WORK/html.out" 2>&1
+    grep '^thresholds:' "$WORK/html.out"
+    check "the HTML report's thresholds table: the failed one FAIL, the other pass" \
+        grep -Eq '^thresholds: nats publish_p99<0.001ms [0-9.]+ FAIL; nats failed==0 0 pass$' "$WORK/html.out"
+else
+    fail "no Chromium and playwright-core for the HTML report's check (bash scripts/deps browser)"
+fi
+
 rc=0
 "$OUTBREAK" run --headless --broker "$NATS_URL?subject=obit.th2.$$" --rate 200 -t 1s --only-summary \
     --threshold 'lost==0' --json "$WORK/unknown.json" >"$WORK/unknown.out" 2>&1 || rc=$?

@@ -766,6 +766,33 @@
     });
   }
 
+  /* k6's thresholds (--threshold), as each summary holds them: pass or fail, the value. */
+  function thresholds(items) {
+    var rows = [];
+    items.forEach(function (it) {
+      (Array.isArray(it.r.thresholds) ? it.r.thresholds : []).forEach(function (t) {
+        if (t && typeof t === 'object') rows.push([it, t]);
+      });
+    });
+    if (!rows.length) return;
+    document.getElementById('sec-thresholds').hidden = false;
+    var table = document.getElementById('thresholds');
+    var h = add(add(table, el('thead')), el('tr'));
+    add(h, el('th', { 'class': 'l' }, 'Middleware'));
+    add(h, el('th', { 'class': 'l' }, 'Threshold'));
+    add(h, el('th', null, 'value'));
+    add(h, el('th', { 'class': 'l' }, 'result'));
+    var tbody = add(table, el('tbody'));
+    rows.forEach(function (row) {
+      var t = row[1];
+      var tr = add(tbody, el('tr', { 'data-threshold': row[0].key }));
+      add(tr, el('td', { 'class': 'l' }, row[0].key));
+      add(tr, el('td', { 'class': 'l mono' }, fmtValue(t.threshold)));
+      cell(tr, isNum(t.value) ? fmtNum(t.value) : 'unknown');
+      add(tr, el('td', { 'class': 'l ' + (t.pass === true ? 'good' : 'bad') }, t.pass === true ? 'pass' : 'FAIL'));
+    });
+  }
+
   function params(doc, items) {
     var box = document.getElementById('params');
     function item(k, v, cls) {
@@ -802,7 +829,7 @@
     headerInfo(doc, items);
     summary(doc, items);
     notes(items);
-    var steps = [chartThroughput, chartLatency, chartPublishVsE2e, chartP99, latencyTable, durability, failures];
+    var steps = [chartThroughput, chartLatency, chartPublishVsE2e, chartP99, latencyTable, durability, thresholds, failures];
     var errors = [];
     steps.forEach(function (step) {
       try {
