@@ -71,8 +71,8 @@ DC=(docker compose -p "$PROJECT" --project-directory "$SRC" -f "$SRC/compose.yam
 
 cleanup() {
     if [ -n "${UP:-}" ]; then
-        "${DC[@]}" logs --no-color >"$WORK/compose.log" 2>&1
-        "${DC[@]}" down -v --remove-orphans >/dev/null 2>&1
+        COMPOSE_PROFILES=all,monitoring "${DC[@]}" logs --no-color >"$WORK/compose.log" 2>&1
+        COMPOSE_PROFILES=all,monitoring "${DC[@]}" down -v --remove-orphans >/dev/null 2>&1
     fi
     if [ "$FAILED" -gt 0 ]; then
         keep="${TMPDIR:-/tmp}/outbreak-failed-docker-$$"
@@ -354,8 +354,9 @@ fi
 
 # ---- down ----------------------------------------------------------------------------
 phase down
-"${DC[@]}" logs --no-color >"$WORK/compose.log" 2>&1
-"${DC[@]}" down -v --remove-orphans >"$WORK/down.log" 2>&1
+# the monitoring profile's services too (Prometheus was started with it)
+COMPOSE_PROFILES=all,monitoring "${DC[@]}" logs --no-color >"$WORK/compose.log" 2>&1
+COMPOSE_PROFILES=all,monitoring "${DC[@]}" down -v --remove-orphans >"$WORK/down.log" 2>&1
 UP=
 left=$( (docker ps -aq --filter "label=com.docker.compose.project=$PROJECT"
     docker network ls -q --filter "label=com.docker.compose.project=$PROJECT"
