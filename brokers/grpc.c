@@ -39,7 +39,7 @@ int ob_grpc_settings_parse(ob_grpc_settings *s, const ob_url *url, ob_err *err)
     s->stream = strcmp(mode, "stream") == 0;
     s->tls = strcmp(url->scheme, "grpcs") == 0;
     if (ob_url_param_bool(url, "tls", s->tls, &s->tls, err) ||
-        ob_url_param_int(url, "inflight", 64, 1, 100000, &s->inflight, err) ||
+        ob_url_param_int(url, "inflight", 512, 1, 100000, &s->inflight, err) ||
         ob_url_param_int(url, "stream_batch", 1000, 1, 1000000, &s->stream_batch, err) ||
         ob_url_param_int(url, "linger", 5, 0, 60000, &s->linger_ms, err) ||
         ob_url_param_int(url, "deadline", 5000, 1, 3600000, &s->deadline_ms, err) ||

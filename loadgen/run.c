@@ -534,7 +534,7 @@ static void judge_rate(controller *c)
     ob_run_result *r = &c->result;
     const ob_run_opts *o = &c->opts;
     r->rate_target = r->rate_achieved = r->behind_s = NAN;
-    r->window_full_share = r->worker_busy_share = NAN;
+    r->window_full_share = r->worker_busy_share = r->publish_blocked_share = NAN;
     r->rate_kept = true;
     r->rate_cause[0] = 0;
     if (o->rate <= 0 || o->rate_max || r->duration_s <= 0 ||
@@ -542,13 +542,20 @@ static void judge_rate(controller *c)
         return;
     double dur_ns = r->duration_s * 1e9;
     long long wait = 0, busiest = 0;
+    double blocked = 0;
     for (long i = 0; i < c->nworkers; i++) {
         ob_worker_stats *st = ob_worker_stats_of(c->workers[i]);
-        wait += atomic_load(&st->window_wait_ns);
+        long long window = atomic_load(&st->window_wait_ns);
+        wait += window;
         long long cpu = atomic_load(&st->sending_cpu_ns);
         if (cpu > busiest)
             busiest = cpu;
+        long long wall = atomic_load(&st->sending_wall_ns);
+        double in_publish = (double)(wall - atomic_load(&st->idle_ns) - window - cpu);
+        if (wall > 0 && in_publish / (double)wall > blocked)
+            blocked = in_publish / (double)wall;
     }
+    r->publish_blocked_share = blocked;
     r->rate_target = o->rate;
     r->rate_achieved = (double)r->sent / r->duration_s;
     double scheduled = o->rate * r->duration_s;
@@ -567,14 +574,20 @@ static void judge_rate(controller *c)
         snprintf(r->rate_cause, sizeof r->rate_cause,
                  "a worker thread was busy %.0f %% of the time: add --threads (now %ld)",
                  100 * r->worker_busy_share, o->threads);
+    else if (r->publish_blocked_share >= 0.3)
+        snprintf(r->rate_cause, sizeof r->rate_cause,
+                 "a worker waited inside the adapter's publish %.0f %% of the time (the adapter's "
+                 "own window full, or the broker slow to take records): raise the adapter's window "
+                 "(docs/brokers/%s.md) or add --threads (now %ld)",
+                 100 * r->publish_blocked_share, r->way, o->threads);
     else if (r->failed > 0)
         snprintf(r->rate_cause, sizeof r->rate_cause, "the broker failed or refused %lld records",
                  (long long)r->failed);
     else
         snprintf(r->rate_cause, sizeof r->rate_cause,
-                 "none seen (window full %.0f %%, busiest worker %.0f %%): the machine's CPU? "
-                 "see the send delay",
-                 100 * r->window_full_share, 100 * r->worker_busy_share);
+                 "none seen (window full %.0f %%, busiest worker %.0f %%, in the adapter's publish "
+                 "%.0f %%): the machine's CPU? see the send delay",
+                 100 * r->window_full_share, 100 * r->worker_busy_share, 100 * r->publish_blocked_share);
 }
 
 static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile sig_atomic_t *interrupted,
@@ -682,7 +695,8 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     ob_url_redacted(o->broker, r->url, sizeof r->url);
     read_durability(c);
     r->persisted = r->duplicates = r->invalid = r->lost = r->unconfirmed = -1;
-    r->rate_target = r->rate_achieved = r->behind_s = r->window_full_share = r->worker_busy_share = NAN;
+    r->rate_target = r->rate_achieved = r->behind_s = r->window_full_share = r->worker_busy_share =
+        r->publish_blocked_share = NAN;
     r->rate_kept = true;
     r->persisted_source = NULL;
     r->process = c->process;

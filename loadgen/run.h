@@ -59,6 +59,10 @@ typedef struct ob_run_result {
     double window_full_share; /* the share of the sending time a due record waited for
                                  a free in-flight slot (over the workers) */
     double worker_busy_share; /* the busiest worker thread's CPU over the sending time */
+    double publish_blocked_share; /* the largest share of a worker's sending time spent
+                                     waiting inside the adapter's publish (its own window
+                                     full, or the broker slow to take records): its wall
+                                     time less idle, window wait and CPU */
     char rate_cause[240];     /* what the tool can see, with the knob to turn; "" if kept */
     int64_t target_users;
     double target_spawn_rate, target_rate;

@@ -321,6 +321,7 @@ static void run_open_model(ob_worker *w)
         if (!keep_sending(w, intended) || overdue)
             break;
         bool moved = false;
+        int64_t idle_from = now;
         while (now < intended) {
             int64_t until = now + CHANGE_POLL_NS;
             idle_until(w, intended < until ? intended : until);
@@ -330,6 +331,8 @@ static void run_open_model(ob_worker *w)
             if ((moved = load_moved(w)))
                 break;
         }
+        if (now > idle_from)
+            atomic_fetch_add_explicit(&w->stats.idle_ns, now - idle_from, memory_order_relaxed);
         if (moved)
             continue; /* record k's time comes from the new schedule */
         int64_t blocked = 0; /* since when the window has been full */
@@ -513,12 +516,14 @@ static void *worker_main(void *arg)
     ob_worker *w = arg;
     /* the default 50 µs timer slack would show up as send delay */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    int64_t started = ob_mono_ns();
     if (w->share > 0) {
         if (w->plan->opts->rate > 0)
             run_open_model(w);
         else
             run_closed_model(w);
     }
+    atomic_store(&w->stats.sending_wall_ns, (long long)(ob_mono_ns() - started));
     struct timespec cpu;
     if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
         atomic_store(&w->stats.sending_cpu_ns, (long long)cpu.tv_sec * OB_NS_PER_S + cpu.tv_nsec);

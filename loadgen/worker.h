@@ -72,6 +72,10 @@ typedef struct ob_worker_stats {
     atomic_llong window_wait_ns; /* open model: time a due record waited for a free
                                     in-flight slot (the window full) */
     atomic_llong sending_cpu_ns; /* the thread's CPU time until it stopped sending */
+    atomic_llong idle_ns;        /* open model: time waiting for records' intended times */
+    atomic_llong sending_wall_ns; /* open model: from the thread's start until it stopped
+                                     sending; wall − idle − window wait − CPU is the time
+                                     it waited inside the adapter's publish */
     ob_hist *send_delay; /* actual − intended send (ns) */
 } ob_worker_stats;
 

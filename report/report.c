@@ -340,6 +340,7 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     ob_jw_str(&w, r->rate_cause[0] ? r->rate_cause : NULL);
     json_num(&w, "window_full_share", r->window_full_share);
     json_num(&w, "worker_busy_share", r->worker_busy_share);
+    json_num(&w, "publish_blocked_share", r->publish_blocked_share);
     json_count(&w, "sent", r->sent);
     json_count(&w, "acked", r->acked);
     json_count(&w, "failed", r->failed);

@@ -3,8 +3,9 @@
 # 20 000/s asked) warns while running, and its summary and JSON say NOT KEPT, how far
 # behind, and the cause the tool sees (the in-flight window full) with the knob; a rate
 # that is kept says so (behind 0, no cause, no warning); one no thread can keep is not
-# kept either; the closed model has no target (null); and rate_achieved / behind_s are
-# figures thresholds can hold the run to.
+# kept either; an adapter whose own window blocks its publish (gRPC with inflight=1,
+# through a real gRPC sink) is named as the cause; the closed model has no target (null);
+# and rate_achieved / behind_s are figures thresholds can hold the run to.
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -44,6 +45,17 @@ check "a kept rate: no warning" bash -c "! grep -q 'behind the target' '$WORK/ke
 grep -E "^rate" "$WORK/fast.out"
 check "5 000 000/s on one thread: not kept, with a cause" \
     test "$(json "$WORK/fast.json" '(d["rate_kept"], d["cause"] is not None)')" = "(False, True)"
+
+# gRPC's own window of 1 call: the worker waits inside the adapter's publish
+GRPC_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+start_sink "grpc://127.0.0.1:$GRPC_PORT" "$WORK/grpc-sink.log"
+"$OUTBREAK" run --headless --broker "grpc://127.0.0.1:$GRPC_PORT?inflight=1" --rate 3000 -t 3s --only-summary \
+    --json "$WORK/grpc.json" >"$WORK/grpc.out" 2>&1
+grep -E "^rate" "$WORK/grpc.out"
+check "gRPC inflight=1 at 3000/s: NOT KEPT, the cause the adapter's publish, with the knob" \
+    grep -Eq "^rate +NOT KEPT: .*cause: a worker waited inside the adapter's publish [0-9]+ % of the time .*raise the adapter's window \(docs/brokers/grpc.md\)" "$WORK/grpc.out"
+check "... publish_blocked_share in the JSON ($(json "$WORK/grpc.json" 'd["publish_blocked_share"]')) >= 0.3, the window of --max-inflight not full" \
+    test "$(json "$WORK/grpc.json" 'd["publish_blocked_share"] >= 0.3 and d["window_full_share"] < 0.2')" = True
 
 "$OUTBREAK" run --headless --broker "$NATS_URL?subject=obit.rk4.$$" -u 2 -r 2 -t 2s --only-summary \
     --json "$WORK/closed.json" >"$WORK/closed.out" 2>&1
