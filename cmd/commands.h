@@ -27,9 +27,4 @@ typedef struct ob_control_config ob_control_config;
 int ob_web_serve(ob_web_config *wc, const ob_control_config *cc, const char *who,
                  volatile sig_atomic_t *interrupted);
 
-/* Checks *login ("USER:PASS"), or takes it from OUTBREAK_WEB_LOGIN when NULL. Returns 0
- * or -1 with err naming the flag or the variable. */
-typedef struct ob_err ob_err;
-int ob_web_login_from_env(const char **login, ob_err *err);
-
 #endif

@@ -268,11 +268,7 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
             }
             ob_records_free(&recs);
         }
-        const char *login = o->web_login;
-        if (ob_web_login_from_env(&login, &err) != 0) {
-            fprintf(stderr, "outbreak run: %s\n", err.msg);
-            return 2;
-        }
+        const char *login = o->web_login; /* checked as read (also OUTBREAK_WEB_LOGIN) */
         ob_web_config wc = {.mongo_url = o->mongo, .host = o->web_host, .port = (int)o->web_port,
                             .login = login, .proc_root = "/proc"};
         ob_control_config cc = {.defaults = o, .login = login != NULL, .autostart = o->autostart};

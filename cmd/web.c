@@ -90,18 +90,6 @@ int ob_web_serve(ob_web_config *wc, const ob_control_config *cc, const char *who
     return 0;
 }
 
-int ob_web_login_from_env(const char **login, ob_err *err)
-{
-    const char *env_login = getenv("OUTBREAK_WEB_LOGIN");
-    if (!*login && env_login && *env_login) {
-        if (parse_login(env_login, login, err) != 0)
-            return ob_err_prefix(err, "OUTBREAK_WEB_LOGIN");
-    } else if (*login && parse_login(*login, login, err) != 0) {
-        return ob_err_prefix(err, "--web-login");
-    }
-    return 0;
-}
-
 int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
 {
     ob_web_config c = {.mongo_url = OB_SINK_DEFAULT_MONGO, .host = "127.0.0.1", .port = 8089,
@@ -111,7 +99,7 @@ int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
         {.name = "mongo", .type = OB_FLAG_STRING, .dest = &c.mongo_url, .value_name = "URL",
          .help = "the MongoDB the sinks write to (default " OB_SINK_DEFAULT_MONGO ")"},
         {.name = "broker", .type = OB_FLAG_CUSTOM, .dest = &brokers, .parse = parse_broker,
-         .value_name = "URL",
+         .repeatable = true, .value_name = "URL",
          .help = "a middleware the start form offers; repeat it for a\n"
                  "comparison (default: run's, core NATS on this host)"},
         {.name = "web-host", .type = OB_FLAG_STRING, .dest = &c.host, .value_name = "ADDR",
@@ -134,8 +122,6 @@ int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
     int rc = ob_flags_parse(&set, argc, argv, &err);
     if (rc == 1)
         return 0;
-    if (rc == 0)
-        rc = ob_web_login_from_env(&c.login, &err);
     if (rc < 0) {
         fprintf(stderr, "outbreak web: %s\n", err.msg);
         return 2;
