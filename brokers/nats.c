@@ -3,6 +3,7 @@
  *   nats://host:4222                      core NATS: at-most-once, no broker ack
  *   nats://host:4222?jetstream=1          JetStream: async publish with PubAck, durable
  *                                         pull consumer with explicit acks on the sink side
+ *   tls://host:4222, nats://...?tls=1     either over TLS; credentials: nats_auth.c
  *
  * Core NATS has no acknowledgement. What can be measured is a round trip through the
  * server: after every `flush_every` messages, and whenever the publisher idles, the
@@ -15,7 +16,8 @@
  * JetStream: the stream is created if missing. cnats hands the original natsMsg back in
  * the PubAck callback; a small pointer → token table maps it to the publisher's token.
  * Options (URL query): jetstream, subject, stream, storage, replicas, max_pending,
- * flush_every, durable, batch, ack_wait, max_ack_pending, queue; docs/brokers/nats.md.
+ * flush_every, durable, batch, ack_wait, max_ack_pending, queue, and TLS and auth's tls,
+ * ca, cert, key, verify, hostname, token, nkey, creds; docs/brokers/nats.md.
  * The subscriber is in nats_sub.c. */
 #include "nats.h"
 
@@ -27,9 +29,13 @@
 
 #define WHO "nats"
 
+extern const ob_broker_ops ob_nats_ops, ob_nats_tls_ops;
+
 static const char *const params[] = {
     "jetstream", "subject", "stream",  "storage",         "replicas", "max_pending",
     "flush_every", "durable", "batch", "max_ack_pending", "ack_wait", "queue",
+    "tls",         "ca",      "cert",  "key",             "verify",   "hostname",
+    "token",       "nkey",    "creds",
     NULL,
 };
 
@@ -79,7 +85,8 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
         ob_url_param_int(url, "max_ack_pending", 4096, 1, 1 << 20, &s->max_ack_pending, err) ||
         ob_url_param_int(url, "ack_wait", 30000, 100, 3600000, &s->ack_wait_ms, err) ||
         subject_ok(s->subject, err) || name_ok("stream", s->stream, ".*>/\\", err) ||
-        name_ok("durable", s->durable, ".*>/\\", err) || name_ok("queue", s->queue, "", err))
+        name_ok("durable", s->durable, ".*>/\\", err) || name_ok("queue", s->queue, "", err) ||
+        ob_nats_security_parse(&s->sec, url, s->address, err))
         return -1;
     return 0;
 }
@@ -111,6 +118,8 @@ static ob_err_kind status_kind(natsStatus s, ob_err_kind otherwise)
     case NATS_NOT_PERMITTED:
     case NATS_NOT_FOUND:
     case NATS_SECURE_CONNECTION_REQUIRED:
+    case NATS_SECURE_CONNECTION_WANTED:
+    case NATS_SSL_ERROR:
     case NATS_MAX_PAYLOAD: return OB_ERR_REJECTED;
     case NATS_NO_MEMORY: return OB_ERR_INTERNAL;
     default: return otherwise;
@@ -429,6 +438,7 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
         ob_durability_set(d, "core", false, "none", "at-most-once", means);
         ob_durability_str(d, "subject", s->subject);
         ob_durability_str(d, "queue_group", s->queue);
+        ob_nats_security_durability(&s->sec, d);
         return;
     }
     ob_durability_set(d, "jetstream", true, "PubAck", "at-least-once", NULL);
@@ -441,6 +451,7 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
     ob_durability_str(d, "consumer_ack", "explicit");
     ob_durability_int(d, "max_ack_pending", s->max_ack_pending);
     ob_durability_int(d, "ack_wait_ms", s->ack_wait_ms);
+    ob_nats_security_durability(&s->sec, d);
 }
 
 static void nats_adapter_close(ob_broker *b)
@@ -470,11 +481,12 @@ static void library_init(void)
     nats_Open(-1);
 }
 
-static natsStatus set_options(natsOptions *no, const ob_broker *b, const ob_url *url, const char *server)
+static natsStatus set_options(natsOptions *no, const nats_adapter *na, const ob_url *url, const char *server)
 {
+    const ob_broker *b = &na->base;
     natsStatus s = natsOptions_SetURL(no, server);
-    if (s == NATS_OK && url->user)
-        s = natsOptions_SetUserInfo(no, url->user, url->pass ? url->pass : "");
+    if (s == NATS_OK)
+        s = ob_nats_security_apply(&na->s.sec, url, no);
     if (s == NATS_OK)
         s = natsOptions_SetTimeout(no, b->connect_timeout_ms);
     if (s == NATS_OK)
@@ -531,7 +543,7 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
     natsOptions *no = NULL;
     natsStatus s = natsOptions_Create(&no);
     if (s == NATS_OK)
-        s = set_options(no, b, url, server);
+        s = set_options(no, na, url, server);
     if (s != NATS_OK) {
         natsOptions_Destroy(no);
         return ob_nats_fail(err, OB_ERR_INTERNAL, "cannot set options for", na->s.address, s);
@@ -539,31 +551,36 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
     s = natsConnection_Connect(&na->nc, no);
     natsOptions_Destroy(no);
     if (s != NATS_OK)
-        return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "cannot connect to", na->s.address, s);
+        return ob_nats_connect_fail(err, &na->s.sec, na->s.address, s);
     if (!na->s.jetstream && b->role == OB_ROLE_PUBLISHER)
         return core_open_markers(na, err);
     return na->s.jetstream ? open_jetstream(na, err) : 0;
 }
 
-const ob_broker_ops ob_nats_ops = {
-    .scheme = "nats",
-    .way = "nats",
-    .title = "NATS",
-    .course_channel = "nats",
-    .all_order = 2,
-    .synopsis = "nats://host:4222[?jetstream=1]",
-    .local_url = "nats://127.0.0.1:4222",
-    .default_port = 4222,
-    .handle_size = sizeof(nats_adapter),
-    .params = params,
-    .check = nats_adapter_check,
-    .default_url = nats_adapter_default_url,
-    .open = nats_adapter_open,
-    .publish = nats_adapter_publish,
-    .poll = nats_adapter_poll,
-    .flush = nats_adapter_flush,
-    .subscribe = ob_nats_subscribe,
-    .settle = ob_nats_settle,
-    .durability = nats_adapter_durability,
-    .close = nats_adapter_close,
-};
+/* nats:// and tls:// (the same adapter, TLS required; not in compare's "all"). */
+#define NATS_OPS(name, scheme_text, order, synopsis_text, local)                                  \
+    const ob_broker_ops name = {                                                              \
+        .scheme = scheme_text,                                                                \
+        .way = "nats",                                                                        \
+        .title = "NATS",                                                                      \
+        .course_channel = "nats",                                                             \
+        .all_order = order,                                                                   \
+        .synopsis = synopsis_text,                                                            \
+        .local_url = local,                                                                   \
+        .default_port = 4222,                                                                 \
+        .handle_size = sizeof(nats_adapter),                                                  \
+        .params = params,                                                                     \
+        .check = nats_adapter_check,                                                          \
+        .default_url = nats_adapter_default_url,                                              \
+        .open = nats_adapter_open,                                                            \
+        .publish = nats_adapter_publish,                                                      \
+        .poll = nats_adapter_poll,                                                            \
+        .flush = nats_adapter_flush,                                                          \
+        .subscribe = ob_nats_subscribe,                                                       \
+        .settle = ob_nats_settle,                                                             \
+        .durability = nats_adapter_durability,                                                \
+        .close = nats_adapter_close,                                                          \
+    }
+
+NATS_OPS(ob_nats_ops, "nats", 2, "nats://host:4222[?jetstream=1]", "nats://127.0.0.1:4222");
+NATS_OPS(ob_nats_tls_ops, "tls", 0, "tls://host:4222[?ca=FILE&cert=FILE&key=FILE]", "tls://127.0.0.1:4222");

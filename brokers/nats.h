@@ -4,6 +4,8 @@
  *                PubAcks), flush, durability, close
  *   nats_sub.c   the subscriber: core queue subscription or JetStream pull consumer,
  *                deliveries copied out of cnats, acks after the insert
+ *   nats_auth.c  TLS and authentication: their options checked (files read, an nkey
+ *                seed's public key derived), set on cnats' options, shown in durability
  *
  * Nothing here is visible outside brokers/nats*.c. Acks arrive on cnats' threads (the
  * PubAck handler, the marker subscription's callback) and, for what a flush gives up on,
@@ -20,6 +22,30 @@
 
 #include "broker.h"
 
+/* How the client proves who it is. The secrets themselves (password, token) stay in the
+ * URL; the nkey seed and the creds file stay in their files, read by cnats at connect. */
+typedef enum nats_auth_kind {
+    NATS_AUTH_NONE,
+    NATS_AUTH_USER,   /* user:pass@ in the URL */
+    NATS_AUTH_TOKEN,  /* ?token= */
+    NATS_AUTH_NKEY,   /* ?nkey=SEEDFILE */
+    NATS_AUTH_CREDS,  /* ?creds=FILE (a user JWT and its nkey seed) */
+} nats_auth_kind;
+
+#define NATS_PATH_MAX 1024
+
+/* TLS and authentication, checked (no secret in here). */
+typedef struct nats_security {
+    bool tls;                 /* tls://, ?tls=1, or any of ca, cert, key */
+    bool verify;              /* verify=0: the server's certificate is not checked */
+    char ca[NATS_PATH_MAX], cert[NATS_PATH_MAX], key[NATS_PATH_MAX];
+    char hostname[256];       /* the name the server's certificate must hold ("": the host) */
+    nats_auth_kind auth;
+    char user[256];           /* NATS_AUTH_USER: the user name (not a secret) */
+    char file[NATS_PATH_MAX]; /* NATS_AUTH_NKEY, NATS_AUTH_CREDS */
+    char nkey_public[64];     /* NATS_AUTH_NKEY: the public key of the seed (U...) */
+} nats_security;
+
 /* The URL's options, checked. */
 typedef struct nats_settings {
     bool jetstream;
@@ -30,10 +56,33 @@ typedef struct nats_settings {
     char storage[16];         /* file | memory */
     long replicas, max_pending, flush_every, batch, max_ack_pending, ack_wait_ms;
     char address[300];        /* host:port, for messages */
+    nats_security sec;
 } nats_settings;
 
 /* Reads and checks the URL's options. -1 with a one-line message naming the option. */
 int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err);
+
+/* Reads and checks the TLS and authentication options of the URL into *sec (address:
+ * host:port, for messages): the files named must be readable and hold what they should
+ * (an nkey file a user seed, a creds file a user JWT and seed), the auth methods are one
+ * at most, a user name comes with a password. -1 with one line naming the option or the
+ * file and the address; never a secret in it. */
+int ob_nats_security_parse(nats_security *sec, const ob_url *url, const char *address, ob_err *err);
+
+/* Sets TLS and the credentials on cnats' options (url: the same URL, for the secrets). */
+natsStatus ob_nats_security_apply(const nats_security *sec, const ob_url *url, natsOptions *no);
+
+/* Adds "tls", "tls_verify", "client_cert" and "auth" (and the user name) to d. */
+void ob_nats_security_durability(const nats_security *sec, ob_durability *d);
+
+/* The public key (U..., 56 characters) of the user nkey seed `seed` (S..., base32 with
+ * its CRC16) into pub[cap >= 57]. -1 if seed is not a valid user seed. Exposed for the
+ * unit test. */
+int ob_nats_nkey_public(const char *seed, char *pub, size_t cap);
+
+/* The connect failure: ob_nats_fail's "nats: cannot connect to ADDRESS: ..." with, after
+ * the address, what the status suggests about TLS or which credentials were refused. */
+int ob_nats_connect_fail(ob_err *err, const nats_security *sec, const char *address, natsStatus s);
 
 /* "nats: WHAT ADDRESS: status text[: detail]" with the kind the status says (a refused
  * or lost connection: unavailable; a timeout; a denial or a missing stream: rejected;
