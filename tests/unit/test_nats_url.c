@@ -1,0 +1,226 @@
+/* test_nats_url.c — the NATS adapter's TLS and auth options without a server: tls://,
+ * tls=1 and what turns TLS on, ca/cert/key/verify/hostname, user:pass@, token, nkey and
+ * creds (files made here), the nkey seed's public key against a known pair, the
+ * durability's tls and auth fields, and the usage errors: one line, naming the option
+ * or file and the address, quoting no secret. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "check.h"
+#include "nats.h"
+
+/* a user nkey pair (made with openssl's Ed25519 and the nkeys encoding, independently) */
+#define SEED "SUAFKFOZ7VNHMPMAUNZALNSQYXFUZU6LNETYDTBDEYUHUS5ZEPKAMNVM4I"
+#define PUBLIC "UA446Z7AWRLNDYFVDPH4ZHVWKXGD3MOSNI453MTE6CXN77LC4J6N2EMK"
+#define PASS "pw-Sup3rSecretValue"
+#define TOKEN "tok-0123456789abcdefXYZ"
+
+static char dir[64];
+
+static void path(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static void write_file(const char *name, const char *text)
+{
+    char p[128];
+    path(p, sizeof p, name);
+    FILE *f = fopen(p, "w");
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Parses `text` (with "%D" replaced by the files' directory) into *s. */
+static int parse(const char *text, nats_settings *s, ob_err *err)
+{
+    char url_text[1024];
+    size_t o = 0;
+    for (const char *p = text; *p && o + 64 < sizeof url_text;) {
+        if (p[0] == '%' && p[1] == 'D') {
+            o += (size_t)snprintf(url_text + o, sizeof url_text - o, "%s", dir);
+            p += 2;
+        } else {
+            url_text[o++] = *p++;
+        }
+    }
+    url_text[o] = '\0';
+    memset(err, 0, sizeof *err);
+    /* the registry's check first: the option names must all be known */
+    if (ob_broker_check_url(url_text, err) != 0 && !strstr(url_text, "tls://"))
+        return -1;
+    ob_url url;
+    if (ob_url_parse(url_text, &url, err) != 0)
+        return -1;
+    int rc = ob_nats_settings_parse(s, &url, err);
+    ob_url_free(&url);
+    return rc;
+}
+
+/* 1 if msg is one line and holds none of the secrets, nor any 8-byte piece of them. */
+static int clean(const char *msg)
+{
+    static const char *const secrets[] = {PASS, TOKEN, SEED};
+    if (strchr(msg, '\n'))
+        return 0;
+    for (size_t k = 0; k < sizeof secrets / sizeof secrets[0]; k++)
+        for (size_t i = 0; i + 8 <= strlen(secrets[k]); i++) {
+            char piece[9];
+            memcpy(piece, secrets[k] + i, 8);
+            piece[8] = '\0';
+            if (strstr(msg, piece))
+                return 0;
+        }
+    return 1;
+}
+
+/* The error of `text` must contain `want` and be clean. */
+static void fails(const char *text, const char *want)
+{
+    nats_settings s;
+    ob_err err;
+    CHECK_MSG(parse(text, &s, &err) == -1, "%s parsed", text);
+    CHECK_MSG(strstr(err.msg, want) != NULL, "%s: \"%s\" lacks \"%s\"", text, err.msg, want);
+    CHECK_MSG(clean(err.msg), "%s: a secret in \"%s\"", text, err.msg);
+}
+
+static const ob_dur_extra *extra(const ob_durability *d, const char *key)
+{
+    for (int i = 0; i < d->nextras; i++)
+        if (strcmp(d->extras[i].key, key) == 0)
+            return &d->extras[i];
+    return NULL;
+}
+
+static void test_nkey_public(void)
+{
+    char pub[64];
+    CHECK(ob_nats_nkey_public(SEED, pub, sizeof pub) == 0);
+    CHECK_STR(pub, PUBLIC);
+    char bad[] = SEED;
+    bad[10] = bad[10] == 'A' ? 'B' : 'A'; /* the CRC no longer matches */
+    CHECK(ob_nats_nkey_public(bad, pub, sizeof pub) == -1);
+    CHECK(ob_nats_nkey_public("SUAFKF", pub, sizeof pub) == -1);
+    CHECK(ob_nats_nkey_public("not base32 at all, not 58 characters long, no no no no !!", pub, sizeof pub) == -1);
+    CHECK(ob_nats_nkey_public(SEED, pub, 20) == -1);
+}
+
+static void test_plain(void)
+{
+    nats_settings s;
+    ob_err err;
+    CHECK_MSG(parse("nats://127.0.0.1:4222", &s, &err) == 0, "%s", err.msg);
+    CHECK(!s.sec.tls && s.sec.verify && s.sec.auth == NATS_AUTH_NONE);
+    ob_durability d = {0};
+    ob_nats_security_durability(&s.sec, &d);
+    CHECK(extra(&d, "tls") && !extra(&d, "tls")->flag);
+    CHECK(!extra(&d, "tls_verify"));
+    CHECK(extra(&d, "auth") && strcmp(extra(&d, "auth")->str, "none") == 0);
+    ob_durability_free(&d);
+}
+
+static void test_tls(void)
+{
+    nats_settings s;
+    ob_err err;
+    CHECK_MSG(parse("tls://h:4222", &s, &err) == 0, "%s", err.msg);
+    CHECK(s.sec.tls && s.sec.verify && !s.sec.ca[0]);
+    CHECK_MSG(parse("nats://h?tls=1", &s, &err) == 0, "%s", err.msg);
+    CHECK(s.sec.tls);
+    CHECK_MSG(parse("nats://h?ca=%D/ca.pem", &s, &err) == 0, "%s", err.msg);
+    CHECK(s.sec.tls && strstr(s.sec.ca, "/ca.pem"));
+    CHECK_MSG(parse("nats://h?tls=1&ca=%D/ca.pem&cert=%D/c.pem&key=%D/c.key&hostname=n.example", &s, &err) == 0,
+              "%s", err.msg);
+    CHECK(s.sec.tls && s.sec.cert[0] && s.sec.key[0]);
+    CHECK_STR(s.sec.hostname, "n.example");
+    ob_durability d = {0};
+    ob_nats_security_durability(&s.sec, &d);
+    CHECK(extra(&d, "tls") && extra(&d, "tls")->flag);
+    CHECK(extra(&d, "tls_verify") && strcmp(extra(&d, "tls_verify")->str, "ca file") == 0);
+    CHECK(extra(&d, "tls_hostname") && strcmp(extra(&d, "tls_hostname")->str, "n.example") == 0);
+    CHECK(extra(&d, "client_cert") && extra(&d, "client_cert")->flag);
+    ob_durability_free(&d);
+    CHECK_MSG(parse("nats://h?tls=1&verify=0", &s, &err) == 0, "%s", err.msg);
+    CHECK(!s.sec.verify);
+
+    fails("nats://h?tls=0&ca=%D/ca.pem", "are for TLS, not with tls=0");
+    fails("nats://h?verify=0", "option verify is for TLS");
+    fails("nats://h?tls=1&cert=%D/c.pem", "cert and key go together");
+    fails("nats://h?tls=1&key=%D/c.key", "cert and key go together");
+    fails("nats://h:4333?ca=%D/missing.pem", "option ca: cannot read");
+    fails("nats://h:4333?ca=%D/missing.pem", "(for h:4333): No such file or directory");
+    fails("nats://h?ca=%D/empty", "is empty");
+    fails("nats://h?tls=maybe", "tls");
+    fails("nats://h?bogus=1", "unknown option");
+}
+
+static void test_auth(void)
+{
+    nats_settings s;
+    ob_err err;
+    CHECK_MSG(parse("nats://alice:" PASS "@h:4222", &s, &err) == 0, "%s", err.msg);
+    CHECK(s.sec.auth == NATS_AUTH_USER);
+    CHECK_STR(s.sec.user, "alice");
+    CHECK_MSG(parse("nats://alice:@h:4222", &s, &err) == 0, "%s", err.msg); /* an empty password */
+    CHECK_MSG(parse("nats://h?token=" TOKEN, &s, &err) == 0, "%s", err.msg);
+    CHECK(s.sec.auth == NATS_AUTH_TOKEN);
+    CHECK_MSG(parse("nats://h?nkey=%D/user.nk", &s, &err) == 0, "%s", err.msg);
+    CHECK(s.sec.auth == NATS_AUTH_NKEY);
+    CHECK_STR(s.sec.nkey_public, PUBLIC);
+    ob_durability d = {0};
+    ob_nats_security_durability(&s.sec, &d);
+    CHECK(extra(&d, "auth") && strcmp(extra(&d, "auth")->str, "nkey") == 0);
+    CHECK(extra(&d, "nkey") && strcmp(extra(&d, "nkey")->str, PUBLIC) == 0);
+    ob_durability_free(&d);
+    CHECK_MSG(parse("nats://h?nkey=%D/user-nk.txt", &s, &err) == 0, "%s", err.msg); /* nk's -pubout style */
+    CHECK_STR(s.sec.nkey_public, PUBLIC);
+    CHECK_MSG(parse("tls://h?creds=%D/user.creds", &s, &err) == 0, "%s", err.msg);
+    CHECK(s.sec.auth == NATS_AUTH_CREDS && s.sec.tls);
+
+    fails("nats://" TOKEN "@h:4222", "a user name without a password in the URL of h:4222");
+    fails("nats://alice:" PASS "@h?token=" TOKEN, "one way to authenticate at most");
+    fails("nats://h?token=" TOKEN "&nkey=%D/user.nk", "one way to authenticate at most");
+    fails("nats://h?nkey=%D/user.nk&creds=%D/user.creds", "one way to authenticate at most");
+    fails("nats://h?token=", "option token is empty");
+    fails("nats://h:4222?nkey=%D/missing.nk", "option nkey: cannot read");
+    fails("nats://h:4222?nkey=%D", "Is a directory");
+    fails("nats://h:4222?nkey=%D/bad.nk", "holds no valid user nkey seed");
+    fails("nats://h:4222?nkey=", "option nkey must be 1..");
+    fails("nats://h:4222?creds=%D/missing.creds", "option creds: cannot read");
+    fails("nats://h:4222?creds=%D/user.nk", "holds no user JWT");
+    fails("nats://h:4222?creds=%D/jwt-only.creds", "holds no nkey seed");
+    fails("nats://h:4222?nkey=" SEED, "option nkey takes a file holding the seed, not the seed");
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/test_nats_url.XXXXXX");
+    if (!mkdtemp(dir))
+        return 1;
+    write_file("ca.pem", "-----BEGIN CERTIFICATE-----\n(not read by the checks)\n");
+    write_file("c.pem", "cert\n");
+    write_file("c.key", "key\n");
+    write_file("empty", "");
+    write_file("user.nk", SEED "\n");
+    write_file("user-nk.txt", SEED "\n" PUBLIC "\n");
+    write_file("bad.nk", "SUAFKFOZ7VNHMPMAUNZBLNSQYXFUZU6LNETYDTBDEYUHUS5ZEPKAMNVM4I\n"); /* bad CRC */
+    write_file("user.creds", "-----BEGIN NATS USER JWT-----\neyJ0eXAiOiJKV1QifQ.e30.sig\n------END NATS USER JWT------\n\n"
+                             "-----BEGIN USER NKEY SEED-----\n" SEED "\n------END USER NKEY SEED------\n");
+    write_file("jwt-only.creds", "-----BEGIN NATS USER JWT-----\neyJ0eXAiOiJKV1QifQ.e30.sig\n------END NATS USER JWT------\n");
+
+    test_nkey_public();
+    test_plain();
+    test_tls();
+    test_auth();
+
+    const char *names[] = {"ca.pem", "c.pem", "c.key", "empty", "user.nk", "user-nk.txt", "bad.nk", "user.creds",
+                           "jwt-only.creds"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char p[128];
+        path(p, sizeof p, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+    CHECK_DONE();
+}
