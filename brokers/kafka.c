@@ -1,6 +1,6 @@
 /* kafka.c — the Kafka adapter (librdkafka):
  *
- *   kafka://host:9092[,host2:9092...][?options]
+ *   kafka://[user:password@]host:9092[,host2:9092...][?options]
  *
  * Publisher: a librdkafka producer; each record's delivery report is its ack, so with
  * acks=all (the default, with idempotence) publish latency is produce → every in-sync
@@ -15,7 +15,8 @@ extern const ob_broker_ops ob_kafka_ops;
 
 static const char *const kafka_params[] = {
     "topic", "partitions", "replication", "acks", "idempotence", "linger", "batch",
-    "compression", "key", "group", "rdkafka.*", NULL,
+    "compression", "key", "group", "security", "ca", "cert", "key_file", "key_password",
+    "mechanism", "rdkafka.*", NULL,
 };
 
 static void kafka_close(ob_broker *b)
@@ -79,6 +80,7 @@ static void kafka_durability(ob_broker *b, ob_durability *d)
     ob_durability_str(d, "key", s->key_by_location ? "location" : "none");
     ob_durability_str(d, "group", s->group);
     ob_durability_str(d, "consumer_commit", "after the MongoDB insert");
+    ob_kafka_sec_durability(s, d);
 }
 
 const ob_broker_ops ob_kafka_ops = {

@@ -4,6 +4,7 @@
  *   kafka_conf.c   the URL's options, librdkafka's configuration, the topic, errors
  *   kafka_pub.c    the producer: delivery reports as acks, back-pressure, flush/purge
  *   kafka_sub.c    the consumer group: commits after the insert, rebalances, rewinds
+ *   kafka_sec.c    TLS and SASL: their options, properties, and failures in plain words
  *
  * Nothing here is visible outside brokers/kafka*.c. */
 #ifndef OB_KAFKA_H
@@ -30,6 +31,11 @@ typedef struct kafka_settings {
     char compression[8];      /* none | gzip | snappy | lz4 | zstd */
     bool key_by_location;     /* key = the record's location (else no key) */
     char group[250];          /* the sink's consumer group */
+    char security[16];        /* plaintext | ssl | sasl_plaintext | sasl_ssl */
+    char ca[256], cert[256], key_file[256]; /* PEM files ("" if not given) */
+    bool has_key_password;    /* the key's passphrase is in the URL (key_password) */
+    char mechanism[16];       /* SASL: PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512 ("" without SASL) */
+    char user[128];           /* SASL: the URL's user; its password stays in the URL */
 } kafka_settings;
 
 typedef struct kafka_broker kafka_broker;
@@ -46,6 +52,18 @@ rd_kafka_conf_t *ob_kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role 
  * timeout, so this is also where an unreachable cluster is found (unavailable; a topic
  * the cluster refuses to create: rejected). */
 int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err);
+
+/* The TLS and SASL options (kafka_sec.c) into s, called by ob_kafka_settings_parse: -1
+ * with a one-line usage message (a CA, certificate or key file that cannot be read is
+ * named). */
+int ob_kafka_sec_parse(kafka_settings *s, const ob_url *url, ob_err *err);
+/* librdkafka's security properties for s; the secrets are read from url. */
+int ob_kafka_sec_conf(rd_kafka_conf_t *conf, const kafka_settings *s, const ob_url *url, ob_err *err);
+/* The security settings in the summary's durability (no secrets). */
+void ob_kafka_sec_durability(const kafka_settings *s, ob_durability *d);
+/* If librdkafka's text reports a failed SSL handshake or SASL login (which retrying does
+ * not mend), "ADDRESS: CAUSE" in plain words into buf and true; else false. */
+bool ob_kafka_sec_cause(const kafka_settings *s, const char *text, char *buf, size_t cap);
 
 /* The last thing librdkafka logged or reported as an error ("" if nothing). */
 void ob_kafka_last_problem(kafka_broker *kb, char *buf, size_t cap);
@@ -105,7 +123,8 @@ struct kafka_broker {
     bool started;              /* the producer or consumer part was initialised */
     rd_kafka_t *rk;
     pthread_mutex_t problem_lock;
-    char problem[300];         /* last log line or error from librdkafka */
+    char problem[480];         /* last log line or error from librdkafka */
+    char fatal[480];           /* a failed SSL handshake or SASL login ("" if none) */
     int64_t last_report_ns;    /* rate limit of problems printed mid-run */
     bool opened;               /* past open: problems are printed (at most one a second) */
     kafka_publisher pub;

@@ -47,6 +47,8 @@ int ob_kafka_settings_parse(kafka_settings *s, const ob_url *url, ob_err *err)
     if (s->idempotence && strcmp(s->acks, "all") != 0)
         return ob_err_set(err, "kafka: idempotence needs acks=all (not acks=%s)", s->acks);
     s->key_by_location = strcmp(key, "location") == 0;
+    if (ob_kafka_sec_parse(s, url, err) != 0)
+        return -1;
 
     /* librdkafka checks its own properties' names and values */
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -72,12 +74,19 @@ void ob_kafka_last_problem(kafka_broker *kb, char *buf, size_t cap)
     pthread_mutex_unlock(&kb->problem_lock);
 }
 
-/* Keeps the problem; once the adapter is open, prints it (at most one a second). */
+/* Keeps the problem (a failed SSL handshake or SASL login in plain words, also as
+ * kb->fatal); once the adapter is open, prints it (at most one a second). */
 static void note_problem(kafka_broker *kb, const char *text)
 {
     bool print = false;
+    char cause[480];
+    bool fatal = ob_kafka_sec_cause(&kb->s, text, cause, sizeof cause);
+    if (fatal)
+        text = cause;
     pthread_mutex_lock(&kb->problem_lock);
     snprintf(kb->problem, sizeof kb->problem, "%s", text);
+    if (fatal)
+        snprintf(kb->fatal, sizeof kb->fatal, "%s", text);
     int64_t now = ob_mono_ns();
     if (kb->opened && now - kb->last_report_ns >= OB_NS_PER_S) {
         kb->last_report_ns = now;
@@ -98,16 +107,19 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 static void on_error(rd_kafka_t *rk, int code, const char *reason, void *opaque)
 {
     (void)rk;
-    char text[300];
+    char text[512];
     snprintf(text, sizeof text, "%s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
     note_problem(opaque, text);
 }
 
+/* Sets one property; the value of a secret-looking one (a password) is not quoted. */
 static int set(rd_kafka_conf_t *conf, const char *name, const char *value, ob_err *err)
 {
     char errstr[256];
     if (rd_kafka_conf_set(conf, name, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK)
-        return ob_err_set(err, "kafka: %s=%s: %s", name, value, errstr);
+        return strstr(name, "password") || strstr(name, "secret")
+                   ? ob_err_set(err, "kafka: %s refused by librdkafka", name)
+                   : ob_err_set(err, "kafka: %s=%s: %s", name, value, errstr);
     return 0;
 }
 
@@ -122,7 +134,8 @@ rd_kafka_conf_t *ob_kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role 
     rd_kafka_conf_set_error_cb(conf, on_error);
     int rc = set(conf, "bootstrap.servers", s->bootstrap, err) ||
              set(conf, "client.id", kb->base.client_name, err) ||
-             set(conf, "socket.connection.setup.timeout.ms", timeout, err);
+             set(conf, "socket.connection.setup.timeout.ms", timeout, err) ||
+             ob_kafka_sec_conf(conf, s, url, err);
     if (rc == 0 && role == OB_ROLE_PUBLISHER) {
         rc = set(conf, "acks", s->acks, err) ||
              set(conf, "enable.idempotence", s->idempotence ? "true" : "false", err) ||
@@ -160,9 +173,24 @@ static int topic_exists(kafka_broker *kb, ob_err *err)
 {
     const kafka_settings *s = &kb->s;
     const struct rd_kafka_metadata *md = NULL;
-    char problem[300];
-    /* all topics: asking for one by name could auto-create it with the broker's defaults */
-    rd_kafka_resp_err_t e = rd_kafka_metadata(kb->rk, 1, NULL, &md, kb->base.connect_timeout_ms);
+    char problem[480];
+    /* all topics: asking for one by name could auto-create it with the broker's defaults;
+     * asked in slices, so that a failed SSL handshake or SASL login ends the wait */
+    rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR__TIMED_OUT;
+    int64_t until = ob_mono_ns() + (int64_t)kb->base.connect_timeout_ms * 1000000;
+    for (;;) {
+        int64_t left_ms = (until - ob_mono_ns()) / 1000000;
+        e = rd_kafka_metadata(kb->rk, 1, NULL, &md, (int)(left_ms < 250 ? (left_ms > 1 ? left_ms : 1) : 250));
+        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+            break;
+        pthread_mutex_lock(&kb->problem_lock);
+        snprintf(problem, sizeof problem, "%s", kb->fatal);
+        pthread_mutex_unlock(&kb->problem_lock);
+        if (*problem)
+            return ob_err_setk(err, OB_ERR_REJECTED, "kafka: %s", problem);
+        if (left_ms <= 250)
+            break;
+    }
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         ob_kafka_last_problem(kb, problem, sizeof problem);
         return ob_err_setk(err, OB_ERR_UNAVAILABLE, "kafka: cannot reach %s within %d ms: %s", s->bootstrap,
@@ -178,7 +206,7 @@ static int topic_exists(kafka_broker *kb, ob_err *err)
 int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err)
 {
     const kafka_settings *s = &kb->s;
-    char errstr[256], problem[300];
+    char errstr[256], problem[480];
     int exists = topic_exists(kb, err);
     if (exists != 0)
         return exists < 0 ? -1 : 0;
