@@ -104,6 +104,14 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
                  "listen anyway, answer 503, and connect in the background)"},
         {.name = "quiet", .short_name = 'q', .type = OB_FLAG_BOOL, .dest = &c.quiet,
          .help = "no table: the start line and the summary only"},
+        {.name = "tls-cert", .type = OB_FLAG_STRING, .dest = &c.tls_cert, .value_name = "FILE",
+         .help = "accept HTTPS with this certificate (PEM; with --tls-key)"},
+        {.name = "tls-key", .type = OB_FLAG_STRING, .dest = &c.tls_key, .value_name = "FILE",
+         .help = "the certificate's private key (PEM)"},
+        {.name = "login", .type = OB_FLAG_CUSTOM, .dest = &c.login, .parse = ob_flag_login,
+         .value_name = "USER:PASS",
+         .help = "every route but /healthz asks for this login (HTTP Basic;\n"
+                 "401 otherwise, counted)"},
     };
     ob_flag_set set = {.command = "gateway", .synopsis = synopsis, .epilogue = epilogue, .flags = flags,
                        .nflags = sizeof flags / sizeof flags[0]};

@@ -242,6 +242,8 @@ out:
     return status;
 }
 
+static int run_with(run_command *rc_, const ob_listener_tls *tls, volatile sig_atomic_t *interrupted);
+
 int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
 {
     run_command rc;
@@ -255,6 +257,27 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
             fprintf(stderr, "outbreak run: %s\n", err.msg);
         return parsed < 0 ? 2 : 0;
     }
+    const ob_run_opts *o = &rc.opts;
+    if (o->headless && !o->metrics && (o->tls_cert || o->tls_key)) {
+        fprintf(stderr, "outbreak run: --tls-cert/--tls-key secure the web UI or, with --headless, "
+                        "--metrics: there is neither\n");
+        return 2;
+    }
+    ob_listener_tls tls;
+    if (ob_listener_tls_load(&tls, o->tls_cert, o->tls_key, &err) != 0) {
+        fprintf(stderr, "outbreak run: %s\n", err.msg);
+        return 2;
+    }
+    int status = run_with(&rc, &tls, interrupted);
+    ob_listener_tls_free(&tls);
+    return status;
+}
+
+/* outbreak run once its flags are read: the web UI, or the headless run. */
+static int run_with(run_command *rc_, const ob_listener_tls *tls, volatile sig_atomic_t *interrupted)
+{
+    run_command rc = *rc_;
+    ob_err err;
     const ob_run_opts *o = &rc.opts;
     if (!o->headless) {
         /* Locust's habit: the web UI, its start form pre-filled with these flags. A
@@ -270,7 +293,7 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
         }
         const char *login = o->web_login; /* checked as read (also OUTBREAK_WEB_LOGIN) */
         ob_web_config wc = {.mongo_url = o->mongo, .host = o->web_host, .port = (int)o->web_port,
-                            .login = login, .proc_root = "/proc"};
+                            .login = login, .proc_root = "/proc", .tls = tls};
         ob_control_config cc = {.defaults = o, .login = login != NULL, .autostart = o->autostart};
         if (o->metrics) {
             fprintf(stderr, "outbreak run: --metrics is for --headless: the web UI serves /metrics on its "
@@ -280,14 +303,15 @@ int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted)
         return ob_web_serve(&wc, &cc, "run", interrupted);
     }
     if (o->metrics) {
-        if (ob_metrics_start(&rc.metrics, "--metrics", o->metrics, &err) != 0) {
+        if (ob_metrics_start(&rc.metrics, "--metrics", o->metrics, tls, o->metrics_login, &err) != 0) {
             fprintf(stderr, "outbreak run: %s\n", err.msg);
             return err.kind == OB_ERR_USAGE ? 2 : 1;
         }
         char host[256] = "localhost";
         gethostname(host, sizeof host - 1);
         snprintf(rc.instance, sizeof rc.instance, "%s-%ld", host, (long)getpid());
-        fprintf(stderr, "outbreak run: metrics at http://%s/metrics\n", ob_metrics_address(rc.metrics));
+        fprintf(stderr, "outbreak run: metrics at %s%s\n", ob_metrics_url(rc.metrics),
+                o->metrics_login ? " (login required)" : "");
     }
     if (ob_run_open(&rc.run, o, &err) != 0) {
         fprintf(stderr, "outbreak run: %s\n", err.msg);

@@ -34,7 +34,12 @@ static int parse_id(const char *v, void *dest, ob_err *err)
 }
 
 /* 0, 1 after --help, -1 after a usage error (printed). */
-static int parse_flags(int argc, char **argv, ob_sink_config *cfg, const char **metrics)
+/* The /metrics listener's flags. */
+typedef struct metrics_flags {
+    const char *listen, *login, *tls_cert, *tls_key;
+} metrics_flags;
+
+static int parse_flags(int argc, char **argv, ob_sink_config *cfg, metrics_flags *metrics)
 {
     const ob_flag flags[] = {
         {.name = "broker", .type = OB_FLAG_STRING, .dest = &cfg->broker_url, .value_name = "URL",
@@ -59,8 +64,14 @@ static int parse_flags(int argc, char **argv, ob_sink_config *cfg, const char **
          .value_name = "FD",
          .help = "write \"ready\" to this inherited file descriptor once\n"
                  "subscribed, then close it (for supervisors; default none)"},
-        {.name = "metrics", .type = OB_FLAG_STRING, .dest = metrics, .value_name = "HOST:PORT",
+        {.name = "metrics", .type = OB_FLAG_STRING, .dest = &metrics->listen, .value_name = "HOST:PORT",
          .help = "serve Prometheus' /metrics there (docs/metrics.md)"},
+        {.name = "metrics-login", .type = OB_FLAG_CUSTOM, .dest = &metrics->login, .parse = ob_flag_login,
+         .value_name = "USER:PASS", .help = "/metrics asks for this login (HTTP Basic)"},
+        {.name = "tls-cert", .type = OB_FLAG_STRING, .dest = &metrics->tls_cert, .value_name = "FILE",
+         .help = "serve /metrics over HTTPS with this certificate (PEM;\nwith --tls-key)"},
+        {.name = "tls-key", .type = OB_FLAG_STRING, .dest = &metrics->tls_key, .value_name = "FILE",
+         .help = "the certificate's private key (PEM)"},
     };
     ob_flag_set set = {.command = "sink", .synopsis = synopsis, .flags = flags,
                        .nflags = sizeof flags / sizeof flags[0]};
@@ -91,8 +102,8 @@ int ob_cmd_sink(int argc, char **argv)
         .queue = OB_SINK_DEFAULT_QUEUE,
         .ready_fd = -1,
     };
-    const char *metrics_listen = NULL;
-    int rc = parse_flags(argc, argv, &cfg, &metrics_listen);
+    metrics_flags mf = {0};
+    int rc = parse_flags(argc, argv, &cfg, &mf);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
     if (!cfg.id) {
@@ -103,7 +114,18 @@ int ob_cmd_sink(int argc, char **argv)
         cfg.id = id;
     }
     ob_metrics *metrics = NULL;
-    if (metrics_listen) {
+    ob_listener_tls tls;
+    ob_err err;
+    if (!mf.listen && (mf.tls_cert || mf.tls_key || mf.login)) {
+        fprintf(stderr, "outbreak sink: --tls-cert, --tls-key and --metrics-login are for --metrics, "
+                        "which is not given\n");
+        return 2;
+    }
+    if (ob_listener_tls_load(&tls, mf.tls_cert, mf.tls_key, &err) != 0) {
+        fprintf(stderr, "outbreak sink: %s\n", err.msg);
+        return 2;
+    }
+    if (mf.listen) {
         /* SIGINT/SIGTERM blocked first, so that the server's thread inherits the mask and
          * the sink's signal thread receives them (sink.h) */
         sigset_t set;
@@ -111,16 +133,18 @@ int ob_cmd_sink(int argc, char **argv)
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
-        ob_err err;
-        if (ob_metrics_start(&metrics, "--metrics", metrics_listen, &err) != 0) {
+        if (ob_metrics_start(&metrics, "--metrics", mf.listen, &tls, mf.login, &err) != 0) {
             fprintf(stderr, "outbreak sink: %s\n", err.msg);
+            ob_listener_tls_free(&tls);
             return err.kind == OB_ERR_USAGE ? 2 : 1;
         }
-        fprintf(stderr, "outbreak sink: metrics at http://%s/metrics\n", ob_metrics_address(metrics));
+        fprintf(stderr, "outbreak sink: metrics at %s%s\n", ob_metrics_url(metrics),
+                mf.login ? " (login required)" : "");
         cfg.metrics = publish_metrics;
         cfg.metrics_arg = metrics;
     }
     rc = ob_sink_run(&cfg);
     ob_metrics_stop(metrics);
+    ob_listener_tls_free(&tls);
     return rc;
 }

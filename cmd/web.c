@@ -27,15 +27,6 @@ static const char synopsis[] =
     "routes and their JSON.\n"
     "\n";
 
-static int parse_login(const char *v, void *dest, ob_err *err)
-{
-    const char *colon = strchr(v, ':');
-    if (!colon || colon == v || !colon[1])
-        return ob_err_set(err, "expected USER:PASS, both not empty");
-    *(const char **)dest = v;
-    return 0;
-}
-
 /* --broker, repeatable: the start form's middlewares. */
 typedef struct broker_list {
     const char *urls[16];
@@ -71,7 +62,8 @@ int ob_web_serve(ob_web_config *wc, const ob_control_config *cc, const char *who
     const char *shown = strchr(wc->host, ':') ? "[%s]" : "%s";
     char host[80];
     snprintf(host, sizeof host, shown, wc->host);
-    fprintf(stderr, "outbreak %s: web UI at http://%s:%d/%s%s%s\n", who, host, ob_web_port(w),
+    fprintf(stderr, "outbreak %s: web UI at %s://%s:%d/%s%s%s\n", who, ob_listener_scheme(wc->tls), host,
+            ob_web_port(w),
             cc->autostart ? " (test started)" : "", wc->login ? "; login required" : "",
             wc->course_api ? "; course API ON: /consulta/... and /prueba1, /prueba2 answer any origin "
                              "without login"
@@ -95,6 +87,7 @@ int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
     ob_web_config c = {.mongo_url = OB_SINK_DEFAULT_MONGO, .host = "127.0.0.1", .port = 8089,
                        .proc_root = "/proc"};
     broker_list brokers = {.n = 0};
+    const char *tls_cert = NULL, *tls_key = NULL;
     const ob_flag flags[] = {
         {.name = "mongo", .type = OB_FLAG_STRING, .dest = &c.mongo_url, .value_name = "URL",
          .help = "the MongoDB the sinks write to (default " OB_SINK_DEFAULT_MONGO ")"},
@@ -107,11 +100,15 @@ int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
                  "0.0.0.0 for every interface)"},
         {.name = "web-port", .type = OB_FLAG_INT, .dest = &c.port, .min = 0, .max = 65535,
          .value_name = "PORT", .help = "port to listen on (default 8089, as Locust's; 0: any free one)"},
-        {.name = "web-login", .type = OB_FLAG_CUSTOM, .dest = &c.login, .parse = parse_login,
+        {.name = "web-login", .type = OB_FLAG_CUSTOM, .dest = &c.login, .parse = ob_flag_login,
          .value_name = "USER:PASS",
          .help = "every route but /healthz and the course API asks for this\n"
                  "login (HTTP Basic); OUTBREAK_WEB_LOGIN gives it without the\n"
                  "command line (default: no login)"},
+        {.name = "tls-cert", .type = OB_FLAG_STRING, .dest = &tls_cert, .value_name = "FILE",
+         .help = "serve over HTTPS with this certificate (PEM; with --tls-key)"},
+        {.name = "tls-key", .type = OB_FLAG_STRING, .dest = &tls_key, .value_name = "FILE",
+         .help = "the certificate's private key (PEM)"},
         {.name = "course-api", .type = OB_FLAG_BOOL, .dest = &c.course_api,
          .help = "serve the course project's dashboard API to any origin,\n"
                  "without login (default off)"},
@@ -136,7 +133,15 @@ int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
     defaults.mongo = c.mongo_url;
     if (brokers.n)
         defaults.broker = brokers.urls[0];
+    ob_listener_tls tls;
+    if (ob_listener_tls_load(&tls, tls_cert, tls_key, &err) != 0) {
+        fprintf(stderr, "outbreak web: %s\n", err.msg);
+        return 2;
+    }
+    c.tls = &tls;
     ob_control_config cc = {.defaults = &defaults, .brokers = brokers.urls, .nbrokers = brokers.n,
                             .course_api = c.course_api, .login = c.login != NULL};
-    return ob_web_serve(&c, &cc, "web", interrupted);
+    rc = ob_web_serve(&c, &cc, "web", interrupted);
+    ob_listener_tls_free(&tls);
+    return rc;
 }

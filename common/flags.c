@@ -777,3 +777,12 @@ void ob_flags_help(const ob_flag_set *set, FILE *f)
     if (set->epilogue)
         fputs(set->epilogue, f);
 }
+
+int ob_flag_login(const char *v, void *dest, ob_err *err)
+{
+    const char *colon = strchr(v, ':');
+    if (!colon || colon == v || !colon[1])
+        return ob_err_set(err, "expected USER:PASS, both not empty");
+    *(const char **)dest = v;
+    return 0;
+}

@@ -103,6 +103,10 @@ typedef struct ob_flag_set {
     ob_flag_sources *sources; /* NULL: the process's own (above) */
 } ob_flag_set;
 
+/* An OB_FLAG_CUSTOM parse for a login, USER:PASS with both parts not empty (stores the
+ * value: const char **dest). */
+int ob_flag_login(const char *value, void *dest, ob_err *err);
+
 /* Parses argv[1..argc) and the sources (files, environment). Returns 0; 1 when
  * -h/--help was given (the help is then printed on stdout) or --print-config (every
  * flag's value and its source printed on stdout, passwords masked); -1 on a usage error

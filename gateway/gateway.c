@@ -33,10 +33,12 @@
 #include "clock.h"
 #include "gateway_stats.h"
 #include "json.h"
+#include "listener.h"
 #include "net.h"
 #include "publisher.h"
 #include "request.h"
 #include "store.h"
+#include "url.h"
 
 /* libmicrohttpd's memory per connection: the request line, the headers and its read
  * buffer (bodies are copied out as they come, so they need not fit). Its default, 32 KiB,
@@ -81,6 +83,7 @@ struct gw {
     char client_name[160];
     char broker_addr[300]; /* where the broker is: "nats at 127.0.0.1:4222" */
     char broker_err[512];  /* under lock: why the last open failed, while pub is NULL */
+    ob_listener_tls tls;  /* --tls-cert/--tls-key, read at start */
     char listen_text[300];
     char way[32];
     char ok_tail[512];  /* the constant end of a 200's body */
@@ -510,6 +513,10 @@ static enum MHD_Result first_call(gw *g, struct MHD_Connection *conn, const char
         route = strcmp(method, "POST") == 0 ? R_BATCH : R_BAD_METHOD;
     else
         route = R_NOT_FOUND;
+    if (route != R_HEALTH && !ob_listener_login_ok(conn, g->c->login)) {
+        ob_gw_stats_count(&g->stats, 401);
+        return ob_listener_ask_login(conn, "text/plain; charset=utf-8", "401 login required (HTTP Basic)\n");
+    }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if ((route == R_ONE || route == R_BATCH) && cl && strtoull(cl, NULL, 10) > (unsigned long long)g->c->max_body)
         return send_error(g, conn, 413, NULL, false, "413 body of %s bytes is over the limit of %ld bytes", cl,
@@ -758,6 +765,8 @@ static int gw_start(gw *g, ob_err *err)
     socklen_t sslen;
     if (ob_listen_addr("--listen", c->listen, &ss, &sslen, err) != 0)
         return -1;
+    if (ob_listener_tls_load(&g->tls, c->tls_cert, c->tls_key, err) != 0)
+        return -1;
     long ring = 1;
     while (ring < 2 * c->window)
         ring <<= 1;
@@ -772,7 +781,8 @@ static int gw_start(gw *g, ob_err *err)
         snprintf(g->broker_addr, sizeof g->broker_addr, strchr(bhost, ':') ? "%s at [%s]:%d" : "%s at %s:%d",
                  g->way, bhost, bport);
     else /* no broker process (the sink is the server): the URL says where */
-        snprintf(g->broker_addr, sizeof g->broker_addr, "%s at %s", g->way, c->broker);
+        snprintf(g->broker_addr, sizeof g->broker_addr, "%s at %s", g->way,
+                 ob_url_redacted(c->broker, (char[512]){0}, 512));
     ob_err e;
     if (connect_broker(g, &e) != 0) {
         /* unreachable: retried in the background, unless asked not to; any other error
@@ -794,18 +804,19 @@ static int gw_start(gw *g, ob_err *err)
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* the thread pool only when asked for: libmicrohttpd warns about a pool of one */
-    struct MHD_OptionItem more[] = {
+    struct MHD_OptionItem more[1 + OB_LISTENER_TLS_OPTIONS] = {
         {pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, NULL},
-        {MHD_OPTION_END, 0, NULL},
     };
+    ob_listener_tls_options(&g->tls, more + (pool ? 1 : 0));
+    flags |= ob_listener_tls_flags(&g->tls);
     g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, g, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, g,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
                                  request_completed, g, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)OB_GATEWAY_CONN_MEMORY,
                                  MHD_OPTION_ARRAY, more, MHD_OPTION_END);
     if (!g->daemon)
-        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "cannot listen on %s (in use, or not an address of this host?)",
-                           c->listen);
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "cannot listen on %s (in use, or not an address of this host%s?)",
+                           c->listen, g->tls.cert_pem ? ", or a key that does not fit the certificate" : "");
     pthread_mutex_lock(&g->lock);
     g->mhd_running = true;
     pthread_mutex_unlock(&g->lock);
@@ -911,8 +922,11 @@ int ob_gateway_run(const ob_gateway_config *cin, volatile sig_atomic_t *interrup
         status = ob_err_exit_code(&err);
         goto done;
     }
-    printf("gateway: listening on %s, publishing to %s (%s); run %s, producer %u (id %s)\n", g->listen_text,
-           g->way, c.broker, c.run_id, (unsigned)g->producer, c.id);
+    char shown[1024];
+    ob_url_redacted(c.broker, shown, sizeof shown);
+    printf("gateway: listening on %s%s%s, publishing to %s (%s); run %s, producer %u (id %s)\n", g->listen_text,
+           g->tls.cert_pem ? " (HTTPS)" : "", c.login ? " (login required)" : "", g->way, shown, c.run_id,
+           (unsigned)g->producer, c.id);
     pthread_mutex_lock(&g->lock);
     if (!g->pub)
         printf("gateway: broker %s not reachable (%s): answering 503 (and /healthz 503) while retrying every "
@@ -964,6 +978,7 @@ done:
     ob_publisher_close(g->pub);
     ob_store_close(store);
     ob_gw_stats_free(&g->stats);
+    ob_listener_tls_free(&g->tls);
     pthread_mutex_destroy(&g->lock);
     pthread_cond_destroy(&g->wake);
     free(g);

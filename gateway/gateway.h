@@ -43,6 +43,8 @@ typedef struct ob_gateway_config {
     int64_t stats_interval_ns; /* the console table's period; 0: none */
     bool quiet;                /* no table, only the start line and the summary */
     bool require_broker;       /* a broker unreachable at start: exit 1 (not: retry) */
+    const char *tls_cert, *tls_key; /* PEM files: HTTPS (both or neither) */
+    const char *login;         /* "USER:PASS": HTTP Basic on every route but /healthz */
 } ob_gateway_config;
 
 /* How often a broker that could not be reached is tried again. */

@@ -9,8 +9,9 @@
 
 #include "clock.h"
 #include "json.h"
+#include "url.h"
 
-static const int code_of[OB_GW_NCODES] = {200, 400, 404, 405, 413, 500, 502, 503, 504, 0};
+static const int code_of[OB_GW_NCODES] = {200, 400, 401, 404, 405, 413, 500, 502, 503, 504, 0};
 
 static const double pcts[] = {50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100};
 static const char *const pct_names[] = {"p50", "p66", "p75", "p80", "p90", "p95", "p98", "p99", "p99.9",
@@ -212,7 +213,8 @@ static int write_json(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
     ob_jw_key(&w, "middleware");
     ob_jw_str(&w, v->way);
     ob_jw_key(&w, "url");
-    ob_jw_str(&w, v->broker);
+    char shown[1024];
+    ob_jw_str(&w, ob_url_redacted(v->broker, shown, sizeof shown));
     ob_jw_key(&w, "listen");
     ob_jw_str(&w, v->listen);
     ob_jw_key(&w, "producer");

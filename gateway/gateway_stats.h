@@ -15,7 +15,7 @@
 #include "histogram.h"
 #include "publisher.h"
 
-#define OB_GW_NCODES 10 /* 200 400 404 405 413 500 502 503 504, then any other */
+#define OB_GW_NCODES 11 /* 200 400 401 404 405 413 500 502 503 504, then any other */
 
 typedef struct ob_gw_stats {
     atomic_llong codes[OB_GW_NCODES];

@@ -19,6 +19,8 @@
 struct ob_metrics {
     struct MHD_Daemon *daemon;
     char address[300];
+    char url[320];
+    const char *login; /* "USER:PASS" or NULL */
     pthread_mutex_t lock;
     char *text; /* under lock */
     size_t len;
@@ -68,6 +70,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return answer_text(conn, MHD_HTTP_OK, "ok\n");
     if (strcmp(url, "/metrics") != 0)
         return answer_text(conn, MHD_HTTP_NOT_FOUND, "not found: the metrics are at /metrics\n");
+    if (!ob_listener_login_ok(conn, m->login))
+        return ob_listener_ask_login(conn, "text/plain; charset=utf-8", "login required\n");
     pthread_mutex_lock(&m->lock);
     char *body = malloc(m->len + 1);
     size_t len = m->len;
@@ -89,7 +93,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     (void)ap; /* a client's broken connection is not the operator's business */
 }
 
-int ob_metrics_start(ob_metrics **out, const char *flag, const char *listen, ob_err *err)
+int ob_metrics_start(ob_metrics **out, const char *flag, const char *listen, const ob_listener_tls *tls,
+                     const char *login, ob_err *err)
 {
     *out = NULL;
     struct sockaddr_storage ss;
@@ -100,16 +105,21 @@ int ob_metrics_start(ob_metrics **out, const char *flag, const char *listen, ob_
     if (!m)
         return ob_err_set(err, "out of memory");
     pthread_mutex_init(&m->lock, NULL);
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+    m->login = login;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG | ob_listener_tls_flags(tls);
+    struct MHD_OptionItem tls_options[OB_LISTENER_TLS_OPTIONS];
+    ob_listener_tls_options(tls, tls_options);
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_TIMEOUT,
-                                 (unsigned)30, MHD_OPTION_END);
+                                 (unsigned)30, MHD_OPTION_ARRAY, tls_options, MHD_OPTION_END);
     if (!m->daemon) {
         pthread_mutex_destroy(&m->lock);
         free(m);
-        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "%s: cannot listen on %s (in use, or not an address of this host?)",
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE,
+                           "%s: cannot listen on %s (in use, not an address of this host, or a key that does not "
+                           "fit the certificate?)",
                            flag, listen);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -120,8 +130,14 @@ int ob_metrics_start(ob_metrics **out, const char *flag, const char *listen, ob_
         inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
     snprintf(m->address, sizeof m->address, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
              info ? info->port : 0);
+    snprintf(m->url, sizeof m->url, "%s://%s/metrics", ob_listener_scheme(tls), m->address);
     *out = m;
     return 0;
+}
+
+const char *ob_metrics_url(const ob_metrics *m)
+{
+    return m->url;
 }
 
 const char *ob_metrics_address(const ob_metrics *m)

@@ -20,12 +20,20 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "listener.h"
 
 typedef struct ob_metrics ob_metrics;
 
-/* Listens on `listen` (HOST:PORT as --metrics gives it; port 0: any free port). A bad
- * address is OB_ERR_USAGE naming `flag`; an address in use OB_ERR_UNAVAILABLE naming it. */
-int ob_metrics_start(ob_metrics **out, const char *flag, const char *listen, ob_err *err);
+/* Listens on `listen` (HOST:PORT as --metrics gives it; port 0: any free port), over
+ * HTTPS when tls holds a certificate (listener.h; may be NULL), asking for `login`
+ * ("USER:PASS", HTTP Basic; NULL: none) on /metrics (not on /healthz). A bad address is
+ * OB_ERR_USAGE naming `flag`; an address in use OB_ERR_UNAVAILABLE naming it. tls must
+ * outlive the server. */
+int ob_metrics_start(ob_metrics **out, const char *flag, const char *listen, const ob_listener_tls *tls,
+                     const char *login, ob_err *err);
+
+/* Its URL, "http[s]://HOST:PORT/metrics" (the port it got when asked for 0). */
+const char *ob_metrics_url(const ob_metrics *m);
 
 /* The address it listens on, "HOST:PORT" (the port it got when asked for 0). */
 const char *ob_metrics_address(const ob_metrics *m);

@@ -365,34 +365,13 @@ static int monitor_json(ob_web *w, ob_jw *j, void *arg, ob_err *err)
 
 static bool logged_in(ob_web *w, struct MHD_Connection *conn)
 {
-    if (!w->cfg.login)
-        return true;
-    char *pass = NULL;
-    char *user = MHD_basic_auth_get_username_password(conn, &pass);
-    bool ok = false;
-    if (user && pass) {
-        size_t ul = strlen(user);
-        const char *colon = strchr(w->cfg.login, ':');
-        ok = colon && (size_t)(colon - w->cfg.login) == ul && strncmp(w->cfg.login, user, ul) == 0 &&
-             strcmp(colon + 1, pass) == 0;
-    }
-    MHD_free(user);
-    MHD_free(pass);
-    return ok;
+    return ob_listener_login_ok(conn, w->cfg.login);
 }
 
 static enum MHD_Result ask_login(ob_web *w, struct MHD_Connection *conn)
 {
-    static const char body[] = "{\"error\":\"login required\"}";
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    enum MHD_Result rc = MHD_queue_basic_auth_fail_response(conn, "outbreak", r);
-    MHD_destroy_response(r);
     atomic_fetch_add(&w->counts[1], 1);
-    return rc;
+    return ob_listener_ask_login(conn, "application/json", "{\"error\":\"login required\"}");
 }
 
 static const char *arg_of(struct MHD_Connection *conn, const char *name)
@@ -803,7 +782,10 @@ int ob_web_start(ob_web **out, const ob_web_config *cfg, ob_err *err)
     memset(&ss, 0, sizeof ss);
     struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+                     ob_listener_tls_flags(cfg->tls);
+    struct MHD_OptionItem tls_options[OB_LISTENER_TLS_OPTIONS];
+    ob_listener_tls_options(cfg->tls, tls_options);
     if (inet_pton(AF_INET, cfg->host, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
         sin->sin_port = htons((uint16_t)cfg->port);
@@ -818,10 +800,11 @@ int ob_web_start(ob_web **out, const ob_web_config *cfg, ob_err *err)
     w->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
                                  w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                                  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_END);
+                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_ARRAY, tls_options,
+                                 MHD_OPTION_END);
     if (!w->daemon) {
-        ob_err_set(err, "cannot listen on %s:%d (in use, or not an address of this host)", cfg->host,
-                   cfg->port);
+        ob_err_set(err, "cannot listen on %s:%d (in use, not an address of this host%s)", cfg->host, cfg->port,
+                   ob_listener_tls_flags(cfg->tls) ? ", or a key that does not fit the certificate" : "");
         goto fail;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_BIND_PORT);

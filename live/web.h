@@ -31,6 +31,7 @@
 #include <stdbool.h>
 
 #include "err.h"
+#include "listener.h"
 
 typedef struct ob_control ob_control;
 
@@ -42,6 +43,8 @@ typedef struct ob_web_config {
     bool course_api;       /* serve the course project's routes */
     const char *proc_root; /* "/proc" (tests: a fake one) */
     ob_control *control;   /* the test runner (control.h); NULL: no UI for tests */
+    const ob_listener_tls *tls; /* HTTPS with its certificate (listener.h); NULL or empty:
+                                   plain HTTP. Must outlive the server. */
 } ob_web_config;
 
 typedef struct ob_web ob_web;

@@ -46,17 +46,6 @@ static int parse_rate(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
-/* USER:PASS, checked as it is read, so that a mistake names its source (the command
- * line, a file's line, OUTBREAK_WEB_LOGIN) */
-static int parse_login(const char *v, void *dest, ob_err *err)
-{
-    const char *colon = strchr(v, ':');
-    if (!colon || colon == v || !colon[1])
-        return ob_err_set(err, "expected USER:PASS, both not empty");
-    *(const char **)dest = v;
-    return 0;
-}
-
 #define MAX_RUN_FLAGS 48
 
 /* The flag table of `outbreak run` into flags[] (room for MAX_RUN_FLAGS): the values go
@@ -118,10 +107,15 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
          .help = "the web UI's address (default 127.0.0.1; 0.0.0.0: every one)"},
         {.name = "web-port", .type = OB_FLAG_LONG, .dest = &o->web_port, .min = 0, .max = 65535,
          .value_name = "PORT", .help = "the web UI's port (default 8089, as Locust's)"},
-        {.name = "web-login", .type = OB_FLAG_CUSTOM, .dest = &o->web_login, .parse = parse_login,
+        {.name = "web-login", .type = OB_FLAG_CUSTOM, .dest = &o->web_login, .parse = ob_flag_login,
          .value_name = "USER:PASS",
          .help = "the web UI asks for this login (HTTP Basic; also\n"
                  "OUTBREAK_WEB_LOGIN)"},
+        {.name = "tls-cert", .type = OB_FLAG_STRING, .dest = &o->tls_cert, .value_name = "FILE",
+         .help = "serve the web UI (or, --headless, /metrics) over HTTPS with\n"
+                 "this certificate (PEM; with --tls-key, Locust's flags)"},
+        {.name = "tls-key", .type = OB_FLAG_STRING, .dest = &o->tls_key, .value_name = "FILE",
+         .help = "the certificate's private key (PEM)"},
         {.name = "only-summary", .type = OB_FLAG_BOOL, .dest = &o->only_summary,
          .help = "no console table every 2 s, only the final summary"},
         {.name = "csv", .type = OB_FLAG_STRING, .dest = &o->csv_prefix, .value_name = "PREFIX",
@@ -135,6 +129,8 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
         {.name = "metrics", .type = OB_FLAG_STRING, .dest = &o->metrics, .value_name = "HOST:PORT",
          .help = "serve Prometheus' /metrics there while running (docs/metrics.md);\n"
                  "at the end, one more scrape is waited for when something scrapes"},
+        {.name = "metrics-login", .type = OB_FLAG_CUSTOM, .dest = &o->metrics_login, .parse = ob_flag_login,
+         .value_name = "USER:PASS", .help = "/metrics asks for this login (HTTP Basic)"},
         {.name = "threshold", .type = OB_FLAG_CUSTOM, .dest = &o->thresholds, .parse = ob_threshold_flag,
          .repeatable = true,
          .value_name = "EXPR",

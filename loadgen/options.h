@@ -41,6 +41,8 @@ typedef struct ob_run_opts {
     const char *json_path;
     const char *html_path;    /* --html: the self-contained report */
     const char *metrics;      /* --metrics HOST:PORT: serve Prometheus' /metrics there */
+    const char *metrics_login; /* "USER:PASS" /metrics asks for, or NULL */
+    const char *tls_cert, *tls_key; /* PEM files: the UI or /metrics over HTTPS */
     char run_id[OB_RUN_CAP];
     ob_threshold_set thresholds; /* --threshold, repeatable (threshold.h) */
     bool threshold_abort;        /* stop when a threshold on a running figure failed 10 s */

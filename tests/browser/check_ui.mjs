@@ -14,6 +14,10 @@
 //     MongoDB: mongo_tool.py dash), and the monitor lists the sink's process and the
 //     RAM chart grows.
 //
+// --spki HASH: the UI is served over HTTPS with a certificate of a private CA; Chromium
+// trusts that one key (--ignore-certificate-errors-spki-list, the base64 SHA-256 of the
+// certificate's public key), nothing else.
+//
 // Both: zero console errors, zero page errors and zero requests to any other origin
 // (such requests are aborted and counted), screenshots of every tab in DIR. Prints one
 // "check_ui: ok: ..." line per check and "check_ui: FAIL ..." per problem; exit 0 when
@@ -22,7 +26,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const USAGE = 'usage: check_ui.mjs run|dash --base URL --out DIR [--broker URL --compare URL,URL] ' +
-    '[--expect FILE --sink-pid PID] [--login USER:PASS] [--chromium PATH]';
+    '[--expect FILE --sink-pid PID] [--login USER:PASS] [--spki HASH] [--chromium PATH]';
 
 function usage(msg) {
     console.error(`check_ui: ${msg} (${USAGE})`);
@@ -50,7 +54,9 @@ const fail = (msg) => { failed++; console.log(`check_ui: FAIL ${msg}`); };
 const check = (what, cond, detail = '') => (cond ? ok(what) : fail(`${what}${detail ? ': ' + detail : ''}`));
 
 const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({ executablePath: o.chromium, args: ['--no-sandbox'] });
+const launchArgs = ['--no-sandbox'];
+if (o.spki) launchArgs.push(`--ignore-certificate-errors-spki-list=${o.spki}`);
+const browser = await chromium.launch({ executablePath: o.chromium, args: launchArgs });
 const ctxOpts = { acceptDownloads: true, viewport: { width: 1500, height: 1000 } };
 if (o.login) {
     const [username, ...rest] = o.login.split(':');

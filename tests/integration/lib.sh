@@ -178,8 +178,26 @@ web_start() {
     PIDS+=("$WEB_PID")
     BASE=
     for _ in $(seq 1 50); do
-        BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)
+        BASE=$(grep -Eo 'https?://127.0.0.1:[0-9]+' "$log" | head -1)
         [ -n "$BASE" ] && break
         sleep 0.1
     done
+}
+
+# make_certs DIR — a private CA (DIR/ca.pem) and a certificate for 127.0.0.1 and
+# localhost signed by it (DIR/server.pem, DIR/server.key); SPKI is set to the base64
+# SHA-256 of the certificate's public key (what Chromium can be told to trust).
+make_certs() {
+    local d=$1
+    mkdir -p "$d"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=outbreak test CA" \
+        -keyout "$d/ca.key" -out "$d/ca.pem" >/dev/null 2>&1 &&
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$d/server.key" -out "$d/server.csr" >/dev/null 2>&1 &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$d/server.ext" &&
+    openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+        -extfile "$d/server.ext" -out "$d/server.pem" >/dev/null 2>&1 ||
+        { echo "FAIL: openssl could not make the test's certificates" >&2; exit 1; }
+    SPKI=$(openssl x509 -in "$d/server.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+        openssl dgst -sha256 -binary | base64)
 }

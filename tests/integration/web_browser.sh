@@ -4,7 +4,9 @@
 # while it runs, stopped, the CSV downloaded and checked; a comparison of two
 # middlewares (RabbitMQ and JetStream); the data dashboard equal to an aggregation this
 # test runs itself over MongoDB; the monitor listing the sink; the login enforced; zero
-# console errors and zero requests to other origins. Screenshots are kept in
+# console errors and zero requests to other origins. All of it over HTTPS (--tls-cert,
+# --tls-key) with a certificate of a private CA made here, which Chromium is told to
+# trust by its key (check_ui.mjs --spki). Screenshots are kept in
 # build/test-artifacts/web/.
 # Chromium and playwright-core come from `bash scripts/deps browser`: without them
 # this FAILS, never skips.
@@ -27,12 +29,14 @@ LOGIN='tester:pw-4c1e9b'
 start_sink "$JS" "$WORK/sink-js.log"
 JS_SINK=$SINK_PID
 start_sink "$RABBIT" "$WORK/sink-rabbit.log"
-web_start "$WORK/web.log" web --mongo "$MONGO_URL" --broker "$JS" --web-login "$LOGIN"
-check "outbreak web is up ($BASE)" test -n "$BASE"
-code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/")
+make_certs "$WORK/tls"
+web_start "$WORK/web.log" web --mongo "$MONGO_URL" --broker "$JS" --web-login "$LOGIN" \
+    --tls-cert "$WORK/tls/server.pem" --tls-key "$WORK/tls/server.key"
+check "outbreak web is up over HTTPS ($BASE)" bash -c "[[ '$BASE' == https://* ]]"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$WORK/tls/ca.pem" "$BASE/")
 check "login enforced: the page without it is 401 (got $code)" test "$code" = 401
 
-timeout 300 node "$CHECK" run --base "$BASE" --login "$LOGIN" --broker "$JS" --compare "$RABBIT,$JS" \
+timeout 300 node "$CHECK" run --base "$BASE" --login "$LOGIN" --spki "$SPKI" --broker "$JS" --compare "$RABBIT,$JS" \
     --out "$ARTIFACTS" --chromium "$CHROMIUM" >"$WORK/run.out" 2>&1
 rc=$?
 sed 's/^/    /' "$WORK/run.out"
@@ -43,7 +47,7 @@ check "the UI's test run in Chromium: exit 0 (got $rc)" test "$rc" -eq 0
 sleep 3
 $MONGO_TOOL dash 127.0.0.1 27017 "$MONGO_DB" >"$WORK/expect.json"
 echo "MongoDB: $(json "$WORK/expect.json" 'd["records"]') records"
-timeout 120 node "$CHECK" dash --base "$BASE" --login "$LOGIN" --expect "$WORK/expect.json" \
+timeout 120 node "$CHECK" dash --base "$BASE" --login "$LOGIN" --spki "$SPKI" --expect "$WORK/expect.json" \
     --sink-pid "$JS_SINK" --out "$ARTIFACTS" --chromium "$CHROMIUM" >"$WORK/dash.out" 2>&1
 rc=$?
 sed 's/^/    /' "$WORK/dash.out"
