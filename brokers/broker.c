@@ -12,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const ob_broker_ops ob_nats_ops, ob_amqp_ops, ob_amqps_ops, ob_kafka_ops, ob_pubsub_ops,
+extern const ob_broker_ops ob_nats_ops, ob_nats_tls_ops, ob_amqp_ops, ob_amqps_ops, ob_kafka_ops, ob_pubsub_ops,
     ob_grpc_ops, ob_grpcs_ops, ob_http_ops, ob_https_ops;
 
 /* The first entry is `outbreak run`'s default broker. */
 static const ob_broker_ops *const registry[] = {
     &ob_nats_ops,
+    &ob_nats_tls_ops, /* tls://: NATS over TLS (the way stays "nats") */
     &ob_amqp_ops,
     &ob_amqps_ops,
     &ob_kafka_ops,

@@ -51,7 +51,7 @@ static void test_all(void)
     CHECK_STR(ob_broker_default_url(), "nats://127.0.0.1:4222");
     CHECK_MSG(strstr(ob_broker_help(), "(default nats://127.0.0.1:4222)") != NULL, "%s", ob_broker_help());
     CHECK(strstr(ob_broker_help(), "kafka://") && strstr(ob_broker_help(), "pubsub://"));
-    CHECK_STR(ob_broker_schemes(), "nats, amqp, amqps, kafka, pubsub, grpc, grpcs, http, https");
+    CHECK_STR(ob_broker_schemes(), "nats, tls, amqp, amqps, kafka, pubsub, grpc, grpcs, http, https");
 }
 
 static void endpoint(const char *url, const char *host, int port)
