@@ -172,7 +172,7 @@ bool ob_kafka_sec_cause(const kafka_settings *s, const char *text, char *buf, si
         else if (!p)
             r += strlen("Receive failed: ");
         const char *routines = strstr(r, "routines::");
-        cut(why, sizeof why, routines ? routines + strlen("routines::") : r, reason_end);
+        cut(why, sizeof why, routines ? routines + strlen("routines::") : r, routines ? reason_end : after);
         if (strstr(why, "certificate verify failed"))
             snprintf(buf, cap, "%s: SSL handshake failed: certificate verify failed (the broker's certificate is "
                                "not signed by %s%s, or is not for this address)",
@@ -180,6 +180,8 @@ bool ob_kafka_sec_cause(const kafka_settings *s, const char *text, char *buf, si
         else if (strstr(why, "alert"))
             snprintf(buf, cap, "%s: SSL handshake failed: the broker refused us: %s%s", addr, why,
                      s->cert[0] ? "" : " (does it want a client certificate? cert=, key_file=)");
+        else if (strstr(why, "eof") || strstr(why, "wrong version number") || strstr(why, "Disconnected"))
+            snprintf(buf, cap, "%s: SSL handshake failed: %s (is it a TLS listener?)", addr, why);
         else
             snprintf(buf, cap, "%s: SSL handshake failed: %s", addr, why);
     } else {
