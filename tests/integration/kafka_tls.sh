@@ -1,0 +1,198 @@
+# kafka_tls.sh — Kafka over TLS and SASL against a private one-node Kafka (KRaft) this
+# test starts on free ports with certificates it makes (a CA, a broker certificate for
+# 127.0.0.1/localhost, a client certificate with an encrypted key) and three listeners:
+# SSL (client certificate required), SASL_PLAINTEXT (SCRAM-SHA-512, PLAIN) and SASL_SSL
+# (SCRAM-SHA-256, PLAIN). For each: a sink and a headless run end to end, nothing lost
+# (SCRAM only with librdkafka 2.6.1 or later: an older one cannot log in to Kafka 4.x
+# with SCRAM, and the failure's note saying so is checked instead). Then a wrong CA, no
+# client certificate, a wrong password and a wrong mechanism fail within 5 s with one
+# line naming the cause and the address, a missing CA or key file and inconsistent
+# options are usage errors, and no output quotes an 8-byte piece of any secret.
+source "$(dirname "$0")/lib.sh"
+require_kafka  # MongoDB (the sink's) and the Kafka distribution of the stack
+KAFKA_BIN=$(dirname "$("$OB_SOURCE_DIR/scripts/tools" kafka)") || exit 1
+
+# --- certificates -------------------------------------------------------------------
+T=$WORK/tls
+mkdir -p "$T"
+secret() { openssl rand -hex 12; }
+ALICE_PW=$(secret)   # SCRAM user alice
+BOB_PW=$(secret)     # PLAIN user bob
+KEY_PW=$(secret)     # the client key's passphrase
+WRONG_PW=$(secret)   # a password nobody has
+{
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 -subj /CN=obit-ca &&
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other.key" -out "$T/other-ca.pem" -days 2 -subj /CN=obit-other-ca &&
+    openssl req -newkey rsa:2048 -nodes -keyout "$T/broker.key" -out "$T/broker.csr" -subj /CN=localhost &&
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$T/san.ext" &&
+    openssl x509 -req -in "$T/broker.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+        -out "$T/broker.pem" -days 2 -extfile "$T/san.ext" &&
+    cat "$T/broker.key" "$T/broker.pem" >"$T/broker-keystore.pem" &&
+    openssl req -newkey rsa:2048 -passout "pass:$KEY_PW" -keyout "$T/client.key" -out "$T/client.csr" -subj /CN=obit-client &&
+    openssl x509 -req -in "$T/client.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial \
+        -out "$T/client.pem" -days 2
+} >"$WORK/openssl.log" 2>&1
+check "openssl made a CA, the broker's and a client's certificate" test -s "$T/client.pem"
+
+# --- the private Kafka --------------------------------------------------------------
+read -r P_SSL P_SASL P_SASLSSL P_INT P_CTL < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(5)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+K=$WORK/kafka
+mkdir -p "$K/data"
+PLAIN_JAAS="org.apache.kafka.common.security.plain.PlainLoginModule required user_bob=\"$BOB_PW\";"
+SCRAM_JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required;"
+cat >"$K/server.properties" <<CONF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$P_CTL
+listeners=SSL://127.0.0.1:$P_SSL,SASL_PLAINTEXT://127.0.0.1:$P_SASL,SASL_SSL://127.0.0.1:$P_SASLSSL,INTERNAL://127.0.0.1:$P_INT,CONTROLLER://127.0.0.1:$P_CTL
+advertised.listeners=SSL://127.0.0.1:$P_SSL,SASL_PLAINTEXT://127.0.0.1:$P_SASL,SASL_SSL://127.0.0.1:$P_SASLSSL,INTERNAL://127.0.0.1:$P_INT
+listener.security.protocol.map=SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=INTERNAL
+log.dirs=$K/data
+num.partitions=1
+default.replication.factor=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+ssl.keystore.type=PEM
+ssl.keystore.location=$T/broker-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$T/ca.pem
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$SCRAM_JAAS
+listener.name.sasl_plaintext.plain.sasl.jaas.config=$PLAIN_JAAS
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256,PLAIN
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$SCRAM_JAAS
+listener.name.sasl_ssl.plain.sasl.jaas.config=$PLAIN_JAAS
+CONF
+export KAFKA_HEAP_OPTS="-Xms128m -Xmx384m"
+"$KAFKA_BIN/kafka-storage" format -t "$("$KAFKA_BIN/kafka-storage" random-uuid)" -c "$K/server.properties" \
+    --add-scram "SCRAM-SHA-512=[name=alice,password=$ALICE_PW]" \
+    --add-scram "SCRAM-SHA-256=[name=alice,password=$ALICE_PW]" >"$WORK/format.log" 2>&1
+check "kafka-storage formatted the private Kafka's data with alice's SCRAM credentials" \
+    test -f "$K/data/meta.properties"
+"$KAFKA_BIN/kafka-server" "$K/server.properties" >"$WORK/kafka.log" 2>&1 &
+KAFKA_PID=$!
+PIDS+=("$KAFKA_PID")
+up=0
+for _ in $(seq 1 120); do
+    grep -q 'Kafka Server started' "$WORK/kafka.log" && { up=1; break; }
+    kill -0 "$KAFKA_PID" 2>/dev/null || break
+    sleep 0.5
+done
+check "the private Kafka is up (SSL :$P_SSL, SASL_PLAINTEXT :$P_SASL, SASL_SSL :$P_SASLSSL)" test "$up" = 1
+[ "$up" = 1 ] || { tail -20 "$WORK/kafka.log" >&2; finish; exit 1; }
+
+# Every output of outbreak goes under $OUT: the secrets check reads them all.
+OUT=$WORK/out
+mkdir -p "$OUT"
+SSL_OPTS="ca=$T/ca.pem&cert=$T/client.pem&key_file=$T/client.key&key_password=$KEY_PW"
+
+# e2e NAME URL SECURITY — a sink and a headless run at 200/s for 2 s over URL (its topic is
+# added): every acked record in MongoDB, the summary's security as SECURITY.
+e2e() {
+    local name=$1 url=$2 security=$3 id="kafka-tls-$1-$$" topic
+    topic=$(kafka_topic "obit.tls.$name.$$")
+    url="$url&topic=$topic"
+    start_sink "$url" "$OUT/sink-$name.log"
+    "$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 200 -t 2s --run-id "$id" \
+        --json "$OUT/$name.json" --html "$OUT/$name.html" >"$OUT/run-$name.log" 2>&1
+    local rc=$?
+    kill "$SINK_PID" 2>/dev/null
+    wait "$SINK_PID" 2>/dev/null
+    echo "--- $name: $(grep -E '^delivery' "$OUT/run-$name.log")"
+    check_delivered "$rc" "$OUT/$name.json" "$id" +300
+    check "$name: the summary says security=$security" \
+        test "$(json "$OUT/$name.json" 'd["durability"]["security"]')" = "$security"
+}
+
+# SSL with the private CA and a client certificate whose key has a passphrase
+e2e ssl "kafka://127.0.0.1:$P_SSL?$SSL_OPTS" ssl
+check "ssl: the summary names the CA and the client certificate" test \
+    "$(json "$OUT/ssl.json" '(d["durability"]["tls"], d["durability"]["ca"], d["durability"]["cert"])')" = \
+    "(True, '$T/ca.pem', '$T/client.pem')"
+# SASL_PLAINTEXT with PLAIN (security follows from the user)
+e2e plain "kafka://bob:$BOB_PW@127.0.0.1:$P_SASL?mechanism=PLAIN" sasl_plaintext
+check "plain: the summary names the mechanism and the user" test \
+    "$(json "$OUT/plain.json" '(d["durability"]["mechanism"], d["durability"]["user"])')" = "('PLAIN', 'bob')"
+check "plain: the URL is shown with the password masked" grep -qF "kafka://bob:***@127.0.0.1:$P_SASL" \
+    "$OUT/run-plain.log"
+# SASL_SSL with PLAIN
+e2e plain_ssl "kafka://bob:$BOB_PW@127.0.0.1:$P_SASLSSL?security=sasl_ssl&mechanism=PLAIN&ca=$T/ca.pem" sasl_ssl
+# SCRAM: librdkafka before 2.6.1 repeats its nonce in the client-final message, which
+# Kafka 4.x refuses (librdkafka#4895): with such a librdkafka, every SCRAM login fails,
+# and the message says why instead of blaming the password.
+RDKAFKA_VERSION=$(pkg-config --modversion rdkafka 2>/dev/null || echo 0)
+if printf '2.6.1\n%s\n' "$RDKAFKA_VERSION" | sort -V -C; then
+    # SASL_PLAINTEXT, SCRAM-SHA-512 (the default mechanism)
+    e2e scram512 "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASL?security=sasl_plaintext" sasl_plaintext
+    # SASL_SSL, SCRAM-SHA-256 (a short run)
+    "$OUTBREAK" run --headless --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASLSSL?mechanism=scram-sha-256&ca=$T/ca.pem&topic=$(kafka_topic "obit.tls.scram256.$$")" \
+        --pool 50 --once --only-summary --json "$OUT/scram256.json" >"$OUT/run-scram256.log" 2>&1
+    check "sasl_ssl + SCRAM-SHA-256: 50 acked" test "$(json "$OUT/scram256.json" 'd["acked"]')" = 50
+else
+    echo "note: librdkafka $RDKAFKA_VERSION (before 2.6.1) cannot log in with SCRAM to Kafka 4.x: the SCRAM runs are replaced by their failure"
+    fails_fast 1 "fixed in librdkafka 2.6.1" run --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASL" -t 1s --headless
+    cat "$WORK/fails_fast.err" >>"$OUT/failures.log"
+fi
+
+# The failures: one line naming the cause and the address, within 5 s.
+ff() { fails_fast "$@"; cat "$WORK/fails_fast.err" >>"$OUT/failures.log"; }
+ff 1 "127.0.0.1:$P_SSL: SSL handshake failed: certificate verify failed" \
+    run --broker "kafka://127.0.0.1:$P_SSL?${SSL_OPTS/ca.pem/other-ca.pem}" -t 1s --headless
+ff 1 "127.0.0.1:$P_SSL: SSL handshake failed: the broker refused us" \
+    sink --broker "kafka://127.0.0.1:$P_SSL?ca=$T/ca.pem" --mongo "$MONGO_URL"
+ff 1 "127.0.0.1:9092: SSL handshake failed" run --broker "kafka://127.0.0.1:9092?security=ssl" -t 1s --headless
+ff 1 "127.0.0.1:$P_SASL: SASL authentication failed (SCRAM-SHA-512, user alice)" \
+    run --broker "kafka://alice:$WRONG_PW@127.0.0.1:$P_SASL" -t 1s --headless
+ff 1 "127.0.0.1:$P_SASL: SASL authentication failed (PLAIN, user bob): Authentication failed: Invalid username or password" \
+    run --broker "kafka://bob:$WRONG_PW@127.0.0.1:$P_SASL?mechanism=PLAIN" -t 1s --headless
+ff 1 "127.0.0.1:$P_SASLSSL: SASL authentication failed (PLAIN, user bob)" \
+    sink --broker "kafka://bob:$WRONG_PW@127.0.0.1:$P_SASLSSL?mechanism=PLAIN&ca=$T/ca.pem" --mongo "$MONGO_URL"
+ff 1 "127.0.0.1:$P_SASL: SASL mechanism SCRAM-SHA-256 is not enabled on the broker (it offers SCRAM-SHA-512,PLAIN)" \
+    run --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASL?mechanism=SCRAM-SHA-256" -t 1s --headless
+# Usage errors: exit 2, one line naming the file or the option.
+ff 2 "cannot read $T/missing-ca.pem" run --broker "kafka://127.0.0.1:$P_SSL?ca=$T/missing-ca.pem" -t 1s --headless
+ff 2 "cannot read $T/missing.key" sink --broker "kafka://127.0.0.1:$P_SSL?cert=$T/client.pem&key_file=$T/missing.key" \
+    --mongo "$MONGO_URL"
+ff 2 "option cert needs option key_file" run --broker "kafka://127.0.0.1:$P_SSL?cert=$T/client.pem" -t 1s --headless
+ff 2 "option mechanism must be one of" \
+    run --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASL?mechanism=GSSAPI" -t 1s --headless
+ff 2 "need security=sasl_plaintext or sasl_ssl (not ssl)" \
+    run --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SSL?security=ssl&ca=$T/ca.pem" -t 1s --headless
+ff 2 "needs a user and password" run --broker "kafka://127.0.0.1:$P_SASL?security=sasl_plaintext" -t 1s --headless
+ff 2 "option security must be one of" run --broker "kafka://127.0.0.1:$P_SSL?security=tls" -t 1s --headless
+ff 2 'unknown option "sasl_mechanism"' \
+    run --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASL?sasl_mechanism=PLAIN" -t 1s --headless
+
+# No output quotes an 8-byte piece of a secret.
+leaks=$(python3 - "$OUT" "$ALICE_PW" "$BOB_PW" "$KEY_PW" "$WRONG_PW" <<'PY'
+import os, sys
+out, secrets = sys.argv[1], sys.argv[2:]
+for name in sorted(os.listdir(out)):
+    text = open(os.path.join(out, name), "rb").read()
+    for s in secrets:
+        for i in range(len(s) - 7):
+            if s[i:i + 8].encode() in text:
+                print(f"{name} quotes {s[i:i + 8]!r}")
+                break
+PY
+)
+check "no output quotes an 8-byte piece of a secret ($(ls "$OUT" | wc -l) files: runs, sinks, JSON, HTML, failures)" \
+    test -z "$leaks"
+[ -z "$leaks" ] || echo "$leaks" >&2
+
+# The private Kafka ends here (a clean shutdown, or killed after 15 s); cleanup removes
+# its data with $WORK.
+kill "$KAFKA_PID" 2>/dev/null
+for _ in $(seq 1 30); do kill -0 "$KAFKA_PID" 2>/dev/null || break; sleep 0.5; done
+kill -9 "$KAFKA_PID" 2>/dev/null
+finish
