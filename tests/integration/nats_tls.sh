@@ -183,12 +183,8 @@ check "[nkey] durability names the nkey's public key" \
     test "$(json "$OUT-nkey.json" 'd["durability"]["nkey"]')" = "$(cat "$C/user.pub")"
 e2e creds "nats://127.0.0.1:$P_CREDS?creds=$C/user.creds&subject=obit.creds.$$" "creds (user JWT)"
 
-# tls:// is the same adapter, once brokers/broker.c registers ob_nats_tls_ops
-if "$OUTBREAK" run --headless --broker "tls://127.0.0.1:1?bogus=1" 2>&1 | grep -q 'unsupported broker scheme'; then
-    echo "note: tls:// is not in the broker registry (brokers/broker.c): tested as nats://...?tls=1 only"
-else
-    e2e tlsscheme "tls://127.0.0.1:$P_MTLS?$CA&cert=$C/client.pem&key=$C/client.key&subject=obit.tlss.$$" none
-fi
+# tls:// is the same adapter (ob_nats_tls_ops in the registry)
+e2e tlsscheme "tls://127.0.0.1:$P_MTLS?$CA&cert=$C/client.pem&key=$C/client.key&subject=obit.tlss.$$" none
 
 # --- failures: one line naming the cause and the address, within 5 s -------------------------
 # fails_fast with its stderr kept for the secrets check, and stdout too (through a wrapper)
