@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "split_args.h"
 #include "config.h"
 #include "err.h"
 #include "flags.h"
@@ -134,13 +135,8 @@ static int nrest;
 /* Parses the words of `line` for command "test" with these sources. */
 static int parse(const char *line, ob_flag_sources *src, opts *o, ob_err *err, bool with_rest)
 {
-    static char buf[512];
-    static char *argv[32];
-    snprintf(buf, sizeof buf, "test %s", line);
-    int argc = 0;
-    for (char *save = NULL, *w = strtok_r(buf, " ", &save); w && argc < 31; w = strtok_r(NULL, " ", &save))
-        argv[argc++] = w;
-    argv[argc] = NULL;
+    char **argv;
+    int argc = split_args(line, &argv);
     memset(o, 0, sizeof *o);
     o->users = 1;
     o->url = "nats://127.0.0.1:4222";

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "split_args.h"
 #include "err.h"
 #include "flags.h"
 #include "json.h"
@@ -41,13 +42,8 @@ static int nrest;
  * result and leaves the values in *o and the error in *err. */
 static int parse(const char *line, opts *o, ob_err *err, bool with_rest)
 {
-    static char buf[512];
-    static char *argv[32];
-    snprintf(buf, sizeof buf, "test %s", line);
-    int argc = 0;
-    for (char *save = NULL, *w = strtok_r(buf, " ", &save); w && argc < 31; w = strtok_r(NULL, " ", &save))
-        argv[argc++] = w;
-    argv[argc] = NULL;
+    char **argv;
+    int argc = split_args(line, &argv);
     memset(o, 0, sizeof *o);
     o->users = 1;
     const ob_flag flags[] = {
