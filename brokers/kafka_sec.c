@@ -165,12 +165,9 @@ bool ob_kafka_sec_cause(const kafka_settings *s, const char *text, char *buf, si
         snprintf(buf, cap, "%s: SASL mechanism %s is not enabled on the broker%s%s%s", addr, s->mechanism,
                  offers ? " (it offers " : "", offers ? why : "", offers ? ")" : "");
     } else if ((p = strstr(text, "SSL handshake failed: ")) || strstr(text, "SSL alert number")) {
-        /* "error:0A000086:SSL routines::certificate verify failed: broker certificate ..." */
-        const char *r = p ? p + strlen("SSL handshake failed: ") : strstr(text, "Receive failed: ");
-        if (!r)
-            r = text;
-        else if (!p)
-            r += strlen("Receive failed: ");
+        /* "error:0A000086:SSL routines::certificate verify failed: broker certificate ..."
+         * (an alert the broker sent comes as "Receive failed: error:...") */
+        const char *r = p ? p + strlen("SSL handshake failed: ") : text;
         const char *routines = strstr(r, "routines::");
         cut(why, sizeof why, routines ? routines + strlen("routines::") : r, routines ? reason_end : after);
         if (strstr(why, "certificate verify failed"))
