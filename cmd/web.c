@@ -125,8 +125,10 @@ int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
     }
     /* the start form's defaults: run's, with this MongoDB */
     ob_run_opts defaults;
-    char *run_argv[] = {"run", "--headless"};
-    if (ob_run_opts_parse(&defaults, 2, run_argv, &err) != 0) {
+    /* run's defaults alone: web's own flags, files and variables (OUTBREAK_BROKER: the
+     * form's list) are not run's */
+    char *run_argv[] = {"run", "--headless", "--no-config"};
+    if (ob_run_opts_parse(&defaults, 3, run_argv, &err) != 0) {
         fprintf(stderr, "outbreak web: %s\n", err.msg);
         return 1;
     }
