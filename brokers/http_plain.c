@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <http_parser.h>
 #include <netdb.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -67,7 +69,7 @@ typedef struct http_broker {
     http_settings s;
     struct sockaddr_storage addr;
     socklen_t addr_len;
-    char head[1400];      /* "POST path HTTP/1.1\r\nHost: ...\r\nContent-Length: " */
+    char head[2304];      /* "POST path HTTP/1.1\r\nHost: ...\r\n[Authorization: ...]Content-Length: " */
     size_t head_len;
     http_parser_settings parse;
     http_conn *conns;
@@ -573,10 +575,24 @@ static int http_open(ob_broker *b, const ob_url *url, ob_err *err)
     freeaddrinfo(ai);
     /* the request's head, the same for every record */
     bool v6 = strchr(s->host, ':') != NULL;
+    /* a login in the URL (http://user:pass@host/): HTTP Basic on every request, as curl
+     * does it for https:// */
+    char auth[600] = "";
+    if (url->user) {
+        char login[300], b64[400];
+        int ln = snprintf(login, sizeof login, "%s:%s", url->user, url->pass ? url->pass : "");
+        if (ln < 0 || (size_t)ln >= sizeof login)
+            return ob_err_setk(err, OB_ERR_USAGE, "http: the URL's user and password are too long");
+        EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)login, ln);
+        snprintf(auth, sizeof auth, "Authorization: Basic %s\r\n", b64);
+        OPENSSL_cleanse(login, sizeof login);
+        OPENSSL_cleanse(b64, sizeof b64);
+    }
     int n = snprintf(hb->head, sizeof hb->head,
-                     "POST %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: outbreak\r\n"
+                     "POST %s HTTP/1.1\r\nHost: %s%s%s:%d\r\nUser-Agent: outbreak\r\n%s"
                      "Content-Type: application/json\r\nContent-Length: ",
-                     s->path, v6 ? "[" : "", s->host, v6 ? "]" : "", s->port);
+                     s->path, v6 ? "[" : "", s->host, v6 ? "]" : "", s->port, auth);
+    OPENSSL_cleanse(auth, sizeof auth);
     if (n < 0 || (size_t)n >= sizeof hb->head)
         return ob_err_setk(err, OB_ERR_USAGE, "http: the URL's path is longer than %zu characters",
                            sizeof hb->head - 200);

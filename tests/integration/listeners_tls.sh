@@ -54,6 +54,29 @@ check "gateway: /metrics counts the 401s (3) and the 200 (1)" \
 c=$(code "$GW/metrics" --cacert "$CA")
 check "gateway: /metrics without the login: 401 (got $c)" test "$c" = 401
 
+# outbreak run's HTTP load mode through it: the login from the URL, the CA as cacert=
+rc=0
+"$OUTBREAK" run --headless -H "https://$GW_LOGIN@127.0.0.1:$GW_PORT/?cacert=$CA" --rate 100 -t 2s --only-summary \
+    --json "$WORK/https-run.json" >"$WORK/https-run.out" 2>&1 || rc=$?
+check "run -H https://USER:PASS@gateway/?cacert=CA: exit 0, 200 acked, none failed (got exit $rc, $(json "$WORK/https-run.json" '(d["acked"], d["failed"])'))" \
+    test "$rc/$(json "$WORK/https-run.json" '(d["acked"], d["failed"])')" = "0/(200, 0)"
+rc=0
+"$OUTBREAK" run --headless -H "https://127.0.0.1:$GW_PORT/?cacert=$CA" --rate 100 -t 1s --only-summary \
+    --json "$WORK/nologin-run.json" >"$WORK/nologin-run.out" 2>&1 || rc=$?
+check "run without the login: every request failed with HTTP 401, counted ($(json "$WORK/nologin-run.json" '[f["error"] for f in d["failures"]]'))" \
+    test "$(json "$WORK/nologin-run.json" 'd["failed"] == d["sent"] > 0 and all("401" in f["error"] for f in d["failures"])')" = True
+# the plain HTTP client sends the URL's login too
+GW2_PORT=$(free_port)
+"$OUTBREAK" gateway --listen "127.0.0.1:$GW2_PORT" --broker "$JS" --login "$GW_LOGIN" --run-id "tls-$$" --quiet \
+    >"$WORK/gateway2.out" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 50); do [ "$(code "http://127.0.0.1:$GW2_PORT/healthz")" = 200 ] && break; sleep 0.1; done
+rc=0
+"$OUTBREAK" run --headless -H "http://$GW_LOGIN@127.0.0.1:$GW2_PORT/" --rate 100 -t 2s --only-summary \
+    --json "$WORK/http-run.json" >"$WORK/http-run.out" 2>&1 || rc=$?
+check "run -H http://USER:PASS@gateway/ (plain HTTP, login): exit 0, 200 acked (got exit $rc, $(json "$WORK/http-run.json" '(d["acked"], d["failed"])'))" \
+    test "$rc/$(json "$WORK/http-run.json" '(d["acked"], d["failed"])')" = "0/(200, 0)"
+
 # ---- the web UI ----
 web_start "$WORK/web.log" web --mongo "$MONGO_URL" --broker "$JS" --tls-cert "$CERT" --tls-key "$KEY" \
     --web-login "$WEB_LOGIN"
