@@ -10,6 +10,16 @@
 /* `outbreak run`: load through one middleware, then the summary and its files. */
 int ob_cmd_run(int argc, char **argv, volatile sig_atomic_t *interrupted);
 
+/* `outbreak merge`: the merged result of a run's load generators (--workers N). */
+int ob_cmd_merge(int argc, char **argv, volatile sig_atomic_t *interrupted);
+/* At the end of a worker of `outbreak run --workers N` (o->worker its index): when
+ * every worker of the run is done and this one claims the merge, merges and writes the
+ * merged summary (stored under the run id) and returns the merged result's exit status;
+ * otherwise returns own_status. */
+typedef struct ob_run_opts ob_run_opts;
+int ob_cmd_merge_after_run(const ob_run_opts *o, int argc, char **argv, volatile sig_atomic_t *interrupted,
+                           int own_status);
+
 /* `outbreak sink`: consume into MongoDB until SIGINT/SIGTERM. */
 int ob_cmd_sink(int argc, char **argv);
 

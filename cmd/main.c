@@ -1,6 +1,5 @@
 /* main.c — the `outbreak` executable: one binary, one subcommand per role, dispatched
- * from the table below (run, sink, gateway, web, compare, report, records; merge will
- * join it). Owns the only process-wide state: the flag set by SIGINT/SIGTERM.
+ * from the table below (run, sink, gateway, web, merge, compare, report, records). Owns the only process-wide state: the flag set by SIGINT/SIGTERM.
  *
  * Before a command runs, its configuration files are checked against every command's
  * flags (a key before any section must be some command's, a [section] a command): the
@@ -39,6 +38,8 @@ static void usage(FILE *f)
           "  gateway   HTTP ingress: POSTed records into a middleware, answered after its ack\n"
           "            (outbreak gateway --help)\n"
           "  web       the data dashboard and the host monitor over HTTP (outbreak web --help)\n"
+          "  merge     the exact merged result of a run's load generators (run --workers N)\n"
+          "            (outbreak merge --help)\n"
           "  compare   one workload through several middlewares, with the HTML report\n"
           "            (outbreak compare --help)\n"
           "  report    rebuild the HTML report: report DIR/results.json --html FILE\n"
@@ -132,6 +133,7 @@ static const struct command {
     {"sink", sink_main},
     {"gateway", ob_cmd_gateway},
     {"web", ob_cmd_web},
+    {"merge", ob_cmd_merge},
     {"compare", ob_compare_main},
     {"report", report_main},
     {"records", records_main},
@@ -210,7 +212,7 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, gateway, web, compare, report, records; "
+    fprintf(stderr, "outbreak: unknown command \"%s\" (commands: run, sink, gateway, web, merge, compare, report, records; "
                     "outbreak help lists them)\n", cmd);
     return 2;
 }

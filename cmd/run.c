@@ -2,6 +2,7 @@
  * console table every 2 s, then writes the summary, JSON, CSV and HTML report
  * (report/) and stores the summary. */
 #include "commands.h"
+#include "outputs.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -117,129 +118,29 @@ static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *la
         check_running_thresholds(rc, r, last);
     /* a rate that is not kept is said while running, once; the summary says why */
     if (rc->opts.rate > 0 && !rc->opts.rate_max && r->target_rate > 0 && !rc->behind_said && last->t >= 1.5) {
-        rc->behind_for = (double)last->sent < 0.9 * r->target_rate ? rc->behind_for + 1 : 0;
+        double share = r->target_rate / (double)rc->opts.workers; /* a worker's share */
+        rc->behind_for = (double)last->sent < 0.9 * share ? rc->behind_for + 1 : 0;
         if (rc->behind_for >= 3) {
             fprintf(stderr, "outbreak run: behind the target rate: %lld records sent in the last second, "
                             "the target is %.0f/s (3 s in a row); the summary will say why\n",
-                    (long long)last->sent, r->target_rate);
+                    (long long)last->sent, share);
             rc->behind_said = true;
         }
     }
 }
 
-/* The single-middleware HTML report: the summary wrapped in a results document, as
- * `outbreak compare` writes one (kind "run"). */
-static int write_html(const run_command *rc, const char *summary, ob_err *err)
-{
-    const ob_run_opts *o = &rc->opts;
-    const ob_run_result *r = ob_run_result_of(rc->run);
-    const char *middlewares[1] = {r->way};
-    char *params = ob_params_json(middlewares, 1, rc->argc, rc->argv, o, o->mongo, true);
-    char *doc = NULL;
-    size_t dlen = 0;
-    FILE *m = open_memstream(&doc, &dlen);
-    int rc_ = -1;
-    if (!m || !params) {
-        if (m)
-            fclose(m);
-        ob_err_set(err, "out of memory");
-        goto out;
-    }
-    char *summaries[1] = {(char *)summary};
-    ob_results res = {.kind = "run",
-                      .id = o->run_id,
-                      .started_real_ns = r->t0_real_ns,
-                      .finished_real_ns = ob_real_ns(),
-                      .params_json = params,
-                      .summaries = summaries,
-                      .nsummaries = 1};
-    ob_results_write(m, &res);
-    fclose(m);
-    FILE *f = fopen(o->html_path, "w");
-    if (!f) {
-        ob_err_set(err, "cannot write %s: %s", o->html_path, strerror(errno));
-        goto out;
-    }
-    rc_ = ob_html_report_write(f, doc, dlen, err);
-    if (fclose(f) != 0 && rc_ == 0)
-        rc_ = ob_err_set(err, "cannot write %s", o->html_path);
-out:
-    free(params);
-    free(doc);
-    return rc_;
-}
-
 static int write_outputs(run_command *rc, ob_err *err)
 {
     const ob_run_opts *o = &rc->opts;
-    ob_run_result *r = ob_run_result_of(rc->run);
-    ob_report_summary(stdout, r);
-    fflush(stdout);
-    char *json = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&json, &len);
-    if (!m)
-        return ob_err_set(err, "out of memory");
-    int bad = ob_report_json(m, r);
-    bad |= fclose(m);
-    if (bad || !json) {
-        free(json);
-        return ob_err_set(err, "out of memory");
-    }
-    int status = 0;
-    if (o->thresholds.n > 0) {
-        /* k6's thresholds, on the final figures: a table after the summary, and into the
-         * JSON (and what is stored) */
-        ob_threshold_result res[OB_MAX_THRESHOLDS];
-        int n = 0;
-        int failed = ob_thresholds_eval(&o->thresholds, json, len, NULL, res, &n, err);
-        if (failed < 0) {
-            status = -1;
-            goto out;
-        }
-        ob_thresholds_print(stdout, res, n);
-        fflush(stdout);
-        rc->thresholds_failed = failed;
-        char *with = ob_thresholds_into_summary(json, len, res, n);
-        if (!with) {
-            status = ob_err_set(err, "out of memory");
-            goto out;
-        }
-        free(json);
-        json = with;
-        len = strlen(with);
-    }
-    if (o->json_path) {
-        FILE *f = strcmp(o->json_path, "-") == 0 ? stdout : fopen(o->json_path, "w");
-        if (!f) {
-            status = ob_err_set(err, "cannot write %s: %s", o->json_path, strerror(errno));
-            goto out;
-        }
-        bad = fwrite(json, 1, len, f) != len;
-        if (f != stdout)
-            bad |= fclose(f);
-        if (bad) {
-            status = ob_err_set(err, "cannot write %s", o->json_path);
-            goto out;
-        }
-    }
-    if (o->csv_prefix && ob_report_csv(o->csv_prefix, r, err) != 0) {
-        status = -1;
-        goto out;
-    }
-    if (o->html_path && write_html(rc, json, err) != 0) {
-        status = -1;
-        goto out;
-    }
-    if (o->mongo) {
-        ob_store *store = NULL;
-        if (ob_store_open(&store, o->mongo, err) != 0 || ob_store_save_summary(store, o->run_id, json, err) != 0)
-            fprintf(stderr, "outbreak run: could not store the summary: %s\n", err->msg);
-        ob_store_close(store);
-    }
-out:
-    free(json);
-    return status;
+    char id[OB_RUN_CAP + 40];
+    if (o->worker >= 0)
+        snprintf(id, sizeof id, "%s/worker-%ld", o->run_id, o->worker);
+    else
+        snprintf(id, sizeof id, "%s", o->run_id);
+    ob_outputs out = {.command = "run", .opts = o, .json_path = o->json_path, .csv_prefix = o->csv_prefix,
+                      .html_path = o->html_path, .mongo = o->mongo, .thresholds = &o->thresholds,
+                      .summary_id = id, .argc = rc->argc, .argv = rc->argv};
+    return ob_write_outputs(&out, ob_run_result_of(rc->run), &rc->thresholds_failed, err);
 }
 
 static int run_with(run_command *rc_, const ob_listener_tls *tls, volatile sig_atomic_t *interrupted);
@@ -320,6 +221,7 @@ static int run_with(run_command *rc_, const ob_listener_tls *tls, volatile sig_a
     }
     int status = 1;
     ob_run_result *r = ob_run_result_of(rc.run);
+    rc.opts.worker = r->opts->worker; /* the slot claimed in MongoDB (--workers) */
     fprintf(stderr, "outbreak run %s: %s, %zu records from %s, %s\n", o->run_id, r->url,
             ob_run_record_count(rc.run), o->records ? o->records : "the generator",
             o->rate > 0 ? "open model" : "closed model");
@@ -342,6 +244,8 @@ static int run_with(run_command *rc_, const ob_listener_tls *tls, volatile sig_a
     status = (r->failed > 0 || r->lost > 0) ? 1 : r->unconfirmed > 0 ? OB_RUN_EXIT_UNCONFIRMED : 0;
     if (rc.thresholds_failed > 0)
         status = OB_EXIT_THRESHOLD; /* k6's: a failed threshold decides */
+    if (o->workers > 1) /* the last worker of the run merges, and its status is the run's */
+        status = ob_cmd_merge_after_run(o, rc.argc, rc.argv, interrupted, status);
     if (rc.metrics) { /* the final figures, and one more scrape for them if one is coming */
         uint64_t seen = ob_metrics_scrapes(rc.metrics);
         metrics_view v = {&rc, r, r->nseries ? &r->series[r->nseries - 1] : NULL, true};

@@ -46,12 +46,36 @@ static int parse_rate(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
+/* --start-at: epoch seconds ("1796194800.5") or a UTC time ("2026-12-02T05:00:00Z"). */
+static int parse_start_at(const char *v, void *dest, ob_err *err)
+{
+    int64_t *out = dest;
+    char *end;
+    errno = 0;
+    double secs = strtod(v, &end);
+    if (end != v && *end == 0 && errno == 0 && secs > 0 && secs < 4e9) {
+        *out = (int64_t)(secs * 1e9);
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *rest = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (rest && (strcmp(rest, "Z") == 0 || strcmp(rest, "+00:00") == 0)) {
+        time_t t = timegm(&tm);
+        if (t > 0) {
+            *out = (int64_t)t * OB_NS_PER_S;
+            return 0;
+        }
+    }
+    return ob_err_set(err, "expected epoch seconds or a UTC time like 2026-12-02T05:00:00Z, not \"%s\"", v);
+}
+
 #define MAX_RUN_FLAGS 48
 
 /* The flag table of `outbreak run` into flags[] (room for MAX_RUN_FLAGS): the values go
  * into *o, *users_given (if not NULL) says whether -u was used. Returns the number of
  * flags. */
-static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
+static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool *run_id_given)
 {
     const ob_flag table[] = {
         {.name = "users", .short_name = 'u', .type = OB_FLAG_LONG, .dest = &o->users, .min = 1,
@@ -143,7 +167,26 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
                  "while running (publish latency, counts, failed_rate,\n"
                  "sent/acked per second) has failed for 10 s"},
         {.name = "run-id", .type = OB_FLAG_CUSTOM, .dest = o->run_id, .parse = ob_run_id_parse,
-         .value_name = "ID", .help = "run id (default: UTC time and a random suffix)"},
+         .given = run_id_given, .value_name = "ID", .help = "run id (default: UTC time and a random suffix)"},
+        {.name = "workers", .type = OB_FLAG_LONG, .dest = &o->workers, .min = 1, .max = OB_MAX_WORKERS,
+         .value_name = "N", .heading = "Scale-out (docs/scale-out.md):",
+         .help = "this process is one of N load generators sharing --run-id\n"
+                 "and --mongo: the load (--rate, -u, --once's records) is\n"
+                 "split between them, they start together and the last one\n"
+                 "merges the results exactly (default 1)"},
+        {.name = "worker", .type = OB_FLAG_LONG, .dest = &o->worker, .min = 0, .max = OB_MAX_WORKERS - 1,
+         .value_name = "I",
+         .help = "this worker's index, 0..N-1 (default: JOB_COMPLETION_INDEX\n"
+                 "when Kubernetes sets it, else claimed in MongoDB)"},
+        {.name = "worker-slot", .type = OB_FLAG_LONG, .dest = &o->worker_slot, .min = 1, .max = OB_MAX_WORKERS,
+         .value_name = "S", .help = "the index counted from 1 (Docker Swarm's {{.Task.Slot}})"},
+        {.name = "start-at", .type = OB_FLAG_CUSTOM, .dest = &o->start_at_ns, .parse = parse_start_at,
+         .value_name = "TIME",
+         .help = "the workers start sending at this wall-clock time: epoch\n"
+                 "seconds or 2026-12-02T05:00:00Z (default: agreed in\n"
+                 "MongoDB once all N have connected)"},
+        {.name = "start-timeout", .type = OB_FLAG_DURATION, .dest = &o->start_timeout_ns, .min = 1e-9,
+         .value_name = "T", .help = "wait at most this long for the other workers (default 2m)"},
         {.name = "threads", .type = OB_FLAG_LONG, .dest = &o->threads, .min = 1, .max = 64,
          .value_name = "N", .heading = "Engine:",
          .help = "worker threads, each with its own connection (default 1)"},
@@ -163,7 +206,7 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given)
 size_t ob_run_opts_flags(ob_flag *flags, size_t cap, ob_run_opts *o)
 {
     ob_flag all[MAX_RUN_FLAGS];
-    size_t n = run_flags(all, o, NULL); /* -u: not told apart from its default here */
+    size_t n = run_flags(all, o, NULL, NULL); /* -u: not told apart from its default here */
     if (n > cap)
         n = cap;
     memcpy(flags, all, n * sizeof *flags);
@@ -183,10 +226,10 @@ static void flag_set(ob_flag_set *set, const ob_flag *flags, size_t n)
 void ob_run_opts_help(FILE *f)
 {
     ob_run_opts o;
-    bool users_given;
+    bool users_given, run_id_given;
     ob_flag flags[MAX_RUN_FLAGS];
     ob_flag_set set;
-    flag_set(&set, flags, run_flags(flags, &o, &users_given));
+    flag_set(&set, flags, run_flags(flags, &o, &users_given, &run_id_given));
     ob_flags_help(&set, f);
 }
 
@@ -199,6 +242,38 @@ void ob_run_id_new(char *buf, size_t cap)
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
     snprintf(buf, cap, "%s-%04x", stamp, suffix);
+}
+
+/* The scale-out flags together: the index from --worker, --worker-slot or Kubernetes'
+ * JOB_COMPLETION_INDEX (-1: to be claimed in MongoDB), what N > 1 needs. */
+static int check_workers(ob_run_opts *o, bool run_id_given, ob_err *err)
+{
+    if (o->worker >= 0 && o->worker_slot > 0)
+        return ob_err_setk(err, OB_ERR_USAGE, "--worker and --worker-slot exclude each other");
+    if (o->worker_slot > 0)
+        o->worker = o->worker_slot - 1;
+    const char *k8s = getenv("JOB_COMPLETION_INDEX");
+    if (o->worker < 0 && o->workers > 1 && k8s && *k8s) {
+        char *end;
+        errno = 0;
+        long v = strtol(k8s, &end, 10);
+        if (*end || errno || v < 0 || v >= OB_MAX_WORKERS)
+            return ob_err_setk(err, OB_ERR_USAGE, "JOB_COMPLETION_INDEX: expected a worker index, not \"%s\"", k8s);
+        o->worker = v;
+    }
+    if (o->worker >= o->workers)
+        return ob_err_setk(err, OB_ERR_USAGE, "--worker %ld is out of range: --workers %ld counts 0..%ld", o->worker,
+                           o->workers, o->workers - 1);
+    if (o->workers == 1 && o->worker < 0 && o->start_at_ns == 0)
+        return 0;
+    if (!o->mongo)
+        return ob_err_setk(err, OB_ERR_USAGE, "--workers needs --mongo: the workers meet and store their results there");
+    if (o->workers > 1 && !run_id_given)
+        return ob_err_setk(err, OB_ERR_USAGE, "--workers %ld needs --run-id (or OUTBREAK_RUN_ID), the same for every worker",
+                           o->workers);
+    if (!o->headless)
+        return ob_err_setk(err, OB_ERR_USAGE, "--workers is for --headless runs");
+    return 0;
 }
 
 int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
@@ -214,13 +289,18 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
     o->max_inflight = 65536;
     o->web_host = "127.0.0.1";
     o->web_port = 8089;
-    bool users_given = false;
+    o->workers = 1;
+    o->worker = -1;
+    o->start_timeout_ns = 120 * OB_NS_PER_S;
+    bool users_given = false, run_id_given = false;
     ob_flag flags[MAX_RUN_FLAGS];
     ob_flag_set set;
-    flag_set(&set, flags, run_flags(flags, o, &users_given));
+    flag_set(&set, flags, run_flags(flags, o, &users_given, &run_id_given));
     int rc = ob_flags_parse(&set, argc, argv, err);
     if (rc != 0)
         return rc;
+    if (check_workers(o, run_id_given, err) != 0)
+        return -1;
     long rounded = 1;
     while (rounded < o->max_inflight)
         rounded <<= 1;

@@ -14,6 +14,8 @@
 #include "record.h"
 #include "threshold.h"
 
+#define OB_MAX_WORKERS 1024
+
 typedef struct ob_run_opts {
     const char *broker;       /* adapter URL */
     const char *mongo;        /* NULL: no persistence figures (persisted/lost are null) */
@@ -44,6 +46,11 @@ typedef struct ob_run_opts {
     const char *metrics_login; /* "USER:PASS" /metrics asks for, or NULL */
     const char *tls_cert, *tls_key; /* PEM files: the UI or /metrics over HTTPS */
     char run_id[OB_RUN_CAP];
+    long workers;             /* --workers: load generators sharing the run id (1: alone) */
+    long worker;              /* this one's index 0..workers-1; -1: claimed in MongoDB */
+    long worker_slot;         /* --worker-slot (1-based; folded into worker) */
+    int64_t start_at_ns;      /* --start-at, CLOCK_REALTIME; 0: agreed in MongoDB */
+    int64_t start_timeout_ns; /* waiting for the other workers */
     ob_threshold_set thresholds; /* --threshold, repeatable (threshold.h) */
     bool threshold_abort;        /* stop when a threshold on a running figure failed 10 s */
 } ob_run_opts;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "cohort.h"
 #include "generator.h"
 #include "options.h"
 #include "records_file.h"
@@ -40,6 +41,9 @@ struct ob_run {
     ob_hist *scratch;
     snapshot prev, now;
     ob_hist *e2e_prev, *e2e_now, *interval;
+    ob_hist *interval_publish; /* the last second's publish histogram */
+    ob_cohort *cohort;         /* --workers: the run's other load generators; NULL alone */
+    int64_t last_beat;         /* the cohort's last heartbeat while draining (monotonic) */
     int64_t persisted_prev;
     uint32_t process; /* this process's part of the producer ids (record.h) */
     ob_run_result result;
@@ -125,8 +129,10 @@ static void copy_targets(controller *c)
     r->target_rate = open ? l.rate : 0;
 }
 
-/* One second's series point; also refreshes the sink figures when there is a store. */
-static void sample(controller *c, double t)
+/* One second's series point; also refreshes the sink figures when there is a store.
+ * With a cohort, the point goes into the worker's series, and while sending (not
+ * `last`) its figures into its document. */
+static void sample(controller *c, double t, bool last)
 {
     copy_targets(c);
     swap_snapshots(c);
@@ -143,9 +149,9 @@ static void sample(controller *c, double t)
     p->total_sent = c->now.sent;
     p->total_acked = c->now.acked;
     p->total_failed = c->now.failed;
-    ob_hist_diff(c->interval, c->now.publish, c->prev.publish);
+    ob_hist_diff(c->interval_publish, c->now.publish, c->prev.publish);
     for (int i = 0; i < OB_PERCENTILE_COUNT; i++)
-        p->publish_pct_ms[i] = (double)ob_hist_percentile(c->interval, ob_percentiles[i]) / 1e6;
+        p->publish_pct_ms[i] = (double)ob_hist_percentile(c->interval_publish, ob_percentiles[i]) / 1e6;
     p->total_median_ms = (double)ob_hist_percentile(c->now.publish, 50) / 1e6;
     p->total_mean_ms = ob_hist_mean(c->now.publish) / 1e6;
     p->total_min_ms = (double)ob_hist_min(c->now.publish) / 1e6;
@@ -180,6 +186,10 @@ static void sample(controller *c, double t)
             ob_hist_copy(r->e2e, c->e2e_prev);
         }
     }
+    if (c->cohort && last)
+        ob_cohort_point(c->cohort, p, c->interval_publish);
+    else if (c->cohort)
+        ob_cohort_progress(c->cohort, r, p, c->interval_publish);
 }
 
 static int build_payloads(controller *c, ob_err *err)
@@ -366,6 +376,10 @@ static void drain(controller *c)
             fputc('\n', stderr);
             last_print = now;
         }
+        if (c->cohort && now - c->last_beat >= OB_NS_PER_S) {
+            ob_cohort_beat(c->cohort, r);
+            c->last_beat = now;
+        }
         ob_sleep_until_mono(now + 250 * OB_NS_PER_MS);
     }
     r->unconfirmed = r->lost = 0;
@@ -513,6 +527,8 @@ void ob_run_free(ob_run *c)
     ob_hist_free(c->e2e_prev);
     ob_hist_free(c->e2e_now);
     ob_hist_free(c->interval);
+    ob_hist_free(c->interval_publish);
+    ob_cohort_free(c->cohort);
     ob_hist_free(c->result.e2e);
     free(c->result.series);
     ob_durability_free(&c->result.durability);
@@ -556,10 +572,12 @@ static void judge_rate(controller *c)
             blocked = in_publish / (double)wall;
     }
     r->publish_blocked_share = blocked;
-    r->rate_target = o->rate;
+    /* a worker of several keeps its share of the rate */
+    double rate = o->rate / (double)c->plan.workers;
+    r->rate_target = rate;
     r->rate_achieved = (double)r->sent / r->duration_s;
-    double scheduled = o->rate * r->duration_s;
-    r->behind_s = scheduled > (double)r->sent ? (scheduled - (double)r->sent) / o->rate : 0;
+    double scheduled = rate * r->duration_s;
+    r->behind_s = scheduled > (double)r->sent ? (scheduled - (double)r->sent) / rate : 0;
     r->window_full_share = (double)wait / (dur_ns * (double)c->nworkers);
     r->worker_busy_share = (double)busiest / dur_ns;
     r->rate_kept = r->rate_achieved >= 0.95 * r->rate_target;
@@ -595,14 +613,29 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
 {
     const ob_run_opts *o = &c->opts;
     ob_plan *p = &c->plan;
-    if (c->store) {
-        /* start on a whole second of the wall clock: the sinks count their inserts per
-         * epoch second, and the series' seconds are then the same seconds */
-        int64_t real = ob_real_ns();
-        ob_sleep_until_mono(ob_mono_ns() + (OB_NS_PER_S - real % OB_NS_PER_S));
+    if (c->cohort) {
+        /* the workers of the run start together, at the instant they agreed on */
+        int64_t start;
+        if (ob_cohort_await_start(c->cohort, interrupted, &start, err) != 0) {
+            ob_cohort_fail(c->cohort, err->msg);
+            end_sending(c);
+            return -1;
+        }
+        int64_t mono = ob_mono_ns(), real = ob_real_ns();
+        if (start > real)
+            ob_sleep_until_mono(mono + (start - real));
+        p->t0_real = start;
+        p->t0_mono = mono + (start - real);
+    } else {
+        if (c->store) {
+            /* start on a whole second of the wall clock: the sinks count their inserts
+             * per epoch second, and the series' seconds are then the same seconds */
+            int64_t real = ob_real_ns();
+            ob_sleep_until_mono(ob_mono_ns() + (OB_NS_PER_S - real % OB_NS_PER_S));
+        }
+        p->t0_mono = ob_mono_ns();
+        p->t0_real = ob_real_ns();
     }
-    p->t0_mono = ob_mono_ns();
-    p->t0_real = ob_real_ns();
     p->end_mono = o->run_time_ns > 0 ? p->t0_mono + o->run_time_ns : INT64_MAX;
     c->result.t0_real_ns = p->t0_real;
     pthread_mutex_lock(&p->load_lock);
@@ -632,7 +665,7 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
             int64_t step = ob_mono_ns() + 50 * OB_NS_PER_MS;
             ob_sleep_until_mono(step < next ? step : next);
         }
-        sample(c, (double)tick);
+        sample(c, (double)tick, false);
         if (tick_fn && c->result.nseries)
             tick_fn(arg, &c->result, &c->result.series[c->result.nseries - 1]);
     }
@@ -644,7 +677,7 @@ done:;
     c->result.duration_s = (double)(stop_mono - p->t0_mono) / 1e9;
     for (long i = 0; i < c->nworkers; i++)
         ob_worker_join(c->workers[i]);
-    sample(c, (double)(end - p->t0_mono) / 1e9);
+    sample(c, (double)(end - p->t0_mono) / 1e9, true);
     judge_rate(c);
     return 0;
 }
@@ -667,11 +700,24 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
         goto fail;
     if (snapshot_init(&c->prev) || snapshot_init(&c->now) || !(c->scratch = ob_hist_new()) ||
         !(c->e2e_prev = ob_hist_new()) || !(c->e2e_now = ob_hist_new()) ||
-        !(c->interval = ob_hist_new()) || !(c->result.e2e = ob_hist_new())) {
+        !(c->interval = ob_hist_new()) || !(c->interval_publish = ob_hist_new()) ||
+        !(c->result.e2e = ob_hist_new())) {
         ob_err_set(err, "out of memory");
         goto fail;
     }
     c->process = ob_producer_process_draw();
+    if (o->mongo && ob_store_open(&c->store, o->mongo, err) != 0)
+        goto fail;
+    c->plan.worker = 0;
+    c->plan.workers = 1;
+    if (o->workers > 1 || o->worker >= 0 || o->start_at_ns > 0) {
+        if (ob_cohort_join(&c->cohort, c->store, o, c->process, err) != 0)
+            goto fail;
+        c->opts.worker = ob_cohort_index(c->cohort);
+        c->plan.worker = c->opts.worker;
+        c->plan.workers = o->workers;
+    }
+    c->plan.lanes = c->plan.workers * o->threads;
     c->plan.opts = o;
     c->plan.process = c->process;
     c->plan.payloads = c->payloads;
@@ -683,12 +729,12 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
         goto fail;
     }
     for (long i = 0; i < o->threads; i++) {
-        if (ob_worker_create(&c->workers[i], (int)i, &c->plan, err) != 0)
+        if (ob_worker_create(&c->workers[i], (int)i, &c->plan, err) != 0) {
+            ob_cohort_fail(c->cohort, err->msg);
             goto fail;
+        }
         c->nworkers = i + 1;
     }
-    if (o->mongo && ob_store_open(&c->store, o->mongo, err) != 0)
-        goto fail;
     ob_run_result *r = &c->result;
     r->opts = o;
     r->way = ob_worker_way(c->workers[0]);
@@ -728,6 +774,8 @@ int ob_run_execute(ob_run *c, ob_run_tick_fn *tick, void *arg, volatile sig_atom
         persisted_series(c);
     }
     measure_self(&c->result);
+    if (c->cohort && ob_cohort_finish(c->cohort, &c->result, *interrupted != 0, err) != 0)
+        fprintf(stderr, "outbreak run: worker %d: %s\n", ob_cohort_index(c->cohort), err->msg);
     return 0;
 }
 

@@ -81,6 +81,10 @@ typedef struct ob_run_result {
     double loadgen_cpu_s, loadgen_peak_rss_mb;
     ob_series_point *series;
     size_t nseries;
+    /* a merged result (`outbreak merge`): the workers that finished, and the JSON
+     * object the summary's "workers" holds (NULL for a single process's result) */
+    long workers_finished;
+    const char *workers_json;
 } ob_run_result;
 
 typedef struct ob_run ob_run;

@@ -35,6 +35,7 @@ typedef struct pace {
 
 struct ob_worker {
     int index;
+    long lane; /* worker + workers * index: this thread's stripe of the run's schedule */
     uint32_t producer;
     ob_plan *plan;
     ob_publisher *pub;
@@ -211,7 +212,7 @@ static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
         return false;
     uint64_t seq = ob_publisher_next_token(w->pub);
     const ob_plan *p = w->plan;
-    size_t idx = (size_t)w->index + w->next_payload * (size_t)p->opts->threads;
+    size_t idx = (size_t)w->lane + w->next_payload * (size_t)p->lanes;
     const ob_payload *pl = &p->payloads[idx];
     if (++w->next_payload == w->share) {
         w->next_payload = 0;
@@ -252,7 +253,7 @@ static double pace_time(const ob_worker *w, uint64_t k)
 
 static double worker_period(const ob_worker *w, double rate)
 {
-    return 1e9 * (double)w->plan->opts->threads / rate;
+    return 1e9 * (double)w->plan->lanes / rate;
 }
 
 /* Follows a change of the rate made at load.changed: the records meant to go before
@@ -307,7 +308,7 @@ static void run_open_model(ob_worker *w)
     w->gen = ob_plan_load(w->plan, &w->load);
     double period = worker_period(w, w->load.rate);
     /* stagger workers within one period so their sends interleave */
-    w->paces[0] = (pace){0, period * (double)w->index / (double)p->opts->threads, period};
+    w->paces[0] = (pace){0, period * (double)w->lane / (double)p->lanes, period};
     w->npaces = 1;
     for (uint64_t k = 0;;) {
         if (load_moved(w))
@@ -368,11 +369,11 @@ static void wait_for_users(ob_worker *w, int64_t until)
     pthread_mutex_unlock(&w->ready_lock);
 }
 
-/* This worker's users among the first n (users index, index + threads, ...). */
+/* This worker's users among the first n (users lane, lane + lanes, ...). */
 static long own_users(const ob_worker *w, long n)
 {
-    long t = w->plan->opts->threads;
-    return n > w->index ? (n - w->index + t - 1) / t : 0;
+    long t = w->plan->lanes;
+    return n > w->lane ? (n - w->lane + t - 1) / t : 0;
 }
 
 /* Room for n own users in the heap, the alive flags and the ready arrays (those under
@@ -409,7 +410,7 @@ static bool grow_users(ob_worker *w, size_t n)
  * acked). */
 static void stop_user(ob_worker *w, long user)
 {
-    w->alive[(user - w->index) / w->plan->opts->threads] = 0;
+    w->alive[(user - w->lane) / w->plan->lanes] = 0;
     atomic_fetch_sub_explicit(&w->stats.users, 1, memory_order_relaxed);
 }
 
@@ -464,7 +465,7 @@ static void take_ready_users(ob_worker *w)
 static void run_closed_model(ob_worker *w)
 {
     const ob_plan *p = w->plan;
-    long threads = p->opts->threads;
+    long lanes = p->lanes;
     closed_change(w);
     for (;;) {
         int64_t now = ob_mono_ns();
@@ -473,7 +474,7 @@ static void run_closed_model(ob_worker *w)
         if (load_moved(w))
             closed_change(w);
         take_ready_users(w);
-        /* own user k (global u = index + k*threads) starts at spawn_at(u) */
+        /* own user k (global u = lane + k*lanes) starts at spawn_at(u) */
         int64_t next_spawn = INT64_MAX;
         long own = own_users(w, w->load.users);
         if (own > (long)w->ucap)
@@ -481,7 +482,7 @@ static void run_closed_model(ob_worker *w)
         for (; w->next_k < own; w->next_k++) {
             if (w->alive[w->next_k])
                 continue; /* running already, or finishing a record the count went under */
-            long u = w->index + w->next_k * threads;
+            long u = w->lane + w->next_k * lanes;
             int64_t at = spawn_at(&w->load, u);
             if (at > now) {
                 next_spawn = at;
@@ -540,6 +541,7 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     if (!w)
         return ob_err_set(err, "out of memory");
     w->index = index;
+    w->lane = plan->worker + plan->workers * (long)index;
     w->producer = plan->process << OB_PRODUCER_WORKER_BITS | ((uint32_t)index + 1);
     w->plan = plan;
     pthread_mutex_init(&w->ready_lock, NULL);
@@ -548,14 +550,13 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&w->ready_cond, &ca);
     pthread_condattr_destroy(&ca);
-    ob_gen_init(&w->rng, o->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)index + 1);
-    w->share = plan->npayloads > (size_t)index
-                   ? (plan->npayloads - (size_t)index + (size_t)o->threads - 1) / (size_t)o->threads
-                   : 0;
+    ob_gen_init(&w->rng, o->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)w->lane + 1);
+    size_t lane = (size_t)w->lane, lanes = (size_t)plan->lanes;
+    w->share = plan->npayloads > lane ? (plan->npayloads - lane + lanes - 1) / lanes : 0;
     int np = ob_record_meta_prefix(o->run_id, w->producer, w->meta_prefix, sizeof w->meta_prefix);
     w->meta_prefix_len = np > 0 ? (size_t)np : 0;
     /* sized for the initial users; grown when a change asks for more (grow_users) */
-    long nusers = o->rate > 0 ? 0 : (o->users - index + o->threads - 1) / o->threads;
+    long nusers = o->rate > 0 ? 0 : own_users(w, o->users);
     w->ucap = (size_t)(nusers > 0 ? nusers : 1);
     w->heap = calloc(w->ucap, sizeof *w->heap);
     w->alive = calloc(w->ucap, 1);

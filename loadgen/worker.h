@@ -46,6 +46,11 @@ typedef struct ob_load {
 typedef struct ob_plan {
     const ob_run_opts *opts;
     uint32_t process;  /* the process part of the producer ids (record.h), 1..2^24-1 */
+    /* the stripes of the schedule: thread t of worker process I (of N) owns stripe
+     * lane = I + N * t of lanes = N * threads: the open model's arrivals lane, lane +
+     * lanes, ..., the closed model's users likewise, --once's records likewise; the
+     * union over every thread of every process is the schedule of one process */
+    long worker, workers, lanes;
     const ob_payload *payloads;
     size_t npayloads;
     int64_t t0_mono; /* the run's start on the monotonic clock */

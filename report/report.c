@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -111,6 +112,10 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     else
         fprintf(f, "load         closed model, %ld users, spawn rate %.1f/s, wait %.3f-%.3f s\n",
                 o->users, o->spawn_rate, o->wait_min, o->wait_max);
+    if (o->workers > 1)
+        fprintf(f, "workers      %s %ld of %ld load generators sharing the run (the load above is %s)\n",
+                o->worker >= 0 ? "this is worker" : "merged:", o->worker >= 0 ? o->worker : r->workers_finished,
+                o->workers, o->worker >= 0 ? "the run's, split between them" : "the run's");
     fprintf(f, "duration     %.1f s sending\n", r->duration_s);
     if (isfinite(r->rate_target)) {
         if (r->rate_kept)
@@ -247,6 +252,12 @@ static void json_load(ob_jw *w, const ob_run_opts *o)
     }
     ob_jw_key(w, "threads");
     ob_jw_int(w, o->threads);
+    ob_jw_key(w, "workers");
+    ob_jw_int(w, o->workers > 0 ? o->workers : 1);
+    if (o->worker >= 0) {
+        ob_jw_key(w, "worker");
+        ob_jw_int(w, o->worker);
+    }
     ob_jw_key(w, "records");
     if (o->records) {
         ob_jw_str(w, o->records);
@@ -305,6 +316,27 @@ static void json_series(ob_jw *w, const ob_run_result *r)
     ob_jw_end(w);
 }
 
+/* The histograms themselves, serialised bucket by bucket (ob_hist_encode): what a tool
+ * merging summaries needs to merge them exactly (OpenMessaging Benchmark's habit). */
+static void json_hist_text(ob_jw *w, const char *key, const ob_hist *h)
+{
+    ob_jw_key(w, key);
+    char *text = h ? ob_hist_encode(h) : NULL;
+    ob_jw_str(w, text);
+    free(text);
+}
+
+static void json_histograms(ob_jw *w, const ob_run_result *r, bool stored)
+{
+    ob_jw_key(w, "histograms");
+    ob_jw_object(w);
+    json_hist_text(w, "publish", r->publish);
+    json_hist_text(w, "publish_uncorrected", r->publish_raw);
+    json_hist_text(w, "send_delay", r->send_delay);
+    json_hist_text(w, "e2e", stored ? r->e2e : NULL);
+    ob_jw_end(w);
+}
+
 int ob_report_json(FILE *f, const ob_run_result *r)
 {
     const ob_run_opts *o = r->opts;
@@ -325,6 +357,10 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     ob_jw_key(&w, "broker_acks");
     ob_jw_bool(&w, r->broker_acks);
     json_load(&w, o);
+    if (r->workers_json) {
+        ob_jw_key(&w, "workers");
+        ob_jw_raw(&w, r->workers_json, strlen(r->workers_json));
+    }
     ob_jw_key(&w, "duration_s");
     ob_jw_num(&w, r->duration_s, 3);
     /* the open model's rate, kept or not (null: closed model, --rate max, or changed) */
@@ -384,6 +420,7 @@ int ob_report_json(FILE *f, const ob_run_result *r)
         ob_jw_end(&w);
     }
     ob_jw_end(&w);
+    json_histograms(&w, r, stored);
     json_series(&w, r);
     ob_jw_end(&w);
     fputc('\n', f);

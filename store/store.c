@@ -169,6 +169,9 @@ int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
     s->runs = mongoc_client_get_collection(s->client, db, "runs");
     s->sinks = mongoc_client_get_collection(s->client, db, "sinks");
     s->sink_dash = mongoc_client_get_collection(s->client, db, "sink_dash");
+    s->workers = mongoc_client_get_collection(s->client, db, "workers");
+    s->worker_series = mongoc_client_get_collection(s->client, db, "worker_series");
+    s->merges = mongoc_client_get_collection(s->client, db, "merges");
     if (ping(s, err) != 0)
         goto fail;
     ensure_run_index(s, db);
@@ -194,6 +197,9 @@ void ob_store_close(ob_store *s)
     mongoc_collection_destroy(s->runs);
     mongoc_collection_destroy(s->sinks);
     mongoc_collection_destroy(s->sink_dash);
+    mongoc_collection_destroy(s->workers);
+    mongoc_collection_destroy(s->worker_series);
+    mongoc_collection_destroy(s->merges);
     mongoc_client_destroy(s->client);
     free(s);
 }

@@ -20,6 +20,8 @@
  *   runs       — one document per run: the JSON summary of `outbreak run`, _id = run;
  *                keys with dots ("p99.9") are stored with '_' ("p99_9"), since FerretDB
  *                refuses dots in field names, and the exact text is kept in `json`.
+ *   workers, worker_series, merges — the load generators of one run (`--workers N`),
+ *                see store_workers.c's part below.
  * Not thread-safe: one ob_store per thread. */
 #ifndef OB_STORE_H
 #define OB_STORE_H
@@ -207,5 +209,50 @@ typedef struct ob_sink_beat {
 
 /* Replaces (upserts) the heartbeat document of b->sink, stamped with the time now. */
 int ob_store_put_sink_beat(ob_store *s, const ob_sink_beat *b, ob_err *err);
+
+/* ---- the load generators of one run (store_workers.c) ----
+ *
+ *   workers       — one document per worker of a run: _id "<run>/<index>", run, index,
+ *                   workers, state, host, pid, process, claimed_ns, ready_ns, start_ns,
+ *                   updated_ns (CLOCK_REALTIME ns), reason, result (the worker's figures
+ *                   as text: loadgen/run_doc.h), interval_ms
+ *   worker_series — its per-second series in chunks: _id "<run>/<index>/<chunk>", run,
+ *                   index, chunk, points (text: loadgen/run_doc.h)
+ *   merges        — _id run: who merges a run (the first to insert it) */
+
+typedef struct ob_worker_doc {
+    int index, workers;
+    char state[16];      /* connecting, ready, running, finished, interrupted, failed */
+    char host[64];
+    int64_t pid;
+    uint32_t process;    /* the producer ids' process part of its records (record.h) */
+    int64_t claimed_ns, ready_ns, start_ns, updated_ns; /* CLOCK_REALTIME; 0: not yet */
+    int interval_ms;     /* how often it updates its document while running */
+    char reason[256];    /* failed: why */
+    char *result;        /* malloc'd text or NULL (read); the caller's (put) */
+} ob_worker_doc;
+
+/* Claims a worker slot of `run`: index d->index when >= 0 (its document replaced: a
+ * worker started again takes its slot over), else the first free one of 0..workers-1
+ * (an insert of "<run>/<i>": atomic, two workers never get the same index). Stores *d
+ * with claimed_ns and updated_ns now, d->index set to the slot. Fails (OB_ERR_REJECTED)
+ * when every slot is taken, naming the run. */
+int ob_store_worker_claim(ob_store *s, const char *run, ob_worker_doc *d, ob_err *err);
+/* Replaces the worker's document with *d, updated_ns = now. */
+int ob_store_worker_put(ob_store *s, const char *run, const ob_worker_doc *d, ob_err *err);
+/* The worker documents of `run`, by index, into a malloc'd array (free with
+ * ob_store_worker_docs_free). */
+int ob_store_worker_list(ob_store *s, const char *run, ob_worker_doc **out, size_t *n, ob_err *err);
+void ob_store_worker_docs_free(ob_worker_doc *docs, size_t n);
+/* Replaces chunk `chunk` of worker `index`'s series with the text. */
+int ob_store_worker_series_put(ob_store *s, const char *run, int index, int chunk, const char *points,
+                               ob_err *err);
+/* Calls fn for every series chunk of `run`, in no particular order; fn returns 0 or -1
+ * (stops, err set by it). */
+int ob_store_worker_series_each(ob_store *s, const char *run,
+                                int (*fn)(void *arg, int index, int chunk, const char *points, ob_err *err),
+                                void *arg, ob_err *err);
+/* Claims the merge of `run` for `by`: 1 when this call claimed it, 0 when another had. */
+int ob_store_merge_claim(ob_store *s, const char *run, const char *by, ob_err *err);
 
 #endif

@@ -15,6 +15,7 @@ struct ob_store {
     mongoc_collection_t *runs;
     mongoc_collection_t *sinks;
     mongoc_collection_t *sink_dash;
+    mongoc_collection_t *workers, *worker_series, *merges; /* store_workers.c */
     char address[256]; /* "host:port[,host:port...]" for messages */
     char writer[256];  /* the sink id written into each inserted record ("": none) */
     int64_t last_insert_ms; /* the persisted_at of the last bulk insert */

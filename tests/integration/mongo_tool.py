@@ -30,6 +30,8 @@
                                                     from every record (of WAY, if given): JSON
                                                     {records, location, state, infectedtype,
                                                     age: {"0-9": n, ...}, newest_ms} (a scan)
+  mongo_tool.py workers HOST PORT DB RUN            the documents of the run's load generators
+                                                    (collection workers) as a JSON array
   mongo_tool.py samefields HOST PORT DB RUN FILE    "ok N" when the run's documents hold
                                                     exactly FILE's records (a JSON array),
                                                     each once, the five fields unchanged;
@@ -179,7 +181,7 @@ def producers(host, port, db, run):
     cursor = reply["cursor"]
     docs = cursor["firstBatch"]
     while cursor.get("id"):
-        cursor = run_command(host, port, {"getMore": cursor["id"], "collection": "records",
+        cursor = run_command(host, port, {"getMore": cursor["id"], "collection": coll,
                                           "$db": db})["cursor"]
         docs += cursor["nextBatch"]
     return sorted((d["_id"], d["n"]) for d in docs)
@@ -235,16 +237,16 @@ def fill(host, port, db, n, max_extra=300000, per_run=10000, batch=1000):
     return "filled %d records in %.1f s" % (n, time.time() - t0)
 
 
-def find_all(host, port, db, flt, projection):
-    """Every document of records that matches flt (only the fields of `projection`)."""
-    reply = run_command(host, port, {"find": "records", "filter": flt,
+def find_all(host, port, db, flt, projection, coll="records"):
+    """Every document of coll that matches flt (only the fields of `projection`)."""
+    reply = run_command(host, port, {"find": coll, "filter": flt,
                                      "projection": projection, "batchSize": 10000, "$db": db})
     if reply.get("ok") != 1:
         raise SystemExit("find failed: %s" % reply)
     cursor = reply["cursor"]
     docs = cursor["firstBatch"]
     while cursor.get("id"):
-        cursor = run_command(host, port, {"getMore": cursor["id"], "collection": "records",
+        cursor = run_command(host, port, {"getMore": cursor["id"], "collection": coll,
                                           "batchSize": 10000, "$db": db})["cursor"]
         docs += cursor["nextBatch"]
     return docs
@@ -338,6 +340,11 @@ if __name__ == "__main__":
                               sys.argv[5] if len(sys.argv) > 5 else None), ensure_ascii=False))
     elif sys.argv[1] == "samefields":
         print(samefields(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]))
+    elif sys.argv[1] == "workers":
+        import json
+        docs = find_all(sys.argv[2], int(sys.argv[3]), sys.argv[4], {"run": sys.argv[5]},
+                        {"index": 1, "state": 1, "process": 1, "result": 1}, coll="workers")
+        print(json.dumps(sorted(docs, key=lambda d: d["index"])))
     elif sys.argv[1] == "fillextra":
         h, p, d, k = sys.argv[2:6]
         fill_extra(h, int(p), d, int(k))
