@@ -487,6 +487,10 @@ int ob_merge_run(ob_store *s, const char *run, int64_t wait_ns, volatile sig_ato
     r->target_spawn_rate = m->opts.rate > 0 ? 0 : m->opts.spawn_rate;
     r->target_rate = m->opts.rate > 0 ? m->opts.rate : 0;
     r->workers_finished = m->finished;
+    for (int i = expected - 1; i >= 0; i--) /* a share not sent is the first cause */
+        if (!is_final(m->workers[i].state))
+            snprintf(cause, sizeof cause, "worker %d is %s: its share of the schedule after its last report is missing",
+                     i, m->workers[i].state);
     judge_rate(m, cause);
     if (account(m, s, results, err) != 0)
         goto out;
