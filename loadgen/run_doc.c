@@ -437,10 +437,12 @@ int ob_run_doc_decode(const char *text, ob_run_doc *d, ob_err *err)
         else
             rc = ob_json_skip(&rd.j);
     }
-    if (rc == 0 && (more < 0 || !ob_json_at_end(&rd.j)))
+    if (rc == 0 && more < 0)
         rc = -1;
     if (rc != 0 && rd.j.failed)
         ob_json_err(&rd.j, "worker document", err);
+    else if (rc == 0 && !ob_json_at_end(&rd.j))
+        rc = ob_err_set(err, "worker document: text after its object");
     free(rd.buf);
     if (rc != 0)
         return -1;
@@ -571,6 +573,8 @@ int ob_doc_points_each(const char *text, int (*fn)(void *arg, const ob_doc_point
         rc = -1;
     if (rc != 0 && rd.j.failed)
         ob_json_err(&rd.j, "worker series", err);
+    else if (rc == 0 && !ob_json_at_end(&rd.j))
+        rc = ob_err_set(err, "worker series: text after its array");
     free(rd.buf);
     ob_hist_free(h);
     return rc;
