@@ -171,13 +171,14 @@ static int read_int(reader *rd, int64_t *out)
     return ob_json_int64(&rd->j, INT64_MIN, INT64_MAX, out);
 }
 
-/* A histogram's text into a new histogram (*out NULL for null). */
+/* A histogram's text into a new histogram (*out NULL for null; a key given twice is
+ * refused). */
 static int read_hist(reader *rd, ob_hist **out, ob_err *err)
 {
-    if (ob_json_peek(&rd->j) == OB_JSON_NULL) {
-        *out = NULL;
+    if (*out)
+        return ob_err_set(err, "worker document: a histogram given twice");
+    if (ob_json_peek(&rd->j) == OB_JSON_NULL)
         return ob_json_null(&rd->j);
-    }
     size_t len;
     if (ob_json_string(&rd->j, rd->buf, rd->cap, &len) < 0)
         return -1;

@@ -38,6 +38,15 @@ rc=$?
 check "merge of an unknown run exits 2 naming it (rc $rc: $(cat "$WORK/m.err"))" \
     test "$rc" -eq 2 -a -n "$(grep -F "nosuch-$$" "$WORK/m.err")"
 
+# a worker alone: the others never come; it gives up after --start-timeout naming them
+start=$(date +%s%N)
+"$OUTBREAK" run --headless --only-summary --broker "$url" --mongo "$MONGO_URL" --run-id "lone-$$" --workers 3 \
+    --rate 10 -t 1s --start-timeout 2s >"$WORK/lone.out" 2>"$WORK/lone.err"
+rc=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+check "a worker whose 2 others never come exits 1 within 5 s ($rc, $took ms) naming them: $(tail -1 "$WORK/lone.err")" \
+    test "$rc" -eq 1 -a "$took" -lt 5000 -a -n "$(grep -F "workers 1, 2 of run lone-$$" "$WORK/lone.err")"
+
 # ---- four workers -----------------------------------------------------------------------
 for i in 0 1 2 3; do
     "$OUTBREAK" run --headless --only-summary --broker "$url" --mongo "$MONGO_URL" --run-id "$id" \
