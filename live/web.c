@@ -19,9 +19,14 @@
 #include "broker.h"
 #include "control.h"
 #include "dash.h"
+#include "clock.h"
+#include "html_report.h"
 #include "json.h"
+#include "merge.h"
 #include "monitor.h"
 #include "prom.h"
+#include "report.h"
+#include "results.h"
 #include "store.h"
 
 #define COURSE_LATEST 50 /* getAllMsg's length, as the course project's */
@@ -544,6 +549,8 @@ static enum MHD_Result answer_metrics(ob_web *w, struct MHD_Connection *conn)
     return answer(w, conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len, false);
 }
 
+static enum MHD_Result answer_file(ob_web *w, struct MHD_Connection *conn, const char *name, char *body, size_t len);
+
 static enum MHD_Result answer_download(ob_web *w, struct MHD_Connection *conn, const char *name)
 {
     char path[512];
@@ -562,6 +569,13 @@ static enum MHD_Result answer_download(ob_web *w, struct MHD_Connection *conn, c
     fclose(f);
     if (!m || fclose(m) != 0)
         return answer_error(w, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory", false);
+    return answer_file(w, conn, name, body, len);
+}
+
+/* A file to download (body malloc'd, taken): its type by its name's extension, shown
+ * with no script or style of another origin. */
+static enum MHD_Result answer_file(ob_web *w, struct MHD_Connection *conn, const char *name, char *body, size_t len)
+{
     const char *dot = strrchr(name, '.');
     const char *type = !dot                        ? "application/octet-stream"
                        : strcmp(dot, ".csv") == 0  ? "text/csv; charset=utf-8"
@@ -583,6 +597,79 @@ static enum MHD_Result answer_download(ob_web *w, struct MHD_Connection *conn, c
     enum MHD_Result rc = MHD_queue_response(conn, MHD_HTTP_OK, r);
     MHD_destroy_response(r);
     atomic_fetch_add(&w->counts[0], 1);
+    return rc;
+}
+
+/* ---- scale-out: the merged result of a run's load generators (merge/) ---- */
+
+/* The merged summary of run (JSON) into *json; -1 with err. */
+static int merged_summary(ob_web *w, const char *run, ob_merge **m, char **json, size_t *len, ob_err *err)
+{
+    volatile sig_atomic_t never = 0;
+    if (!w->store)
+        return ob_err_setk(err, OB_ERR_UNAVAILABLE, "no MongoDB: the merge needs --mongo URL");
+    if (ob_merge_run(w->store, run, 0, &never, m, err) != 0)
+        return -1;
+    FILE *f = open_memstream(json, len);
+    if (!f || ob_report_json(f, &(*m)->r) != 0 || fclose(f) != 0)
+        return ob_err_set(err, "out of memory");
+    return 0;
+}
+
+/* GET /merge/summary.json?run=ID and /merge/report.html?run=ID: the merged result as
+ * `outbreak merge --json` and `--html` write it, to download. */
+static enum MHD_Result answer_merge(ob_web *w, struct MHD_Connection *conn, const char *what)
+{
+    bool html = strcmp(what, "report.html") == 0;
+    if (!html && strcmp(what, "summary.json") != 0)
+        return answer_error(w, conn, MHD_HTTP_NOT_FOUND, "no such route (/merge/summary.json, /merge/report.html)", false);
+    const char *run = arg_of(conn, "run");
+    if (!run || !ob_run_id_valid(run))
+        return answer_error(w, conn, MHD_HTTP_BAD_REQUEST, "run: the run id of the workers is required ([A-Za-z0-9._-]+)",
+                            false);
+    ob_merge *m = NULL;
+    char *json = NULL, *params = NULL, *doc = NULL, *page = NULL;
+    size_t len = 0, dlen = 0, plen = 0;
+    ob_err err = {0};
+    enum MHD_Result rc;
+    if (merged_summary(w, run, &m, &json, &len, &err) != 0) {
+        unsigned status = err.kind == OB_ERR_USAGE         ? MHD_HTTP_NOT_FOUND
+                          : err.kind == OB_ERR_UNAVAILABLE ? MHD_HTTP_SERVICE_UNAVAILABLE
+                                                           : MHD_HTTP_INTERNAL_SERVER_ERROR;
+        rc = answer_error(w, conn, status, err.msg, false);
+        goto out;
+    }
+    char name[OB_RUN_CAP + 32];
+    snprintf(name, sizeof name, "%s-merged.%s", run, html ? "html" : "json");
+    if (!html) {
+        rc = answer_file(w, conn, name, json, len);
+        json = NULL;
+        goto out;
+    }
+    const char *middlewares[1] = {m->r.way};
+    params = ob_params_json(middlewares, 1, 0, NULL, &m->opts, w->cfg.mongo_url, true);
+    char *summaries[1] = {json};
+    ob_results res = {.kind = "run", .id = run, .started_real_ns = m->r.t0_real_ns, .finished_real_ns = ob_real_ns(),
+                      .params_json = params, .summaries = summaries, .nsummaries = 1};
+    FILE *f = params ? open_memstream(&doc, &dlen) : NULL;
+    if (f)
+        ob_results_write(f, &res);
+    FILE *p = f && fclose(f) == 0 ? open_memstream(&page, &plen) : NULL;
+    int bad = !p || ob_html_report_write(p, doc, dlen, &err) != 0;
+    if (p)
+        bad |= fclose(p) != 0;
+    if (bad) {
+        rc = answer_error(w, conn, MHD_HTTP_INTERNAL_SERVER_ERROR, err.msg[0] ? err.msg : "out of memory", false);
+        goto out;
+    }
+    rc = answer_file(w, conn, name, page, plen);
+    page = NULL;
+out:
+    free(json);
+    free(params);
+    free(doc);
+    free(page);
+    ob_merge_free(m);
     return rc;
 }
 
@@ -734,6 +821,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return answer_download(w, conn, url + 10);
     if (strcmp(url, "/metrics") == 0)
         return answer_metrics(w, conn);
+    if (strncmp(url, "/merge/", 7) == 0)
+        return answer_merge(w, conn, url + 7);
     if (strcmp(url, "/api/dashboard") == 0) {
         dash_query q = {.way = arg_of(conn, "way"), .run = arg_of(conn, "run")};
         if (q.way && strcmp(q.way, "all") == 0)

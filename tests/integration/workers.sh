@@ -119,6 +119,18 @@ check "the test's verdicts were computed" test "$(grep -cE '^(ok|BAD) ' "$WORK/v
 count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
 acked=$(json "$WORK/merged.json" 'd["acked"]')
 check "MongoDB holds $count documents of the run = merged acked $acked" test "$count" = "$acked"
+# the web UI's merge: the same summary, and the HTML report, to download
+web_start "$WORK/web.log" web --mongo "$MONGO_URL"
+code=$(curl -s -o "$WORK/web-merged.json" -w '%{http_code}' "$BASE/merge/summary.json?run=$id")
+check "the web UI's /merge/summary.json answers 200 with the same sent, acked and persisted ($code)" \
+    test "$code" = 200 -a "$(json "$WORK/web-merged.json" '[d["sent"], d["acked"], d["persisted"], d["workers"]["finished"]]')" \
+    = "$(json "$WORK/merged.json" '[d["sent"], d["acked"], d["persisted"], d["workers"]["finished"]]')"
+code=$(curl -s -o "$WORK/web-merged.html" -w '%{http_code}' "$BASE/merge/report.html?run=$id")
+check "and /merge/report.html the HTML report of the run ($code, $(stat -c %s "$WORK/web-merged.html") bytes)" \
+    test "$code" = 200 -a -n "$(grep -F "$id" "$WORK/web-merged.html" | head -c 1)"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/merge/summary.json?run=nosuch-$$")
+check "an unknown run is 404 ($code)" test "$code" = 404
+kill "$WEB_PID" 2>/dev/null
 # the last worker's automatic merge and the command agree
 if [ -n "$merger" ]; then
     a=$(grep -E '^delivery' "$WORK/w$merger.log" | tail -1)
