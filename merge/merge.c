@@ -383,14 +383,15 @@ int ob_merge_run(ob_store *s, const char *run, int64_t wait_ns, volatile sig_ato
     for (;;) {
         if (read_workers(s, run, &docs, &n, &expected, err) != 0)
             return -1;
-        if (n == 0) {
+        bool over = ob_mono_ns() >= deadline || *interrupted;
+        if (n == 0 && over) {
             ob_store_worker_docs_free(docs, n);
             return ob_err_setk(err, OB_ERR_USAGE, "run %s has no workers in MongoDB (was it run with --workers?)", run);
         }
-        bool settled = (int)n >= expected;
+        bool settled = n > 0 && (int)n >= expected; /* none yet: the workers may come */
         for (size_t i = 0; i < n; i++)
             settled &= is_settled(docs[i].state);
-        if (settled || ob_mono_ns() >= deadline || *interrupted)
+        if (settled || over)
             break;
         if (!said) {
             fprintf(stderr, "outbreak merge: waiting for the workers of run %s to finish\n", run);

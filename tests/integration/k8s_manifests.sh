@@ -14,8 +14,12 @@ set -u
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/outbreak-k8s.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-if ! python3 -c 'import yaml' 2>/dev/null; then
-    echo "FAIL: python3 cannot import yaml: install Debian's python3-yaml" >&2
+# Debian's python3-yaml (scripts/deps test) is in the system's python3; another python3
+# first in PATH may have its own
+PY=python3
+python3 -c 'import yaml' 2>/dev/null || PY=/usr/bin/python3
+if ! "$PY" -c 'import yaml' 2>/dev/null; then
+    echo "FAIL: python3 cannot import yaml: install Debian's python3-yaml (scripts/deps test)" >&2
     exit 1
 fi
 # --print-config must refuse a bad flag, or the checks below would prove nothing
@@ -25,7 +29,7 @@ if (cd "$WORK" && HOME=$WORK "$OUTBREAK" run --no-such-flag --print-config >/dev
 fi
 echo "ok: --print-config refuses an unknown flag"
 
-python3 - "$OB_SOURCE_DIR/deploy/k8s" "$OUTBREAK" "$WORK" <<'EOF'
+"$PY" - "$OB_SOURCE_DIR/deploy/k8s" "$OUTBREAK" "$WORK" <<'EOF'
 import glob, os, re, subprocess, sys
 import yaml
 
