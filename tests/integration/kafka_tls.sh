@@ -2,15 +2,26 @@
 # test starts on free ports with certificates it makes (a CA, a broker certificate for
 # 127.0.0.1/localhost, a client certificate with an encrypted key) and three listeners:
 # SSL (client certificate required), SASL_PLAINTEXT (SCRAM-SHA-512, PLAIN) and SASL_SSL
-# (SCRAM-SHA-256, PLAIN). For each: a sink and a headless run end to end, nothing lost
-# (SCRAM only with librdkafka 2.6.1 or later: an older one cannot log in to Kafka 4.x
-# with SCRAM, and the failure's note saying so is checked instead). Then a wrong CA, no
-# client certificate, a wrong password and a wrong mechanism fail within 5 s with one
-# line naming the cause and the address, a missing CA or key file and inconsistent
-# options are usage errors, and no output quotes an 8-byte piece of any secret.
+# (SCRAM-SHA-256, PLAIN). For each: a sink and a headless run end to end, nothing lost.
+# SCRAM with a librdkafka before 2.6.1: such a librdkafka repeats its nonce in the SCRAM
+# client-final message, which Kafka 4.x refuses (librdkafka#4895), so its SCRAM runs go
+# to a second private Kafka, 3.8.1 (scripts/tools kafka-scram), which accepts it, with a
+# SASL_PLAINTEXT (SCRAM-SHA-512) and a SASL_SSL (SCRAM-SHA-256) listener; against 4.x
+# the failure's note saying so is checked. Then a wrong CA, no client certificate, a
+# wrong password and a wrong mechanism fail within 5 s with one line naming the cause and
+# the address, a missing CA or key file and inconsistent options are usage errors, and no
+# output quotes an 8-byte piece of any secret.
 source "$(dirname "$0")/lib.sh"
 require_kafka  # MongoDB (the sink's) and the Kafka distribution of the stack
 KAFKA_BIN=$(dirname "$("$OB_SOURCE_DIR/scripts/tools" kafka)") || exit 1
+# librdkafka before 2.6.1 cannot log in with SCRAM to Kafka 4.x: the SCRAM runs then go to
+# Kafka 3.8.1 (OLD_SCRAM=1).
+RDKAFKA_VERSION=$(pkg-config --modversion rdkafka 2>/dev/null || echo 0)
+OLD_SCRAM=0
+printf '2.6.1\n%s\n' "$RDKAFKA_VERSION" | sort -V -C || OLD_SCRAM=1
+if [ "$OLD_SCRAM" = 1 ]; then
+    KAFKA_SCRAM_BIN=$(dirname "$("$OB_SOURCE_DIR/scripts/tools" kafka-scram)") || exit 1
+fi
 
 # --- certificates -------------------------------------------------------------------
 T=$WORK/tls
@@ -35,9 +46,9 @@ WRONG_PW=$(secret)   # a password nobody has
 check "openssl made a CA, the broker's and a client's certificate" test -s "$T/client.pem"
 
 # --- the private Kafka --------------------------------------------------------------
-read -r P_SSL P_SASL P_SASLSSL P_INT P_CTL < <(python3 -c '
+read -r P_SSL P_SASL P_SASLSSL P_INT P_CTL S_SASL S_SASLSSL S_INT S_CTL < <(python3 -c '
 import socket
-ss = [socket.socket() for _ in range(5)]
+ss = [socket.socket() for _ in range(9)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])')
 K=$WORK/kafka
@@ -73,23 +84,89 @@ listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256,PLAIN
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$SCRAM_JAAS
 listener.name.sasl_ssl.plain.sasl.jaas.config=$PLAIN_JAAS
 CONF
+# With a librdkafka before 2.6.1, the SCRAM listeners' Kafka: 3.8.1, the same SCRAM
+# listeners and users (SCRAM only), on ports of its own.
+SK=$WORK/kafka-scram
+if [ "$OLD_SCRAM" = 1 ]; then
+    mkdir -p "$SK/data"
+    cat >"$SK/server.properties" <<CONF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$S_CTL
+listeners=SASL_PLAINTEXT://127.0.0.1:$S_SASL,SASL_SSL://127.0.0.1:$S_SASLSSL,INTERNAL://127.0.0.1:$S_INT,CONTROLLER://127.0.0.1:$S_CTL
+advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$S_SASL,SASL_SSL://127.0.0.1:$S_SASLSSL,INTERNAL://127.0.0.1:$S_INT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=INTERNAL
+log.dirs=$SK/data
+num.partitions=1
+default.replication.factor=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+ssl.keystore.type=PEM
+ssl.keystore.location=$T/broker-keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$T/ca.pem
+listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$SCRAM_JAAS
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$SCRAM_JAAS
+CONF
+fi
+
+# kafka_boot DIR STORAGE SERVER FORMAT_LOG LOG — formats DIR/data with alice's SCRAM
+# credentials, then starts SERVER on DIR/server.properties, in the background; sets
+# BOOT_PID (the server's, once the format is done).
+kafka_boot() {
+    local dir=$1 storage=$2 server=$3 flog=$4 log=$5
+    (
+        "$storage" format -t "$("$storage" random-uuid)" -c "$dir/server.properties" \
+            --add-scram "SCRAM-SHA-512=[name=alice,password=$ALICE_PW]" \
+            --add-scram "SCRAM-SHA-256=[name=alice,password=$ALICE_PW]" >"$flog" 2>&1 &&
+        exec "$server" "$dir/server.properties" >"$log" 2>&1
+    ) &
+    BOOT_PID=$!
+    PIDS+=("$BOOT_PID")
+}
+
+# kafka_wait PID LOG — waits up to 120 s (the format, then the start) for LOG to say the
+# server started; sets up=1 if so.
+kafka_wait() {
+    up=0
+    for _ in $(seq 1 240); do
+        grep -q 'Kafka Server started' "$2" 2>/dev/null && { up=1; break; }
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.5
+    done
+}
+
+# Both Kafkas format and start at once (each is a JVM or two: slow on a busy machine).
 export KAFKA_HEAP_OPTS="-Xms128m -Xmx384m"
-"$KAFKA_BIN/kafka-storage" format -t "$("$KAFKA_BIN/kafka-storage" random-uuid)" -c "$K/server.properties" \
-    --add-scram "SCRAM-SHA-512=[name=alice,password=$ALICE_PW]" \
-    --add-scram "SCRAM-SHA-256=[name=alice,password=$ALICE_PW]" >"$WORK/format.log" 2>&1
+kafka_boot "$K" "$KAFKA_BIN/kafka-storage" "$KAFKA_BIN/kafka-server" "$WORK/format.log" "$WORK/kafka.log"
+KAFKA_PID=$BOOT_PID
+if [ "$OLD_SCRAM" = 1 ]; then
+    kafka_boot "$SK" "$KAFKA_SCRAM_BIN/kafka-scram-storage" "$KAFKA_SCRAM_BIN/kafka-scram-server" \
+        "$WORK/format-scram.log" "$WORK/kafka-scram.log"
+    SCRAM_KAFKA_PID=$BOOT_PID
+fi
+kafka_wait "$KAFKA_PID" "$WORK/kafka.log"
 check "kafka-storage formatted the private Kafka's data with alice's SCRAM credentials" \
     test -f "$K/data/meta.properties"
-"$KAFKA_BIN/kafka-server" "$K/server.properties" >"$WORK/kafka.log" 2>&1 &
-KAFKA_PID=$!
-PIDS+=("$KAFKA_PID")
-up=0
-for _ in $(seq 1 120); do
-    grep -q 'Kafka Server started' "$WORK/kafka.log" && { up=1; break; }
-    kill -0 "$KAFKA_PID" 2>/dev/null || break
-    sleep 0.5
-done
 check "the private Kafka is up (SSL :$P_SSL, SASL_PLAINTEXT :$P_SASL, SASL_SSL :$P_SASLSSL)" test "$up" = 1
-[ "$up" = 1 ] || { tail -20 "$WORK/kafka.log" >&2; finish; exit 1; }
+[ "$up" = 1 ] || { tail -20 "$WORK/format.log" "$WORK/kafka.log" >&2; finish; exit 1; }
+if [ "$OLD_SCRAM" = 1 ]; then
+    kafka_wait "$SCRAM_KAFKA_PID" "$WORK/kafka-scram.log"
+    check "kafka-scram-storage formatted the SCRAM Kafka's data with alice's SCRAM credentials" \
+        test -f "$SK/data/meta.properties"
+    check "the SCRAM Kafka ($(grep -o 'Kafka version: [0-9.]*' "$WORK/kafka-scram.log" | head -1)) is up (SASL_PLAINTEXT :$S_SASL, SASL_SSL :$S_SASLSSL)" \
+        test "$up" = 1
+    [ "$up" = 1 ] || { tail -20 "$WORK/format-scram.log" "$WORK/kafka-scram.log" >&2; finish; exit 1; }
+else
+    S_SASL=$P_SASL S_SASLSSL=$P_SASLSSL  # librdkafka 2.6.1 or later: SCRAM to Kafka 4.x
+fi
 
 # Every output of outbreak goes under $OUT: the secrets check reads them all.
 OUT=$WORK/out
@@ -127,32 +204,33 @@ check "plain: the URL is shown with the password masked" grep -qF "kafka://bob:*
     "$OUT/run-plain.log"
 # SASL_SSL with PLAIN
 e2e plain_ssl "kafka://bob:$BOB_PW@127.0.0.1:$P_SASLSSL?security=sasl_ssl&mechanism=PLAIN&ca=$T/ca.pem" sasl_ssl
-# SCRAM: librdkafka before 2.6.1 repeats its nonce in the client-final message, which
-# Kafka 4.x refuses (librdkafka#4895): with such a librdkafka, every SCRAM login fails,
-# and the message says why instead of blaming the password.
-RDKAFKA_VERSION=$(pkg-config --modversion rdkafka 2>/dev/null || echo 0)
-if printf '2.6.1\n%s\n' "$RDKAFKA_VERSION" | sort -V -C; then
-    # SASL_PLAINTEXT, SCRAM-SHA-512 (the default mechanism)
-    e2e scram512 "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASL?security=sasl_plaintext" sasl_plaintext
-    # SASL_SSL, SCRAM-SHA-256 (a short run)
-    "$OUTBREAK" run --headless --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASLSSL?mechanism=scram-sha-256&ca=$T/ca.pem&topic=$(kafka_topic "obit.tls.scram256.$$")" \
-        --pool 50 --once --only-summary --json "$OUT/scram256.json" >"$OUT/run-scram256.log" 2>&1
-    check "sasl_ssl + SCRAM-SHA-256: 50 acked" test "$(json "$OUT/scram256.json" 'd["acked"]')" = 50
-else
-    echo "note: librdkafka $RDKAFKA_VERSION (before 2.6.1) cannot log in with SCRAM to Kafka 4.x: the SCRAM runs are replaced by their failure"
-    fails_fast 1 "fixed in librdkafka 2.6.1" run --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASL" -t 1s --headless
-    cat "$WORK/fails_fast.err" >>"$OUT/failures.log"
-fi
-
 # The failures: one line naming the cause and the address, within 5 s.
 ff() { fails_fast "$@"; cat "$WORK/fails_fast.err" >>"$OUT/failures.log"; }
+
+# SCRAM, to Kafka 4.x with librdkafka 2.6.1 or later, else to Kafka 3.8.1 (S_SASL,
+# S_SASLSSL): librdkafka before 2.6.1 repeats its nonce in the client-final message,
+# which Kafka 4.x refuses (librdkafka#4895) and 3.8.1 accepts.
+if [ "$OLD_SCRAM" = 1 ]; then
+    echo "note: librdkafka $RDKAFKA_VERSION (before 2.6.1) cannot log in with SCRAM to Kafka 4.x: the SCRAM runs go to Kafka 3.8.1, and against 4.x the failure's note is checked"
+    ff 1 "fixed in librdkafka 2.6.1" run --broker "kafka://alice:$ALICE_PW@127.0.0.1:$P_SASL" -t 1s --headless
+fi
+# SASL_PLAINTEXT, SCRAM-SHA-512 (the default mechanism)
+e2e scram512 "kafka://alice:$ALICE_PW@127.0.0.1:$S_SASL?security=sasl_plaintext" sasl_plaintext
+check "scram512: the summary names the mechanism and the user" test \
+    "$(json "$OUT/scram512.json" '(d["durability"]["mechanism"], d["durability"]["user"])')" = "('SCRAM-SHA-512', 'alice')"
+# SASL_SSL, SCRAM-SHA-256 (security follows from the user and the CA)
+e2e scram256 "kafka://alice:$ALICE_PW@127.0.0.1:$S_SASLSSL?mechanism=scram-sha-256&ca=$T/ca.pem" sasl_ssl
+check "scram256: the summary names the mechanism and the user" test \
+    "$(json "$OUT/scram256.json" '(d["durability"]["mechanism"], d["durability"]["user"])')" = "('SCRAM-SHA-256', 'alice')"
+# A wrong SCRAM password
+ff 1 "127.0.0.1:$S_SASL: SASL authentication failed (SCRAM-SHA-512, user alice)" \
+    run --broker "kafka://alice:$WRONG_PW@127.0.0.1:$S_SASL" -t 1s --headless
+
 ff 1 "127.0.0.1:$P_SSL: SSL handshake failed: certificate verify failed" \
     run --broker "kafka://127.0.0.1:$P_SSL?${SSL_OPTS/ca.pem/other-ca.pem}" -t 1s --headless
 ff 1 "127.0.0.1:$P_SSL: SSL handshake failed: the broker refused us" \
     sink --broker "kafka://127.0.0.1:$P_SSL?ca=$T/ca.pem" --mongo "$MONGO_URL"
 ff 1 "127.0.0.1:9092: SSL handshake failed" run --broker "kafka://127.0.0.1:9092?security=ssl" -t 1s --headless
-ff 1 "127.0.0.1:$P_SASL: SASL authentication failed (SCRAM-SHA-512, user alice)" \
-    run --broker "kafka://alice:$WRONG_PW@127.0.0.1:$P_SASL" -t 1s --headless
 ff 1 "127.0.0.1:$P_SASL: SASL authentication failed (PLAIN, user bob): Authentication failed: Invalid username or password" \
     run --broker "kafka://bob:$WRONG_PW@127.0.0.1:$P_SASL?mechanism=PLAIN" -t 1s --headless
 ff 1 "127.0.0.1:$P_SASLSSL: SASL authentication failed (PLAIN, user bob)" \
@@ -190,9 +268,10 @@ check "no output quotes an 8-byte piece of a secret ($(ls "$OUT" | wc -l) files:
     test -z "$leaks"
 [ -z "$leaks" ] || echo "$leaks" >&2
 
-# The private Kafka ends here (a clean shutdown, or killed after 15 s); cleanup removes
-# its data with $WORK.
-kill "$KAFKA_PID" 2>/dev/null
-for _ in $(seq 1 30); do kill -0 "$KAFKA_PID" 2>/dev/null || break; sleep 0.5; done
-kill -9 "$KAFKA_PID" 2>/dev/null
+# The private Kafkas end here (a clean shutdown, or killed after 15 s); cleanup removes
+# their data with $WORK.
+KAFKA_PIDS=("$KAFKA_PID" ${SCRAM_KAFKA_PID:+"$SCRAM_KAFKA_PID"})
+kill "${KAFKA_PIDS[@]}" 2>/dev/null
+for _ in $(seq 1 30); do kill -0 "${KAFKA_PIDS[@]}" 2>/dev/null || break; sleep 0.5; done
+kill -9 "${KAFKA_PIDS[@]}" 2>/dev/null
 finish
