@@ -152,12 +152,12 @@ bool ob_kafka_sec_cause(const kafka_settings *s, const char *text, char *buf, si
     if ((p = strstr(text, "SASL authentication error: "))) {
         cut(why, sizeof why, p + strlen("SASL authentication error: "), after);
         /* librdkafka before 2.6.1 repeats its nonce in the SCRAM client-final message;
-         * brokers that check it strictly (Kafka 3.9, 4.x) refuse every such login
+         * brokers that check it strictly (Kafka 4.x; 3.8.1 lets it in) refuse every such login
          * (confluentinc/librdkafka#4895): said, since the password is not to blame */
         bool old_scram = strncmp(s->mechanism, "SCRAM", 5) == 0 && rd_kafka_version() < 0x020601ff;
         snprintf(buf, cap, "%s: SASL authentication failed (%s, user %s): %s%s%s%s", addr, s->mechanism, s->user,
                  why, old_scram ? "; note: librdkafka " : "", old_scram ? rd_kafka_version_str() : "",
-                 old_scram ? " fails every SCRAM login to Kafka 3.9 and later (fixed in librdkafka 2.6.1)" : "");
+                 old_scram ? " repeats its SCRAM nonce, which Kafka 4.x refuses even with the right password (fixed in librdkafka 2.6.1)" : "");
     } else if ((p = strstr(text, "Unsupported SASL mechanism"))) {
         const char *offers = strstr(p, "supported mechanisms: ");
         if (offers)

@@ -361,6 +361,8 @@ int ob_report_json(FILE *f, const ob_run_result *r)
         ob_jw_key(&w, "workers");
         ob_jw_raw(&w, r->workers_json, strlen(r->workers_json));
     }
+    ob_jw_key(&w, "started_at_ns"); /* the start of the sending, CLOCK_REALTIME */
+    ob_jw_int(&w, r->t0_real_ns);
     ob_jw_key(&w, "duration_s");
     ob_jw_num(&w, r->duration_s, 3);
     /* the open model's rate, kept or not (null: closed model, --rate max, or changed) */
