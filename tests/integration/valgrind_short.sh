@@ -42,6 +42,27 @@ through gRPC "grpc://127.0.0.1:50193"
     >"$WORK/run-core.log" 2>&1
 rc=$?
 check "core closed-model run under valgrind exits 0 (got $rc)" test $rc -eq 0
+# scale-out: two workers of one run (the cohort, the stored figures and series), one of
+# them under valgrind, then outbreak merge under valgrind
+wurl="$NATS_URL?jetstream=1&stream=OBITVW_$$&subject=obit.vw.$$&durable=obit-vw-$$"
+"$OUTBREAK" sink --broker "$wurl" --mongo "$MONGO_URL" >"$WORK/sink-workers.log" 2>&1 &
+wsink=$!
+PIDS+=("$wsink")
+sleep 1
+"${VG[@]}" "$OUTBREAK" run --headless --only-summary --broker "$wurl" --mongo "$MONGO_URL" --run-id "vgw-$$" \
+    --workers 2 --rate 400 -t 2s >"$WORK/run-w0.log" 2>&1 &
+w0=$!
+"$OUTBREAK" run --headless --only-summary --broker "$wurl" --mongo "$MONGO_URL" --run-id "vgw-$$" \
+    --workers 2 --rate 400 -t 2s >"$WORK/run-w1.log" 2>&1
+wait "$w0"
+rc=$?
+check "a worker of two under valgrind exits 0 (got $rc; 99 = valgrind error)" test $rc -eq 0
+"${VG[@]}" "$OUTBREAK" merge --run "vgw-$$" --mongo "$MONGO_URL" --json "$WORK/vgw.json" >"$WORK/merge.log" 2>&1
+rc=$?
+check "outbreak merge under valgrind exits 0 (got $rc; 99 = valgrind error)" test $rc -eq 0
+check "  and merged 800 records, lost 0" test "$(json "$WORK/vgw.json" '[d["sent"], d["lost"]]')" = "[800, 0]"
+kill -TERM "$wsink"
+wait "$wsink"
 "${VG[@]}" "$OUTBREAK" run --headless --records /nonexistent.json >/dev/null 2>&1
 rc=$?
 check "a usage error under valgrind exits 2 without leaks (got $rc)" test $rc -eq 2
