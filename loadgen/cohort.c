@@ -103,9 +103,11 @@ int ob_cohort_await_start(ob_cohort *c, volatile sig_atomic_t *interrupted, int6
             }
         if (ready >= o->workers) {
             ob_store_worker_docs_free(docs, n);
-            /* one second after the latest, rounded up to a whole second: the sinks count
-             * per epoch second, and the series' seconds are then the same seconds */
-            *start_real_ns = (latest / OB_NS_PER_S + 2) * OB_NS_PER_S;
+            /* two seconds after the latest, rounded up to a whole second (the sinks
+             * count per epoch second, and the series' seconds are then the same
+             * seconds): room for a worker whose poll of a busy MongoDB is slow to see
+             * the last one come */
+            *start_real_ns = (latest / OB_NS_PER_S + 3) * OB_NS_PER_S;
             c->doc.start_ns = *start_real_ns;
             return put(c, "ready", err);
         }

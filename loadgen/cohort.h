@@ -28,7 +28,7 @@ int ob_cohort_join(ob_cohort **out, ob_store *store, const ob_run_opts *o, uint3
 int ob_cohort_index(const ob_cohort *c);
 
 /* The worker is connected ("ready"). Then the start: o->start_at_ns if given; else,
- * once every worker of the run is ready, one second after the latest of them became
+ * once every worker of the run is ready, two seconds after the latest of them became
  * ready, on a whole second (every worker computes the same instant from the same
  * documents). Waits at most o->start_timeout_ns for the others, polling every 100 ms:
  * past it, fails naming the workers that are missing (kind OB_ERR_TIMEOUT). An

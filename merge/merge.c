@@ -481,7 +481,12 @@ int ob_merge_run(ob_store *s, const char *run, int64_t wait_ns, volatile sig_ato
             snprintf(cause, sizeof cause, "worker %d: %.200s", d->index, w->cause);
     }
     if (!have_plan) {
-        ob_err_setk(err, OB_ERR_REJECTED, "run %s: no worker stored any figures yet", run);
+        char states[400] = "";
+        size_t used = 0;
+        for (int i = 0; i < expected && used + 40 < sizeof states; i++)
+            used += (size_t)snprintf(states + used, sizeof states - used, "%sworker %d %s", i ? ", " : "", i,
+                                     m->workers[i].state);
+        ob_err_setk(err, OB_ERR_REJECTED, "run %s: no worker stored any figures yet (%s)", run, states);
         goto out;
     }
     r->target_users = m->opts.rate > 0 ? 0 : m->opts.users;

@@ -46,6 +46,10 @@ rc=$?
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 check "a worker whose 2 others never come exits 1 within 5 s ($rc, $took ms) naming them: $(tail -1 "$WORK/lone.err")" \
     test "$rc" -eq 1 -a "$took" -lt 5000 -a -n "$(grep -F "workers 1, 2 of run lone-$$" "$WORK/lone.err")"
+"$OUTBREAK" merge --run "lone-$$" --mongo "$MONGO_URL" >"$WORK/lone-merge.out" 2>"$WORK/lone-merge.err"
+rc=$?
+check "its merge exits 1 saying what each worker is: $(cat "$WORK/lone-merge.err")" \
+    test "$rc" -eq 1 -a -n "$(grep -F "worker 0 failed, worker 1 missing, worker 2 missing" "$WORK/lone-merge.err")"
 
 # ---- four workers -----------------------------------------------------------------------
 for i in 0 1 2 3; do
