@@ -20,6 +20,9 @@
 # second of sending (acked_per_s).
 # Both latencies run from the call to its response: ghz per call, outbreak's
 # uncorrected publish latency (under --rate max the same as the corrected one).
+# Both run under /usr/bin/time (lib.sh's timed): each tool's CPU (user + system of its
+# own process; the sink's is not counted) per call and the ratio outbreak / ghz (issue 19:
+# <= 1.0). outbreak's includes its MongoDB client (the persisted count at the end).
 source "$(dirname "$0")/lib.sh"
 GHZ=$("$ROOT/scripts/tools" ghz)
 MONGO_TOOL="python3 $ROOT/tests/integration/mongo_tool.py"
@@ -79,7 +82,7 @@ DATA='{"infected":{"name":"Urban Beldum","location":"Escuintla","age":4,"infecte
 start_sink ghz
 echo "ghz --insecure --proto proto/infected.proto --call infected.InfectedService/Infected" \
     "-c $C --connections $K -z $TIME -d '$DATA' -O json $ADDR" >"$OUT/ghz-grpc.cmd"
-/usr/bin/time -f '%U %S' -o "$OUT/ghz-grpc.cpu" \
+timed "$OUT/ghz-grpc.cpu" \
     "$GHZ" --insecure --import-paths "$ROOT/proto" --proto "$ROOT/proto/infected.proto" \
     --call infected.InfectedService/Infected -c "$C" --connections "$K" -z "$TIME" \
     -d "$DATA" -O json -o "$OUT/ghz-grpc.json" "$ADDR" 2>"$OUT/ghz-grpc.err" || true
@@ -89,18 +92,17 @@ stop_sink
 
 # --- outbreak run, unary --------------------------------------------------------------------
 start_sink unary
-"$OUTBREAK" run --headless --broker "grpc://$ADDR?inflight=$C&channels=$K" --mongo "mongodb://127.0.0.1:27017/$DB" \
+timed "$OUT/outbreak-grpc-unary.cpu" \
+    "$OUTBREAK" run --headless --broker "grpc://$ADDR?inflight=$C&channels=$K" --mongo "mongodb://127.0.0.1:27017/$DB" \
     --rate max -t "$TIME" --only-summary --json "$OUT/outbreak-grpc-unary.json" \
     >"$OUT/outbreak-grpc-unary.txt" 2>&1 || true
 stop_sink
 
-python3 - "$OUT/ghz-grpc.json" "$OUT/outbreak-grpc-unary.json" "$(tail -1 "$OUT/ghz-grpc.cpu")" \
-    "$GHZ_STORED" <<'EOF'
+python3 - "$OUT/ghz-grpc.json" "$OUT/outbreak-grpc-unary.json" "$GHZ_STORED" <<'EOF'
 import json, sys
 g = json.load(open(sys.argv[1]))
 d = json.load(open(sys.argv[2]))
-cpu = sum(float(x) for x in sys.argv[3].split())
-stored = int(sys.argv[4])
+stored = int(sys.argv[3])
 codes = g.get("statusCodeDistribution") or {}
 ok = codes.get("OK", 0)
 ghz_rate = ok / (g["total"] / 1e9)
@@ -130,9 +132,13 @@ fmt = lambda v: "-" if v is None else "%.2f" % v
 print("latency call -> response (ms)    ghz   outbreak")
 for k, a, b in rows:
     print("  %-26s%9s %10s" % (k, fmt(a), fmt(b)))
-print("CPU s: ghz %.2f, outbreak %.2f; calls per CPU s: ghz %.0f, outbreak %.0f"
-      % (cpu, d["cost"]["loadgen_cpu_s"], g["count"] / cpu, d["acked"] / d["cost"]["loadgen_cpu_s"]))
 EOF
+# CPU per call, both under /usr/bin/time (the tool's process; the sink's is not counted);
+# ghz's calls: all it made (OK or not), outbreak's: acked
+cpu_report grpc-unary ghz "$(cpu_secs "$OUT/outbreak-grpc-unary.cpu")" "$(json "$OUT/outbreak-grpc-unary.json" 'd["acked"]')" \
+    "$(cpu_secs "$OUT/ghz-grpc.cpu")" "$(json "$OUT/ghz-grpc.json" 'd["count"]')" \
+    "$(ratio "$(json "$OUT/outbreak-grpc-unary.json" 'd["throughput"]["acked_per_s"]')" \
+        "$(json "$OUT/ghz-grpc.json" '(d.get("statusCodeDistribution") or {}).get("OK", 0) / (d["total"] / 1e9)')")"
 
 # --- outbreak run, streaming ----------------------------------------------------------------
 echo "== gRPC client streaming (InfectedStream), $BATCH records per call, $SINFLIGHT calls in flight over $K connection(s), $TIME =="

@@ -5,7 +5,9 @@
 # producer, acks=all, idempotence on, linger.ms=5, no compression, no key, unthrottled,
 # each to a fresh topic of its own with the same partition count (created with
 # kafka-topics before its run, deleted after it). Prints both rates, the ratio
-# outbreak / perf-test (goal: >= 0.9) and the latency percentiles side by side.
+# outbreak / perf-test (goal: >= 0.9) and the latency percentiles side by side, then
+# each tool's CPU (user + system of its process tree, under /usr/bin/time: perf-test's JVM
+# with its start-up) per record and the ratio outbreak / perf-test (issue 19: <= 1.0).
 #
 # perf-test sends a fixed number of records (BENCH_KAFKA_RECORDS) and outbreak runs for
 # a fixed time (BENCH_TIME); both rates are taken the same way: records acknowledged
@@ -85,26 +87,25 @@ compare() {
     create_topic "$pt"
     echo "kafka-producer-perf-test --topic $pt --num-records $RECORDS --record-size $SIZE" \
         "--throughput -1 --producer-props ${props[*]}" >"$OUT/perftest-kafka-$label.txt"
-    /usr/bin/time -f '%U %S' -o "$OUT/perftest-kafka-$label.cpu" \
+    timed "$OUT/perftest-kafka-$label.cpu" \
         "$KBIN/kafka-producer-perf-test" --topic "$pt" --num-records "$RECORDS" \
         --record-size "$SIZE" --throughput -1 --producer-props "${props[@]}" \
         >>"$OUT/perftest-kafka-$label.txt" 2>&1 || true
     delete_topic "$pt"
     create_topic "$ot"
     local url="kafka://$BOOTSTRAP?topic=$ot&partitions=$PARTITIONS&acks=all&idempotence=1&linger=$LINGER"
-    "$OUTBREAK" run --headless --broker "$url" --rate max -t "$TIME" --only-summary \
-        --json "$OUT/outbreak-kafka-$label.json" >"$OUT/outbreak-kafka-$label.txt" 2>&1 || true
+    timed "$OUT/outbreak-kafka-$label.cpu" "$OUTBREAK" run --headless --broker "$url" --rate max -t "$TIME" \
+        --only-summary --json "$OUT/outbreak-kafka-$label.json" >"$OUT/outbreak-kafka-$label.txt" 2>&1 || true
     delete_topic "$ot"
     local s
     s=$(perftest_summary "$OUT/perftest-kafka-$label.txt")
     # shellcheck disable=SC2086  # eight numbers, one argument each
     python3 - "$OUT/outbreak-kafka-$label.json" "$RECORDS" "$pbatch" \
-        "$(tail -1 "$OUT/perftest-kafka-$label.cpu")" $s <<'EOF'
+        $s <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 records, pbatch = int(sys.argv[2]), sys.argv[3] or "16384 (Java default)"
-cpu = sum(float(x) for x in sys.argv[4].split())
-sent, rate, avg, mx, p50, p95, p99, p999 = sys.argv[5:13]
+sent, rate, avg, mx, p50, p95, p99, p999 = sys.argv[4:12]
 end = d["series"][-1]["t"]          # the last delivery report, seconds from the start
 ours = d["acked"] / end
 print("%-34s%.0f records/s (%s records, batch.size %s)" % ("kafka-producer-perf-test:", float(rate), sent, pbatch))
@@ -124,10 +125,12 @@ print("latency send -> ack (ms)   perf-test   outbreak")
 for k, pt in zip(["mean", "p50", "p95", "p99", "p99.9", "max"], [avg, p50, p95, p99, p999, mx]):
     ob = lat.get(k)
     print("  %-22s%11s %10s" % ("avg" if k == "mean" else k, pt, "-" if ob is None else "%.1f" % ob))
-print("CPU s: perf-test %.2f (its JVM, start-up included), outbreak %.2f; records per CPU s:"
-      " perf-test %.0f, outbreak %.0f" % (cpu, d["cost"]["loadgen_cpu_s"], int(sent) / cpu,
-                                          d["acked"] / d["cost"]["loadgen_cpu_s"]))
 EOF
+    # CPU per record, both under /usr/bin/time (perf-test: its JVM, start-up included)
+    cpu_report "kafka-$label" perf-test "$(cpu_secs "$OUT/outbreak-kafka-$label.cpu")" \
+        "$(json "$OUT/outbreak-kafka-$label.json" 'd["acked"]')" "$(cpu_secs "$OUT/perftest-kafka-$label.cpu")" \
+        "$(cut -d' ' -f1 <<<"$s")" \
+        "$(ratio "$(json "$OUT/outbreak-kafka-$label.json" 'd["acked"] / d["series"][-1]["t"]')" "$(cut -d' ' -f2 <<<"$s")")"
     if grep -qE 'ERROR|Exception' "$OUT/perftest-kafka-$label.txt"; then
         echo "WARNING: errors in $OUT/perftest-kafka-$label.txt" >&2
     fi

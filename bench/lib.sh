@@ -24,3 +24,36 @@ nats_server_version() {
     line=$(exec 8<>/dev/tcp/127.0.0.1/4222 && IFS= read -r -t 2 line <&8 && echo "$line") || true
     echo "nats-server $(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' <<<"$line")"
 }
+
+# --- CPU per record (issue 19: the instrument must cost less than the tools it is compared
+# with). Each tool runs under /usr/bin/time, which gives the user + system CPU of the
+# process and of every child it waited for (a launcher script's JVM, say): the tool's own
+# process tree, never the broker's. Start-up and shutdown are included for every tool.
+TIMECPU=/usr/bin/time
+[ -x "$TIMECPU" ] || { echo "bench: needs /usr/bin/time (GNU time) for the CPU figures" >&2; exit 1; }
+# timed FILE CMD...: CMD under /usr/bin/time; FILE gets its "user system" CPU seconds.
+timed() { local f=$1; shift; "$TIMECPU" -f '%U %S' -o "$f" "$@"; }
+# cpu_secs FILE: user + system seconds from a FILE written by timed (the last line: time
+# puts "Command exited with non-zero status N" before it).
+cpu_secs() { tail -1 "$1" | awk '{ printf "%.3f\n", $1 + $2 }'; }
+# cpu_us CPU_S RECORDS: CPU microseconds per record.
+cpu_us() { python3 -c "import sys; n = float(sys.argv[2]); print('%.3f' % (float(sys.argv[1]) * 1e6 / n if n else float('nan')))" "$1" "$2"; }
+# cpu_report LABEL PEER OB_CPU_S OB_RECORDS PEER_CPU_S PEER_RECORDS [RATE_RATIO]: two lines,
+# each tool's CPU seconds and µs per record, then the ratio outbreak / PEER of the CPU
+# per record beside the rate ratio (goal: CPU ratio <= 1.0).
+cpu_report() {
+    python3 - "$@" <<'PY'
+import sys
+label, peer, oc, on, pc, pn = sys.argv[1:7]
+rr = sys.argv[7] if len(sys.argv) > 7 else None
+oc, on, pc, pn = float(oc), float(on), float(pc), float(pn)
+ou = oc * 1e6 / on if on else float("nan")
+pu = pc * 1e6 / pn if pn else float("nan")
+r = ou / pu if pu else float("nan")
+print("%-36soutbreak %.2f s / %d = %.3f µs/record; %s %.2f s / %d = %.3f µs/record"
+      % ("CPU (user+sys) %s:" % label, oc, on, ou, peer, pc, pn, pu))
+print("%-36s%.2f (outbreak / %s; goal <= 1.0: %s)%s"
+      % ("ratio CPU/record %s:" % label, r, peer, "met" if r <= 1.0 else "NOT met",
+         "   [rate ratio %s]" % rr if rr else ""))
+PY
+}

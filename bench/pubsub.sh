@@ -10,7 +10,9 @@
 # are outbreak's own (`outbreak records -n 1000 --seed 1`, cycled by publish.js with the
 # same metadata suffix: run, producer, seq, sent_ns), so the messages are the same size.
 # Prints both rates, the ratio outbreak / Node.js client (goal: >= 1.0) and the latency
-# percentiles side by side.
+# percentiles side by side, then each tool's CPU (user + system of its process tree, under
+# /usr/bin/time, start-up included) per record and the ratio outbreak / Node.js client
+# (issue 19: <= 1.0).
 #
 # Rates are taken the same way for both: records acknowledged (publish promise resolved,
 # message id back) divided by the time from the first publish to the last
@@ -87,13 +89,14 @@ compare() {
     local nj=$OUT/pubsub-node-$label.json oj=$OUT/outbreak-pubsub-$label.json
     rm -f "$nj" "$oj"
     create_topic "$nt"
-    /usr/bin/time -f '%U %S' -o "$OUT/pubsub-node-$label.cpu" \
+    timed "$OUT/pubsub-node-$label.cpu" \
         node "$NODEDIR/publish.js" --records "$OUT/pubsub-records.json" --topic "$nt" \
         --count "$RECORDS" --inflight "$window" --max-messages "$BATCH" --max-ms "$LINGER" \
         --keep-topic --json "$nj" >"$OUT/pubsub-node-$label.txt" 2>&1 || true
     delete_topic "$nt"
     create_topic "$ot"
-    "$OUTBREAK" run --headless --broker "pubsub://$PROJECT/$ot?batch=$BATCH&linger=$LINGER" \
+    timed "$OUT/outbreak-pubsub-$label.cpu" \
+        "$OUTBREAK" run --headless --broker "pubsub://$PROJECT/$ot?batch=$BATCH&linger=$LINGER" \
         --rate max -t "$TIME" --max-inflight "$window" --only-summary \
         --json "$oj" >"$OUT/outbreak-pubsub-$label.txt" 2>&1 || true
     delete_topic "$ot"
@@ -104,11 +107,10 @@ compare() {
         tail -n 20 "${f%.json}.txt" >&2
         return 1
     done
-    python3 - "$nj" "$oj" "$(tail -1 "$OUT/pubsub-node-$label.cpu")" <<'EOF'
+    python3 - "$nj" "$oj" <<'EOF'
 import json, sys
 n = json.load(open(sys.argv[1]))
 d = json.load(open(sys.argv[2]))
-cpu = sum(float(x) for x in sys.argv[3].split())
 end = d["series"][-1]["t"]          # the last acknowledgement, seconds from the start
 ours = d["acked"] / end
 print("%-34s%.0f records/s (%d records in %.2f s, %.0f bytes avg)"
@@ -131,10 +133,11 @@ for k in ["min", "mean", "p50", "p75", "p95", "p99", "p99.9", "max"]:
     a, b = nl.get(k), ol.get(k)
     print("  %-24s%9s %10s" % ("avg" if k == "mean" else k, "-" if a is None else "%.1f" % a,
                                "-" if b is None else "%.1f" % b))
-print("CPU s: Node.js %.2f (its process, start-up included), outbreak %.2f; records per CPU s:"
-      " Node.js %.0f, outbreak %.0f" % (cpu, d["cost"]["loadgen_cpu_s"], n["acked"] / cpu,
-                                         d["acked"] / d["cost"]["loadgen_cpu_s"]))
 EOF
+    # CPU per record, both under /usr/bin/time (Node.js: its process, start-up included)
+    cpu_report "pubsub-$label" Node.js "$(cpu_secs "$OUT/outbreak-pubsub-$label.cpu")" "$(json "$oj" 'd["acked"]')" \
+        "$(cpu_secs "$OUT/pubsub-node-$label.cpu")" "$(json "$nj" 'd["acked"]')" \
+        "$(ratio "$(json "$oj" 'd["acked"] / d["series"][-1]["t"]')" "$(json "$nj" 'd["records_per_s"]')")"
 }
 
 echo "== Pub/Sub emulator publish, batches of $BATCH or ${LINGER} ms, $INFLIGHT in flight:" \

@@ -12,6 +12,11 @@
 # PerfTest declare its queue durable. Each tool gets a queue of its own that nobody
 # consumes, deleted (with its messages) before and after its run, so the broker's disk
 # does not grow from run to run.
+#
+# Each tool runs under /usr/bin/time (lib.sh's timed): CPU seconds (user + system of its
+# process tree: PerfTest's JVM with its start-up) and CPU µs per record, with the ratio
+# outbreak / PerfTest (issue 19's goal: <= 1.0). PerfTest's records are its confirmed
+# messages, summed from its per-second lines; outbreak's its acked records.
 source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/stack" up rabbitmq >/dev/null
 PERFTEST=$("$ROOT/scripts/tools" perftest)
@@ -49,13 +54,13 @@ EOF
 compare() {
     local pq=outbreak.bench.perftest oq=outbreak.bench.outbreak tool ours
     delete_queue "$pq"
-    "$PERFTEST" --uri "$AMQP" --producers 1 --consumers 0 --confirm "$WINDOW" \
+    timed "$OUT/perftest.cpu" "$PERFTEST" --uri "$AMQP" --producers 1 --consumers 0 --confirm "$WINDOW" \
         --flag persistent --flag mandatory --queue "$pq" --auto-delete false \
         --exchange '' --routing-key "$pq" --predeclared --skip-binding-queues \
         --size "$SIZE" --time "$SECS" --metrics-format compact >"$OUT/perftest.txt" 2>&1
     delete_queue "$pq"
     delete_queue "$oq"
-    "$OUTBREAK" run --headless --broker "$AMQP/?queue=$oq&confirm_window=$WINDOW&persistent=1&durable=1" \
+    timed "$OUT/outbreak-rabbitmq.cpu" "$OUTBREAK" run --headless --broker "$AMQP/?queue=$oq&confirm_window=$WINDOW&persistent=1&durable=1" \
         --rate max -t "${SECS}s" --only-summary \
         --json "$OUT/outbreak-rabbitmq.json" >"$OUT/outbreak-rabbitmq.txt" 2>&1 || true
     delete_queue "$oq"
@@ -64,6 +69,13 @@ compare() {
     printf '%-32s%s msgs/s\n' "PerfTest -x 1 -y 0 -c $WINDOW:" "$tool"
     printf '%-32s%s records/s (acked)\n' "outbreak run (rabbitmq):" "$ours"
     printf '%-32s%s\n' "ratio rabbitmq:" "$(ratio "$ours" "$tool")"
+    # PerfTest's confirmed messages: the sum of its per-second "confirmed" column (lines
+    # "1.001s  7830 msg/s  0 msg/s  6955 msg/s ...": each about one second)
+    local pn
+    pn=$(awk '$1 ~ /^[0-9.]+s$/ && $7 == "msg/s" { n += $6 } END { printf "%d\n", n }' "$OUT/perftest.txt")
+    cpu_report rabbitmq PerfTest "$(cpu_secs "$OUT/outbreak-rabbitmq.cpu")" \
+        "$(json "$OUT/outbreak-rabbitmq.json" 'd["acked"]')" "$(cpu_secs "$OUT/perftest.cpu")" "$pn" \
+        "$(ratio "$ours" "$tool")"
     # a broker restarted, or connections closed, by someone else mid-run spoils the figures
     local failed
     failed=$(json "$OUT/outbreak-rabbitmq.json" 'd["failed"]')
