@@ -19,35 +19,12 @@
 #   down     `docker stack rm`, the stack's volumes removed
 # Label "docker" (ctest docker.swarm).
 set -u
-: "${OB_SOURCE_DIR:?run through ctest}"
-SRC=$OB_SOURCE_DIR
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/outbreak-swarm.XXXXXX")
-chmod 777 "$WORK"
-MONGO_TOOL="python3 $SRC/tests/integration/mongo_tool.py"
-FAILED=0
-PASSED=0
+WORK_PREFIX=outbreak-swarm
+source "$(dirname "$0")/lib.sh"
 STACK=obswarm$$
-T0=$(date +%s)
-PHASE_T=$T0
-PHASES=()
 WORKERS=3
 RATE=300
 SECS=10
-
-# the helpers of tests/docker/compose.sh
-pass() { PASSED=$((PASSED + 1)); echo "ok: $*"; }
-fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
-phase() {
-    local now
-    now=$(date +%s)
-    [ -z "${PHASE:-}" ] || PHASES+=("$PHASE $((now - PHASE_T)) s")
-    PHASE=$1
-    PHASE_T=$now
-    echo "==== phase $1 ($(date -u +%H:%M:%S))"
-}
-json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 export OUTBREAK_IMAGE=outbreak:swarm-test
 export OUTBREAK_BASE_IMAGE=outbreak-base:bookworm
