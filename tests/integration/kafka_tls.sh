@@ -55,16 +55,16 @@ K=$WORK/kafka
 mkdir -p "$K/data"
 PLAIN_JAAS="org.apache.kafka.common.security.plain.PlainLoginModule required user_bob=\"$BOB_PW\";"
 SCRAM_JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required;"
-cat >"$K/server.properties" <<CONF
+# broker_conf DIR CTL_PORT — what both private Kafkas' server.properties hold besides
+# their listeners: one KRaft node, DIR/data, the test's PEM keystore and CA
+broker_conf() {
+    cat <<CONF
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@127.0.0.1:$P_CTL
-listeners=SSL://127.0.0.1:$P_SSL,SASL_PLAINTEXT://127.0.0.1:$P_SASL,SASL_SSL://127.0.0.1:$P_SASLSSL,INTERNAL://127.0.0.1:$P_INT,CONTROLLER://127.0.0.1:$P_CTL
-advertised.listeners=SSL://127.0.0.1:$P_SSL,SASL_PLAINTEXT://127.0.0.1:$P_SASL,SASL_SSL://127.0.0.1:$P_SASLSSL,INTERNAL://127.0.0.1:$P_INT
-listener.security.protocol.map=SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT
+controller.quorum.voters=1@127.0.0.1:$2
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=INTERNAL
-log.dirs=$K/data
+log.dirs=$1/data
 num.partitions=1
 default.replication.factor=1
 offsets.topic.replication.factor=1
@@ -76,6 +76,12 @@ ssl.keystore.type=PEM
 ssl.keystore.location=$T/broker-keystore.pem
 ssl.truststore.type=PEM
 ssl.truststore.location=$T/ca.pem
+CONF
+}
+{ broker_conf "$K" "$P_CTL"; cat <<CONF
+listeners=SSL://127.0.0.1:$P_SSL,SASL_PLAINTEXT://127.0.0.1:$P_SASL,SASL_SSL://127.0.0.1:$P_SASLSSL,INTERNAL://127.0.0.1:$P_INT,CONTROLLER://127.0.0.1:$P_CTL
+advertised.listeners=SSL://127.0.0.1:$P_SSL,SASL_PLAINTEXT://127.0.0.1:$P_SASL,SASL_SSL://127.0.0.1:$P_SASLSSL,INTERNAL://127.0.0.1:$P_INT
+listener.security.protocol.map=SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT
 listener.name.ssl.ssl.client.auth=required
 listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$SCRAM_JAAS
@@ -84,37 +90,22 @@ listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256,PLAIN
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$SCRAM_JAAS
 listener.name.sasl_ssl.plain.sasl.jaas.config=$PLAIN_JAAS
 CONF
+} >"$K/server.properties"
 # With a librdkafka before 2.6.1, the SCRAM listeners' Kafka: 3.8.1, the same SCRAM
 # listeners and users (SCRAM only), on ports of its own.
 SK=$WORK/kafka-scram
 if [ "$OLD_SCRAM" = 1 ]; then
     mkdir -p "$SK/data"
-    cat >"$SK/server.properties" <<CONF
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$S_CTL
+    { broker_conf "$SK" "$S_CTL"; cat <<CONF
 listeners=SASL_PLAINTEXT://127.0.0.1:$S_SASL,SASL_SSL://127.0.0.1:$S_SASLSSL,INTERNAL://127.0.0.1:$S_INT,CONTROLLER://127.0.0.1:$S_CTL
 advertised.listeners=SASL_PLAINTEXT://127.0.0.1:$S_SASL,SASL_SSL://127.0.0.1:$S_SASLSSL,INTERNAL://127.0.0.1:$S_INT
 listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=INTERNAL
-log.dirs=$SK/data
-num.partitions=1
-default.replication.factor=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-ssl.keystore.type=PEM
-ssl.keystore.location=$T/broker-keystore.pem
-ssl.truststore.type=PEM
-ssl.truststore.location=$T/ca.pem
 listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=$SCRAM_JAAS
 listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-256
 listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=$SCRAM_JAAS
 CONF
+    } >"$SK/server.properties"
 fi
 
 # kafka_boot DIR STORAGE SERVER FORMAT_LOG LOG — formats DIR/data with alice's SCRAM
