@@ -159,6 +159,16 @@ check_delivered() {
         test "$(json "$f" 'd["e2e_latency_ms"]["count"]')" = "$ACKED"
 }
 
+# check_verdicts FILE N — a check for each "ok WHAT" / "BAD WHAT" line of FILE (verdicts
+# a test computed itself, e.g. in Python), and one that there were N of them.
+check_verdicts() {
+    local verdict rest
+    while read -r verdict rest; do
+        check "$rest" test "$verdict" = ok
+    done < <(grep -E '^(ok|BAD) ' "$1")
+    check "the test's $2 verdicts were computed" test "$(grep -cE '^(ok|BAD) ' "$1")" -eq "$2"
+}
+
 # json FILE EXPR — evaluates a Python expression on the JSON document `d`.
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 

@@ -116,10 +116,7 @@ print("merged publish p50 %s ms, p99 %s ms, p99.9 %s ms; e2e p99 %s ms" %
       (p["p50"], p["p99"], p["p99.9"], m["e2e_latency_ms"]["p99"]))
 EOF
 cat "$WORK/verdict.txt"
-while read -r verdict rest; do
-    check "$rest" test "$verdict" = ok
-done < <(grep -E '^(ok|BAD) ' "$WORK/verdict.txt")
-check "the test's verdicts were computed" test "$(grep -cE '^(ok|BAD) ' "$WORK/verdict.txt")" -eq 9
+check_verdicts "$WORK/verdict.txt" 9
 count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
 acked=$(json "$WORK/merged.json" 'd["acked"]')
 check "MongoDB holds $count documents of the run = merged acked $acked" test "$count" = "$acked"

@@ -67,8 +67,5 @@ say(sum(w["persisted"] for w in ws.values()) == count, "the workers' persisted a
 print("\n".join(out))
 EOF
 cat "$WORK/verdict.txt"
-while read -r verdict rest; do
-    check "$rest" test "$verdict" = ok
-done < <(grep -E '^(ok|BAD) ' "$WORK/verdict.txt")
-check "the test's verdicts were computed" test "$(grep -cE '^(ok|BAD) ' "$WORK/verdict.txt")" -eq 8
+check_verdicts "$WORK/verdict.txt" 8
 finish
