@@ -73,6 +73,10 @@ typedef struct ob_broker_opts {
     int connect_timeout_ms;   /* initial connect gives up after this (default 3000) */
     ob_ack_fn *on_ack;        /* publisher role: required */
     void *ack_arg;
+    /* publisher role: the records per second this handle is paced at, as far as the caller
+     * knows at open (0 = as fast as it can, or unknown). A hint for the adapter's write
+     * policy (NATS writes each record at once when paced slowly enough); never a limit. */
+    double paced_rate;
 } ob_broker_opts;
 
 /* ---- durability: what an ack means, typed ----------------------------------------- */
@@ -157,8 +161,8 @@ struct ob_broker_ops {
 
     /* REQUIRED. Connects and prepares (creates stream/queue/topic if missing). `b` is
      * zeroed memory of handle_size with the ob_broker part filled in (ops, role,
-     * on_ack, ack_arg, connect_timeout_ms > 0, client_name), the URL checked already.
-     * On failure: -1 with one line naming the address and a kind (unavailable,
+     * on_ack, ack_arg, connect_timeout_ms > 0, client_name, paced_rate), the URL checked
+     * already. On failure: -1 with one line naming the address and a kind (unavailable,
      * rejected, timeout); the registry then calls close and frees b. */
     int (*open)(ob_broker *b, const ob_url *url, ob_err *err);
     /* Queues one message; 0 = on_ack will follow, -1 = failed now (no ack will follow). */
@@ -195,6 +199,7 @@ struct ob_broker {
     void *ack_arg;
     int connect_timeout_ms;  /* > 0 */
     char client_name[128];
+    double paced_rate;       /* ob_broker_opts' hint; 0 = as fast as it can */
 };
 
 /* ---- the registry ------------------------------------------------------------------- */

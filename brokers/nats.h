@@ -47,6 +47,10 @@ typedef struct nats_security {
 } nats_security;
 
 /* The URL's options, checked. */
+/* write=auto writes each publish at once for a publisher paced at up to this many
+ * records per second (its ob_broker paced_rate), buffered above or when not paced. */
+#define OB_NATS_ASAP_RATE 2000.0
+
 typedef struct nats_settings {
     bool jetstream;
     char subject[256];
@@ -54,6 +58,7 @@ typedef struct nats_settings {
     char durable[128];
     char queue[128];
     char storage[16];         /* file | memory */
+    char write[16];           /* auto | asap | buffered: when cnats writes a publish */
     long replicas, max_pending, flush_every, batch, max_ack_pending, ack_wait_ms;
     char address[300];        /* host:port, for messages */
     nats_security sec;
@@ -111,6 +116,7 @@ typedef struct nats_adapter {
     natsConnection *nc;
     jsCtx *js;
     bool locks_ready;         /* lock, ack_lock and sent_empty initialised */
+    bool send_asap;           /* cnats writes each publish at once (write=, paced_rate) */
 
     /* core publisher: the open batch (publisher thread only), then batches whose marker
      * is on its way (FIFO under `lock`, completed by the marker subscription) */

@@ -376,6 +376,17 @@ static long own_users(const ob_worker *w, long n)
     return n > w->lane ? (n - w->lane + t - 1) / t : 0;
 }
 
+/* The rate this thread's publisher is paced at, as known at the start (the adapter's
+ * write policy hint): its share of --rate, or its users over their mean wait; 0 when it
+ * sends as fast as it can (closed model without a wait). */
+static double paced_rate(const ob_worker *w, const ob_run_opts *o, long nusers)
+{
+    if (o->rate > 0)
+        return o->rate / (double)w->plan->lanes;
+    double mean_wait = (o->wait_min + o->wait_max) / 2;
+    return mean_wait > 0 && nusers > 0 ? (double)nusers / mean_wait : 0;
+}
+
 /* Room for n own users in the heap, the alive flags and the ready arrays (those under
  * ready_lock: the ack path fills them). False when out of memory (ucap stays). */
 static bool grow_users(ob_worker *w, size_t n)
@@ -577,6 +588,7 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
         .connect_timeout_ms = 3000,
         .on_done = on_done,
         .done_arg = w,
+        .paced_rate = paced_rate(w, o, nusers),
     };
     /* --connections N (HTTP load mode): this worker's share, as the URL's connections= */
     char url[4096];

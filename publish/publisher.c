@@ -184,6 +184,7 @@ int ob_publisher_open(ob_publisher **out, const char *url, const ob_publisher_op
         .connect_timeout_ms = o->connect_timeout_ms,
         .on_ack = on_ack,
         .ack_arg = p,
+        .paced_rate = o->paced_rate,
     };
     if (ob_broker_open(&p->broker, url, &bo, err) != 0)
         goto fail;

@@ -59,6 +59,8 @@ typedef struct ob_publisher_opts {
     int connect_timeout_ms;   /* 0: the registry's default */
     ob_pub_done_fn *on_done;  /* may be NULL */
     void *done_arg;
+    double paced_rate;        /* records/s this publisher is paced at (0: full speed or
+                               * unknown): ob_broker_opts' hint */
 } ob_publisher_opts;
 
 /* Opens the broker of `url` as a publisher. The error names the address, with the

@@ -193,6 +193,19 @@ static void test_auth(void)
     fails("nats://h:4222?nkey=" SEED, "option nkey takes a file holding the seed, not the seed");
 }
 
+/* write=: when cnats writes a publish (auto by default; asap, buffered; nothing else) */
+static void test_write(void)
+{
+    nats_settings s;
+    ob_err err;
+    CHECK(parse("nats://127.0.0.1:4222", &s, &err) == 0 && strcmp(s.write, "auto") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?write=asap", &s, &err) == 0 && strcmp(s.write, "asap") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?write=buffered&jetstream=1", &s, &err) == 0 &&
+          strcmp(s.write, "buffered") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?write=sometimes", &s, &err) == -1);
+    CHECK(strstr(err.msg, "write") && strstr(err.msg, "sometimes") && !strchr(err.msg, '\n'));
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/test_nats_url.XXXXXX");
@@ -213,6 +226,7 @@ int main(void)
     test_plain();
     test_tls();
     test_auth();
+    test_write();
 
     const char *names[] = {"ca.pem", "c.pem", "c.key", "empty", "user.nk", "user-nk.txt", "bad.nk", "user.creds",
                            "jwt-only.creds"};
