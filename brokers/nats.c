@@ -13,19 +13,24 @@
  * round trip that does not block the publisher. "acked" for core NATS means "received
  * by the server"; under full load, publish latency includes the batching.
  *
- * JetStream: the stream is created if missing. cnats hands the original natsMsg back in
- * the PubAck callback; a small pointer → token table maps it to the publisher's token.
+ * JetStream: the stream is created if missing. Each publish carries a reply subject of
+ * the adapter's own, _INBOX.<nuid>.<token in hex>; the PubAcks come to one wildcard
+ * subscription, which reads the token from the subject and the result from the PubAck
+ * (a stored message has a "seq", a refused one an "error" with its description, and no
+ * stream at all gives "no responders"). At most max_pending are in flight.
  * Options (URL query): jetstream, subject, stream, storage, replicas, max_pending,
  * flush_every, durable, batch, ack_wait, max_ack_pending, queue, and TLS and auth's tls,
  * ca, cert, key, verify, hostname, token, nkey, creds; docs/brokers/nats.md.
  * The subscriber is in nats_sub.c. */
 #include "nats.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
+#include "json.h"
 
 #define WHO "nats"
 
@@ -147,9 +152,9 @@ int ob_nats_fail(ob_err *err, ob_err_kind otherwise, const char *what, const cha
 /* --- JetStream publisher ------------------------------------------------------------ */
 
 /* The in-flight table: linear probing with backward-shift deletion, under na->lock. */
-static size_t slot_hash(const nats_adapter *na, const natsMsg *m)
+static size_t slot_hash(const nats_adapter *na, uint64_t token)
 {
-    uint64_t x = (uint64_t)(uintptr_t)m;
+    uint64_t x = token;
     x ^= x >> 33;
     x *= 0xff51afd7ed558ccdULL;
     x ^= x >> 33;
@@ -157,38 +162,36 @@ static size_t slot_hash(const nats_adapter *na, const natsMsg *m)
 }
 
 /* Caller holds na->lock. Returns -1 when the table is full. */
-static int inflight_put(nats_adapter *na, natsMsg *m, uint64_t token)
+static int inflight_put(nats_adapter *na, uint64_t token)
 {
     if (na->ninflight + 1 >= na->nslots / 2)
         return -1;
-    size_t i = slot_hash(na, m);
-    while (na->slots[i].msg)
+    size_t i = slot_hash(na, token);
+    while (na->slots[i].token)
         i = (i + 1) & (na->nslots - 1);
-    na->slots[i].msg = m;
     na->slots[i].token = token;
     na->ninflight++;
     return 0;
 }
 
-/* Caller holds na->lock. Removes m; returns 0 and its token, or -1 if absent. */
-static int inflight_take(nats_adapter *na, const natsMsg *m, uint64_t *token)
+/* Caller holds na->lock. Removes token; returns 0, or -1 if absent (answered already). */
+static int inflight_take(nats_adapter *na, uint64_t token)
 {
-    size_t mask = na->nslots - 1, i = slot_hash(na, m);
-    while (na->slots[i].msg != m) {
-        if (!na->slots[i].msg)
+    size_t mask = na->nslots - 1, i = slot_hash(na, token);
+    while (na->slots[i].token != token) {
+        if (!na->slots[i].token)
             return -1;
         i = (i + 1) & mask;
     }
-    *token = na->slots[i].token;
-    na->slots[i].msg = NULL;
+    na->slots[i].token = 0;
     na->ninflight--;
     /* backward-shift: move later entries of the probe run into the hole */
-    for (size_t j = (i + 1) & mask; na->slots[j].msg; j = (j + 1) & mask) {
-        size_t home = slot_hash(na, na->slots[j].msg);
+    for (size_t j = (i + 1) & mask; na->slots[j].token; j = (j + 1) & mask) {
+        size_t home = slot_hash(na, na->slots[j].token);
         bool movable = (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
         if (movable) {
             na->slots[i] = na->slots[j];
-            na->slots[j].msg = NULL;
+            na->slots[j].token = 0;
             i = j;
         }
     }
@@ -203,24 +206,67 @@ static void report(nats_adapter *na, uint64_t token, bool ok, const char *why, i
     pthread_mutex_unlock(&na->ack_lock);
 }
 
-static int take_token(nats_adapter *na, const natsMsg *m, uint64_t *token)
+static int take_token(nats_adapter *na, uint64_t token)
 {
     pthread_mutex_lock(&na->lock);
-    int found = inflight_take(na, m, token);
+    int found = inflight_take(na, token);
+    if (found == 0 && (na->ninflight + 1 == (size_t)na->s.max_pending || na->ninflight == 0))
+        pthread_cond_broadcast(&na->room);
     pthread_mutex_unlock(&na->lock);
     return found;
 }
 
-/* cnats' PubAck thread. */
-static void jetstream_on_puback(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+/* What a PubAck says: NULL if the stream stored the message, else why not, into why
+ * (JetStream's {"error":{"code":..,"description":".."}}, or no stream at all). */
+static const char *puback_error(natsMsg *msg, char *why, size_t cap)
 {
-    (void)js;
+    if (natsMsg_IsNoResponders(msg))
+        return "no responders: no JetStream stream takes the subject";
+    const char *data = natsMsg_GetData(msg);
+    int len = natsMsg_GetDataLength(msg);
+    ob_json j;
+    ob_json_init(&j, data ? data : "", len > 0 ? (size_t)len : 0);
+    char key[32];
+    size_t klen;
+    int rc;
+    bool stored = false;
+    if (ob_json_object_begin(&j) < 0)
+        return "not a PubAck";
+    while ((rc = ob_json_object_next(&j, key, sizeof key, &klen)) > 0) {
+        if (strcmp(key, "error") != 0) {
+            stored |= strcmp(key, "seq") == 0;
+            ob_json_skip(&j);
+            continue;
+        }
+        snprintf(why, cap, "JetStream refused the message");
+        if (ob_json_object_begin(&j) < 0)
+            return why;
+        while (ob_json_object_next(&j, key, sizeof key, &klen) > 0) {
+            size_t n;
+            if (strcmp(key, "description") == 0 && ob_json_string(&j, why, cap, &n) == 0)
+                continue;
+            ob_json_skip(&j);
+        }
+        return why;
+    }
+    return rc == 0 && stored ? NULL : "not a PubAck";
+}
+
+/* cnats' delivery thread of the reply subscription: one PubAck (or a "no responders"). */
+static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
     nats_adapter *na = closure;
-    uint64_t token;
-    if (take_token(na, msg, &token) == 0) {
-        bool ok = pa != NULL && pae == NULL;
-        const char *why = ok ? NULL : (pae && pae->ErrText ? pae->ErrText : "no PubAck");
-        report(na, token, ok, why, ob_mono_ns());
+    int64_t now = ob_mono_ns();
+    const char *subject = natsMsg_GetSubject(msg);
+    uint64_t token = 0;
+    if (subject && strncmp(subject, na->reply_prefix, na->reply_prefix_len) == 0)
+        token = strtoull(subject + na->reply_prefix_len, NULL, 16);
+    if (token && take_token(na, token) == 0) {
+        char why[256];
+        const char *error = puback_error(msg, why, sizeof why);
+        report(na, token, error == NULL, error, now);
     }
     natsMsg_Destroy(msg);
 }
@@ -352,23 +398,27 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
             core_send_marker(na);
         return 0;
     }
-    natsMsg *msg = NULL;
-    s = natsMsg_Create(&msg, st->subject, NULL, m->data, (int)m->len);
-    if (s != NATS_OK)
-        return ob_nats_fail(err, OB_ERR_INTERNAL, "cannot create message for", st->address, s);
+    /* JetStream: at most max_pending in flight (as cnats' own async publish), waiting up
+     * to 10 s for room */
     pthread_mutex_lock(&na->lock);
-    int put = inflight_put(na, msg, m->token);
-    pthread_mutex_unlock(&na->lock);
-    if (put != 0) {
-        natsMsg_Destroy(msg);
-        return ob_err_set(err, "nats: more than %zu JetStream publishes in flight", na->nslots / 2);
+    if (na->ninflight >= (size_t)st->max_pending) {
+        int64_t until = ob_real_ns() + 10 * OB_NS_PER_S;
+        struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+        while (na->ninflight >= (size_t)st->max_pending &&
+               pthread_cond_timedwait(&na->room, &na->lock, &ts) == 0)
+            ;
     }
-    natsMsg *owned = msg;
-    s = js_PublishMsgAsync(na->js, &owned, NULL);
+    int put = na->ninflight >= (size_t)st->max_pending ? -1 : inflight_put(na, m->token);
+    pthread_mutex_unlock(&na->lock);
+    if (put != 0)
+        return ob_err_setk(err, OB_ERR_TIMEOUT, "nats: %ld JetStream publishes to %s without a PubAck for 10 s",
+                           st->max_pending, st->address);
+    char reply[128];
+    memcpy(reply, na->reply_prefix, na->reply_prefix_len);
+    snprintf(reply + na->reply_prefix_len, sizeof reply - na->reply_prefix_len, "%" PRIx64, m->token);
+    s = natsConnection_PublishRequest(na->nc, st->subject, reply, m->data, (int)m->len);
     if (s != NATS_OK) {
-        uint64_t token;
-        take_token(na, msg, &token);
-        natsMsg_Destroy(owned); /* NULL if the library took it */
+        take_token(na, m->token);
         return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "JetStream publish to", st->address, s);
     }
     return 0;
@@ -408,25 +458,26 @@ static int nats_adapter_flush(ob_broker *b, int timeout_ms)
         return 0;
     if (!na->s.jetstream)
         return core_flush(na, timeout_ms);
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = timeout_ms > 0 ? timeout_ms : 1;
-    if (js_PublishAsyncComplete(na->js, &po) == NATS_OK)
-        return 0;
+    int64_t until = ob_real_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
+    struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+    pthread_mutex_lock(&na->lock);
+    while (na->ninflight > 0 && pthread_cond_timedwait(&na->room, &na->lock, &ts) == 0)
+        ;
     /* Timed out: whatever is still pending is reported failed. */
-    natsMsgList pending = {0};
-    int failed = 0;
-    if (js_PublishAsyncGetPendingList(&pending, na->js) == NATS_OK) {
-        for (int i = 0; i < pending.Count; i++) {
-            uint64_t token;
-            if (take_token(na, pending.Msgs[i], &token) == 0) {
-                report(na, token, false, "no PubAck before the timeout", ob_mono_ns());
-                failed++;
-            }
+    size_t n = 0;
+    uint64_t *left = na->ninflight ? malloc(na->ninflight * sizeof *left) : NULL;
+    for (size_t i = 0; left && i < na->nslots; i++)
+        if (na->slots[i].token) {
+            left[n++] = na->slots[i].token;
+            na->slots[i].token = 0;
         }
-        natsMsgList_Destroy(&pending);
-    }
-    return failed;
+    if (left)
+        na->ninflight = 0;
+    pthread_mutex_unlock(&na->lock);
+    for (size_t i = 0; i < n; i++)
+        report(na, left[i], false, "no PubAck before the timeout", ob_mono_ns());
+    free(left);
+    return (int)n;
 }
 
 /* --- durability, open, close ---------------------------------------------------------- */
@@ -473,6 +524,7 @@ static void nats_adapter_close(ob_broker *b)
     nats_adapter *na = (nats_adapter *)b;
     ob_nats_sub_close(na);
     natsSubscription_Destroy(na->marker_sub);
+    natsSubscription_Destroy(na->reply_sub);
     jsCtx_Destroy(na->js);
     natsConnection_Destroy(na->nc);
     free(na->slots);
@@ -483,10 +535,12 @@ static void nats_adapter_close(ob_broker *b)
         na->sent_head = next;
     }
     natsInbox_Destroy((natsInbox *)na->marker_inbox);
+    natsInbox_Destroy((natsInbox *)na->reply_inbox);
     if (na->locks_ready) {
         pthread_mutex_destroy(&na->lock);
         pthread_mutex_destroy(&na->ack_lock);
         pthread_cond_destroy(&na->sent_empty);
+        pthread_cond_destroy(&na->room);
     }
 }
 
@@ -530,28 +584,46 @@ static natsStatus set_options(natsOptions *no, const nats_adapter *na, const ob_
     return s;
 }
 
-/* The JetStream context (with the PubAck handler for a publisher) and the stream. */
+/* A JetStream publisher's PubAcks: the in-flight table and one subscription to
+ * _INBOX.<nuid>.* (each publish's reply subject ends in its token, in hex). Publishing
+ * with a reply subject of our own, rather than through cnats' js_PublishMsgAsync, spares
+ * a message object, a hash map entry and a full JSON parse per record (issue 19: they
+ * were most of the publisher's CPU); the PubAck is the same. */
+static int jetstream_open_replies(nats_adapter *na, ob_err *err)
+{
+    na->nslots = 1;
+    while (na->nslots < (size_t)na->s.max_pending * 4)
+        na->nslots <<= 1;
+    na->slots = calloc(na->nslots, sizeof *na->slots);
+    if (!na->slots)
+        return ob_err_set(err, "nats: out of memory");
+    natsStatus s = natsInbox_Create((natsInbox **)&na->reply_inbox);
+    if (s == NATS_OK) {
+        int n = snprintf(na->reply_prefix, sizeof na->reply_prefix, "%s.", na->reply_inbox);
+        na->reply_prefix_len = n > 0 && (size_t)n < sizeof na->reply_prefix ? (size_t)n : 0;
+        char wildcard[128];
+        snprintf(wildcard, sizeof wildcard, "%s*", na->reply_prefix);
+        s = natsConnection_Subscribe(&na->reply_sub, na->nc, wildcard, jetstream_on_reply, na);
+    }
+    if (s == NATS_OK)
+        s = natsSubscription_SetPendingLimits(na->reply_sub, -1, -1);
+    if (s != NATS_OK || na->reply_prefix_len == 0)
+        return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "cannot subscribe to PubAcks on", na->s.address, s);
+    return 0;
+}
+
+/* The JetStream context and the stream; for a publisher, its PubAck subscription. */
 static int open_jetstream(nats_adapter *na, ob_err *err)
 {
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = na->base.connect_timeout_ms;
-    if (na->base.role == OB_ROLE_PUBLISHER) {
-        jo.PublishAsync.MaxPending = na->s.max_pending;
-        jo.PublishAsync.AckHandler = jetstream_on_puback;
-        jo.PublishAsync.AckHandlerClosure = na;
-        jo.PublishAsync.StallWait = 10000;
-        na->nslots = 1;
-        while (na->nslots < (size_t)na->s.max_pending * 4)
-            na->nslots <<= 1;
-        na->slots = calloc(na->nslots, sizeof *na->slots);
-        if (!na->slots)
-            return ob_err_set(err, "nats: out of memory");
-    }
     natsStatus s = natsConnection_JetStream(&na->js, na->nc, &jo);
     if (s != NATS_OK)
         return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "cannot get a JetStream context on", na->s.address, s);
-    return jetstream_ensure_stream(na, err);
+    if (jetstream_ensure_stream(na, err) != 0)
+        return -1;
+    return na->base.role == OB_ROLE_PUBLISHER ? jetstream_open_replies(na, err) : 0;
 }
 
 static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
@@ -561,6 +633,7 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
     pthread_mutex_init(&na->lock, NULL);
     pthread_mutex_init(&na->ack_lock, NULL);
     pthread_cond_init(&na->sent_empty, NULL);
+    pthread_cond_init(&na->room, NULL);
     na->locks_ready = true;
     if (ob_nats_settings_parse(&na->s, url, err) != 0)
         return ob_err_kind_set(err, OB_ERR_USAGE);

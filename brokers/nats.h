@@ -95,9 +95,8 @@ int ob_nats_connect_fail(ob_err *err, const nats_security *sec, const char *addr
 int ob_nats_fail(ob_err *err, ob_err_kind otherwise, const char *what, const char *address,
                  natsStatus s);
 
-/* Pointer → token table for in-flight JetStream publishes. */
+/* The set of in-flight JetStream publishes, by token (0: an empty slot). */
 typedef struct nats_inflight_slot {
-    natsMsg *msg;
     uint64_t token;
 } nats_inflight_slot;
 
@@ -131,11 +130,17 @@ typedef struct nats_adapter {
      * keeps the calls one at a time, as broker.h promises */
     pthread_mutex_t ack_lock;
 
-    /* JetStream publisher */
+    /* JetStream publisher: each publish carries the reply subject <reply_prefix><token>;
+     * the PubAcks come to one wildcard subscription (reply_sub) */
     pthread_mutex_t lock;
     nats_inflight_slot *slots;
-    size_t nslots;            /* power of two */
+    size_t nslots;            /* power of two, >= 4 * max_pending */
     size_t ninflight;
+    pthread_cond_t room;      /* signalled as PubAcks come: below max_pending, or none left */
+    natsSubscription *reply_sub;
+    char *reply_inbox;        /* _INBOX.<nuid> */
+    char reply_prefix[96];    /* "_INBOX.<nuid>." */
+    size_t reply_prefix_len;
 
     /* subscriber (nats_sub.c) */
     natsSubscription *sub;      /* core: the queue subscription; JetStream: binds the consumer */

@@ -18,4 +18,12 @@ check "series has persisted figures" test "$(json "$WORK/s.json" 'sum(p["persist
 check "Locust stats CSV header" grep -q '^Type,Name,Request Count,Failure Count,Median Response Time' "$WORK/s_stats.csv"
 check "Locust history CSV has rows" test "$(wc -l <"$WORK/s_stats_history.csv")" -ge 5
 check "failures CSV exists" test -f "$WORK/s_failures.csv"
+# a PubAck that says no: the stream exists (made by the run above) but does not take
+# this subject, so the server answers each publish "no responders"; every record is
+# counted failed with that reason, none acked
+"$OUTBREAK" run --headless --broker "$NATS_URL?jetstream=1&stream=OBIT_$$&subject=obit.other.$$" --rate 200 -t 1s \
+    --json "$WORK/nr.json" >"$WORK/nr.log" 2>&1
+got=$(json "$WORK/nr.json" '"sent %d acked %d failed %d: %s" % (d["sent"], d["acked"], d["failed"], "; ".join(f["error"] for f in d["failures"]))')
+check "a subject no stream takes: every record failed, with the reason ($got)" \
+    test "$got" = "sent 200 acked 0 failed 200: no responders: no JetStream stream takes the subject"
 finish
