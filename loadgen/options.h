@@ -28,6 +28,7 @@ typedef struct ob_run_opts {
     double wait_min, wait_max; /* seconds a user waits after its ack before sending again */
     double rate;              /* open model: records per second (0 = closed model) */
     bool rate_max;            /* --rate max: open model without pacing (rate is huge) */
+    int64_t tick_ns;          /* --tick: open model sends on this grid (0: each at its time) */
     int64_t run_time_ns;      /* 0: until interrupted or --once is done */
     int64_t stop_timeout_ns;  /* bound on waiting for acks and for the sink to drain */
     long threads;             /* worker threads */

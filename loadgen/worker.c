@@ -302,6 +302,20 @@ static void open_change(ob_worker *w, uint64_t k)
     w->paces[w->npaces++] = np;
 }
 
+/* When a record meant to go at `intended` goes: then, or with --tick at the first tick
+ * of the grid (from t0) at or after it, so that the records due within one step go
+ * together, one wake-up for them all. */
+static int64_t send_tick(const ob_plan *p, int64_t intended)
+{
+    int64_t step = p->opts->tick_ns;
+    if (step <= 0)
+        return intended;
+    int64_t since = intended - p->t0_mono;
+    if (since <= 0)
+        return intended;
+    return p->t0_mono + (since + step - 1) / step * step;
+}
+
 static void run_open_model(ob_worker *w)
 {
     const ob_plan *p = w->plan;
@@ -323,9 +337,10 @@ static void run_open_model(ob_worker *w)
             break;
         bool moved = false;
         int64_t idle_from = now;
-        while (now < intended) {
+        int64_t wake = send_tick(p, intended);
+        while (now < wake) {
             int64_t until = now + CHANGE_POLL_NS;
-            idle_until(w, intended < until ? intended : until);
+            idle_until(w, wake < until ? wake : until);
             now = ob_mono_ns();
             if (!atomic_load_explicit(&p->running, memory_order_relaxed))
                 return;

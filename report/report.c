@@ -107,6 +107,9 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
                 r->way, r->mode, r->ack_meaning);
     if (o->rate_max)
         fprintf(f, "load         open model, unpaced (--rate max), %ld thread(s)\n", o->threads);
+    else if (o->rate > 0 && o->tick_ns > 0)
+        fprintf(f, "load         open model, %.1f records/s, %ld thread(s), sent on a %.3f ms tick\n", o->rate,
+                o->threads, (double)o->tick_ns / 1e6);
     else if (o->rate > 0)
         fprintf(f, "load         open model, %.1f records/s, %ld thread(s)\n", o->rate, o->threads);
     else
@@ -243,6 +246,7 @@ static void json_load(ob_jw *w, const ob_run_opts *o)
         ob_jw_str(w, "max");
     } else if (o->rate > 0) {
         json_num(w, "rate", o->rate);
+        json_num(w, "tick_ms", (double)o->tick_ns / 1e6);
     } else {
         ob_jw_key(w, "users");
         ob_jw_int(w, o->users);

@@ -36,4 +36,16 @@ check "10 000/s on one thread: writes buffered (got: $w)" test "${w%% *}" = buff
     --json "$WORK/slow.json" >"$WORK/slow.log" 2>&1
 w=$(json "$WORK/slow.json" 'd["durability"]["writes"] + " / acked %d of %d" % (d["acked"], d["sent"])')
 check "500/s: each publish written at once, every record acked (got: $w)" test "$w" = "each publish at once / acked 500 of 500"
+# --tick 1ms: the records due within a millisecond go together at its end, so each waits
+# about half a tick (the send delay says so: p50 ~0.5 ms, where without a tick it is a
+# few µs); the rate is kept all the same
+"$OUTBREAK" run --headless --broker "$NATS_URL" --rate 10000 --tick 1ms -t 3s --only-summary \
+    --json "$WORK/tick.json" >"$WORK/tick.log" 2>&1
+got=$(json "$WORK/tick.json" '"%d %.3f %.3f %s" % (d["sent"], d["send_delay_ms"]["p50"], d["load"]["tick_ms"], d["rate_kept"])')
+echo "--tick 1ms: sent, send delay p50 (ms), tick_ms, rate kept: $got"
+check "--tick 1ms: 30 000 sent within 1 %, send delay p50 0.25-2 ms, tick_ms 1, rate kept ($got)" python3 -c "
+import sys; n, p50, tick, kept = sys.argv[1].split()
+sys.exit(not (abs(int(n) - 30000) <= 300 and 0.25 <= float(p50) <= 2 and float(tick) == 1 and kept == 'True'))" "$got"
+unticked=$(json "$out" '"%.3f" % d["send_delay_ms"]["p50"]')
+check "without --tick the send delay p50 is under 0.25 ms ($unticked)" python3 -c "import sys; sys.exit(not float(sys.argv[1]) < 0.25)" "$unticked"
 finish
