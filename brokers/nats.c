@@ -34,6 +34,9 @@
 
 #define WHO "nats"
 
+/* completed core batches kept for reuse, at most */
+#define CORE_SPARE_BATCHES 64
+
 extern const ob_broker_ops ob_nats_ops, ob_nats_tls_ops;
 
 static const char *const params[] = {
@@ -320,14 +323,59 @@ static void core_complete(nats_adapter *na, uint64_t upto, bool ok, const char *
     pthread_mutex_unlock(&na->lock);
     int64_t now = ob_mono_ns();
     pthread_mutex_lock(&na->ack_lock);
+    for (nats_core_batch *b = done; b; b = b->next)
+        for (size_t i = 0; i < b->n; i++)
+            na->base.on_ack(na->base.ack_arg, b->tokens[i], ok, why, now);
+    pthread_mutex_unlock(&na->ack_lock);
+    /* kept for the next batches (a paced publisher closes one per record: no allocation
+     * per record, and the memory stays put) */
+    pthread_mutex_lock(&na->lock);
     while (done) {
         nats_core_batch *next = done->next;
-        for (size_t i = 0; i < done->n; i++)
-            na->base.on_ack(na->base.ack_arg, done->tokens[i], ok, why, now);
-        free(done);
+        if (na->nspare < CORE_SPARE_BATCHES) {
+            done->next = na->spare;
+            na->spare = done;
+            na->nspare++;
+        } else {
+            free(done);
+        }
         done = next;
     }
-    pthread_mutex_unlock(&na->ack_lock);
+    pthread_mutex_unlock(&na->lock);
+}
+
+/* The open batch, with room for one more token: a spare one, or a new one of room for 16,
+ * grown by doubling up to flush_every. Publisher thread only. NULL when out of memory. */
+static nats_core_batch *core_open_batch(nats_adapter *na)
+{
+    nats_core_batch *b = na->open_batch;
+    if (!b) {
+        pthread_mutex_lock(&na->lock);
+        if ((b = na->spare) != NULL) {
+            na->spare = b->next;
+            na->nspare--;
+        }
+        pthread_mutex_unlock(&na->lock);
+        if (!b) {
+            size_t cap = 16;
+            b = malloc(sizeof *b + cap * sizeof b->tokens[0]);
+            if (!b)
+                return NULL;
+            b->cap = cap;
+        }
+        b->n = 0;
+        b->first_ns = ob_mono_ns();
+        na->open_batch = b;
+    }
+    if (b->n == b->cap) {
+        size_t cap = b->cap * 2;
+        nats_core_batch *grown = realloc(b, sizeof *b + cap * sizeof b->tokens[0]);
+        if (!grown)
+            return NULL;
+        grown->cap = cap;
+        na->open_batch = b = grown;
+    }
+    return b;
 }
 
 /* cnats' delivery thread for the marker subscription. */
@@ -382,14 +430,8 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     const nats_settings *st = &na->s;
     natsStatus s;
     if (!st->jetstream) {
-        if (!na->open_batch) {
-            na->open_batch = malloc(sizeof *na->open_batch +
-                                    (size_t)st->flush_every * sizeof na->open_batch->tokens[0]);
-            if (!na->open_batch)
-                return ob_err_set(err, "nats: out of memory");
-            na->open_batch->n = 0;
-            na->open_batch->first_ns = ob_mono_ns();
-        }
+        if (!core_open_batch(na))
+            return ob_err_set(err, "nats: out of memory");
         s = natsConnection_Publish(na->nc, st->subject, m->data, (int)m->len);
         if (s != NATS_OK)
             return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "publish to", st->address, s);
@@ -533,6 +575,11 @@ static void nats_adapter_close(ob_broker *b)
         nats_core_batch *next = na->sent_head->next;
         free(na->sent_head);
         na->sent_head = next;
+    }
+    while (na->spare) {
+        nats_core_batch *next = na->spare->next;
+        free(na->spare);
+        na->spare = next;
     }
     natsInbox_Destroy((natsInbox *)na->marker_inbox);
     natsInbox_Destroy((natsInbox *)na->reply_inbox);

@@ -104,7 +104,7 @@ typedef struct nats_inflight_slot {
 typedef struct nats_core_batch {
     uint64_t id;
     int64_t first_ns;
-    size_t n;
+    size_t n, cap;            /* tokens held, room for (grown up to flush_every) */
     struct nats_core_batch *next;
     uint64_t tokens[];
 } nats_core_batch;
@@ -122,6 +122,8 @@ typedef struct nats_adapter {
     nats_core_batch *open_batch;
     nats_core_batch *sent_head, *sent_tail;
     uint64_t next_batch_id;
+    nats_core_batch *spare;   /* completed batches kept for reuse (under `lock`) */
+    size_t nspare;
     natsSubscription *marker_sub;
     char *marker_inbox;
     pthread_cond_t sent_empty;
