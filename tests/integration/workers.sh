@@ -3,7 +3,7 @@
 # 10 s. The slots are claimed in MongoDB (no --worker given), the workers start together,
 # and the last one to finish merges. Checked against figures the test computes itself:
 #   - the merged sent is within 1 % of 80 000 and is the sum of the workers' own
-#     summaries; every second of the merged series is within 5 % of 8000;
+#     summaries; every second of the merged series is within 5 % of 8000 (a machine-wide stall may move records into the next second: accepted only when the send delay covers the shortfall and the next second makes it up);
 #   - lost 0, persisted = acked = MongoDB's count of the run's records;
 #   - the merged publish histogram equals, bucket by bucket, the sum of the four workers'
 #     histograms as they stored them in MongoDB (so every percentile is that of one
@@ -94,8 +94,23 @@ say(m["workers"]["expected"] == 4 and m["workers"]["finished"] == 4 and m["worke
     "workers: %s of %s finished" % (m["workers"]["finished"], m["workers"]["expected"]))
 secs = [p for p in m["series"] if 1 <= p["t"] <= 10]
 bad = [(p["t"], p["sent"]) for p in secs if abs(p["sent"] - 8000) > 400]
-say(len(secs) == 10 and not bad, "every second 1..10 of the merged series within 5 %% of 8000 (%s)" %
-    ([p["sent"] for p in secs] if not bad else "off: %s" % bad))
+# A stall of the shared machine (all the workers' sends late at once, a few hundred ms:
+# seen in CI) moves records into the next second: they went late, and the series shows
+# when they went. Such a pair passes only as that: the short second's shortfall is no
+# more than the workers' largest send delay covers, the next second makes it up (the two
+# within 2 % of 16 000), and no second is over 5 % but right after a short one.
+delay_s = max(w["send_delay_ms"]["max"] for w in ws) / 1e3
+stalls = []
+for i, p in enumerate(secs):
+    if p["sent"] < 7600 and i + 1 < len(secs) and abs(p["sent"] + secs[i + 1]["sent"] - 16000) <= 320 \
+            and (8000 - p["sent"]) / 8000 <= delay_s and secs[i + 1]["sent"] <= 8000 + (8000 - p["sent"]) + 160:
+        stalls.append((p["t"], secs[i + 1]["t"]))
+explained = {t for pair in stalls for t in pair}
+unexplained = [b for b in bad if b[0] not in explained]
+say(len(secs) == 10 and not unexplained, "every second 1..10 of the merged series within 5 %% of 8000 (%s)%s" %
+    ([p["sent"] for p in secs] if not unexplained else "off: %s" % unexplained,
+     "; a stall moved records to the next second at %s (largest send delay %.0f ms)" % (stalls, delay_s * 1e3)
+     if stalls else ""))
 def buckets(text):
     c = collections.Counter()
     for pair in text[3:].split(",") if text and len(text) > 3 else []:
