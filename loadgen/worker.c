@@ -396,6 +396,8 @@ static long own_users(const ob_worker *w, long n)
  * sends as fast as it can (closed model without a wait). */
 static double paced_rate(const ob_worker *w, const ob_run_opts *o, long nusers)
 {
+    if (o->rate_max)
+        return 0;
     if (o->rate > 0)
         return o->rate / (double)w->plan->lanes;
     double mean_wait = (o->wait_min + o->wait_max) / 2;
