@@ -34,8 +34,8 @@
 
 #define WHO "nats"
 
-/* completed core batches kept for reuse, at most */
-#define CORE_SPARE_BATCHES 64
+/* the core publisher's first ring of batches in flight (doubled when full) */
+#define CORE_RING_FIRST 1024
 
 extern const ob_broker_ops ob_nats_ops, ob_nats_tls_ops;
 
@@ -303,79 +303,49 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
 
 /* --- core publisher: markers ---------------------------------------------------------- */
 
-/* Reports every token of the batches up to `upto` (all if UINT64_MAX) acked or failed. */
+/* Reports every token of the batches up to `upto` (all if UINT64_MAX) acked or failed,
+ * taking them off the ring in chunks (on_ack runs outside `lock`: the publisher thread
+ * keeps sending meanwhile). */
 static void core_complete(nats_adapter *na, uint64_t upto, bool ok, const char *why)
 {
-    pthread_mutex_lock(&na->lock);
-    nats_core_batch *done = na->sent_head, *last = NULL;
-    for (nats_core_batch *b = na->sent_head; b && b->id <= upto; b = b->next)
-        last = b;
-    if (!last) {
-        pthread_mutex_unlock(&na->lock);
-        return;
-    }
-    na->sent_head = last->next;
-    last->next = NULL;
-    if (!na->sent_head) {
-        na->sent_tail = NULL;
-        pthread_cond_broadcast(&na->sent_empty);
-    }
-    pthread_mutex_unlock(&na->lock);
     int64_t now = ob_mono_ns();
     pthread_mutex_lock(&na->ack_lock);
-    for (nats_core_batch *b = done; b; b = b->next)
-        for (size_t i = 0; i < b->n; i++)
-            na->base.on_ack(na->base.ack_arg, b->tokens[i], ok, why, now);
-    pthread_mutex_unlock(&na->ack_lock);
-    /* kept for the next batches (a paced publisher closes one per record: no allocation
-     * per record, and the memory stays put) */
-    pthread_mutex_lock(&na->lock);
-    while (done) {
-        nats_core_batch *next = done->next;
-        if (na->nspare < CORE_SPARE_BATCHES) {
-            done->next = na->spare;
-            na->spare = done;
-            na->nspare++;
-        } else {
-            free(done);
+    for (;;) {
+        nats_core_batch chunk[64];
+        size_t k = 0;
+        pthread_mutex_lock(&na->lock);
+        uint64_t last = upto < na->next_batch_id ? upto : na->next_batch_id;
+        while (k < sizeof chunk / sizeof chunk[0] && na->sent_done < last) {
+            chunk[k++] = na->sent[na->sent_done & (na->sent_cap - 1)]; /* id sent_done + 1 */
+            na->sent_done++;
         }
-        done = next;
+        if (na->sent_done == na->next_batch_id)
+            pthread_cond_broadcast(&na->sent_empty);
+        pthread_mutex_unlock(&na->lock);
+        if (k == 0)
+            break;
+        for (size_t i = 0; i < k; i++)
+            for (uint64_t t = chunk[i].first; t < chunk[i].first + chunk[i].n; t++)
+                na->base.on_ack(na->base.ack_arg, t, ok, why, now);
     }
-    pthread_mutex_unlock(&na->lock);
+    pthread_mutex_unlock(&na->ack_lock);
 }
 
-/* The open batch, with room for one more token: a spare one, or a new one of room for 16,
- * grown by doubling up to flush_every. Publisher thread only. NULL when out of memory. */
-static nats_core_batch *core_open_batch(nats_adapter *na)
+/* Makes room in the ring for one more batch (under `lock`): false when out of memory. */
+static bool core_ring_room(nats_adapter *na)
 {
-    nats_core_batch *b = na->open_batch;
-    if (!b) {
-        pthread_mutex_lock(&na->lock);
-        if ((b = na->spare) != NULL) {
-            na->spare = b->next;
-            na->nspare--;
-        }
-        pthread_mutex_unlock(&na->lock);
-        if (!b) {
-            size_t cap = 16;
-            b = malloc(sizeof *b + cap * sizeof b->tokens[0]);
-            if (!b)
-                return NULL;
-            b->cap = cap;
-        }
-        b->n = 0;
-        b->first_ns = ob_mono_ns();
-        na->open_batch = b;
-    }
-    if (b->n == b->cap) {
-        size_t cap = b->cap * 2;
-        nats_core_batch *grown = realloc(b, sizeof *b + cap * sizeof b->tokens[0]);
-        if (!grown)
-            return NULL;
-        grown->cap = cap;
-        na->open_batch = b = grown;
-    }
-    return b;
+    if (na->next_batch_id - na->sent_done < na->sent_cap)
+        return true;
+    uint64_t cap = na->sent_cap ? na->sent_cap * 2 : CORE_RING_FIRST;
+    nats_core_batch *grown = malloc(cap * sizeof *grown);
+    if (!grown)
+        return false;
+    for (uint64_t id = na->sent_done + 1; id <= na->next_batch_id; id++)
+        grown[(id - 1) & (cap - 1)] = na->sent[(id - 1) & (na->sent_cap - 1)];
+    free(na->sent);
+    na->sent = grown;
+    na->sent_cap = cap;
+    return true;
 }
 
 /* cnats' delivery thread for the marker subscription. */
@@ -390,24 +360,23 @@ static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *m
     core_complete(closure, id, true, NULL);
 }
 
-/* Closes the open batch and sends its marker. Publisher thread only. */
+/* Closes the open batch and sends its marker. Publisher thread only. Out of memory,
+ * the batch stays open (its records wait for the next marker). */
 static void core_send_marker(nats_adapter *na)
 {
-    nats_core_batch *b = na->open_batch;
-    if (!b || b->n == 0)
+    if (na->open_batch.n == 0)
         return;
-    na->open_batch = NULL;
-    b->id = ++na->next_batch_id;
-    b->next = NULL;
     pthread_mutex_lock(&na->lock);
-    if (na->sent_tail)
-        na->sent_tail->next = b;
-    else
-        na->sent_head = b;
-    na->sent_tail = b;
+    if (!core_ring_room(na)) {
+        pthread_mutex_unlock(&na->lock);
+        return;
+    }
+    uint64_t id = ++na->next_batch_id;
+    na->sent[(id - 1) & (na->sent_cap - 1)] = na->open_batch;
     pthread_mutex_unlock(&na->lock);
+    na->open_batch.n = 0;
     /* a marker that cannot be sent shows up as a flush timeout at the end */
-    natsConnection_Publish(na->nc, na->marker_inbox, &b->id, (int)sizeof b->id);
+    natsConnection_Publish(na->nc, na->marker_inbox, &id, (int)sizeof id);
 }
 
 static int core_open_markers(nats_adapter *na, ob_err *err)
@@ -430,13 +399,17 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     const nats_settings *st = &na->s;
     natsStatus s;
     if (!st->jetstream) {
-        if (!core_open_batch(na))
+        nats_core_batch *ob = &na->open_batch;
+        if (ob->n > 0 && ob->first + ob->n != m->token)
+            core_send_marker(na); /* a token was skipped (a failed send): batches stay consecutive */
+        if (ob->n > 0 && ob->first + ob->n != m->token)
             return ob_err_set(err, "nats: out of memory");
         s = natsConnection_Publish(na->nc, st->subject, m->data, (int)m->len);
         if (s != NATS_OK)
             return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "publish to", st->address, s);
-        na->open_batch->tokens[na->open_batch->n++] = m->token;
-        if ((long)na->open_batch->n >= st->flush_every)
+        if (ob->n++ == 0)
+            ob->first = m->token;
+        if ((long)ob->n >= st->flush_every)
             core_send_marker(na);
         return 0;
     }
@@ -472,7 +445,7 @@ static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
     nats_adapter *na = (nats_adapter *)b;
     /* an idle publisher closes its batch at once: markers are cheap and do not block,
      * and at low rates this makes the latency a per-message round trip */
-    if (!na->s.jetstream && na->open_batch && na->open_batch->n > 0)
+    if (!na->s.jetstream && na->open_batch.n > 0)
         core_send_marker(na);
     return false;
 }
@@ -483,13 +456,23 @@ static int core_flush(nats_adapter *na, int timeout_ms)
     int64_t until = ob_real_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
     struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
     pthread_mutex_lock(&na->lock);
-    while (na->sent_head && pthread_cond_timedwait(&na->sent_empty, &na->lock, &ts) == 0)
+    while (na->sent_done < na->next_batch_id && pthread_cond_timedwait(&na->sent_empty, &na->lock, &ts) == 0)
         ;
-    size_t missing = 0;
-    for (nats_core_batch *q = na->sent_head; q; q = q->next)
-        missing += q->n;
+    uint64_t missing = 0;
+    for (uint64_t id = na->sent_done + 1; id <= na->next_batch_id; id++)
+        missing += na->sent[(id - 1) & (na->sent_cap - 1)].n;
     pthread_mutex_unlock(&na->lock);
-    core_complete(na, UINT64_MAX, false, "no flush round trip before the timeout");
+    const char *why = "no flush round trip before the timeout";
+    core_complete(na, UINT64_MAX, false, why);
+    if (na->open_batch.n > 0) { /* its marker could not be queued (out of memory) */
+        pthread_mutex_lock(&na->ack_lock);
+        int64_t now = ob_mono_ns();
+        for (uint64_t t = na->open_batch.first; t < na->open_batch.first + na->open_batch.n; t++)
+            na->base.on_ack(na->base.ack_arg, t, false, why, now);
+        pthread_mutex_unlock(&na->ack_lock);
+        missing += na->open_batch.n;
+        na->open_batch.n = 0;
+    }
     return (int)missing;
 }
 
@@ -570,17 +553,7 @@ static void nats_adapter_close(ob_broker *b)
     jsCtx_Destroy(na->js);
     natsConnection_Destroy(na->nc);
     free(na->slots);
-    free(na->open_batch);
-    while (na->sent_head) {
-        nats_core_batch *next = na->sent_head->next;
-        free(na->sent_head);
-        na->sent_head = next;
-    }
-    while (na->spare) {
-        nats_core_batch *next = na->spare->next;
-        free(na->spare);
-        na->spare = next;
-    }
+    free(na->sent);
     natsInbox_Destroy((natsInbox *)na->marker_inbox);
     natsInbox_Destroy((natsInbox *)na->reply_inbox);
     if (na->locks_ready) {

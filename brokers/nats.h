@@ -100,13 +100,12 @@ typedef struct nats_inflight_slot {
     uint64_t token;
 } nats_inflight_slot;
 
-/* Core NATS: tokens published before one marker. */
+/* Core NATS: the tokens published before one marker, consecutive (a token that does not
+ * follow the open batch's last closes it first), so a batch is two numbers whatever its
+ * size. */
 typedef struct nats_core_batch {
-    uint64_t id;
-    int64_t first_ns;
-    size_t n, cap;            /* tokens held, room for (grown up to flush_every) */
-    struct nats_core_batch *next;
-    uint64_t tokens[];
+    uint64_t first; /* its first token */
+    uint64_t n;     /* its tokens: first .. first + n - 1 */
 } nats_core_batch;
 
 typedef struct nats_adapter {
@@ -117,13 +116,16 @@ typedef struct nats_adapter {
     bool locks_ready;         /* lock, ack_lock and sent_empty initialised */
     bool send_asap;           /* cnats writes each publish at once (write=, paced_rate) */
 
-    /* core publisher: the open batch (publisher thread only), then batches whose marker
-     * is on its way (FIFO under `lock`, completed by the marker subscription) */
-    nats_core_batch *open_batch;
-    nats_core_batch *sent_head, *sent_tail;
-    uint64_t next_batch_id;
-    nats_core_batch *spare;   /* completed batches kept for reuse (under `lock`) */
-    size_t nspare;
+    /* core publisher: the open batch (publisher thread only), then the batches whose
+     * marker is on its way: a ring under `lock`, batch id k (the marker's payload) at
+     * sent[(k - 1) & (sent_cap - 1)], ids sent_done + 1 .. next_batch_id unacked. The ring
+     * doubles when more batches are in flight than it holds and never shrinks: no
+     * allocation per batch, and the memory stays put */
+    nats_core_batch open_batch;
+    nats_core_batch *sent;
+    uint64_t sent_cap;        /* a power of two */
+    uint64_t sent_done;       /* the last batch id completed */
+    uint64_t next_batch_id;   /* the last batch id sent */
     natsSubscription *marker_sub;
     char *marker_inbox;
     pthread_cond_t sent_empty;
