@@ -100,12 +100,17 @@ static void swap_snapshots(controller *c)
     c->now = t;
 }
 
-/* A new, zeroed point at the end of the series; NULL when out of memory. */
+/* A new, zeroed point at the end of the series; NULL when out of memory. A run of known
+ * length gets room for all of its seconds at once (one point a second, and a few more
+ * for the end): no reallocation, and no copy of the series, in the middle of a run. */
 static ob_series_point *series_push(controller *c)
 {
     ob_run_result *r = &c->result;
     if (r->nseries == c->series_cap) {
         size_t cap = c->series_cap ? c->series_cap * 2 : 64;
+        int64_t planned = c->opts.run_time_ns / OB_NS_PER_S + 8;
+        if (!c->series_cap && c->opts.run_time_ns > 0 && planned > (int64_t)cap && planned < 7 * 24 * 3600)
+            cap = (size_t)planned;
         ob_series_point *p = realloc(r->series, cap * sizeof *p);
         if (!p)
             return NULL;
