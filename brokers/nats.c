@@ -303,6 +303,13 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
 
 /* --- core publisher: markers ---------------------------------------------------------- */
 
+/* Reports each token of batch b acked or failed (under ack_lock). */
+static void core_report(nats_adapter *na, nats_core_batch b, bool ok, const char *why, int64_t now)
+{
+    for (uint64_t t = b.first; t < b.first + b.n; t++)
+        na->base.on_ack(na->base.ack_arg, t, ok, why, now);
+}
+
 /* Reports every token of the batches up to `upto` (all if UINT64_MAX) acked or failed,
  * taking them off the ring in chunks (on_ack runs outside `lock`: the publisher thread
  * keeps sending meanwhile). */
@@ -325,8 +332,7 @@ static void core_complete(nats_adapter *na, uint64_t upto, bool ok, const char *
         if (k == 0)
             break;
         for (size_t i = 0; i < k; i++)
-            for (uint64_t t = chunk[i].first; t < chunk[i].first + chunk[i].n; t++)
-                na->base.on_ack(na->base.ack_arg, t, ok, why, now);
+            core_report(na, chunk[i], ok, why, now);
     }
     pthread_mutex_unlock(&na->ack_lock);
 }
@@ -360,16 +366,16 @@ static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *m
     core_complete(closure, id, true, NULL);
 }
 
-/* Closes the open batch and sends its marker. Publisher thread only. Out of memory,
- * the batch stays open (its records wait for the next marker). */
-static void core_send_marker(nats_adapter *na)
+/* Closes the open batch and sends its marker. Publisher thread only. False when out of
+ * memory: the batch stays open (its records wait for the next marker). */
+static bool core_send_marker(nats_adapter *na)
 {
     if (na->open_batch.n == 0)
-        return;
+        return true;
     pthread_mutex_lock(&na->lock);
     if (!core_ring_room(na)) {
         pthread_mutex_unlock(&na->lock);
-        return;
+        return false;
     }
     uint64_t id = ++na->next_batch_id;
     na->sent[(id - 1) & (na->sent_cap - 1)] = na->open_batch;
@@ -377,6 +383,7 @@ static void core_send_marker(nats_adapter *na)
     na->open_batch.n = 0;
     /* a marker that cannot be sent shows up as a flush timeout at the end */
     natsConnection_Publish(na->nc, na->marker_inbox, &id, (int)sizeof id);
+    return true;
 }
 
 static int core_open_markers(nats_adapter *na, ob_err *err)
@@ -400,9 +407,8 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     natsStatus s;
     if (!st->jetstream) {
         nats_core_batch *ob = &na->open_batch;
-        if (ob->n > 0 && ob->first + ob->n != m->token)
-            core_send_marker(na); /* a token was skipped (a failed send): batches stay consecutive */
-        if (ob->n > 0 && ob->first + ob->n != m->token)
+        /* a token was skipped (a failed send): the open batch closes, batches stay consecutive */
+        if (ob->n > 0 && ob->first + ob->n != m->token && !core_send_marker(na))
             return ob_err_set(err, "nats: out of memory");
         s = natsConnection_Publish(na->nc, st->subject, m->data, (int)m->len);
         if (s != NATS_OK)
@@ -466,9 +472,7 @@ static int core_flush(nats_adapter *na, int timeout_ms)
     core_complete(na, UINT64_MAX, false, why);
     if (na->open_batch.n > 0) { /* its marker could not be queued (out of memory) */
         pthread_mutex_lock(&na->ack_lock);
-        int64_t now = ob_mono_ns();
-        for (uint64_t t = na->open_batch.first; t < na->open_batch.first + na->open_batch.n; t++)
-            na->base.on_ack(na->base.ack_arg, t, false, why, now);
+        core_report(na, na->open_batch, false, why, ob_mono_ns());
         pthread_mutex_unlock(&na->ack_lock);
         missing += na->open_batch.n;
         na->open_batch.n = 0;
