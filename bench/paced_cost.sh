@@ -10,11 +10,16 @@
 #   tick T  the same with --tick T, for each T of BENCH_TICKS ("1ms 10ms")
 # and prints, per middleware, µs of CPU per acked record for each, its ratio to full
 # speed (goal <= 3) and its publish p50 (a tick of T delays the records due within it
-# by up to T, which the latency from the intended send time shows). The peer (natscli's `nats bench pub` has no paced mode in the
-# version bench/nats_pub.sh uses) is not in this one: the goal compares outbreak with
-# itself. gRPC's server is `outbreak sink` (with a fresh MongoDB database), started here;
+# by up to T, which the latency from the intended send time shows). The goal compares
+# outbreak with itself; core NATS also gets the peer below. gRPC's server is `outbreak sink` (with a fresh MongoDB database), started here;
 # its CPU is not counted. BENCH_MIDDLEWARES picks (default: "core jetstream rabbitmq
 # kafka pubsub grpc").
+#
+# For core NATS the peer paces too: natscli v0.5.0's `nats bench pub --throughput RATE
+# --duration PTIME` (scripts/tools natscli; it publishes without any round trip, so it
+# pays for its sends and its flusher only), under /usr/bin/time as outbreak; the script
+# prints its CPU per message and the ratio of outbreak's paced runs to it (issue 19:
+# "CPU per record <= 1.0x natscli's ... paced at 10 000/s").
 #
 # First, the floor: ob_timer_floor (bench/timer_floor.c, built beside outbreak) paces a
 # thread at BENCH_PACED_RATE wake-ups a second doing nothing, then the same with one and
@@ -82,6 +87,16 @@ for m in $WHICH; do
         printf '%-10s %10s  %-10s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "full" "$fu" "1.00" "" "$fp" "$fa"
         printf '%-10s %10s  %-10s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "floor" "$FLOOR" "$(ratio "$FLOOR" "$fu")" \
             "(a bare timer's wake-up per record)" "" ""
+        if [ "$m" = core ]; then
+            natscli=$("$ROOT/scripts/tools" natscli)
+            secs=${PTIME%s}
+            timed "$OUT/paced-natscli.cpu" "$natscli" bench pub "obbench.paced.ref.$$" --server nats://127.0.0.1:4222 \
+                --size "$(record_size)" --throughput "$RATE" --duration "$PTIME" --no-progress \
+                >"$OUT/paced-natscli.txt" 2>&1 || { tail -3 "$OUT/paced-natscli.txt" >&2; exit 1; }
+            PEER_US=$(cpu_us "$(cpu_secs "$OUT/paced-natscli.cpu")" "$(python3 -c "print(round($RATE * $secs))")")
+            printf '%-10s %10s  %-10s %10s %7s %s\n' "$m" "$fu" "natscli" "$PEER_US" "$(ratio "$PEER_US" "$fu")" \
+                "(nats bench pub --throughput $RATE --duration $PTIME: its CPU per message)"
+        fi
         for t in none $TICKS; do
             if [ "$t" = none ]; then
                 label=paced
@@ -92,8 +107,9 @@ for m in $WHICH; do
             fi
             read -r pu pa pp < <(one "$m-paced-${t}" "$url" "$RATE" "$PTIME" "$@") || continue
             r=$(ratio "$pu" "$fu")
-            printf '%-10s %10s  %-10s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "$label" "$pu" "$r" \
-                "$(python3 -c "print('met' if $r <= 3 else 'NOT met')")" "$pp" "$pa"
+            printf '%-10s %10s  %-10s %10s %7s %-8s %9s  %s%s\n' "$m" "$fu" "$label" "$pu" "$r" \
+                "$(python3 -c "print('met' if $r <= 3 else 'NOT met')")" "$pp" "$pa" \
+                "$([ "$m" = core ] && echo "  vs natscli $(ratio "$pu" "$PEER_US") (goal <= 1.0)")"
         done
     fi
     if [ -n "$SINK_PID" ]; then
