@@ -31,6 +31,7 @@
 source "$(dirname "$0")/lib.sh"
 RATE=${BENCH_PACED_RATE:-10000}
 PTIME=${BENCH_PACED_TIME:-10s}
+[[ $PTIME =~ ^[0-9]+s$ ]] || { echo "bench: BENCH_PACED_TIME is whole seconds, as 10s (not $PTIME)" >&2; exit 2; }
 FTIME=${BENCH_FULL_TIME:-5s}
 WHICH=${BENCH_MIDDLEWARES:-core jetstream rabbitmq kafka pubsub grpc}
 TICKS=${BENCH_TICKS:-1ms 10ms}
