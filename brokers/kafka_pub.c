@@ -3,9 +3,10 @@
  * librdkafka batches records per partition (linger, batch size), sends them and, when the
  * broker answered as `acks` asks (0: not at all, 1: the leader wrote it, all: every
  * in-sync replica has it), queues a delivery report per record on the main queue. The
- * reports are served on the publishing thread: after each produce without waiting, and
- * while the worker is idle, by waiting on a pipe librdkafka writes to as soon as a report
- * is queued (so a report's time is taken when it arrives). A record librdkafka could not
+ * reports are served on the publishing thread: after each produce without waiting (no
+ * system call, and no clock reading unless a report is there), and while the worker is
+ * idle, by waiting on a pipe librdkafka writes to when a report is queued on an empty
+ * queue (so a report's time is taken when it arrives). A record librdkafka could not
  * deliver (after its retries, or message.timeout.ms) reports its error: a failure with
  * that reason. A full local queue is back-pressure: produce serves reports and tries
  * again. At the end, flush waits for the reports; what is still out after the timeout is
@@ -33,22 +34,29 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
         if (kb->pub.purging)
             kb->pub.purged++;
     }
+    if (kb->pub.now == 0) /* one clock reading for the reports served together */
+        kb->pub.now = ob_mono_ns();
     kb->base.on_ack(kb->base.ack_arg, token, ok, ok ? NULL : why, kb->pub.now);
 }
 
-/* Serves the queued delivery reports, with one clock reading for all of them. */
-static void serve(kafka_broker *kb)
+/* Serves the queued delivery reports; returns how many. */
+static int serve(kafka_broker *kb)
+{
+    kb->pub.now = 0;
+    return rd_kafka_poll(kb->rk, 0);
+}
+
+/* Waits until a report is queued or `until` (monotonic ns) passes, then serves. The pipe
+ * is emptied first: librdkafka writes to it only when a report lands on an empty queue,
+ * so after the serve below any new report wakes the wait (a byte left from a report
+ * served already costs one early return). */
+static void wait_and_serve(kafka_broker *kb, int64_t until)
 {
     char buf[64];
     while (read(kb->pub.wake[0], buf, sizeof buf) > 0)
         ;
-    kb->pub.now = ob_mono_ns();
-    rd_kafka_poll(kb->rk, 0);
-}
-
-/* Waits until a report is queued or `until` (monotonic ns) passes, then serves. */
-static void wait_and_serve(kafka_broker *kb, int64_t until)
-{
+    if (serve(kb) > 0)
+        return;
     int64_t left = until - ob_mono_ns();
     if (left > 0) {
         struct timespec ts = {.tv_sec = (time_t)(left / OB_NS_PER_S), .tv_nsec = (long)(left % OB_NS_PER_S)};
@@ -148,8 +156,7 @@ void ob_kafka_pub_close(kafka_broker *kb)
     if (kb->rk) {
         /* nothing is left to report after flush; a late report must not call back */
         rd_kafka_purge(kb->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-        kb->pub.now = ob_mono_ns();
-        rd_kafka_poll(kb->rk, 0);
+        serve(kb);
         rd_kafka_destroy(kb->rk);
         kb->rk = NULL;
     }

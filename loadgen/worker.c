@@ -41,6 +41,7 @@ struct ob_worker {
     ob_publisher *pub;
     pthread_t thread;
     bool started;
+    bool poll_waits; /* the adapter's last poll waited for acks itself (see idle_cap) */
     ob_worker_stats stats;
     ob_gen rng;
 
@@ -183,12 +184,17 @@ static bool has_inflight(const ob_worker *w)
     return ob_publisher_inflight(w->pub) > 0;
 }
 
-/* How long an idle worker may go without polling its adapter: a millisecond while
- * records are in flight (an adapter may send what makes acks come from poll), a second
- * otherwise (an adapter may keep its connection alive from poll: heartbeats). */
+/* How long an idle worker may go without polling its adapter. While records are in
+ * flight: a millisecond when the adapter's poll returns at once (an adapter whose acks
+ * come on its own threads may still send from poll what brings them, and retry it),
+ * CHANGE_POLL_NS when its poll waits for the acks itself (each ack ends that wait:
+ * waking sooner would only cost wake-ups, several per tick at --tick 10ms). Otherwise a
+ * second (an adapter may keep its connection alive from poll: heartbeats). */
 static int64_t idle_cap(ob_worker *w)
 {
-    return has_inflight(w) ? OB_NS_PER_MS : OB_NS_PER_S;
+    if (!has_inflight(w))
+        return OB_NS_PER_S;
+    return w->poll_waits ? CHANGE_POLL_NS : OB_NS_PER_MS;
 }
 
 /* Sleeps until `until` (monotonic), but wakes to poll the adapter (see idle_cap) so that
@@ -198,7 +204,7 @@ static void idle_until(ob_worker *w, int64_t until)
     int64_t cap = ob_mono_ns() + idle_cap(w);
     if (until > cap)
         until = cap;
-    if (ob_publisher_poll(w->pub, until))
+    if ((w->poll_waits = ob_publisher_poll(w->pub, until)))
         return; /* the adapter waited for acks on this thread */
     ob_sleep_until_mono(until);
 }
@@ -375,7 +381,7 @@ static void wait_for_users(ob_worker *w, int64_t until)
     int64_t cap = ob_mono_ns() + idle_cap(w);
     if (until > cap)
         until = cap;
-    ob_publisher_poll(w->pub, until); /* acks read here make users ready at once */
+    w->poll_waits = ob_publisher_poll(w->pub, until); /* acks read here make users ready at once */
     struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
     pthread_mutex_lock(&w->ready_lock);
     /* the change increments load_gen before it signals under this lock: no lost wake-up */
