@@ -92,7 +92,7 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
         ob_option_choice(WHO, s->write, "write", writes, err) ||
         ob_url_param_int(url, "replicas", 1, 1, 5, &s->replicas, err) ||
         ob_url_param_int(url, "max_pending", 4096, 1, 1 << 20, &s->max_pending, err) ||
-        ob_url_param_int(url, "flush_every", 2048, 1, 1 << 20, &s->flush_every, err) ||
+        ob_url_param_int(url, "flush_every", 16384, 1, 1 << 20, &s->flush_every, err) ||
         ob_url_param_int(url, "batch", 256, 1, 10000, &s->batch, err) ||
         ob_url_param_int(url, "max_ack_pending", 4096, 1, 1 << 20, &s->max_ack_pending, err) ||
         ob_url_param_int(url, "ack_wait", 30000, 100, 3600000, &s->ack_wait_ms, err) ||
