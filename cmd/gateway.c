@@ -88,9 +88,9 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
                  "(default 1)"},
         {.name = "event-loop", .type = OB_FLAG_CUSTOM, .dest = &c.poll_loop, .parse = parse_event_loop,
          .value_name = "epoll|poll",
-         .help = "how an HTTP thread waits for its connections: epoll (the\n"
-                 "default: fair with thousands) or poll (a third less CPU per\n"
-                 "request with up to a few hundred: docs/gateway.md)"},
+         .help = "how an HTTP thread waits for its connections: poll (the\n"
+                 "default) or epoll (libmicrohttpd 0.9.75's can stop answering\n"
+                 "with 128 or more connections: docs/gateway.md)"},
         {.name = "ack-timeout", .type = OB_FLAG_DURATION, .dest = &c.ack_timeout_ns, .min = 0.001,
          .value_name = "T", .help = "a request without its acks by then gets 503 (default 3s)"},
         {.name = "stop-timeout", .type = OB_FLAG_DURATION, .dest = &c.stop_timeout_ns, .min = 0,

@@ -704,6 +704,7 @@ void ob_gateway_defaults(ob_gateway_config *c)
     c->window = OB_GATEWAY_DEFAULT_WINDOW;
     c->max_batch = OB_GATEWAY_DEFAULT_MAX_BATCH;
     c->threads = 1;
+    c->poll_loop = true;
     c->ack_timeout_ns = 3 * OB_NS_PER_S;
     c->stop_timeout_ns = 4 * OB_NS_PER_S;
     c->stats_interval_ns = 5 * OB_NS_PER_S;
@@ -797,17 +798,26 @@ static int gw_start(gw *g, ob_err *err)
         return ob_err_set(err, "cannot start the publisher thread");
     g->pub_started = true;
     unsigned pool = c->threads > 1 ? (unsigned)c->threads : 0;
-    /* epoll: fair with thousands of connections. poll: no epoll_ctl for each suspend and
-     * resume (two per request), so about a third less CPU per request with tens or
-     * hundreds of connections; with a thousand its tail latency grows (bench/gateway.sh) */
+    /* poll (the default): no epoll_ctl for each suspend and resume (two per request), so
+     * about a third less CPU per request with tens or hundreds of connections; with a
+     * thousand its tail latency grows (bench/gateway.sh). epoll: libmicrohttpd 0.9.75
+     * with suspended requests can stop answering connections when 128 or more are
+     * open (tests/integration/gateway_many.sh shows the default does not) */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | (c->poll_loop ? MHD_USE_POLL : MHD_USE_EPOLL) | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* the thread pool only when asked for: libmicrohttpd warns about a pool of one */
-    struct MHD_OptionItem more[1 + OB_LISTENER_TLS_OPTIONS] = {
+    /* libmicrohttpd's own limit is FD_SETSIZE - 4 connections (1020), the rest waiting
+     * unanswered in the listen queue: as many as the descriptors allow instead */
+    struct rlimit nofile;
+    unsigned limit = 1020;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY && nofile.rlim_cur > 1024 + 256)
+        limit = (unsigned)(nofile.rlim_cur - 256); /* 256 for the broker, the files, the sinks */
+    struct MHD_OptionItem more[2 + OB_LISTENER_TLS_OPTIONS] = {
+        {MHD_OPTION_CONNECTION_LIMIT, limit, NULL},
         {pool ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, pool, NULL},
     };
-    ob_listener_tls_options(&g->tls, more + (pool ? 1 : 0));
+    ob_listener_tls_options(&g->tls, more + (pool ? 2 : 1));
     flags |= ob_listener_tls_flags(&g->tls);
     g->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, g, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, g,
                                  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
