@@ -401,8 +401,12 @@ static void *publisher_main(void *arg)
         expire(g, ob_mono_ns(), false, why);
         pthread_mutex_lock(&g->lock);
         now = ob_mono_ns();
+        /* nothing to publish and an adapter whose acks come on threads of its own: sleep
+         * until a request comes, or a millisecond while records are in flight (a marker
+         * to retry, deadlines to expire; every 200 us cost a wake-up or more per request
+         * at low rates) */
         if (!waited && !g->qhead && !g->pub_stop) {
-            int64_t until = now + (ob_publisher_inflight(g->pub) > 0 ? 200 * OB_NS_PER_US : 20 * OB_NS_PER_MS);
+            int64_t until = now + (ob_publisher_inflight(g->pub) > 0 ? OB_NS_PER_MS : 20 * OB_NS_PER_MS);
             struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
             g->pub_waiting = true;
             pthread_cond_timedwait(&g->wake, &g->lock, &ts);
