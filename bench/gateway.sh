@@ -9,8 +9,8 @@
 # request (> 1: outbreak cheaper); the goal: >= 1.0 requests/s at lower CPU per request.
 #
 # BENCH_MODE (core | jetstream | both, default both), BENCH_CONNECTIONS (64),
-# BENCH_TIME (10s), BENCH_WRK_THREADS (1), BENCH_GW_LOOP (the gateway's --event-loop, poll
-# or epoll; unset: its default, poll), BENCH_GW_THREADS (the gateway's --threads;
+# BENCH_TIME (10s), BENCH_WRK_THREADS (1), BENCH_GW_LOOP (the gateway's --event-loop, own,
+# poll or epoll; unset: its default, own with one thread), BENCH_GW_THREADS (the gateway's --threads;
 # unset: its default), BENCH_REF_FLUSH (the reference's core NATS flush: shared, one
 # flusher goroutine for the requests published before its PING, or each, one
 # nc.FlushTimeout per request; default shared), BENCH_GW_PERF=1 (also `perf record -g`
@@ -158,7 +158,7 @@ run() {
     fi
 }
 
-echo "POST body: ${#BODY} bytes (${BENCH_BODY:-meta}); wrk -t$T -c$C -d$D; gateway --threads ${BENCH_GW_THREADS:-default} --event-loop ${BENCH_GW_LOOP:-poll};" \
+echo "POST body: ${#BODY} bytes (${BENCH_BODY:-meta}); wrk -t$T -c$C -d$D; gateway --threads ${BENCH_GW_THREADS:-default} --event-loop ${BENCH_GW_LOOP:-default};" \
     "reference flush: $FLUSH"
 if [ "$MODE" != jetstream ]; then
     echo "== core NATS: 200 after a flush =="

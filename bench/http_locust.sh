@@ -4,7 +4,7 @@
 # core NATS, full speed, one run each, Locust first; prints the ratio outbreak / Locust
 # (the issue's goal: >= 12). BENCH_TIME (10s), BENCH_LOCUST_USERS (64),
 # BENCH_CONNECTIONS (outbreak's, 64: as many as Locust's users, each of which keeps one).
-# BENCH_GW_LOOP: the gateway's --event-loop (poll, its default, or epoll).
+# BENCH_GW_LOOP: the gateway's --event-loop (own, its default, poll or epoll).
 # BENCH_SERVER=nginx measures the two clients alone instead: both POST to nginx's
 # `return 200` (/nginx-200 of scripts/stack's lb), so no gateway limits either side.
 source "$(dirname "$0")/lib.sh"
@@ -18,7 +18,7 @@ SERVER=${BENCH_SERVER:-gateway}
 case $SERVER in
 gateway)
     "$OUTBREAK" gateway --listen 127.0.0.1:0 --broker 'nats://127.0.0.1:4222?subject=outbreak.bench.http' \
-        --id bench-http --event-loop "${BENCH_GW_LOOP:-poll}" >"$OUT/gateway-http.txt" 2>&1 &
+        --id bench-http --event-loop "${BENCH_GW_LOOP:-own}" >"$OUT/gateway-http.txt" 2>&1 &
     GW=$!
     trap 'kill $GW 2>/dev/null; wait $GW 2>/dev/null' EXIT
     PORT=
@@ -30,7 +30,7 @@ gateway)
     [ -n "$PORT" ] || { cat "$OUT/gateway-http.txt" >&2; exit 1; }
     TARGET=http://127.0.0.1:$PORT
     export OUTBREAK_BENCH_PATH=/
-    echo "gateway on 127.0.0.1:$PORT (core NATS, --event-loop ${BENCH_GW_LOOP:-poll}); Locust $U users, outbreak $C connections, $D each"
+    echo "gateway on 127.0.0.1:$PORT (core NATS, --event-loop ${BENCH_GW_LOOP:-own}); Locust $U users, outbreak $C connections, $D each"
     ;;
 nginx)
     "$ROOT/scripts/stack" up lb >/dev/null

@@ -143,6 +143,8 @@ struct ob_broker_ops {
                                     no broker process */
     bool relay;                  /* a client of gateways (HTTP): its records reach the sinks
                                     of the middlewares behind them, whatever their way */
+    bool acks_on_own_threads;    /* on_ack runs on the client library's threads, and poll
+                                    returns at once (NATS): see "Threads" and poll */
     size_t handle_size;          /* sizeof the adapter's handle, which starts with ob_broker */
     const char *const *params;   /* NULL-terminated list of known URL query parameters */
     bool multi_host;             /* the URL may list several hosts (url->hosts) */
@@ -267,6 +269,10 @@ static inline void ob_broker_settle(ob_broker *b, ob_delivery *d, bool ok)
 static inline const char *ob_broker_way(const ob_broker *b)
 {
     return b->ops->way;
+}
+static inline bool ob_broker_acks_on_own_threads(const ob_broker *b)
+{
+    return b->ops->acks_on_own_threads;
 }
 /* Fills *d (release with ob_durability_free). */
 void ob_broker_durability(ob_broker *b, ob_durability *d);

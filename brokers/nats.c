@@ -694,6 +694,7 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
         .synopsis = synopsis_text,                                                            \
         .local_url = local,                                                                   \
         .default_port = 4222,                                                                 \
+        .acks_on_own_threads = true,                                                          \
         .handle_size = sizeof(nats_adapter),                                                  \
         .params = params,                                                                     \
         .check = nats_adapter_check,                                                          \

@@ -45,9 +45,15 @@ static int parse_id(const char *v, void *dest, ob_err *err)
 
 static int parse_event_loop(const char *v, void *dest, ob_err *err)
 {
-    if (strcmp(v, "epoll") != 0 && strcmp(v, "poll") != 0)
-        return ob_err_set(err, "use epoll or poll, not \"%s\"", v);
-    *(bool *)dest = strcmp(v, "poll") == 0;
+    ob_gw_loop *loop = dest;
+    if (strcmp(v, "own") == 0)
+        *loop = OB_GW_LOOP_OWN;
+    else if (strcmp(v, "poll") == 0)
+        *loop = OB_GW_LOOP_POLL;
+    else if (strcmp(v, "epoll") == 0)
+        *loop = OB_GW_LOOP_EPOLL;
+    else
+        return ob_err_set(err, "use own, poll or epoll, not \"%s\"", v);
     return 0;
 }
 
@@ -86,11 +92,13 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
         {.name = "threads", .type = OB_FLAG_LONG, .dest = &c.threads, .min = 1, .max = 64, .value_name = "N",
          .help = "HTTP threads, each an event loop for many connections\n"
                  "(default 1)"},
-        {.name = "event-loop", .type = OB_FLAG_CUSTOM, .dest = &c.poll_loop, .parse = parse_event_loop,
-         .value_name = "epoll|poll",
-         .help = "how an HTTP thread waits for its connections: poll (the\n"
-                 "default) or epoll (libmicrohttpd 0.9.75's can stop answering\n"
-                 "with 128 or more connections: docs/gateway.md)"},
+        {.name = "event-loop", .type = OB_FLAG_CUSTOM, .dest = &c.event_loop, .parse = parse_event_loop,
+         .value_name = "own|poll|epoll",
+         .help = "how the HTTP thread(s) wait for their connections: own (the\n"
+                 "default with one thread: it also publishes, a sixth less CPU\n"
+                 "per request), or libmicrohttpd's own thread(s) with poll (the\n"
+                 "default with --threads 2 or more) or epoll (0.9.75's can stop\n"
+                 "answering with 128 or more connections): docs/gateway.md"},
         {.name = "ack-timeout", .type = OB_FLAG_DURATION, .dest = &c.ack_timeout_ns, .min = 0.001,
          .value_name = "T", .help = "a request without its acks by then gets 503 (default 3s)"},
         {.name = "stop-timeout", .type = OB_FLAG_DURATION, .dest = &c.stop_timeout_ns, .min = 0,
@@ -119,6 +127,9 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
     int rc = ob_flags_parse(&set, argc, argv, &err);
     if (rc == 1)
         return 0;
+    if (rc == 0 && c.event_loop == OB_GW_LOOP_OWN && c.threads > 1)
+        rc = ob_err_setk(&err, OB_ERR_USAGE, "--event-loop own runs one HTTP thread: not with --threads %ld",
+                         c.threads);
     if (rc == 0 && !c.broker)
         rc = ob_err_setk(&err, OB_ERR_USAGE, "--broker is required (see outbreak gateway --help)");
     if (rc == 0 && ob_broker_check_url(c.broker, &err) != 0)

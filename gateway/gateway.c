@@ -1,10 +1,12 @@
 /* gateway.c — the HTTP server of `outbreak gateway` (see gateway.h).
  *
- * Threads. libmicrohttpd runs the connections on its own thread(s) (epoll, one event
- * loop each, many connections, keep-alive); a request that is to be published is
- * decoded there, admitted against the window, SUSPENDED, and queued for the publisher
- * thread, which owns the broker handle (publisher.h: publish, poll and flush belong to
- * one thread). The acks come back through on_done (on the publisher thread, or the
+ * Threads. libmicrohttpd runs the connections (many per thread, keep-alive), either on
+ * the gateway's own loop thread (--event-loop own, the default with one thread:
+ * loop_main) or on libmicrohttpd's thread(s) (poll or epoll); a request that is to be
+ * published is decoded there, admitted against the window, SUSPENDED, and queued. The
+ * publisher thread publishes the queue (the broker handle is used by one thread at a
+ * time: pub_lock), except that the own loop publishes each round's requests itself when
+ * the adapter's acks come on the client library's threads (NATS). The acks come back through on_done (on the publisher thread, or the
  * client library's own thread for NATS); the last ack of a request, its deadline, or
  * the shutdown answers it: the request is resumed and libmicrohttpd sends the answer.
  * A broker that could not be opened at start is opened again by the publisher thread
@@ -20,6 +22,8 @@
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +108,19 @@ struct gw {
     bool announced;      /* the start line is out: the publisher thread may reconnect */
     pthread_t pub_thread;
     bool pub_started;
+    /* --event-loop own: the loop thread drives libmicrohttpd (its epoll, in "external"
+     * mode) and publishes the requests of each round itself (see loop_main) */
+    bool own_loop;
+    bool inline_pub;     /* under lock, set with pub: the own loop publishes (acks on the
+                          * client library's threads: ob_publisher_acks_on_own_threads) */
+    atomic_bool loop_stop;
+    pthread_t loop_thread;
+    bool loop_started;
+    int loop_epoll;      /* the loop's wait: libmicrohttpd's epoll descriptor and kick_fd */
+    int kick_fd;         /* eventfd: a connection was resumed (or the loop stops) */
+    atomic_bool kicked;  /* kick_fd written and not yet read: later resumes need not */
+    pthread_mutex_t mhd_lock; /* the loop's MHD_run against MHD_quiesce_daemon */
+    pthread_mutex_t pub_lock; /* the publisher's owner of the moment (one thread at a time) */
 
     ob_gw_stats stats;
 };
@@ -226,6 +243,26 @@ static struct MHD_Connection *settle_locked(gw *g, gw_req *r, bool ok, const cha
     return resume;
 }
 
+/* Wakes the own loop, once for any number of resumes until it runs its next round. */
+static void kick_loop(gw *g)
+{
+    if (!atomic_exchange(&g->kicked, true)) {
+        uint64_t one = 1;
+        ssize_t n = write(g->kick_fd, &one, sizeof one); /* fails only if the counter is full */
+        (void)n;
+    }
+}
+
+/* Resumes a suspended request's connection (from any thread): libmicrohttpd answers it.
+ * Its own threads learn of it from libmicrohttpd (a write to its pipe per resume); the
+ * own loop from kick_loop. */
+static void gw_resume(gw *g, struct MHD_Connection *conn)
+{
+    MHD_resume_connection(conn);
+    if (g->own_loop)
+        kick_loop(g);
+}
+
 /* The publisher's on_done: an ack (or a failure) of one record of request ctx. */
 static void on_done(void *arg, uint64_t token, void *ctx, bool ok, const char *errmsg, ob_err_kind kind,
                     int64_t now)
@@ -236,7 +273,7 @@ static void on_done(void *arg, uint64_t token, void *ctx, bool ok, const char *e
     struct MHD_Connection *resume = settle_locked(g, ctx, ok, errmsg, kind);
     pthread_mutex_unlock(&g->lock);
     if (resume)
-        MHD_resume_connection(resume);
+        gw_resume(g, resume);
 }
 
 /* --- the publisher thread ------------------------------------------------------------- */
@@ -280,6 +317,27 @@ static void publish_request(gw *g, gw_req *r)
     }
 }
 
+/* Publishes the requests of a batch taken off the queue (pub_lock held). */
+static void publish_batch(gw *g, gw_req *batch)
+{
+    for (gw_req *r = batch, *next; r; r = next) {
+        next = r->next;
+        pthread_mutex_lock(&g->lock);
+        bool answered = r->state == S_ANSWERED; /* 503 already (deadline, shutdown) */
+        if (answered) {
+            g->admitted -= (long)r->pending;
+            r->pending = 0;
+        }
+        pthread_mutex_unlock(&g->lock);
+        if (!answered)
+            publish_request(g, r);
+        pthread_mutex_lock(&g->lock);
+        r->queued = false;
+        maybe_free_locked(r);
+        pthread_mutex_unlock(&g->lock);
+    }
+}
+
 /* Answers 503 every waiting request whose deadline passed (or all of them, `all`).
  * Takes the lock. */
 static void expire(gw *g, int64_t now, bool all, const char *why)
@@ -295,7 +353,7 @@ static void expire(gw *g, int64_t now, bool all, const char *why)
         snprintf(r->msg, sizeof r->msg, "%s", why);
         struct MHD_Connection *resume = answer_locked(g, r);
         pthread_mutex_unlock(&g->lock);
-        MHD_resume_connection(resume);
+        gw_resume(g, resume);
     }
 }
 
@@ -311,6 +369,7 @@ static int connect_broker(gw *g, ob_err *err)
     build_ok_tail(g, p);
     pthread_mutex_lock(&g->lock);
     g->pub = p;
+    g->inline_pub = g->own_loop && ob_publisher_acks_on_own_threads(p);
     pthread_mutex_unlock(&g->lock);
     return 0;
 }
@@ -372,32 +431,19 @@ static void *publisher_main(void *arg)
         g->qhead = g->qtail = NULL;
         bool stop = g->pub_stop;
         pthread_mutex_unlock(&g->lock);
-        for (gw_req *r = batch, *next; r; r = next) {
-            next = r->next;
-            pthread_mutex_lock(&g->lock);
-            bool answered = r->state == S_ANSWERED; /* 503 already (deadline, shutdown) */
-            if (answered) {
-                g->admitted -= (long)r->pending;
-                r->pending = 0;
-            }
-            pthread_mutex_unlock(&g->lock);
-            if (!answered)
-                publish_request(g, r);
-            pthread_mutex_lock(&g->lock);
-            r->queued = false;
-            maybe_free_locked(r);
-            pthread_mutex_unlock(&g->lock);
-        }
-        if (stop && !batch)
-            break;
         int64_t now = ob_mono_ns();
         bool waited = false;
+        pthread_mutex_lock(&g->pub_lock);
+        publish_batch(g, batch);
         /* acks to read; and, idle, once a second: an adapter may keep its connection
          * alive from poll (heartbeats) */
         if (ob_publisher_inflight(g->pub) > 0 || now - last_poll >= OB_NS_PER_S) {
             waited = ob_publisher_poll(g->pub, now + 200 * OB_NS_PER_US);
             last_poll = now;
         }
+        pthread_mutex_unlock(&g->pub_lock);
+        if (stop && !batch)
+            break;
         expire(g, ob_mono_ns(), false, why);
         pthread_mutex_lock(&g->lock);
         now = ob_mono_ns();
@@ -589,10 +635,54 @@ static enum MHD_Result body_done(gw *g, struct MHD_Connection *conn, gw_req *r)
     g->qtail = r;
     /* a wake-up only when the publisher thread sleeps: busy, it finds r on its next
      * round (a futex call per request was a tenth of the gateway's CPU) */
-    if (g->pub_waiting)
+    if (g->pub_waiting && !g->own_loop) /* the own loop hands over after its round */
         pthread_cond_signal(&g->wake);
     pthread_mutex_unlock(&g->lock);
     return MHD_YES;
+}
+
+/* The own loop (--event-loop own): one thread waits for libmicrohttpd's epoll descriptor
+ * or a kick (a resume), runs a round of libmicrohttpd (reads, answers, callbacks), then
+ * publishes the requests that round admitted, with one marker for them all when the
+ * adapter's acks come on threads of its own (NATS: no hand-off to the publisher thread,
+ * and a round is one batch); for an adapter that reads its acks on the publishing thread,
+ * or before that is known, it hands them to the publisher thread as the other loops do. */
+static void *loop_main(void *arg)
+{
+    gw *g = arg;
+    while (!atomic_load(&g->loop_stop)) {
+        MHD_UNSIGNED_LONG_LONG ms = 1000;
+        if (MHD_get_timeout(g->daemon, &ms) != MHD_YES || ms > 1000)
+            ms = 1000; /* 0 while libmicrohttpd has work it cannot wait for */
+        struct epoll_event got[2];
+        int n = epoll_wait(g->loop_epoll, got, 2, (int)ms);
+        for (int i = 0; i < n; i++)
+            if (got[i].data.fd == g->kick_fd) {
+                uint64_t v;
+                ssize_t k = read(g->kick_fd, &v, sizeof v); /* non-blocking; 0 kicks: EAGAIN */
+                (void)k;
+            }
+        atomic_store(&g->kicked, false); /* before the round: a resume during it kicks again */
+        pthread_mutex_lock(&g->mhd_lock);
+        MHD_run(g->daemon);
+        pthread_mutex_unlock(&g->mhd_lock);
+        pthread_mutex_lock(&g->lock);
+        gw_req *batch = NULL;
+        if (g->qhead && g->pub && g->inline_pub) {
+            batch = g->qhead;
+            g->qhead = g->qtail = NULL;
+        } else if (g->qhead && g->pub_waiting) {
+            pthread_cond_signal(&g->wake);
+        }
+        pthread_mutex_unlock(&g->lock);
+        if (batch) {
+            pthread_mutex_lock(&g->pub_lock);
+            publish_batch(g, batch);
+            ob_publisher_poll(g->pub, ob_mono_ns()); /* the marker: returns at once */
+            pthread_mutex_unlock(&g->pub_lock);
+        }
+    }
+    return NULL;
 }
 
 static enum MHD_Result send_result(gw *g, struct MHD_Connection *conn, gw_req *r)
@@ -708,7 +798,7 @@ void ob_gateway_defaults(ob_gateway_config *c)
     c->window = OB_GATEWAY_DEFAULT_WINDOW;
     c->max_batch = OB_GATEWAY_DEFAULT_MAX_BATCH;
     c->threads = 1;
-    c->poll_loop = true;
+    c->event_loop = OB_GW_LOOP_AUTO;
     c->ack_timeout_ns = 3 * OB_NS_PER_S;
     c->stop_timeout_ns = 4 * OB_NS_PER_S;
     c->stats_interval_ns = 5 * OB_NS_PER_S;
@@ -789,6 +879,8 @@ static int gw_start(gw *g, ob_err *err)
         snprintf(g->broker_addr, sizeof g->broker_addr, "%s at %s", g->way,
                  ob_url_redacted(c->broker, (char[512]){0}, 512));
     ob_err e;
+    unsigned pool = c->threads > 1 ? (unsigned)c->threads : 0;
+    g->own_loop = c->event_loop == OB_GW_LOOP_OWN || (c->event_loop == OB_GW_LOOP_AUTO && pool == 0);
     if (connect_broker(g, &e) != 0) {
         /* unreachable: retried in the background, unless asked not to; any other error
          * (refused, internal) is the operator's to fix: exit */
@@ -801,13 +893,19 @@ static int gw_start(gw *g, ob_err *err)
     if (pthread_create(&g->pub_thread, NULL, publisher_main, g) != 0)
         return ob_err_set(err, "cannot start the publisher thread");
     g->pub_started = true;
-    unsigned pool = c->threads > 1 ? (unsigned)c->threads : 0;
-    /* poll (the default): no epoll_ctl for each suspend and resume (two per request), so
-     * about a third less CPU per request with tens or hundreds of connections; with a
-     * thousand its tail latency grows (bench/gateway.sh). epoll: libmicrohttpd 0.9.75
-     * with suspended requests can stop answering connections when 128 or more are
-     * open (tests/integration/gateway_many.sh shows the default does not) */
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | (c->poll_loop ? MHD_USE_POLL : MHD_USE_EPOLL) | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* own (the default with one thread): libmicrohttpd's epoll in "external" mode, run
+     * by loop_main, which publishes each round's requests itself: a sixth less CPU per
+     * request than poll, and half the markers (bench/gateway.sh, docs/gateway.md).
+     * poll: no epoll_ctl for each suspend and resume (two per request), so about a third
+     * less CPU per request than libmicrohttpd's epoll thread with tens or hundreds of
+     * connections. epoll (its own thread): libmicrohttpd 0.9.75 with suspended requests
+     * can stop answering connections when 128 or more are open
+     * (tests/integration/gateway_many.sh shows the default does not) */
+    unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (g->own_loop)
+        flags |= MHD_USE_EPOLL;
+    else
+        flags |= MHD_USE_INTERNAL_POLLING_THREAD | (c->event_loop == OB_GW_LOOP_EPOLL ? MHD_USE_EPOLL : MHD_USE_POLL);
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     /* the thread pool only when asked for: libmicrohttpd warns about a pool of one */
@@ -834,6 +932,20 @@ static int gw_start(gw *g, ob_err *err)
     pthread_mutex_lock(&g->lock);
     g->mhd_running = true;
     pthread_mutex_unlock(&g->lock);
+    if (g->own_loop) {
+        const union MHD_DaemonInfo *ep = MHD_get_daemon_info(g->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        g->loop_epoll = epoll_create1(EPOLL_CLOEXEC);
+        g->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        struct epoll_event mhd_ev = {.events = EPOLLIN, .data.fd = ep ? ep->epoll_fd : -1};
+        struct epoll_event kick_ev = {.events = EPOLLIN, .data.fd = g->kick_fd};
+        if (!ep || g->loop_epoll < 0 || g->kick_fd < 0 ||
+            epoll_ctl(g->loop_epoll, EPOLL_CTL_ADD, ep->epoll_fd, &mhd_ev) != 0 ||
+            epoll_ctl(g->loop_epoll, EPOLL_CTL_ADD, g->kick_fd, &kick_ev) != 0)
+            return ob_err_set(err, "cannot set up the event loop: %s", strerror(errno));
+        if (pthread_create(&g->loop_thread, NULL, loop_main, g) != 0)
+            return ob_err_set(err, "cannot start the HTTP thread");
+        g->loop_started = true;
+    }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(g->daemon, MHD_DAEMON_INFO_BIND_PORT);
     unsigned port = info ? info->port : 0;
     char host[INET6_ADDRSTRLEN] = "?";
@@ -854,7 +966,9 @@ static void gw_stop(gw *g)
         pthread_mutex_lock(&g->lock);
         g->stopping = true;
         pthread_mutex_unlock(&g->lock);
+        pthread_mutex_lock(&g->mhd_lock);
         MHD_socket s = MHD_quiesce_daemon(g->daemon);
+        pthread_mutex_unlock(&g->mhd_lock);
         if (s != MHD_INVALID_SOCKET)
             close(s);
         for (;;) {
@@ -882,7 +996,15 @@ static void gw_stop(gw *g)
     }
     if (g->pub) {
         int64_t left_ms = (until - ob_mono_ns()) / OB_NS_PER_MS;
+        pthread_mutex_lock(&g->pub_lock);
         ob_publisher_flush(g->pub, left_ms > 100 ? (int)left_ms : 100);
+        pthread_mutex_unlock(&g->pub_lock);
+    }
+    if (g->loop_started) {
+        atomic_store(&g->loop_stop, true);
+        kick_loop(g);
+        pthread_join(g->loop_thread, NULL);
+        g->loop_started = false;
     }
     if (g->daemon) {
         MHD_stop_daemon(g->daemon);
@@ -912,6 +1034,9 @@ int ob_gateway_run(const ob_gateway_config *cin, volatile sig_atomic_t *interrup
     g->c = &c;
     g->wait.wprev = g->wait.wnext = &g->wait;
     pthread_mutex_init(&g->lock, NULL);
+    pthread_mutex_init(&g->pub_lock, NULL);
+    pthread_mutex_init(&g->mhd_lock, NULL);
+    g->loop_epoll = g->kick_fd = -1;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -994,6 +1119,12 @@ done:
     ob_gw_stats_free(&g->stats);
     ob_listener_tls_free(&g->tls);
     pthread_mutex_destroy(&g->lock);
+    pthread_mutex_destroy(&g->pub_lock);
+    pthread_mutex_destroy(&g->mhd_lock);
+    if (g->loop_epoll >= 0)
+        close(g->loop_epoll);
+    if (g->kick_fd >= 0)
+        close(g->kick_fd);
     pthread_cond_destroy(&g->wake);
     free(g);
     return status;

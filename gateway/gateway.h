@@ -26,6 +26,14 @@
 #define OB_GATEWAY_DEFAULT_WINDOW 4096
 #define OB_GATEWAY_DEFAULT_MAX_BATCH 1000
 
+/* How the gateway waits for its connections (--event-loop). */
+typedef enum ob_gw_loop {
+    OB_GW_LOOP_AUTO,  /* own with one HTTP thread, poll with more */
+    OB_GW_LOOP_OWN,   /* one thread drives libmicrohttpd's epoll and publishes itself */
+    OB_GW_LOOP_POLL,  /* libmicrohttpd's own thread(s), with poll(2) */
+    OB_GW_LOOP_EPOLL, /* libmicrohttpd's own thread(s), with epoll */
+} ob_gw_loop;
+
 typedef struct ob_gateway_config {
     const char *listen;        /* HOST:PORT, [V6]:PORT or PORT (127.0.0.1); port 0: any */
     const char *broker;        /* the adapter URL (checked by the caller) */
@@ -37,7 +45,7 @@ typedef struct ob_gateway_config {
     long window;               /* records admitted and not yet answered, at most */
     long max_batch;            /* records per POST /records, at most */
     long threads;              /* HTTP threads (each an event loop, many connections) */
-    bool poll_loop;            /* the event loops use poll(2), not epoll */
+    ob_gw_loop event_loop;     /* how the HTTP thread(s) wait for their connections */
     int64_t ack_timeout_ns;    /* a request without every ack by then: 503 */
     int64_t stop_timeout_ns;   /* SIGINT/SIGTERM: how long in-flight requests may take */
     int64_t stats_interval_ns; /* the console table's period; 0: none */

@@ -153,6 +153,11 @@ const char *ob_publisher_way(const ob_publisher *p)
     return ob_broker_way(p->broker);
 }
 
+bool ob_publisher_acks_on_own_threads(const ob_publisher *p)
+{
+    return ob_broker_acks_on_own_threads(p->broker);
+}
+
 void ob_publisher_durability(ob_publisher *p, ob_durability *d)
 {
     ob_broker_durability(p->broker, d);

@@ -98,6 +98,10 @@ int ob_publisher_flush(ob_publisher *p, int timeout_ms);
 ob_pub_stats *ob_publisher_stats(ob_publisher *p);
 /* The middleware's name (the record's `way`). */
 const char *ob_publisher_way(const ob_publisher *p);
+/* True if acks come on the client library's own threads and poll returns at once
+ * (broker.h: acks_on_own_threads): a thread with other work to do (the gateway's event
+ * loop) can publish and poll between its own waits. */
+bool ob_publisher_acks_on_own_threads(const ob_publisher *p);
 /* The broker's durability settings, into *d (release with ob_durability_free). */
 void ob_publisher_durability(ob_publisher *p, ob_durability *d);
 

@@ -23,7 +23,8 @@ fails_fast 2 "--run-id" gateway --broker "$NATS_URL" --run-id "a/b"
 fails_fast 2 "--ack-timeout" gateway --broker "$NATS_URL" --ack-timeout soon
 fails_fast 2 "--id" gateway --broker "$NATS_URL" --id ""
 fails_fast 2 "unknown flag --bogus" gateway --bogus
-fails_fast 2 "--event-loop: use epoll or poll" gateway --broker "$NATS_URL" --event-loop kqueue
+fails_fast 2 "--event-loop: use own, poll or epoll" gateway --broker "$NATS_URL" --event-loop kqueue
+fails_fast 2 "--event-loop own runs one HTTP thread: not with --threads 2" gateway --broker "$NATS_URL" --event-loop own --threads 2
 fails_fast 1 "127.0.0.1:1" gateway --broker nats://127.0.0.1:1 --require-broker
 fails_fast 1 "MongoDB at 127.0.0.1:1" gateway --broker "$NATS_URL" --mongo mongodb://127.0.0.1:1/x
 python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",4598)); s.listen(); time.sleep(8)' &
