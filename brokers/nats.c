@@ -43,7 +43,7 @@ static const char *const params[] = {
     "jetstream", "subject", "stream",  "storage",         "replicas", "max_pending",
     "flush_every", "durable", "batch", "max_ack_pending", "ack_wait", "queue",
     "tls",         "ca",      "cert",  "key",             "verify",   "hostname",
-    "token",       "nkey",    "creds", "write",
+    "token",       "nkey",    "creds", "write",   "confirm",
     NULL,
 };
 
@@ -73,6 +73,7 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
 {
     static const char *const storages[] = {"file", "memory", NULL};
     static const char *const writes[] = {"auto", "asap", "buffered", NULL};
+    static const char *const confirms[] = {"auto", "ping", "marker", NULL};
     memset(s, 0, sizeof *s);
     ob_url_hostport(url, 4222, s->address, sizeof s->address);
     if (ob_url_param_bool(url, "jetstream", false, &s->jetstream, err) ||
@@ -90,6 +91,9 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
         ob_option_copy(WHO, ob_url_param_str(url, "write", "auto"), "write", s->write, sizeof s->write,
                        false, err) ||
         ob_option_choice(WHO, s->write, "write", writes, err) ||
+        ob_option_copy(WHO, ob_url_param_str(url, "confirm", "auto"), "confirm", s->confirm,
+                       sizeof s->confirm, false, err) ||
+        ob_option_choice(WHO, s->confirm, "confirm", confirms, err) ||
         ob_url_param_int(url, "replicas", 1, 1, 5, &s->replicas, err) ||
         ob_url_param_int(url, "max_pending", 4096, 1, 1 << 20, &s->max_pending, err) ||
         ob_url_param_int(url, "flush_every", 16384, 1, 1 << 20, &s->flush_every, err) ||
@@ -303,6 +307,8 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
 
 /* --- core publisher: markers ---------------------------------------------------------- */
 
+#define RECONNECTED "sent before cnats reconnected: whether the server read it is not known"
+
 /* Reports each token of batch b acked or failed (under ack_lock). */
 static void core_report(nats_adapter *na, nats_core_batch b, bool ok, const char *why, int64_t now)
 {
@@ -310,10 +316,14 @@ static void core_report(nats_adapter *na, nats_core_batch b, bool ok, const char
         na->base.on_ack(na->base.ack_arg, t, ok, why, now);
 }
 
-/* Reports every token of the batches up to `upto` (all if UINT64_MAX) acked or failed,
+/* Any epoch: core_complete's `epoch` when every batch gets the same answer. */
+#define ANY_EPOCH UINT64_MAX
+
+/* Reports every token of the batches up to `upto` (all if UINT64_MAX): acked when `ok`
+ * and the batch's epoch is `epoch` (or epoch is ANY_EPOCH), else failed with `why`,
  * taking them off the ring in chunks (on_ack runs outside `lock`: the publisher thread
  * keeps sending meanwhile). */
-static void core_complete(nats_adapter *na, uint64_t upto, bool ok, const char *why)
+static void core_complete(nats_adapter *na, uint64_t upto, bool ok, uint64_t epoch, const char *why)
 {
     int64_t now = ob_mono_ns();
     pthread_mutex_lock(&na->ack_lock);
@@ -331,8 +341,10 @@ static void core_complete(nats_adapter *na, uint64_t upto, bool ok, const char *
         pthread_mutex_unlock(&na->lock);
         if (k == 0)
             break;
-        for (size_t i = 0; i < k; i++)
-            core_report(na, chunk[i], ok, why, now);
+        for (size_t i = 0; i < k; i++) {
+            bool acked = ok && (epoch == ANY_EPOCH || chunk[i].epoch == epoch);
+            core_report(na, chunk[i], acked, acked ? NULL : why ? why : RECONNECTED, now);
+        }
     }
     pthread_mutex_unlock(&na->ack_lock);
 }
@@ -363,7 +375,7 @@ static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *m
     if (natsMsg_GetDataLength(msg) == (int)sizeof id)
         memcpy(&id, natsMsg_GetData(msg), sizeof id);
     natsMsg_Destroy(msg);
-    core_complete(closure, id, true, NULL);
+    core_complete(closure, id, true, ANY_EPOCH, NULL);
 }
 
 /* Closes the open batch and sends its marker. Publisher thread only. False when out of
@@ -379,15 +391,91 @@ static bool core_send_marker(nats_adapter *na)
     }
     uint64_t id = ++na->next_batch_id;
     na->sent[(id - 1) & (na->sent_cap - 1)] = na->open_batch;
+    bool ping = na->pinger_started;
+    if (ping && na->pinger_idle)
+        pthread_cond_signal(&na->ping_wake);
     pthread_mutex_unlock(&na->lock);
     na->open_batch.n = 0;
+    if (ping)
+        return true;
     /* a marker that cannot be sent shows up as a flush timeout at the end */
     natsConnection_Publish(na->nc, na->marker_inbox, &id, (int)sizeof id);
     return true;
 }
 
+/* Whether the core publisher confirms with PINGs (confirm=ping, or auto and not paced:
+ * the gateway, --rate max, closed users without a wait) rather than markers (paced:
+ * markers ride in cnats' buffered writes, one round trip for all sent within its 1 ms,
+ * where a PING each would cost a write and two wake-ups per record). */
+static bool core_pings(const nats_adapter *na)
+{
+    if (strcmp(na->s.confirm, "auto") != 0)
+        return strcmp(na->s.confirm, "ping") == 0;
+    return na->base.paced_rate <= 0;
+}
+
+/* cnats' count of reconnections of nc (0 if it cannot be read) */
+static uint64_t reconnects(natsConnection *nc, natsStatistics *st)
+{
+    uint64_t n = 0;
+    if (st && natsConnection_GetStats(nc, st) == NATS_OK)
+        natsStatistics_GetCounts(st, NULL, NULL, NULL, NULL, &n);
+    return n;
+}
+
+/* confirm=ping: one flush round trip (cnats writes what it holds and a PING, and the
+ * PONG says the server read everything before it) at a time, covering every batch
+ * closed before it started; batches closed meanwhile wait for the next one. */
+static void *core_pinger(void *arg)
+{
+    nats_adapter *na = arg;
+    pthread_mutex_lock(&na->lock);
+    for (;;) {
+        while (!na->pinger_stop && na->pinged_upto == na->next_batch_id) {
+            na->pinger_idle = true;
+            pthread_cond_wait(&na->ping_wake, &na->lock);
+            na->pinger_idle = false;
+        }
+        if (na->pinger_stop)
+            break;
+        uint64_t upto = na->next_batch_id;
+        pthread_mutex_unlock(&na->lock);
+        uint64_t before = reconnects(na->nc, na->ping_stats);
+        natsStatus s = natsConnection_FlushTimeout(na->nc, 10000);
+        /* a PONG confirms what this connection carried: batches begun on an earlier one
+         * (and any, if a reconnect came during the round trip) are failed */
+        if (s == NATS_OK)
+            core_complete(na, upto, reconnects(na->nc, na->ping_stats) == before, before, NULL);
+        else if (s == NATS_CONNECTION_DISCONNECTED)
+            core_complete(na, upto, false, ANY_EPOCH, RECONNECTED);
+        pthread_mutex_lock(&na->lock);
+        if (s == NATS_OK || s == NATS_CONNECTION_DISCONNECTED)
+            na->pinged_upto = upto;
+        else if (s == NATS_CONNECTION_CLOSED)
+            break;
+        else { /* no PONG in 10 s (the batches stay: the next PONG covers them), or cnats
+                * cannot send a PING now: try again shortly */
+            pthread_mutex_unlock(&na->lock);
+            struct timespec pause = {.tv_nsec = 50 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+            pthread_mutex_lock(&na->lock);
+        }
+    }
+    pthread_mutex_unlock(&na->lock);
+    return NULL;
+}
+
 static int core_open_markers(nats_adapter *na, ob_err *err)
 {
+    if (core_pings(na)) {
+        if (natsStatistics_Create(&na->stats) != NATS_OK || natsStatistics_Create(&na->ping_stats) != NATS_OK)
+            return ob_err_set(err, "nats: out of memory");
+        pthread_cond_init(&na->ping_wake, NULL);
+        if (pthread_create(&na->pinger, NULL, core_pinger, na) != 0)
+            return ob_err_set(err, "nats: cannot start a thread");
+        na->pinger_started = true;
+        return 0;
+    }
     natsStatus s = natsInbox_Create((natsInbox **)&na->marker_inbox);
     if (s == NATS_OK)
         s = natsConnection_Subscribe(&na->marker_sub, na->nc, na->marker_inbox, core_on_marker, na);
@@ -413,8 +501,10 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
         s = natsConnection_Publish(na->nc, st->subject, m->data, (int)m->len);
         if (s != NATS_OK)
             return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "publish to", st->address, s);
-        if (ob->n++ == 0)
+        if (ob->n++ == 0) {
             ob->first = m->token;
+            ob->epoch = na->stats ? reconnects(na->nc, na->stats) : 0;
+        }
         if ((long)ob->n >= st->flush_every)
             core_send_marker(na);
         return 0;
@@ -469,7 +559,7 @@ static int core_flush(nats_adapter *na, int timeout_ms)
         missing += na->sent[(id - 1) & (na->sent_cap - 1)].n;
     pthread_mutex_unlock(&na->lock);
     const char *why = "no flush round trip before the timeout";
-    core_complete(na, UINT64_MAX, false, why);
+    core_complete(na, UINT64_MAX, false, ANY_EPOCH, why);
     if (na->open_batch.n > 0) { /* its marker could not be queued (out of memory) */
         pthread_mutex_lock(&na->ack_lock);
         core_report(na, na->open_batch, false, why, ob_mono_ns());
@@ -515,7 +605,10 @@ static const char *writes_text(const nats_adapter *na)
 {
     if (na->base.role != OB_ROLE_PUBLISHER)
         return "n/a";
-    return na->send_asap ? "each publish at once" : "buffered (cnats' flusher, gathers up to 1 ms)";
+    if (na->send_asap)
+        return "each publish at once";
+    return na->pinger_started ? "buffered (written by each confirming PING, or cnats' flusher within 1 ms)"
+                              : "buffered (cnats' flusher, gathers up to 1 ms)";
 }
 
 static void nats_adapter_durability(ob_broker *b, ob_durability *d)
@@ -524,13 +617,21 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
     const nats_settings *s = &na->s;
     if (!s->jetstream) {
         char means[200];
-        snprintf(means, sizeof means,
-                 "the server read it (a marker's round trip every %ld messages or when idle)",
-                 s->flush_every);
+        if (na->pinger_started)
+            snprintf(means, sizeof means,
+                     "the server read it (a PING's round trip, one at a time, after every %ld messages "
+                     "or when idle)",
+                     s->flush_every);
+        else
+            snprintf(means, sizeof means,
+                     "the server read it (a marker's round trip every %ld messages or when idle)",
+                     s->flush_every);
         ob_durability_set(d, "core", false, "none", "at-most-once", means);
         ob_durability_str(d, "subject", s->subject);
         ob_durability_str(d, "queue_group", s->queue);
         ob_durability_str(d, "writes", writes_text(na));
+        if (na->base.role == OB_ROLE_PUBLISHER)
+            ob_durability_str(d, "confirm", na->pinger_started ? "ping" : "marker");
         ob_nats_security_durability(&s->sec, d);
         return;
     }
@@ -552,6 +653,17 @@ static void nats_adapter_close(ob_broker *b)
 {
     nats_adapter *na = (nats_adapter *)b;
     ob_nats_sub_close(na);
+    if (na->pinger_started) {
+        pthread_mutex_lock(&na->lock);
+        na->pinger_stop = true;
+        pthread_cond_signal(&na->ping_wake);
+        pthread_mutex_unlock(&na->lock);
+        natsConnection_Close(na->nc); /* ends a round trip in progress */
+        pthread_join(na->pinger, NULL);
+        pthread_cond_destroy(&na->ping_wake);
+    }
+    natsStatistics_Destroy(na->stats);
+    natsStatistics_Destroy(na->ping_stats);
     natsSubscription_Destroy(na->marker_sub);
     natsSubscription_Destroy(na->reply_sub);
     jsCtx_Destroy(na->js);

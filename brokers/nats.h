@@ -59,6 +59,7 @@ typedef struct nats_settings {
     char queue[128];
     char storage[16];         /* file | memory */
     char write[16];           /* auto | asap | buffered: when cnats writes a publish */
+    char confirm[16];         /* core: ping | marker, how the server's reading is confirmed */
     long replicas, max_pending, flush_every, batch, max_ack_pending, ack_wait_ms;
     char address[300];        /* host:port, for messages */
     nats_security sec;
@@ -106,6 +107,7 @@ typedef struct nats_inflight_slot {
 typedef struct nats_core_batch {
     uint64_t first; /* its first token */
     uint64_t n;     /* its tokens: first .. first + n - 1 */
+    uint64_t epoch; /* confirm=ping: cnats' reconnect count when its first token was sent */
 } nats_core_batch;
 
 typedef struct nats_adapter {
@@ -129,6 +131,15 @@ typedef struct nats_adapter {
     natsSubscription *marker_sub;
     char *marker_inbox;
     pthread_cond_t sent_empty;
+    /* confirm=ping: the pinger thread's flush round trips (under `lock`); cnats' reconnect
+     * count tells a batch sent on an earlier connection (never confirmed by a PONG on
+     * a later one) */
+    pthread_t pinger;
+    bool pinger_started, pinger_idle, pinger_stop;
+    uint64_t pinged_upto;     /* the last batch id a finished round trip covered */
+    pthread_cond_t ping_wake;
+    natsStatistics *stats;    /* publisher thread: the reconnect count at a batch's start */
+    natsStatistics *ping_stats; /* pinger thread: around each round trip */
 
     /* on_ack runs on cnats' threads and, when flush times out, on the publisher's: this
      * keeps the calls one at a time, as broker.h promises */
