@@ -366,16 +366,26 @@ static bool core_ring_room(nats_adapter *na)
     return true;
 }
 
+/* cnats' count of reconnections of nc (0 if it cannot be read) */
+static uint64_t reconnects(natsConnection *nc, natsStatistics *st)
+{
+    uint64_t n = 0;
+    if (st && natsConnection_GetStats(nc, st) == NATS_OK)
+        natsStatistics_GetCounts(st, NULL, NULL, NULL, NULL, &n);
+    return n;
+}
+
 /* cnats' delivery thread for the marker subscription. */
 static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
     (void)nc;
     (void)sub;
+    nats_adapter *na = closure;
     uint64_t id = 0;
     if (natsMsg_GetDataLength(msg) == (int)sizeof id)
         memcpy(&id, natsMsg_GetData(msg), sizeof id);
     natsMsg_Destroy(msg);
-    core_complete(closure, id, true, ANY_EPOCH, NULL);
+    core_complete(na, id, true, reconnects(na->nc, na->confirm_stats), NULL);
 }
 
 /* Closes the open batch and sends its marker. Publisher thread only. False when out of
@@ -414,15 +424,6 @@ static bool core_pings(const nats_adapter *na)
     return na->base.paced_rate <= 0;
 }
 
-/* cnats' count of reconnections of nc (0 if it cannot be read) */
-static uint64_t reconnects(natsConnection *nc, natsStatistics *st)
-{
-    uint64_t n = 0;
-    if (st && natsConnection_GetStats(nc, st) == NATS_OK)
-        natsStatistics_GetCounts(st, NULL, NULL, NULL, NULL, &n);
-    return n;
-}
-
 /* confirm=ping: one flush round trip (cnats writes what it holds and a PING, and the
  * PONG says the server read everything before it) at a time, covering every batch
  * closed before it started; batches closed meanwhile wait for the next one. */
@@ -440,12 +441,12 @@ static void *core_pinger(void *arg)
             break;
         uint64_t upto = na->next_batch_id;
         pthread_mutex_unlock(&na->lock);
-        uint64_t before = reconnects(na->nc, na->ping_stats);
+        uint64_t before = reconnects(na->nc, na->confirm_stats);
         natsStatus s = natsConnection_FlushTimeout(na->nc, 10000);
         /* a PONG confirms what this connection carried: batches begun on an earlier one
          * (and any, if a reconnect came during the round trip) are failed */
         if (s == NATS_OK)
-            core_complete(na, upto, reconnects(na->nc, na->ping_stats) == before, before, NULL);
+            core_complete(na, upto, reconnects(na->nc, na->confirm_stats) == before, before, NULL);
         else if (s == NATS_CONNECTION_DISCONNECTED)
             core_complete(na, upto, false, ANY_EPOCH, RECONNECTED);
         pthread_mutex_lock(&na->lock);
@@ -467,9 +468,9 @@ static void *core_pinger(void *arg)
 
 static int core_open_markers(nats_adapter *na, ob_err *err)
 {
+    if (natsStatistics_Create(&na->stats) != NATS_OK || natsStatistics_Create(&na->confirm_stats) != NATS_OK)
+        return ob_err_set(err, "nats: out of memory");
     if (core_pings(na)) {
-        if (natsStatistics_Create(&na->stats) != NATS_OK || natsStatistics_Create(&na->ping_stats) != NATS_OK)
-            return ob_err_set(err, "nats: out of memory");
         pthread_cond_init(&na->ping_wake, NULL);
         if (pthread_create(&na->pinger, NULL, core_pinger, na) != 0)
             return ob_err_set(err, "nats: cannot start a thread");
@@ -503,7 +504,7 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
             return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "publish to", st->address, s);
         if (ob->n++ == 0) {
             ob->first = m->token;
-            ob->epoch = na->stats ? reconnects(na->nc, na->stats) : 0;
+            ob->epoch = reconnects(na->nc, na->stats);
         }
         if ((long)ob->n >= st->flush_every)
             core_send_marker(na);
@@ -535,14 +536,37 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     return 0;
 }
 
+/* Markers lost with a connection never come back: once cnats has reconnected, one more
+ * marker covers every batch sent so far (those begun before the reconnect are then
+ * failed, see core_on_marker), so a publisher waiting for acks does not wait for ever.
+ * Publisher thread. */
+static void core_markers_after_reconnect(nats_adapter *na)
+{
+    pthread_mutex_lock(&na->lock);
+    uint64_t id = na->next_batch_id;
+    bool waiting = na->sent_done < id;
+    pthread_mutex_unlock(&na->lock);
+    if (!waiting)
+        return;
+    uint64_t now = reconnects(na->nc, na->stats);
+    if (now == na->marker_epoch)
+        return;
+    na->marker_epoch = now;
+    natsConnection_Publish(na->nc, na->marker_inbox, &id, (int)sizeof id);
+}
+
 static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
 {
     (void)until_mono; /* acks arrive on cnats' threads: nothing to wait for here */
     nats_adapter *na = (nats_adapter *)b;
+    if (na->s.jetstream)
+        return false;
     /* an idle publisher closes its batch at once: markers are cheap and do not block,
      * and at low rates this makes the latency a per-message round trip */
-    if (!na->s.jetstream && na->open_batch.n > 0)
+    if (na->open_batch.n > 0)
         core_send_marker(na);
+    if (!na->pinger_started)
+        core_markers_after_reconnect(na);
     return false;
 }
 
@@ -663,7 +687,7 @@ static void nats_adapter_close(ob_broker *b)
         pthread_cond_destroy(&na->ping_wake);
     }
     natsStatistics_Destroy(na->stats);
-    natsStatistics_Destroy(na->ping_stats);
+    natsStatistics_Destroy(na->confirm_stats);
     natsSubscription_Destroy(na->marker_sub);
     natsSubscription_Destroy(na->reply_sub);
     jsCtx_Destroy(na->js);

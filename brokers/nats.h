@@ -107,7 +107,7 @@ typedef struct nats_inflight_slot {
 typedef struct nats_core_batch {
     uint64_t first; /* its first token */
     uint64_t n;     /* its tokens: first .. first + n - 1 */
-    uint64_t epoch; /* confirm=ping: cnats' reconnect count when its first token was sent */
+    uint64_t epoch; /* cnats' reconnect count when its first token was sent */
 } nats_core_batch;
 
 typedef struct nats_adapter {
@@ -131,15 +131,16 @@ typedef struct nats_adapter {
     natsSubscription *marker_sub;
     char *marker_inbox;
     pthread_cond_t sent_empty;
-    /* confirm=ping: the pinger thread's flush round trips (under `lock`); cnats' reconnect
-     * count tells a batch sent on an earlier connection (never confirmed by a PONG on
-     * a later one) */
+    /* confirm=ping: the pinger thread's flush round trips (under `lock`). Either way
+     * cnats' reconnect count tells a batch begun on an earlier connection: never
+     * confirmed by a PONG or a marker on a later one */
     pthread_t pinger;
     bool pinger_started, pinger_idle, pinger_stop;
     uint64_t pinged_upto;     /* the last batch id a finished round trip covered */
     pthread_cond_t ping_wake;
     natsStatistics *stats;    /* publisher thread: the reconnect count at a batch's start */
-    natsStatistics *ping_stats; /* pinger thread: around each round trip */
+    natsStatistics *confirm_stats; /* the pinger, or the marker's delivery thread */
+    uint64_t marker_epoch;    /* publisher thread: the reconnect count its poll last saw */
 
     /* on_ack runs on cnats' threads and, when flush times out, on the publisher's: this
      * keeps the calls one at a time, as broker.h promises */

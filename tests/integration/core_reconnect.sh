@@ -1,0 +1,60 @@
+# core_reconnect.sh — a core NATS publisher that confirms with PING round trips (not
+# paced: closed users without a wait; brokers/nats.c, confirm=auto) while its
+# nats-server is killed (SIGKILL) and started again: the run neither hangs nor stops,
+# every record is accounted for (sent = acked + failed), the records whose confirmation
+# the reconnect cut off are failed with that reason (never acked: what was on the dead
+# connection may not have been read), and records are acked again after the restart.
+# The same with confirm=marker is checked for accounting only. Uses a private
+# nats-server on its own port.
+source "$(dirname "$0")/lib.sh"
+require_servers
+PORT=4334
+start_nats() {
+    "$NATS_SERVER" -a 127.0.0.1 -p $PORT >>"$WORK/nats.log" 2>&1 &
+    NATS_PID=$!
+    PIDS+=("$NATS_PID")
+    for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0; sleep 0.1; done
+    echo "FAIL: private nats-server did not start" >&2
+    exit 1
+}
+
+# one CONFIRM: an 8 s run with 4 users, the server killed at 3 s and back at 4 s
+one() {
+    local confirm=$1 j="$WORK/$1.json"
+    start_nats
+    "$OUTBREAK" run --headless --only-summary -u 4 -r 100 -t 8s --stop-timeout 10s \
+        --broker "nats://127.0.0.1:$PORT?subject=obit.core.reconnect&confirm=$confirm" \
+        --json "$j" >"$WORK/$confirm.log" 2>&1 &
+    local run=$!
+    sleep 3
+    kill -9 "$NATS_PID"
+    wait "$NATS_PID" 2>/dev/null
+    sleep 1
+    start_nats
+    local t0=$SECONDS
+    wait "$run"
+    RC=$?
+    tail -4 "$WORK/$confirm.log"
+    check "confirm=$confirm: the run ended on time ($((SECONDS - t0)) s after the restart)" \
+        test $((SECONDS - t0)) -le 12
+    check "  the summary states confirm=$confirm" \
+        test "$(json "$j" 'd["durability"].get("confirm")')" = "$confirm"
+    R_SENT=$(json "$j" 'd["sent"]')
+    R_ACKED=$(json "$j" 'd["acked"]')
+    R_FAILED=$(json "$j" 'd["failed"]')
+    check "  every record accounted for: sent $R_SENT = acked $R_ACKED + failed $R_FAILED" \
+        test "$R_SENT" -eq $((R_ACKED + R_FAILED))
+    local late
+    late=$(json "$j" 'sum(s["acked"] for s in d["series"] if s["t"] >= 6)')
+    check "  records acked again after the restart ($late in seconds 6-8)" test "$late" -gt 100
+    kill "$NATS_PID" 2>/dev/null
+    wait "$NATS_PID" 2>/dev/null
+}
+
+one ping
+check "  the cut-off confirmations are failures (failed $R_FAILED, exit $RC)" \
+    test "$R_FAILED" -gt 0 -a "$RC" -eq 1
+check "  with the reconnect as their reason" \
+    test "$(json "$WORK/ping.json" 'sum(f["count"] for f in d["failures"] if "reconnected" in f["error"])')" = "$R_FAILED"
+one marker
+finish
