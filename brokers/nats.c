@@ -7,11 +7,15 @@
  *
  * Core NATS has no acknowledgement. What can be measured is a round trip through the
  * server: after every `flush_every` messages, and whenever the publisher idles, the
- * adapter publishes a marker to its own inbox; the server handles a
- * connection's messages in order, so when the marker comes back every message sent
- * before it has been read by the server, and they are reported acked. This is a flush
- * round trip that does not block the publisher. "acked" for core NATS means "received
- * by the server"; under full load, publish latency includes the batching.
+ * adapter closes a batch and confirms it, with a PING (confirm=ping: a thread of its own
+ * runs cnats' flush round trips, one at a time, each covering every batch closed before
+ * it) or a marker published to its own inbox (confirm=marker: it rides in cnats'
+ * buffered writes); auto pings unless the publisher is paced. The server handles a
+ * connection's protocol in order, so when the PONG or the marker comes back every
+ * message sent before it has been read by the server, and they are reported acked;
+ * a batch begun before cnats reconnected is failed instead. Neither blocks the
+ * publisher. "acked" for core NATS means "received by the server"; under full load,
+ * publish latency includes the batching.
  *
  * JetStream: the stream is created if missing. Each publish carries a reply subject of
  * the adapter's own, _INBOX.<nuid>.<token in hex>; the PubAcks come to one wildcard
@@ -19,7 +23,7 @@
  * (a stored message has a "seq", a refused one an "error" with its description, and no
  * stream at all gives "no responders"). At most max_pending are in flight.
  * Options (URL query): jetstream, subject, stream, storage, replicas, max_pending,
- * flush_every, durable, batch, ack_wait, max_ack_pending, queue, and TLS and auth's tls,
+ * flush_every, confirm, write, durable, batch, ack_wait, max_ack_pending, queue, and TLS and auth's tls,
  * ca, cert, key, verify, hostname, token, nkey, creds; docs/brokers/nats.md.
  * The subscriber is in nats_sub.c. */
 #include "nats.h"
