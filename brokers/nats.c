@@ -430,26 +430,32 @@ static bool core_pings(const nats_adapter *na)
 
 /* confirm=ping: one flush round trip (cnats writes what it holds and a PING, and the
  * PONG says the server read everything before it) at a time, covering every batch
- * closed before it started; batches closed meanwhile wait for the next one. */
+ * closed before it started; batches closed meanwhile wait for the next one. A JetStream
+ * publisher that is not paced uses the same thread only for the write: when it pauses
+ * (a gateway's round, a full window), what it published goes out at once rather than
+ * after cnats' flusher's millisecond; its acks are the PubAcks. */
 static void *core_pinger(void *arg)
 {
     nats_adapter *na = arg;
+    bool js = na->s.jetstream;
     pthread_mutex_lock(&na->lock);
     for (;;) {
-        while (!na->pinger_stop && na->pinged_upto == na->next_batch_id) {
+        while (!na->pinger_stop && na->pinged_upto == (js ? na->js_kicks : na->next_batch_id)) {
             na->pinger_idle = true;
             pthread_cond_wait(&na->ping_wake, &na->lock);
             na->pinger_idle = false;
         }
         if (na->pinger_stop)
             break;
-        uint64_t upto = na->next_batch_id;
+        uint64_t upto = js ? na->js_kicks : na->next_batch_id;
         pthread_mutex_unlock(&na->lock);
         uint64_t before = reconnects(na->nc, na->confirm_stats);
         natsStatus s = natsConnection_FlushTimeout(na->nc, 10000);
         /* a PONG confirms what this connection carried: batches begun on an earlier one
          * (and any, if a reconnect came during the round trip) are failed */
-        if (s == NATS_OK)
+        if (js)
+            ;
+        else if (s == NATS_OK)
             core_complete(na, upto, reconnects(na->nc, na->confirm_stats) == before, before, NULL);
         else if (s == NATS_CONNECTION_DISCONNECTED)
             core_complete(na, upto, false, ANY_EPOCH, RECONNECTED);
@@ -470,17 +476,23 @@ static void *core_pinger(void *arg)
     return NULL;
 }
 
+static int start_pinger(nats_adapter *na, ob_err *err)
+{
+    pthread_cond_init(&na->ping_wake, NULL);
+    if (pthread_create(&na->pinger, NULL, core_pinger, na) != 0) {
+        pthread_cond_destroy(&na->ping_wake);
+        return ob_err_set(err, "nats: cannot start a thread");
+    }
+    na->pinger_started = true;
+    return 0;
+}
+
 static int core_open_markers(nats_adapter *na, ob_err *err)
 {
     if (natsStatistics_Create(&na->stats) != NATS_OK || natsStatistics_Create(&na->confirm_stats) != NATS_OK)
         return ob_err_set(err, "nats: out of memory");
-    if (core_pings(na)) {
-        pthread_cond_init(&na->ping_wake, NULL);
-        if (pthread_create(&na->pinger, NULL, core_pinger, na) != 0)
-            return ob_err_set(err, "nats: cannot start a thread");
-        na->pinger_started = true;
-        return 0;
-    }
+    if (core_pings(na))
+        return start_pinger(na, err);
     natsStatus s = natsInbox_Create((natsInbox **)&na->marker_inbox);
     if (s == NATS_OK)
         s = natsConnection_Subscribe(&na->marker_sub, na->nc, na->marker_inbox, core_on_marker, na);
@@ -537,6 +549,7 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
         take_token(na, m->token);
         return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "JetStream publish to", st->address, s);
     }
+    na->js_unflushed = true;
     return 0;
 }
 
@@ -563,8 +576,17 @@ static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
 {
     (void)until_mono; /* acks arrive on cnats' threads: nothing to wait for here */
     nats_adapter *na = (nats_adapter *)b;
-    if (na->s.jetstream)
+    if (na->s.jetstream) {
+        if (na->pinger_started && na->js_unflushed) { /* write what it published now */
+            pthread_mutex_lock(&na->lock);
+            na->js_kicks++;
+            if (na->pinger_idle)
+                pthread_cond_signal(&na->ping_wake);
+            pthread_mutex_unlock(&na->lock);
+            na->js_unflushed = false;
+        }
         return false;
+    }
     /* an idle publisher closes its batch at once: markers are cheap and do not block,
      * and at low rates this makes the latency a per-message round trip */
     if (na->open_batch.n > 0)
@@ -635,7 +657,7 @@ static const char *writes_text(const nats_adapter *na)
         return "n/a";
     if (na->send_asap)
         return "each publish at once";
-    return na->pinger_started ? "buffered (written by each confirming PING, or cnats' flusher within 1 ms)"
+    return na->pinger_started ? "buffered (written with a PING whenever the publisher pauses, or by cnats' flusher within 1 ms)"
                               : "buffered (cnats' flusher, gathers up to 1 ms)";
 }
 
@@ -787,7 +809,11 @@ static int open_jetstream(nats_adapter *na, ob_err *err)
         return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "cannot get a JetStream context on", na->s.address, s);
     if (jetstream_ensure_stream(na, err) != 0)
         return -1;
-    return na->base.role == OB_ROLE_PUBLISHER ? jetstream_open_replies(na, err) : 0;
+    if (na->base.role != OB_ROLE_PUBLISHER)
+        return 0;
+    if (jetstream_open_replies(na, err) != 0)
+        return -1;
+    return !na->send_asap && core_pings(na) ? start_pinger(na, err) : 0;
 }
 
 static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)

@@ -136,7 +136,9 @@ typedef struct nats_adapter {
      * confirmed by a PONG or a marker on a later one */
     pthread_t pinger;
     bool pinger_started, pinger_idle, pinger_stop;
-    uint64_t pinged_upto;     /* the last batch id a finished round trip covered */
+    uint64_t pinged_upto;     /* the last batch id (JetStream: kick) a round trip covered */
+    uint64_t js_kicks;        /* JetStream: the publisher's requests to write now */
+    bool js_unflushed;        /* JetStream, publisher thread: published since its last kick */
     pthread_cond_t ping_wake;
     natsStatistics *stats;    /* publisher thread: the reconnect count at a batch's start */
     natsStatistics *confirm_stats; /* the pinger, or the marker's delivery thread */
