@@ -206,6 +206,18 @@ static void test_write(void)
     CHECK(strstr(err.msg, "write") && strstr(err.msg, "sometimes") && !strchr(err.msg, '\n'));
 }
 
+/* confirm=: how a core publisher's batches are confirmed (auto by default; ping, marker) */
+static void test_confirm(void)
+{
+    nats_settings s;
+    ob_err err;
+    CHECK(parse("nats://127.0.0.1:4222", &s, &err) == 0 && strcmp(s.confirm, "auto") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?confirm=ping", &s, &err) == 0 && strcmp(s.confirm, "ping") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?confirm=marker", &s, &err) == 0 && strcmp(s.confirm, "marker") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?confirm=pong", &s, &err) == -1);
+    CHECK(strstr(err.msg, "confirm") && strstr(err.msg, "pong") && !strchr(err.msg, '\n'));
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/test_nats_url.XXXXXX");
@@ -227,6 +239,7 @@ int main(void)
     test_tls();
     test_auth();
     test_write();
+    test_confirm();
 
     const char *names[] = {"ca.pem", "c.pem", "c.key", "empty", "user.nk", "user-nk.txt", "bad.nk", "user.creds",
                            "jwt-only.creds"};
