@@ -1,6 +1,7 @@
 # drain_backlog.sh — lost is not pending: a sink still working through an older backlog
-# (100 000 records of another run in the same JetStream consumer, drained at a few
-# thousand records/s with --batch 5) keeps a run waiting. A run whose --stop-timeout
+# (200 000 records of another run in the same JetStream consumer, drained at a few
+# thousand records/s with --batch 5: 100 000 left the long run below under 10 s on a
+# machine whose sink drained 4 500/s) keeps a run waiting. A run whose --stop-timeout
 # (2 s) is too short for the backlog ends with its records `unconfirmed` (not lost) and
 # exit status 3; a run with a long enough --stop-timeout waits — longer than 10 s
 # without one of its own records persisted, the old no-progress cutoff that called them
@@ -9,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 require_servers
 
 url="$NATS_URL?jetstream=1&stream=OBITBL_$$&subject=obit.bl.$$&durable=obit-bl-$$"
-backlog=100000
+backlog=200000
 # the backlog: published with no sink running, one run id
 "$OUTBREAK" run --headless --broker "$url" -u 1024 -r 1000000 --once --pool "$backlog" --run-id "backlog-$$" \
     --only-summary --json "$WORK/a.json" >"$WORK/a.log" 2>&1
