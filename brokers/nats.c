@@ -309,7 +309,7 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
     return 0;
 }
 
-/* --- core publisher: markers ---------------------------------------------------------- */
+/* --- core publisher: confirmations (markers or PINGs) --------------------------------- */
 
 #define RECONNECTED "sent before cnats reconnected: whether the server read it is not known"
 
@@ -449,15 +449,13 @@ static void *core_pinger(void *arg)
             break;
         uint64_t upto = js ? na->js_kicks : na->next_batch_id;
         pthread_mutex_unlock(&na->lock);
-        uint64_t before = reconnects(na->nc, na->confirm_stats);
+        uint64_t before = js ? 0 : reconnects(na->nc, na->confirm_stats);
         natsStatus s = natsConnection_FlushTimeout(na->nc, 10000);
         /* a PONG confirms what this connection carried: batches begun on an earlier one
          * (and any, if a reconnect came during the round trip) are failed */
-        if (js)
-            ;
-        else if (s == NATS_OK)
+        if (!js && s == NATS_OK)
             core_complete(na, upto, reconnects(na->nc, na->confirm_stats) == before, before, NULL);
-        else if (s == NATS_CONNECTION_DISCONNECTED)
+        else if (!js && s == NATS_CONNECTION_DISCONNECTED)
             core_complete(na, upto, false, ANY_EPOCH, RECONNECTED);
         pthread_mutex_lock(&na->lock);
         if (s == NATS_OK || s == NATS_CONNECTION_DISCONNECTED)
