@@ -59,7 +59,7 @@ typedef struct nats_settings {
     char queue[128];
     char storage[16];         /* file | memory */
     char write[16];           /* auto | asap | buffered: when cnats writes a publish */
-    char confirm[16];         /* core: ping | marker, how the server's reading is confirmed */
+    char confirm[16];         /* auto | ping | marker: how a core batch is confirmed (JetStream: ping = write when it pauses) */
     long replicas, max_pending, flush_every, batch, max_ack_pending, ack_wait_ms;
     char address[300];        /* host:port, for messages */
     nats_security sec;
