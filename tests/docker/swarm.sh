@@ -79,8 +79,13 @@ remove_volumes() {
         sleep 1
     done
     docker volume ls -q --filter "label=com.docker.stack.namespace=$STACK" | xargs -r docker volume rm >/dev/null 2>&1
+    # stack rm gives up on a network a task still held when it ran ("is in use by
+    # task"); once the containers are gone, remove what it left, as a user would
+    local nets
     for i in $(seq 1 30); do
-        [ -z "$(docker network ls -q --filter "label=com.docker.stack.namespace=$STACK")" ] && break
+        nets=$(docker network ls -q --filter "label=com.docker.stack.namespace=$STACK")
+        [ -z "$nets" ] && break
+        [ "$i" -lt 5 ] || echo "$nets" | xargs -r docker network rm >/dev/null 2>&1
         sleep 1
     done
     LEFT=$( (docker ps -aq --filter "label=com.docker.stack.namespace=$STACK"
