@@ -5,6 +5,8 @@
 # (the issue's goal: >= 12). BENCH_TIME (10s), BENCH_LOCUST_USERS (64),
 # BENCH_CONNECTIONS (outbreak's, 64: as many as Locust's users, each of which keeps one).
 # BENCH_GW_LOOP: the gateway's --event-loop (own, its default, poll or epoll).
+# BENCH_MAX_INFLIGHT: outbreak's --max-inflight (its default when unset, as a user types
+# it; records beyond the connections wait in the client's queue, never on the wire).
 # BENCH_SERVER=nginx measures the two clients alone instead: both POST to nginx's
 # `return 200` (/nginx-200 of scripts/stack's lb), so no gateway limits either side.
 source "$(dirname "$0")/lib.sh"
@@ -48,7 +50,8 @@ import csv, sys
 for row in csv.DictReader(open(sys.argv[1])):
     if row["Name"] == "Aggregated": print("%.1f %s" % (float(row["Requests/s"]), row["Failure Count"]))' \
     "$OUT/locust-http_stats.csv")
-"$OUTBREAK" run --headless --broker "$TARGET$OUTBREAK_BENCH_PATH" --connections "$C" --rate max --max-inflight $((C * 8)) \
+"$OUTBREAK" run --headless --broker "$TARGET$OUTBREAK_BENCH_PATH" --connections "$C" --rate max \
+    ${BENCH_MAX_INFLIGHT:+--max-inflight "$BENCH_MAX_INFLIGHT"} \
     -t "$D" --only-summary --json "$OUT/outbreak-http-gw.json" >"$OUT/outbreak-http-gw.txt" 2>&1 || true
 ours=$(json "$OUT/outbreak-http-gw.json" 'd["throughput"]["acked_per_s"]')
 failed=$(json "$OUT/outbreak-http-gw.json" 'd["failed"]')
