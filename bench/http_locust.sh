@@ -2,8 +2,9 @@
 # bench/http_locust.sh — outbreak run's HTTP load mode against Locust (one process,
 # FastHttpUser, no wait: bench/locust/max.py) on the same `outbreak gateway` in front of
 # core NATS, full speed, one run each, Locust first; prints the ratio outbreak / Locust
-# (the issue's goal: >= 12). BENCH_TIME (10s), BENCH_LOCUST_USERS (64),
-# BENCH_CONNECTIONS (outbreak's, 64: as many as Locust's users, each of which keeps one).
+# (the issue's goal: >= 12) at each concurrency of BENCH_LOCUST_USERS ("64 256 1024":
+# Locust's users, outbreak as many connections, each of which keeps one, as a Locust
+# user does; BENCH_CONNECTIONS gives outbreak another count). BENCH_TIME (10s).
 # BENCH_GW_LOOP: the gateway's --event-loop (own, its default, poll or epoll).
 # BENCH_MAX_INFLIGHT: outbreak's --max-inflight (its default when unset, as a user types
 # it; records beyond the connections wait in the client's queue, never on the wire).
@@ -13,8 +14,7 @@ source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/deps" locust
 LOCUST=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}/bin/locust
 D=${BENCH_TIME:-10s}
-U=${BENCH_LOCUST_USERS:-64}
-C=${BENCH_CONNECTIONS:-64}
+USERS=${BENCH_LOCUST_USERS:-64 256 1024}
 
 SERVER=${BENCH_SERVER:-gateway}
 case $SERVER in
@@ -32,29 +32,38 @@ gateway)
     [ -n "$PORT" ] || { cat "$OUT/gateway-http.txt" >&2; exit 1; }
     TARGET=http://127.0.0.1:$PORT
     export OUTBREAK_BENCH_PATH=/
-    echo "gateway on 127.0.0.1:$PORT (core NATS, --event-loop ${BENCH_GW_LOOP:-own}); Locust $U users, outbreak $C connections, $D each"
+    echo "gateway on 127.0.0.1:$PORT (core NATS, --event-loop ${BENCH_GW_LOOP:-own}); $D each"
     ;;
 nginx)
     "$ROOT/scripts/stack" up lb >/dev/null
     TARGET=http://127.0.0.1:8000
     export OUTBREAK_BENCH_PATH=/nginx-200
-    echo "nginx's return 200 on 127.0.0.1:8000/nginx-200; Locust $U users, outbreak $C connections, $D each"
+    echo "nginx's return 200 on 127.0.0.1:8000/nginx-200; $D each"
     ;;
 *) echo "bench: BENCH_SERVER is gateway or nginx" >&2; exit 2 ;;
 esac
 
-"$LOCUST" -f "$ROOT/bench/locust/max.py" --headless -u "$U" -r "$U" -H "$TARGET" \
-    -t "$D" --csv "$OUT/locust-http" --only-summary >"$OUT/locust-http.txt" 2>&1 || true
-tool=$(python3 -c '
+# one level: Locust with U users, then outbreak with C connections; one line
+level() {
+    local U=$1 C=$2 tool ours failed
+    "$LOCUST" -f "$ROOT/bench/locust/max.py" --headless -u "$U" -r "$U" -H "$TARGET" \
+        -t "$D" --csv "$OUT/locust-http-$U" --only-summary >"$OUT/locust-http-$U.txt" 2>&1 || true
+    tool=$(python3 -c '
 import csv, sys
 for row in csv.DictReader(open(sys.argv[1])):
     if row["Name"] == "Aggregated": print("%.1f %s" % (float(row["Requests/s"]), row["Failure Count"]))' \
-    "$OUT/locust-http_stats.csv")
-"$OUTBREAK" run --headless --broker "$TARGET$OUTBREAK_BENCH_PATH" --connections "$C" --rate max \
-    ${BENCH_MAX_INFLIGHT:+--max-inflight "$BENCH_MAX_INFLIGHT"} \
-    -t "$D" --only-summary --json "$OUT/outbreak-http-gw.json" >"$OUT/outbreak-http-gw.txt" 2>&1 || true
-ours=$(json "$OUT/outbreak-http-gw.json" 'd["throughput"]["acked_per_s"]')
-failed=$(json "$OUT/outbreak-http-gw.json" 'd["failed"]')
-printf '%-34s%s requests/s (failures %s)\n' "Locust, 1 process, $U users:" ${tool% *} ${tool#* }
-printf '%-34s%s records/s (failed %s)\n' "outbreak run, $C connections:" "$ours" "$failed"
-printf '%-34s%s\n' "ratio:" "$(ratio "$ours" "${tool% *}")"
+        "$OUT/locust-http-${U}_stats.csv")
+    [ -n "$tool" ] || { echo "bench: Locust printed no rate (see $OUT/locust-http-$U.txt)" >&2; exit 1; }
+    "$OUTBREAK" run --headless --broker "$TARGET$OUTBREAK_BENCH_PATH" --connections "$C" --rate max \
+        ${BENCH_MAX_INFLIGHT:+--max-inflight "$BENCH_MAX_INFLIGHT"} \
+        -t "$D" --only-summary --json "$OUT/outbreak-http-$C.json" >"$OUT/outbreak-http-$C.txt" 2>&1 || true
+    ours=$(json "$OUT/outbreak-http-$C.json" 'd["throughput"]["acked_per_s"]')
+    failed=$(json "$OUT/outbreak-http-$C.json" 'd["failed"]')
+    printf '%6s %11s %9.1f %9s %12.0f %8s %7s\n' "$U" "$C" "${tool% *}" "${tool#* }" "$ours" "$failed" \
+        "$(ratio "$ours" "${tool% *}")"
+}
+
+printf '%6s %11s %9s %9s %12s %8s %7s\n' users connections Locust failures outbreak failed ratio
+for U in $USERS; do
+    level "$U" "${BENCH_CONNECTIONS:-$U}"
+done
