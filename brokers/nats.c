@@ -264,6 +264,22 @@ static const char *puback_error(natsMsg *msg, char *why, size_t cap)
 }
 
 /* cnats' delivery thread of the reply subscription: one PubAck (or a "no responders"). */
+/* Destroys what bin holds. */
+static void reply_bin_empty(nats_reply_bin *bin)
+{
+    for (int i = 0; i < bin->n; i++)
+        natsMsg_Destroy(bin->msgs[i]);
+    bin->n = 0;
+}
+
+/* Keeps msg in bin, destroying the bin's messages when it is full. */
+static void reply_bin_put(nats_reply_bin *bin, natsMsg *msg)
+{
+    bin->msgs[bin->n++] = msg;
+    if (bin->n == NATS_REPLY_BIN)
+        reply_bin_empty(bin);
+}
+
 static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
     (void)nc;
@@ -279,7 +295,7 @@ static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMs
         const char *error = puback_error(msg, why, sizeof why);
         report(na, token, error == NULL, error, now);
     }
-    natsMsg_Destroy(msg);
+    reply_bin_put(&na->reply_bin, msg);
 }
 
 static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
@@ -388,7 +404,7 @@ static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *m
     uint64_t id = 0;
     if (natsMsg_GetDataLength(msg) == (int)sizeof id)
         memcpy(&id, natsMsg_GetData(msg), sizeof id);
-    natsMsg_Destroy(msg);
+    reply_bin_put(&na->marker_bin, msg);
     core_complete(na, id, true, reconnects(na->nc, na->confirm_stats), NULL);
 }
 
@@ -716,6 +732,8 @@ static void nats_adapter_close(ob_broker *b)
     natsSubscription_Destroy(na->reply_sub);
     jsCtx_Destroy(na->js);
     natsConnection_Destroy(na->nc);
+    reply_bin_empty(&na->marker_bin); /* closed: no delivery is left to fill them */
+    reply_bin_empty(&na->reply_bin);
     free(na->slots);
     free(na->sent);
     natsInbox_Destroy((natsInbox *)na->marker_inbox);

@@ -110,6 +110,16 @@ typedef struct nats_core_batch {
     uint64_t epoch; /* cnats' reconnect count when its first token was sent */
 } nats_core_batch;
 
+/* Replies (markers, PubAcks) kept after delivery and destroyed NATS_REPLY_BIN at a time:
+ * natsMsg_Destroy hands each message to cnats' garbage collector thread and wakes it when
+ * it is idle, a wake-up per reply when paced; a batch wakes it once. One bin per
+ * subscription, filled on that subscription's delivery thread only. */
+#define NATS_REPLY_BIN 64
+typedef struct nats_reply_bin {
+    natsMsg *msgs[NATS_REPLY_BIN];
+    int n;
+} nats_reply_bin;
+
 typedef struct nats_adapter {
     ob_broker base;
     nats_settings s;
@@ -130,6 +140,7 @@ typedef struct nats_adapter {
     uint64_t next_batch_id;   /* the last batch id sent */
     natsSubscription *marker_sub;
     char *marker_inbox;
+    nats_reply_bin marker_bin; /* the marker subscription's delivery thread */
     pthread_cond_t sent_empty;
     /* confirm=ping: the pinger thread's flush round trips (under `lock`). Either way
      * cnats' reconnect count tells a batch begun on an earlier connection: never
@@ -156,6 +167,7 @@ typedef struct nats_adapter {
     size_t ninflight;
     pthread_cond_t room;      /* signalled as PubAcks come: below max_pending, or none left */
     natsSubscription *reply_sub;
+    nats_reply_bin reply_bin; /* reply_sub's delivery thread */
     char *reply_inbox;        /* _INBOX.<nuid> */
     char reply_prefix[96];    /* "_INBOX.<nuid>." */
     size_t reply_prefix_len;
