@@ -263,7 +263,6 @@ static const char *puback_error(natsMsg *msg, char *why, size_t cap)
     return rc == 0 && stored ? NULL : "not a PubAck";
 }
 
-/* cnats' delivery thread of the reply subscription: one PubAck (or a "no responders"). */
 /* Destroys what bin holds. */
 static void reply_bin_empty(nats_reply_bin *bin)
 {
@@ -280,6 +279,7 @@ static void reply_bin_put(nats_reply_bin *bin, natsMsg *msg)
         reply_bin_empty(bin);
 }
 
+/* cnats' delivery thread of the reply subscription: one PubAck (or a "no responders"). */
 static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
 {
     (void)nc;
