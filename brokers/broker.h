@@ -77,6 +77,9 @@ typedef struct ob_broker_opts {
      * knows at open (0 = as fast as it can, or unknown). A hint for the adapter's write
      * policy (NATS writes each record at once when paced slowly enough); never a limit. */
     double paced_rate;
+    /* publisher role: the records due within this many ns are sent together, one wake-up
+     * for them all (--tick; 0: each at its own time, or unknown). A hint, as paced_rate. */
+    int64_t paced_tick_ns;
 } ob_broker_opts;
 
 /* ---- durability: what an ack means, typed ----------------------------------------- */
@@ -163,7 +166,7 @@ struct ob_broker_ops {
 
     /* REQUIRED. Connects and prepares (creates stream/queue/topic if missing). `b` is
      * zeroed memory of handle_size with the ob_broker part filled in (ops, role,
-     * on_ack, ack_arg, connect_timeout_ms > 0, client_name, paced_rate), the URL checked
+     * on_ack, ack_arg, connect_timeout_ms > 0, client_name, paced_rate, paced_tick_ns), the URL checked
      * already. On failure: -1 with one line naming the address and a kind (unavailable,
      * rejected, timeout); the registry then calls close and frees b. */
     int (*open)(ob_broker *b, const ob_url *url, ob_err *err);
@@ -202,6 +205,7 @@ struct ob_broker {
     int connect_timeout_ms;  /* > 0 */
     char client_name[128];
     double paced_rate;       /* ob_broker_opts' hint; 0 = as fast as it can */
+    int64_t paced_tick_ns;   /* ob_broker_opts' hint; 0 = each record at its own time */
 };
 
 /* ---- the registry ------------------------------------------------------------------- */

@@ -40,6 +40,8 @@
 
 /* the core publisher's first ring of batches in flight (doubled when full) */
 #define CORE_RING_FIRST 1024
+/* io=loop: a publisher that does not pause writes after about this many bytes */
+#define LOOP_WRITE_BYTES (64 * 1024)
 
 extern const ob_broker_ops ob_nats_ops, ob_nats_tls_ops;
 
@@ -47,7 +49,7 @@ static const char *const params[] = {
     "jetstream", "subject", "stream",  "storage",         "replicas", "max_pending",
     "flush_every", "durable", "batch", "max_ack_pending", "ack_wait", "queue",
     "tls",         "ca",      "cert",  "key",             "verify",   "hostname",
-    "token",       "nkey",    "creds", "write",   "confirm",
+    "token",       "nkey",    "creds", "write",   "confirm",  "io",
     NULL,
 };
 
@@ -78,6 +80,7 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
     static const char *const storages[] = {"file", "memory", NULL};
     static const char *const writes[] = {"auto", "asap", "buffered", NULL};
     static const char *const confirms[] = {"auto", "ping", "marker", NULL};
+    static const char *const ios[] = {"auto", "loop", "threads", NULL};
     memset(s, 0, sizeof *s);
     ob_url_hostport(url, 4222, s->address, sizeof s->address);
     if (ob_url_param_bool(url, "jetstream", false, &s->jetstream, err) ||
@@ -98,6 +101,8 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
         ob_option_copy(WHO, ob_url_param_str(url, "confirm", "auto"), "confirm", s->confirm,
                        sizeof s->confirm, false, err) ||
         ob_option_choice(WHO, s->confirm, "confirm", confirms, err) ||
+        ob_option_copy(WHO, ob_url_param_str(url, "io", "auto"), "io", s->io, sizeof s->io, false, err) ||
+        ob_option_choice(WHO, s->io, "io", ios, err) ||
         ob_url_param_int(url, "replicas", 1, 1, 5, &s->replicas, err) ||
         ob_url_param_int(url, "max_pending", 4096, 1, 1 << 20, &s->max_pending, err) ||
         ob_url_param_int(url, "flush_every", 16384, 1, 1 << 20, &s->flush_every, err) ||
@@ -395,17 +400,44 @@ static uint64_t reconnects(natsConnection *nc, natsStatistics *st)
     return n;
 }
 
-/* cnats' delivery thread for the marker subscription. */
-static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+/* One marker back: every batch up to the id it carries is confirmed. */
+static void core_marker(nats_adapter *na, natsMsg *msg)
 {
-    (void)nc;
-    (void)sub;
-    nats_adapter *na = closure;
     uint64_t id = 0;
     if (natsMsg_GetDataLength(msg) == (int)sizeof id)
         memcpy(&id, natsMsg_GetData(msg), sizeof id);
     reply_bin_put(&na->marker_bin, msg);
     core_complete(na, id, true, reconnects(na->nc, na->confirm_stats), NULL);
+}
+
+/* cnats' delivery thread for the marker subscription. */
+static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+    (void)nc;
+    (void)sub;
+    core_marker(closure, msg);
+}
+
+/* io=loop: the markers cnats has read (queued on the sync subscription), taken on the
+ * publishing thread. Returns how many. */
+static int core_take_markers(nats_adapter *na)
+{
+    int n = 0;
+    natsMsg *msg = NULL;
+    while (natsSubscription_NextMsg(&msg, na->marker_sub, 0) == NATS_OK) {
+        core_marker(na, msg);
+        n++;
+    }
+    return n;
+}
+
+/* io=loop: writes what is held, waits for the socket until until_mono and takes the
+ * markers read. */
+static int core_loop_wait(nats_adapter *na, int64_t until_mono)
+{
+    na->loop_unwritten = 0;
+    ob_nats_loop_wait(&na->loop, na->nc, until_mono);
+    return core_take_markers(na);
 }
 
 /* Closes the open batch and sends its marker. Publisher thread only. False when out of
@@ -501,6 +533,20 @@ static int start_pinger(nats_adapter *na, ob_err *err)
     return 0;
 }
 
+/* io=loop, at open: a marker for no batch (id 0) through the server and back, within the
+ * connect timeout: the subscription is in place, as cnats' own flush would say (which
+ * needs its reader thread). */
+static natsStatus core_loop_round_trip(nats_adapter *na)
+{
+    uint64_t none = 0;
+    natsStatus s = natsConnection_Publish(na->nc, na->marker_inbox, &none, (int)sizeof none);
+    int64_t until = ob_mono_ns() + (int64_t)na->base.connect_timeout_ms * OB_NS_PER_MS;
+    while (s == NATS_OK && core_loop_wait(na, until) == 0)
+        if (ob_mono_ns() >= until)
+            s = NATS_TIMEOUT;
+    return s;
+}
+
 static int core_open_markers(nats_adapter *na, ob_err *err)
 {
     if (natsStatistics_Create(&na->stats) != NATS_OK || natsStatistics_Create(&na->confirm_stats) != NATS_OK)
@@ -508,12 +554,16 @@ static int core_open_markers(nats_adapter *na, ob_err *err)
     if (core_pings(na))
         return start_pinger(na, err);
     natsStatus s = natsInbox_Create((natsInbox **)&na->marker_inbox);
-    if (s == NATS_OK)
+    if (s == NATS_OK && na->use_loop)
+        s = natsConnection_SubscribeSync(&na->marker_sub, na->nc, na->marker_inbox);
+    else if (s == NATS_OK)
         s = natsConnection_Subscribe(&na->marker_sub, na->nc, na->marker_inbox, core_on_marker, na);
     if (s == NATS_OK)
         s = natsSubscription_SetPendingLimits(na->marker_sub, -1, -1);
-    if (s == NATS_OK)
+    if (s == NATS_OK && !na->use_loop)
         s = natsConnection_Flush(na->nc);
+    if (s == NATS_OK && na->use_loop)
+        s = core_loop_round_trip(na);
     return s == NATS_OK ? 0
                         : ob_nats_fail(err, OB_ERR_UNAVAILABLE, "cannot subscribe to its own inbox on",
                                        na->s.address, s);
@@ -538,6 +588,10 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
         }
         if ((long)ob->n >= st->flush_every)
             core_send_marker(na);
+        /* io=loop, a publisher that has not paused for a while: it writes, and reads
+         * the markers come back meanwhile, every LOOP_WRITE_BYTES */
+        if (na->use_loop && (na->loop_unwritten += m->len + 64) >= LOOP_WRITE_BYTES)
+            core_loop_wait(na, 0);
         return 0;
     }
     /* JetStream: at most max_pending in flight (as cnats' own async publish), waiting up
@@ -588,8 +642,15 @@ static void core_markers_after_reconnect(nats_adapter *na)
 
 static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
 {
-    (void)until_mono; /* acks arrive on cnats' threads: nothing to wait for here */
     nats_adapter *na = (nats_adapter *)b;
+    if (na->use_loop) { /* the marker goes out with the records, and this thread waits for it */
+        if (na->open_batch.n > 0)
+            core_send_marker(na);
+        core_markers_after_reconnect(na);
+        core_loop_wait(na, until_mono);
+        return true;
+    }
+    /* otherwise acks arrive on cnats' threads: nothing to wait for here */
     if (na->s.jetstream) {
         if (na->pinger_started && na->js_unflushed) { /* write what it published now */
             pthread_mutex_lock(&na->lock);
@@ -610,10 +671,29 @@ static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
     return false;
 }
 
+/* io=loop: the publishing thread reads the markers until all are back or until_mono. */
+static void core_loop_drain(nats_adapter *na, int64_t until_mono)
+{
+    for (;;) {
+        pthread_mutex_lock(&na->lock);
+        bool done = na->sent_done == na->next_batch_id;
+        pthread_mutex_unlock(&na->lock);
+        int64_t now = ob_mono_ns();
+        if (done || now >= until_mono)
+            return;
+        core_markers_after_reconnect(na);
+        int64_t step = now + 50 * OB_NS_PER_MS;
+        core_loop_wait(na, step < until_mono ? step : until_mono);
+    }
+}
+
 static int core_flush(nats_adapter *na, int timeout_ms)
 {
     core_send_marker(na);
-    int64_t until = ob_real_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
+    int64_t wait_ns = (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
+    if (na->use_loop)
+        core_loop_drain(na, ob_mono_ns() + wait_ns);
+    int64_t until = ob_real_ns() + (na->use_loop ? 0 : wait_ns);
     struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
     pthread_mutex_lock(&na->lock);
     while (na->sent_done < na->next_batch_id && pthread_cond_timedwait(&na->sent_empty, &na->lock, &ts) == 0)
@@ -669,6 +749,8 @@ static const char *writes_text(const nats_adapter *na)
 {
     if (na->base.role != OB_ROLE_PUBLISHER)
         return "n/a";
+    if (na->use_loop)
+        return "gathered until the publisher pauses, then written by it (io=loop)";
     if (na->send_asap)
         return "each publish at once";
     return na->pinger_started ? "buffered (written with a PING whenever the publisher pauses, or by cnats' flusher within 1 ms)"
@@ -694,8 +776,10 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
         ob_durability_str(d, "subject", s->subject);
         ob_durability_str(d, "queue_group", s->queue);
         ob_durability_str(d, "writes", writes_text(na));
-        if (na->base.role == OB_ROLE_PUBLISHER)
+        if (na->base.role == OB_ROLE_PUBLISHER) {
             ob_durability_str(d, "confirm", na->pinger_started ? "ping" : "marker");
+            ob_durability_str(d, "io", na->use_loop ? "loop" : "threads");
+        }
         ob_nats_security_durability(&s->sec, d);
         return;
     }
@@ -758,6 +842,30 @@ static bool send_asap(const nats_settings *s, const ob_broker *b)
     return b->role == OB_ROLE_PUBLISHER && b->paced_rate > 0 && b->paced_rate <= OB_NATS_ASAP_RATE;
 }
 
+/* io=auto: the publishing thread reads and writes for a paced core publisher confirmed
+ * by markers, with write=auto, whose --tick gathers OB_NATS_LOOP_RECORDS records or more
+ * a wake-up; cnats' threads otherwise. (With one record a wake-up, the loop writes each
+ * record and waits for its marker on the publishing thread: two wake-ups of it per record,
+ * which on a VM cost more than cnats' flusher gathering a millisecond of records.)
+ * io=loop asks for it, and needs a paced core publisher confirmed by markers: a PING's
+ * round trip (confirm=ping, or auto when not paced) needs cnats' reader while the
+ * publisher waits, and a publisher that is not paced never pauses to write. A
+ * subscriber ignores io. */
+static int choose_io(nats_adapter *na, ob_err *err)
+{
+    const nats_settings *s = &na->s;
+    const ob_broker *b = &na->base;
+    bool fits = !s->jetstream && b->role == OB_ROLE_PUBLISHER && !core_pings(na) && b->paced_rate > 0;
+    if (strcmp(s->io, "loop") == 0 && b->role == OB_ROLE_PUBLISHER && !fits)
+        return ob_err_set(err, "nats: io=loop is for a paced core NATS publisher confirmed by markers "
+                               "(--rate N or users with --wait; not jetstream=1, confirm=ping or the gateway)");
+    double per_wake = b->paced_rate * (double)b->paced_tick_ns / (double)OB_NS_PER_S;
+    na->use_loop = fits && (strcmp(s->io, "loop") == 0 ||
+                            (strcmp(s->io, "auto") == 0 && strcmp(s->write, "auto") == 0 &&
+                             per_wake >= OB_NATS_LOOP_RECORDS));
+    return 0;
+}
+
 static void library_init(void)
 {
     nats_Open(-1);
@@ -783,6 +891,8 @@ static natsStatus set_options(natsOptions *no, const nats_adapter *na, const ob_
         s = natsOptions_SetIOBufSize(no, 256 * 1024);
     if (s == NATS_OK)
         s = natsOptions_SetSendAsap(no, na->send_asap);
+    if (s == NATS_OK && na->use_loop)
+        s = ob_nats_loop_options(no, (nats_loop *)&na->loop);
     return s;
 }
 
@@ -844,7 +954,11 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
     if (ob_nats_settings_parse(&na->s, url, err) != 0)
         return ob_err_kind_set(err, OB_ERR_USAGE);
     pthread_once(&once, library_init);
-    na->send_asap = send_asap(&na->s, b);
+    if (choose_io(na, err) != 0)
+        return ob_err_kind_set(err, OB_ERR_USAGE);
+    /* io=loop: "at once" means into cnats' buffer, which the loop writes when the
+     * publisher pauses; it also keeps cnats from starting its flusher thread */
+    na->send_asap = na->use_loop || send_asap(&na->s, b);
 
     char server[320];
     snprintf(server, sizeof server, "nats://%s", na->s.address);

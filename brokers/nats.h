@@ -6,6 +6,8 @@
  *                deliveries copied out of cnats, acks after the insert
  *   nats_auth.c  TLS and authentication: their options checked (files read, an nkey
  *                seed's public key derived), set on cnats' options, shown in durability
+ *   nats_loop.c  io=loop: the core publisher's thread reads and writes the socket
+ *                itself (cnats' event-loop mode), without cnats' reader and flusher
  *
  * Nothing here is visible outside brokers/nats*.c. Acks arrive on cnats' threads (the
  * PubAck handler, the marker subscription's callback) and, for what a flush gives up on,
@@ -51,6 +53,10 @@ typedef struct nats_security {
  * records per second (its ob_broker paced_rate), buffered above or when not paced. */
 #define OB_NATS_ASAP_RATE 2000.0
 
+/* io=auto uses the publisher's own event loop when its --tick gathers at least this many
+ * records a wake-up (its paced_rate times its paced_tick_ns). */
+#define OB_NATS_LOOP_RECORDS 2.0
+
 typedef struct nats_settings {
     bool jetstream;
     char subject[256];
@@ -60,6 +66,7 @@ typedef struct nats_settings {
     char storage[16];         /* file | memory */
     char write[16];           /* auto | asap | buffered: when cnats writes a publish */
     char confirm[16];         /* auto | ping | marker: how a core batch is confirmed (JetStream: ping = write when it pauses) */
+    char io[16];              /* auto | loop | threads: who reads and writes the socket */
     long replicas, max_pending, flush_every, batch, max_ack_pending, ack_wait_ms;
     char address[300];        /* host:port, for messages */
     nats_security sec;
@@ -120,6 +127,24 @@ typedef struct nats_reply_bin {
     int n;
 } nats_reply_bin;
 
+/* io=loop: what cnats asked of the event loop (see nats_loop.c). Set by cnats' callbacks
+ * on the publishing thread or its reconnect thread; read by the publishing thread. */
+typedef struct nats_loop {
+    atomic_int fd;          /* the socket; -1 when detached */
+    atomic_bool want_read;  /* cnats wants to hear when it can read */
+    atomic_bool want_write; /* cnats holds bytes to write */
+} nats_loop;
+
+/* Sets cnats' event-loop mode on `no` with `l` as the loop. */
+natsStatus ob_nats_loop_options(natsOptions *no, nats_loop *l);
+/* Writes what cnats holds, as far as the socket takes it now. */
+void ob_nats_loop_write(nats_loop *l, natsConnection *nc);
+/* Writes what cnats holds, then waits until the socket can be read or until_mono
+ * (CLOCK_MONOTONIC ns) and lets cnats read once. True when it read (messages for a sync
+ * subscription are then queued on it). While cnats reconnects (no socket), sleeps a few
+ * ms at most. */
+bool ob_nats_loop_wait(nats_loop *l, natsConnection *nc, int64_t until_mono);
+
 typedef struct nats_adapter {
     ob_broker base;
     nats_settings s;
@@ -127,6 +152,9 @@ typedef struct nats_adapter {
     jsCtx *js;
     bool locks_ready;         /* lock, ack_lock and sent_empty initialised */
     bool send_asap;           /* cnats writes each publish at once (write=, paced_rate) */
+    bool use_loop;            /* io=loop: the publishing thread reads and writes (nats_loop.c) */
+    nats_loop loop;
+    size_t loop_unwritten;    /* io=loop: bytes published since the last write (about) */
 
     /* core publisher: the open batch (publisher thread only), then the batches whose
      * marker is on its way: a ring under `lock`, batch id k (the marker's payload) at
@@ -140,7 +168,8 @@ typedef struct nats_adapter {
     uint64_t next_batch_id;   /* the last batch id sent */
     natsSubscription *marker_sub;
     char *marker_inbox;
-    nats_reply_bin marker_bin; /* the marker subscription's delivery thread */
+    nats_reply_bin marker_bin; /* the marker subscription's delivery thread (io=loop: a
+                                  sync subscription, read on the publishing thread) */
     pthread_cond_t sent_empty;
     /* confirm=ping: the pinger thread's flush round trips (under `lock`). Either way
      * cnats' reconnect count tells a batch begun on an earlier connection: never

@@ -612,6 +612,7 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
         .on_done = on_done,
         .done_arg = w,
         .paced_rate = paced_rate(w, o, nusers),
+        .paced_tick_ns = o->rate > 0 && !o->rate_max ? o->tick_ns : 0, /* --tick: the open model only */
     };
     /* --connections N (HTTP load mode): this worker's share, as the URL's connections= */
     char url[4096];

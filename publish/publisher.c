@@ -190,6 +190,7 @@ int ob_publisher_open(ob_publisher **out, const char *url, const ob_publisher_op
         .on_ack = on_ack,
         .ack_arg = p,
         .paced_rate = o->paced_rate,
+        .paced_tick_ns = o->paced_tick_ns,
     };
     if (ob_broker_open(&p->broker, url, &bo, err) != 0)
         goto fail;

@@ -61,6 +61,8 @@ typedef struct ob_publisher_opts {
     void *done_arg;
     double paced_rate;        /* records/s this publisher is paced at (0: full speed or
                                * unknown): ob_broker_opts' hint */
+    int64_t paced_tick_ns;    /* the records due within this step go together (--tick; 0:
+                               * each at its time): ob_broker_opts' hint */
 } ob_publisher_opts;
 
 /* Opens the broker of `url` as a publisher. The error names the address, with the

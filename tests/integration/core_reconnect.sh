@@ -4,8 +4,10 @@
 # every record is accounted for (sent = acked + failed), the records whose confirmation
 # the reconnect cut off are failed with that reason (never acked: what was on the dead
 # connection may not have been read), and records are acked again after the restart.
-# The same with confirm=marker is checked for accounting only. Uses a private
-# nats-server on its own port.
+# The same with confirm=marker is checked for accounting only, and with io=loop (a paced
+# publisher reading and writing the socket on its own thread, cnats' event-loop mode:
+# cnats' reconnect thread attaches the new socket) for accounting and acks after the
+# restart. Uses a private nats-server on its own port.
 source "$(dirname "$0")/lib.sh"
 require_servers
 PORT=4334
@@ -18,13 +20,17 @@ start_nats() {
     exit 1
 }
 
-# one CONFIRM: an 8 s run with 4 users, the server killed at 3 s and back at 4 s
+# one CONFIRM [IO LOAD...]: an 8 s run (4 users without a wait, or LOAD), the server
+# killed at 3 s and back at 4 s
 one() {
-    local confirm=$1 j="$WORK/$1.json"
+    local confirm=$1 io=${2:-auto} j="$WORK/$1-${2:-auto}.json"
+    shift 2 2>/dev/null || shift
+    local load=(-u 4 -r 100)
+    [ $# -eq 0 ] || load=("$@")
     start_nats
-    "$OUTBREAK" run --headless --only-summary -u 4 -r 100 -t 8s --stop-timeout 10s \
-        --broker "nats://127.0.0.1:$PORT?subject=obit.core.reconnect&confirm=$confirm" \
-        --json "$j" >"$WORK/$confirm.log" 2>&1 &
+    "$OUTBREAK" run --headless --only-summary "${load[@]}" -t 8s --stop-timeout 10s \
+        --broker "nats://127.0.0.1:$PORT?subject=obit.core.reconnect&confirm=$confirm&io=$io" \
+        --json "$j" >"$WORK/$confirm-$io.log" 2>&1 &
     local run=$!
     sleep 3
     kill -9 "$NATS_PID"
@@ -34,11 +40,12 @@ one() {
     local t0=$SECONDS
     wait "$run"
     RC=$?
-    tail -4 "$WORK/$confirm.log"
+    tail -4 "$WORK/$confirm-$io.log"
     check "confirm=$confirm: the run ended on time ($((SECONDS - t0)) s after the restart)" \
         test $((SECONDS - t0)) -le 12
     check "  the summary states confirm=$confirm" \
         test "$(json "$j" 'd["durability"].get("confirm")')" = "$confirm"
+    [ "$io" = auto ] || check "  the summary states io=$io" test "$(json "$j" 'd["durability"].get("io")')" = "$io"
     R_SENT=$(json "$j" 'd["sent"]')
     R_ACKED=$(json "$j" 'd["acked"]')
     R_FAILED=$(json "$j" 'd["failed"]')
@@ -55,6 +62,9 @@ one ping
 check "  the cut-off confirmations are failures (failed $R_FAILED, exit $RC)" \
     test "$R_FAILED" -gt 0 -a "$RC" -eq 1
 check "  with the reconnect as their reason" \
-    test "$(json "$WORK/ping.json" 'sum(f["count"] for f in d["failures"] if "reconnected" in f["error"])')" = "$R_FAILED"
+    test "$(json "$WORK/ping-auto.json" 'sum(f["count"] for f in d["failures"] if "reconnected" in f["error"])')" = "$R_FAILED"
 one marker
+one marker loop --rate 2000 --tick 10ms
+check "  io=loop: the cut-off confirmations are failures with the reconnect as their reason (failed $R_FAILED)" \
+    test "$R_FAILED" -gt 0 -a "$(json "$WORK/marker-loop.json" 'sum(f["count"] for f in d["failures"] if "reconnected" in f["error"])')" = "$R_FAILED"
 finish

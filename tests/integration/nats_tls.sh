@@ -185,6 +185,10 @@ e2e creds "nats://127.0.0.1:$P_CREDS?creds=$C/user.creds&subject=obit.creds.$$" 
 
 # tls:// is the same adapter (ob_nats_tls_ops in the registry)
 e2e tlsscheme "tls://127.0.0.1:$P_MTLS?$CA&cert=$C/client.pem&key=$C/client.key&subject=obit.tlss.$$" none
+# io=loop: the publishing thread reads and writes the TLS socket itself (cnats' event-loop
+# mode), no records lost
+e2e tlsloop "tls://127.0.0.1:$P_MTLS?$CA&cert=$C/client.pem&key=$C/client.key&subject=obit.tlsl.$$&io=loop" none
+check "[tlsloop] the summary says io=loop" test "$(json "$OUT-tlsloop.json" 'd["durability"]["io"]')" = loop
 
 # --- failures: one line naming the cause and the address, within 5 s -------------------------
 # fails_fast with its stderr kept for the secrets check, and stdout too (through a wrapper)
