@@ -31,6 +31,8 @@ misuse 'exclude each other' run --rate 100 -u 10
 misuse 'unsupported broker scheme "kafkaa"' run --broker kafkaa://127.0.0.1:9092
 misuse 'unknown option' run --broker 'nats://127.0.0.1:4222?jetstrem=1'
 misuse '--broker' run --broker 'nats://127.0.0.1:99999'
+misuse 'io=loop is for a paced core NATS publisher' run --headless --broker 'nats://127.0.0.1:4222?io=loop' --rate max -t 1s
+misuse 'io=loop is for a paced core NATS publisher' run --headless --broker 'nats://127.0.0.1:4222?io=loop&jetstream=1' --rate 100 -t 1s
 misuse 'unexpected argument' run extra
 misuse '--run-id' run --run-id 'a b'
 misuse '--broker' sink --broker 'nats//nowhere'

@@ -3,7 +3,7 @@
 # a thread woken every second, whose own wake-up jitter on a loaded machine shifts a few
 # hundred records between neighbouring seconds (the total is what pacing decides). And
 # the NATS adapter's write policy (write=auto) as the summary states it, at 10 000/s and
-# at 500/s.
+# at 500/s; with --tick 1ms, the publisher's own event loop (io=loop).
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -46,6 +46,12 @@ echo "--tick 1ms: sent, send delay p50 (ms), tick_ms, rate kept: $got"
 check "--tick 1ms: 30 000 sent within 1 %, send delay p50 0.25-2 ms, tick_ms 1, rate kept ($got)" python3 -c "
 import sys; n, p50, tick, kept = sys.argv[1].split()
 sys.exit(not (abs(int(n) - 30000) <= 300 and 0.25 <= float(p50) <= 2 and float(tick) == 1 and kept == 'True'))" "$got"
+# and 10 records a wake-up are enough for io=auto to pick the publisher's own event loop:
+# it writes them in one write when it pauses and reads the marker's reply itself
+io=$(json "$WORK/tick.json" 'd["durability"]["io"] + " / " + d["durability"]["writes"]')
+check "--tick 1ms at 10 000/s: io=loop, written when the publisher pauses (got: $io)" \
+    test "$io" = "loop / gathered until the publisher pauses, then written by it (io=loop)"
+check "without --tick: cnats' threads (io=threads)" test "$(json "$out" 'd["durability"]["io"]')" = threads
 unticked=$(json "$out" '"%.3f" % d["send_delay_ms"]["p50"]')
 check "without --tick the send delay p50 is under 0.25 ms ($unticked)" python3 -c "import sys; sys.exit(not float(sys.argv[1]) < 0.25)" "$unticked"
 finish

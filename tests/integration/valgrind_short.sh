@@ -1,6 +1,6 @@
 # valgrind_short.sh — short runs of outbreak run and outbreak sink under valgrind, for
 # each middleware, of the web UI's test runner, and of outbreak compare (with its sink and run children under
-# valgrind too) and outbreak report: no invalid reads or writes and no definitely or
+# valgrind too) and outbreak report, and core NATS with io=loop: no invalid reads or writes and no definitely or
 # indirectly lost memory.
 source "$(dirname "$0")/lib.sh"
 require_servers
@@ -42,6 +42,14 @@ through gRPC "grpc://127.0.0.1:50193"
     >"$WORK/run-core.log" 2>&1
 rc=$?
 check "core closed-model run under valgrind exits 0 (got $rc)" test $rc -eq 0
+# core NATS with io=loop: the publishing thread reads and writes the socket (cnats'
+# event-loop mode), markers from a sync subscription
+"${VG[@]}" "$OUTBREAK" run --headless --broker "$NATS_URL?io=loop" --rate 2000 --tick 10ms -t 1s --headless \
+    --only-summary --json "$WORK/core-loop.json" >"$WORK/run-core-loop.log" 2>&1
+rc=$?
+check "core io=loop run under valgrind exits 0 (got $rc)" test $rc -eq 0
+check "  and every record acked ($(json "$WORK/core-loop.json" '"%d of %d" % (d["acked"], d["sent"])'))" \
+    test "$(json "$WORK/core-loop.json" 'd["acked"] == d["sent"] > 0')" = True
 # scale-out: two workers of one run (the cohort, the stored figures and series), one of
 # them under valgrind, then outbreak merge under valgrind
 wurl="$NATS_URL?jetstream=1&stream=OBITVW_$$&subject=obit.vw.$$&durable=obit-vw-$$"

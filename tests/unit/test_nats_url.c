@@ -218,6 +218,18 @@ static void test_confirm(void)
     CHECK(strstr(err.msg, "confirm") && strstr(err.msg, "pong") && !strchr(err.msg, '\n'));
 }
 
+/* io=: who reads and writes a core publisher's socket (auto by default; loop, threads) */
+static void test_io(void)
+{
+    nats_settings s;
+    ob_err err;
+    CHECK(parse("nats://127.0.0.1:4222", &s, &err) == 0 && strcmp(s.io, "auto") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?io=loop", &s, &err) == 0 && strcmp(s.io, "loop") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?io=threads", &s, &err) == 0 && strcmp(s.io, "threads") == 0);
+    CHECK(parse("nats://127.0.0.1:4222?io=epoll", &s, &err) == -1);
+    CHECK(strstr(err.msg, "io") && strstr(err.msg, "epoll") && !strchr(err.msg, '\n'));
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/test_nats_url.XXXXXX");
@@ -240,6 +252,7 @@ int main(void)
     test_auth();
     test_write();
     test_confirm();
+    test_io();
 
     const char *names[] = {"ca.pem", "c.pem", "c.key", "empty", "user.nk", "user-nk.txt", "bad.nk", "user.creds",
                            "jwt-only.creds"};
