@@ -8,6 +8,8 @@
 #   full    --rate max  -t BENCH_FULL_TIME (5s)
 #   paced   --rate BENCH_PACED_RATE (10000) -t BENCH_PACED_TIME (10s)
 #   tick T  the same with --tick T, for each T of BENCH_TICKS ("1ms 10ms")
+#   tick T thr  core NATS only: the same with io=threads (cnats' reader and flusher
+#           threads), where io=auto picks the publisher's own loop (docs/brokers/nats.md)
 # and prints, per middleware, µs of CPU per acked record for each, its ratio to full
 # speed (goal <= 3) and its publish p50 (a tick of T delays the records due within it
 # by up to T, which the latency from the intended send time shows). The goal compares
@@ -74,7 +76,7 @@ echo "the timer alone at $RATE wake-ups/s, 5 s each (bench/timer_floor.c):"
 FLOOR=$(awk '$1 == "sleep" {print $2}' "$OUT/paced-floor.txt")
 echo
 echo "paced at $RATE/s for $PTIME (and with --tick: $TICKS) against --rate max for $FTIME, one thread, CPU of outbreak's process"
-printf '%-10s %10s  %-10s %10s %7s %-8s %9s  %s\n' middleware "full µs/rec" run "µs/rec" "/full" "goal <= 3" "p50 ms" "acked"
+printf '%-10s %10s  %-12s %10s %7s %-8s %9s  %s\n' middleware "full µs/rec" run "µs/rec" "/full" "goal <= 3" "p50 ms" "acked"
 for m in $WHICH; do
     "$ROOT/scripts/stack" up "$(server_of "$m")" >/dev/null
     if [ "$m" = grpc ]; then
@@ -85,8 +87,8 @@ for m in $WHICH; do
     fi
     url=$(url_of "$m")
     if read -r fu fa fp < <(one "$m-full" "$url" max "$FTIME"); then
-        printf '%-10s %10s  %-10s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "full" "$fu" "1.00" "" "$fp" "$fa"
-        printf '%-10s %10s  %-10s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "floor" "$FLOOR" "$(ratio "$FLOOR" "$fu")" \
+        printf '%-10s %10s  %-12s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "full" "$fu" "1.00" "" "$fp" "$fa"
+        printf '%-10s %10s  %-12s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "floor" "$FLOOR" "$(ratio "$FLOOR" "$fu")" \
             "(a bare timer's wake-up per record)" "" ""
         if [ "$m" = core ]; then
             natscli=$("$ROOT/scripts/tools" natscli)
@@ -95,20 +97,26 @@ for m in $WHICH; do
                 --size "$(record_size)" --throughput "$RATE" --duration "$PTIME" --no-progress \
                 >"$OUT/paced-natscli.txt" 2>&1 || { tail -3 "$OUT/paced-natscli.txt" >&2; exit 1; }
             PEER_US=$(cpu_us "$(cpu_secs "$OUT/paced-natscli.cpu")" "$(python3 -c "print(round($RATE * $secs))")")
-            printf '%-10s %10s  %-10s %10s %7s %s\n' "$m" "$fu" "natscli" "$PEER_US" "$(ratio "$PEER_US" "$fu")" \
+            printf '%-10s %10s  %-12s %10s %7s %s\n' "$m" "$fu" "natscli" "$PEER_US" "$(ratio "$PEER_US" "$fu")" \
                 "(nats bench pub --throughput $RATE --duration $PTIME: its CPU per message)"
         fi
-        for t in none $TICKS; do
+        # core NATS: each tick with io=auto (the publisher's own loop at 2 records a
+        # wake-up or more) and again with io=threads (cnats' reader and flusher threads)
+        variants="none $TICKS"
+        [ "$m" != core ] || variants="$variants $(printf '%s:threads ' $TICKS)"
+        for v in $variants; do
+            t=${v%%:*} vurl=$url label=paced
+            case $v in *:threads) vurl="$url&io=threads" ;; esac
             if [ "$t" = none ]; then
-                label=paced
                 set --
             else
                 label="tick $t"
                 set -- --tick "$t"
             fi
-            read -r pu pa pp < <(one "$m-paced-${t}" "$url" "$RATE" "$PTIME" "$@") || continue
+            case $v in *:threads) label="$label thr" ;; esac
+            read -r pu pa pp < <(one "$m-paced-${v/:/-}" "$vurl" "$RATE" "$PTIME" "$@") || continue
             r=$(ratio "$pu" "$fu")
-            printf '%-10s %10s  %-10s %10s %7s %-8s %9s  %s%s\n' "$m" "$fu" "$label" "$pu" "$r" \
+            printf '%-10s %10s  %-12s %10s %7s %-8s %9s  %s%s\n' "$m" "$fu" "$label" "$pu" "$r" \
                 "$(python3 -c "print('met' if $r <= 3 else 'NOT met')")" "$pp" "$pa" \
                 "$([ "$m" = core ] && echo "  vs natscli $(ratio "$pu" "$PEER_US") (goal <= 1.0)")"
         done
