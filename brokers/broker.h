@@ -18,8 +18,9 @@
  *   - on_ack runs exactly once per publish that returned 0, never concurrently for one
  *     handle, on a thread that depends on the adapter: on the publishing thread, inside
  *     publish/poll/flush (RabbitMQ, Kafka, gRPC, Pub/Sub, HTTP), or on the client library's
- *     own thread (NATS: cnats' PubAck and reply threads) — so on_ack must be safe to run
- *     beside the owner's calls;
+ *     own thread (NATS: cnats' PubAck and reply threads; but a paced core NATS publisher
+ *     with io=loop reads its replies itself, inside publish/poll/flush) — so on_ack must
+ *     be safe to run beside the owner's calls;
  *   - deliver runs on the adapter's receive thread(s) (Pub/Sub: several pullers, each
  *     delivery once), and settle may be called from any thread, concurrently with
  *     deliveries and with other settles.
@@ -147,7 +148,9 @@ struct ob_broker_ops {
     bool relay;                  /* a client of gateways (HTTP): its records reach the sinks
                                     of the middlewares behind them, whatever their way */
     bool acks_on_own_threads;    /* on_ack runs on the client library's threads, and poll
-                                    returns at once (NATS): see "Threads" and poll */
+                                    returns at once (NATS): see "Threads" and poll. (NATS'
+                                    io=loop, where poll waits, is for a paced publisher
+                                    only: never the gateway, which reads this.) */
     size_t handle_size;          /* sizeof the adapter's handle, which starts with ob_broker */
     const char *const *params;   /* NULL-terminated list of known URL query parameters */
     bool multi_host;             /* the URL may list several hosts (url->hosts) */
@@ -177,7 +180,8 @@ struct ob_broker_ops {
      * reads acks on the publishing thread (RabbitMQ) waits for them here, returns once it
      * handled some or until_mono passed, and returns true: the caller does not sleep. One
      * whose acks arrive on a thread of their own (NATS) does its housekeeping (core NATS
-     * sends a marker), returns at once and returns false: the caller sleeps. NULL = false. */
+     * sends a marker), returns at once and returns false: the caller sleeps (a paced core
+     * NATS publisher with io=loop waits on its socket here, as RabbitMQ). NULL = false. */
     bool (*poll)(ob_broker *b, int64_t until_mono);
     /* Waits until every publish so far has been acked or failed (on_ack called for each)
      * or timeout_ms passed; on timeout the outstanding ones are reported failed.

@@ -23,7 +23,7 @@
  * (a stored message has a "seq", a refused one an "error" with its description, and no
  * stream at all gives "no responders"). At most max_pending are in flight.
  * Options (URL query): jetstream, subject, stream, storage, replicas, max_pending,
- * flush_every, confirm, write, durable, batch, ack_wait, max_ack_pending, queue, and TLS and auth's tls,
+ * flush_every, confirm, write, io, durable, batch, ack_wait, max_ack_pending, queue, and TLS and auth's tls,
  * ca, cert, key, verify, hostname, token, nkey, creds; docs/brokers/nats.md.
  * The subscriber is in nats_sub.c. */
 #include "nats.h"
@@ -871,7 +871,7 @@ static void library_init(void)
     nats_Open(-1);
 }
 
-static natsStatus set_options(natsOptions *no, const nats_adapter *na, const ob_url *url, const char *server)
+static natsStatus set_options(natsOptions *no, nats_adapter *na, const ob_url *url, const char *server)
 {
     const ob_broker *b = &na->base;
     natsStatus s = natsOptions_SetURL(no, server);
@@ -892,7 +892,7 @@ static natsStatus set_options(natsOptions *no, const nats_adapter *na, const ob_
     if (s == NATS_OK)
         s = natsOptions_SetSendAsap(no, na->send_asap);
     if (s == NATS_OK && na->use_loop)
-        s = ob_nats_loop_options(no, (nats_loop *)&na->loop);
+        s = ob_nats_loop_options(no, &na->loop);
     return s;
 }
 

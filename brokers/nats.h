@@ -10,8 +10,9 @@
  *                itself (cnats' event-loop mode), without cnats' reader and flusher
  *
  * Nothing here is visible outside brokers/nats*.c. Acks arrive on cnats' threads (the
- * PubAck handler, the marker subscription's callback) and, for what a flush gives up on,
- * on the publisher's; `ack_lock` makes them one at a time. The publisher's in-flight
+ * PubAck handler, the marker subscription's callback; with io=loop the publisher reads
+ * the markers itself) and, for what a flush gives up on, on the publisher's; `ack_lock`
+ * makes them one at a time. The publisher's in-flight
  * table and batch list are guarded by `lock`. */
 #ifndef OB_NATS_H
 #define OB_NATS_H
