@@ -33,9 +33,18 @@ TIMECPU=/usr/bin/time
 [ -x "$TIMECPU" ] || { echo "bench: needs /usr/bin/time (GNU time) for the CPU figures" >&2; exit 1; }
 # timed FILE CMD...: CMD under /usr/bin/time; FILE gets its "user system" CPU seconds.
 timed() { local f=$1; shift; "$TIMECPU" -f '%U %S' -o "$f" "$@"; }
+# timed_fine FILE CMD...: the same to the microsecond (getrusage of the children, where
+# time rounds to 10 ms): for differences between runs (bench/paced_cost.sh's marginal CPU).
+timed_fine() {
+    python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.6f %.6f\n" % (u.ru_utime, u.ru_stime))
+sys.exit(rc)' "$@"
+}
 # cpu_secs FILE: user + system seconds from a FILE written by timed (the last line: time
 # puts "Command exited with non-zero status N" before it).
-cpu_secs() { tail -1 "$1" | awk '{ printf "%.3f\n", $1 + $2 }'; }
+cpu_secs() { tail -1 "$1" | awk '{ printf "%.6f\n", $1 + $2 }'; }
 # cpu_us CPU_S RECORDS: CPU microseconds per record.
 cpu_us() { python3 -c "import sys; n = float(sys.argv[2]); print('%.3f' % (float(sys.argv[1]) * 1e6 / n if n else float('nan')))" "$1" "$2"; }
 # cpu_report LABEL PEER OB_CPU_S OB_RECORDS PEER_CPU_S PEER_RECORDS [RATE_RATIO]: two lines,

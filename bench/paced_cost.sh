@@ -11,7 +11,13 @@
 #   tick T thr  core NATS only: the same with io=threads (cnats' reader and flusher
 #           threads), where io=auto picks the publisher's own loop (docs/brokers/nats.md)
 # and prints, per middleware, µs of CPU per acked record for each, its ratio to full
-# speed (goal <= 3) and its publish p50 (a tick of T delays the records due within it
+# speed (goal <= 3), its publish p50, and the marginal CPU per record: each paced run is
+# made again for BENCH_SHORT_TIME (3s), and (CPU long - CPU short) / (records long -
+# records short) is what one more record costs, without the fixed costs (start-up: about
+# 17 ms of CPU, as much as 100 000 records at full speed; connecting; the summary) that a
+# 10 s paced run of 100 000 records charges to every record and a full-speed run of
+# millions does not (goal <= 3 again, on that figure). CPU is read to the microsecond
+# (getrusage, bench/lib.sh timed_fine) (a tick of T delays the records due within it
 # by up to T, which the latency from the intended send time shows). The goal compares
 # outbreak with itself; core NATS also gets the peer below. gRPC's server is `outbreak sink` (with a fresh MongoDB database), started here;
 # its CPU is not counted. BENCH_MIDDLEWARES picks (default: "core jetstream rabbitmq
@@ -19,8 +25,9 @@
 #
 # For core NATS the peer paces too: natscli v0.5.0's `nats bench pub --throughput RATE
 # --duration PTIME` (scripts/tools natscli; it publishes without any round trip, so it
-# pays for its sends and its flusher only), under /usr/bin/time as outbreak; the script
-# prints its CPU per message and the ratio of outbreak's paced runs to it (issue 19:
+# pays for its sends and its flusher only), timed as outbreak, and again for
+# BENCH_SHORT_TIME; the script prints its CPU per message (and marginal) and the ratio of
+# outbreak's paced runs to it (both ways) (issue 19:
 # "CPU per record <= 1.0x natscli's ... paced at 10 000/s").
 #
 # First, the floor: ob_timer_floor (bench/timer_floor.c, built beside outbreak) paces a
@@ -34,6 +41,9 @@ source "$(dirname "$0")/lib.sh"
 RATE=${BENCH_PACED_RATE:-10000}
 PTIME=${BENCH_PACED_TIME:-10s}
 [[ $PTIME =~ ^[0-9]+s$ ]] || { echo "bench: BENCH_PACED_TIME is whole seconds, as 10s (not $PTIME)" >&2; exit 2; }
+STIME=${BENCH_SHORT_TIME:-3s}
+[[ $STIME =~ ^[0-9]+s$ && ${STIME%s} -lt ${PTIME%s} ]] ||
+    { echo "bench: BENCH_SHORT_TIME is whole seconds, shorter than BENCH_PACED_TIME (not $STIME)" >&2; exit 2; }
 FTIME=${BENCH_FULL_TIME:-5s}
 WHICH=${BENCH_MIDDLEWARES:-core jetstream rabbitmq kafka pubsub grpc}
 TICKS=${BENCH_TICKS:-1ms 10ms}
@@ -60,14 +70,18 @@ server_of() {
 one() {
     local label=$1 f="$OUT/paced-$1" url=$2 rate=$3 time=$4
     shift 4
-    timed "$f.cpu" "$OUTBREAK" run --headless --broker "$url" --rate "$rate" -t "$time" "$@" --only-summary \
+    timed_fine "$f.cpu" "$OUTBREAK" run --headless --broker "$url" --rate "$rate" -t "$time" "$@" --only-summary \
         --json "$f.json" >"$f.txt" 2>&1 || true
     [ -s "$f.json" ] || { echo "bench: no summary from $label (see $f.txt)" >&2; tail -3 "$f.txt" >&2; return 1; }
     local cpu acked
     cpu=$(cpu_secs "$f.cpu")
     acked=$(json "$f.json" 'd["acked"]')
-    echo "$(cpu_us "$cpu" "$acked") $acked $(json "$f.json" '"%.3f" % d["publish_latency_ms"]["p50"]')"
+    echo "$(cpu_us "$cpu" "$acked") $acked $(json "$f.json" '"%.3f" % d["publish_latency_ms"]["p50"]') $cpu"
 }
+# marginal CPU_LONG N_LONG CPU_SHORT N_SHORT: µs of CPU per record between a long and a
+# short run of the same kind (what one more record costs: start-up, connecting and the
+# summary cancel out)
+marginal() { python3 -c "import sys; a, n, b, m = map(float, sys.argv[1:]); print('%.3f' % ((a - b) * 1e6 / (n - m)) if n > m else 'nan')" "$@"; }
 
 FLOOR_BIN=${OB_TIMER_FLOOR:-$(dirname "$OUTBREAK")/bench/ob_timer_floor}
 [ -x "$FLOOR_BIN" ] || { echo "bench: $FLOOR_BIN missing (cmake --build build --target ob_timer_floor)" >&2; exit 1; }
@@ -76,7 +90,8 @@ echo "the timer alone at $RATE wake-ups/s, 5 s each (bench/timer_floor.c):"
 FLOOR=$(awk '$1 == "sleep" {print $2}' "$OUT/paced-floor.txt")
 echo
 echo "paced at $RATE/s for $PTIME (and with --tick: $TICKS) against --rate max for $FTIME, one thread, CPU of outbreak's process"
-printf '%-10s %10s  %-12s %10s %7s %-8s %9s  %s\n' middleware "full µs/rec" run "µs/rec" "/full" "goal <= 3" "p50 ms" "acked"
+printf '%-10s %10s  %-12s %10s %7s %-8s %9s %7s  %8s %7s %-8s\n' middleware "full µs/rec" run "µs/rec" "/full" \
+    "goal <= 3" "p50 ms" "acked" "marginal" "/full" "goal <= 3"
 for m in $WHICH; do
     "$ROOT/scripts/stack" up "$(server_of "$m")" >/dev/null
     if [ "$m" = grpc ]; then
@@ -86,19 +101,24 @@ for m in $WHICH; do
         for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/${GRPC_ADDR%:*}/${GRPC_ADDR#*:}") 2>/dev/null && break; sleep 0.1; done
     fi
     url=$(url_of "$m")
-    if read -r fu fa fp < <(one "$m-full" "$url" max "$FTIME"); then
+    if read -r fu fa fp _ < <(one "$m-full" "$url" max "$FTIME"); then
         printf '%-10s %10s  %-12s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "full" "$fu" "1.00" "" "$fp" "$fa"
         printf '%-10s %10s  %-12s %10s %7s %-8s %9s  %s\n' "$m" "$fu" "floor" "$FLOOR" "$(ratio "$FLOOR" "$fu")" \
             "(a bare timer's wake-up per record)" "" ""
         if [ "$m" = core ]; then
             natscli=$("$ROOT/scripts/tools" natscli)
-            secs=${PTIME%s}
-            timed "$OUT/paced-natscli.cpu" "$natscli" bench pub "obbench.paced.ref.$$" --server nats://127.0.0.1:4222 \
-                --size "$(record_size)" --throughput "$RATE" --duration "$PTIME" --no-progress \
-                >"$OUT/paced-natscli.txt" 2>&1 || { tail -3 "$OUT/paced-natscli.txt" >&2; exit 1; }
-            PEER_US=$(cpu_us "$(cpu_secs "$OUT/paced-natscli.cpu")" "$(python3 -c "print(round($RATE * $secs))")")
+            size=$(record_size)
+            for d in "$PTIME" "$STIME"; do
+                timed_fine "$OUT/paced-natscli-$d.cpu" "$natscli" bench pub "obbench.paced.ref.$$" \
+                    --server nats://127.0.0.1:4222 --size "$size" --throughput "$RATE" --duration "$d" \
+                    --no-progress >"$OUT/paced-natscli-$d.txt" 2>&1 || { tail -3 "$OUT/paced-natscli-$d.txt" >&2; exit 1; }
+            done
+            pn=$(python3 -c "print(round($RATE * ${PTIME%s}))") sn=$(python3 -c "print(round($RATE * ${STIME%s}))")
+            PEER_US=$(cpu_us "$(cpu_secs "$OUT/paced-natscli-$PTIME.cpu")" "$pn")
+            PEER_MARG=$(marginal "$(cpu_secs "$OUT/paced-natscli-$PTIME.cpu")" "$pn" \
+                "$(cpu_secs "$OUT/paced-natscli-$STIME.cpu")" "$sn")
             printf '%-10s %10s  %-12s %10s %7s %s\n' "$m" "$fu" "natscli" "$PEER_US" "$(ratio "$PEER_US" "$fu")" \
-                "(nats bench pub --throughput $RATE --duration $PTIME: its CPU per message)"
+                "(nats bench pub --throughput $RATE --duration $PTIME: its CPU per message; marginal $PEER_MARG)"
         fi
         # core NATS: each tick with io=auto (the publisher's own loop at 2 records a
         # wake-up or more) and again with io=threads (cnats' reader and flusher threads)
@@ -114,11 +134,14 @@ for m in $WHICH; do
                 set -- --tick "$t"
             fi
             case $v in *:threads) label="$label thr" ;; esac
-            read -r pu pa pp < <(one "$m-paced-${v/:/-}" "$vurl" "$RATE" "$PTIME" "$@") || continue
-            r=$(ratio "$pu" "$fu")
-            printf '%-10s %10s  %-12s %10s %7s %-8s %9s  %s%s\n' "$m" "$fu" "$label" "$pu" "$r" \
-                "$(python3 -c "print('met' if $r <= 3 else 'NOT met')")" "$pp" "$pa" \
-                "$([ "$m" = core ] && echo "  vs natscli $(ratio "$pu" "$PEER_US") (goal <= 1.0)")"
+            read -r pu pa pp pc < <(one "$m-paced-${v/:/-}" "$vurl" "$RATE" "$PTIME" "$@") || continue
+            read -r _ sa _ sc < <(one "$m-short-${v/:/-}" "$vurl" "$RATE" "$STIME" "$@") || continue
+            mu=$(marginal "$pc" "$pa" "$sc" "$sa")
+            r=$(ratio "$pu" "$fu") mr=$(ratio "$mu" "$fu")
+            printf '%-10s %10s  %-12s %10s %7s %-8s %9s %7s  %8s %7s %-8s%s\n' "$m" "$fu" "$label" "$pu" "$r" \
+                "$(python3 -c "print('met' if $r <= 3 else 'NOT met')")" "$pp" "$pa" "$mu" "$mr" \
+                "$(python3 -c "print('met' if $mr <= 3 else 'NOT met')")" \
+                "$([ "$m" = core ] && echo "  vs natscli $(ratio "$pu" "$PEER_US"), marginal $(ratio "$mu" "$PEER_MARG") (goal <= 1.0)")"
         done
     fi
     if [ -n "$SINK_PID" ]; then
