@@ -51,6 +51,10 @@ sys.exit(not (abs(int(n) - 30000) <= 300 and 0.25 <= float(p50) <= 2 and float(t
 io=$(json "$WORK/tick.json" 'd["durability"]["io"] + " / " + d["durability"]["writes"]')
 check "--tick 1ms at 10 000/s: io=loop, written when the publisher pauses (got: $io)" \
     test "$io" = "loop / gathered until the publisher pauses, then written by it (io=loop)"
+lat=$(json "$WORK/tick.json" '"%d %d %.3f %.3f" % (d["acked"], d["publish_latency_ms"]["count"], d["publish_latency_ms"]["p50"], d["send_delay_ms"]["p50"])')
+check "io=loop: a publish latency for every acked record, its p50 from the intended time above the send delay's, under 3 ms (acked, count, p50, delay p50: $lat)" python3 -c "
+import sys; a, n, p50, d50 = sys.argv[1].split()
+sys.exit(not (int(a) == int(n) > 0 and float(d50) <= float(p50) < 3))" "$lat"
 check "without --tick: cnats' threads (io=threads)" test "$(json "$out" 'd["durability"]["io"]')" = threads
 unticked=$(json "$out" '"%.3f" % d["send_delay_ms"]["p50"]')
 check "without --tick the send delay p50 is under 0.25 ms ($unticked)" python3 -c "import sys; sys.exit(not float(sys.argv[1]) < 0.25)" "$unticked"
