@@ -348,9 +348,9 @@ static void core_report(nats_adapter *na, nats_core_batch b, bool ok, const char
  * and the batch's epoch is `epoch` (or epoch is ANY_EPOCH), else failed with `why`,
  * taking them off the ring in chunks (on_ack runs outside `lock`: the publisher thread
  * keeps sending meanwhile). */
-static void core_complete(nats_adapter *na, uint64_t upto, bool ok, uint64_t epoch, const char *why)
+static void core_complete_at(nats_adapter *na, uint64_t upto, bool ok, uint64_t epoch, const char *why,
+                             int64_t now)
 {
-    int64_t now = ob_mono_ns();
     pthread_mutex_lock(&na->ack_lock);
     for (;;) {
         nats_core_batch chunk[64];
@@ -372,6 +372,11 @@ static void core_complete(nats_adapter *na, uint64_t upto, bool ok, uint64_t epo
         }
     }
     pthread_mutex_unlock(&na->ack_lock);
+}
+
+static void core_complete(nats_adapter *na, uint64_t upto, bool ok, uint64_t epoch, const char *why)
+{
+    core_complete_at(na, upto, ok, epoch, why, ob_mono_ns());
 }
 
 /* Makes room in the ring for one more batch (under `lock`): false when out of memory. */
@@ -400,14 +405,15 @@ static uint64_t reconnects(natsConnection *nc, natsStatistics *st)
     return n;
 }
 
-/* One marker back: every batch up to the id it carries is confirmed. */
-static void core_marker(nats_adapter *na, natsMsg *msg)
+/* One marker back, received at `at` (CLOCK_MONOTONIC ns): every batch up to the id it
+ * carries is confirmed. */
+static void core_marker(nats_adapter *na, natsMsg *msg, int64_t at)
 {
     uint64_t id = 0;
     if (natsMsg_GetDataLength(msg) == (int)sizeof id)
         memcpy(&id, natsMsg_GetData(msg), sizeof id);
     reply_bin_put(&na->marker_bin, msg);
-    core_complete(na, id, true, reconnects(na->nc, na->confirm_stats), NULL);
+    core_complete_at(na, id, true, reconnects(na->nc, na->confirm_stats), NULL, at);
 }
 
 /* cnats' delivery thread for the marker subscription. */
@@ -415,29 +421,35 @@ static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *m
 {
     (void)nc;
     (void)sub;
-    core_marker(closure, msg);
+    core_marker(closure, msg, ob_mono_ns());
 }
 
 /* io=loop: the markers cnats has read (queued on the sync subscription), taken on the
- * publishing thread. Returns how many. */
+ * publishing thread, with the time the loop's last read says they arrived. Returns how
+ * many. */
 static int core_take_markers(nats_adapter *na)
 {
     int n = 0;
     natsMsg *msg = NULL;
     while (natsSubscription_NextMsg(&msg, na->marker_sub, 0) == NATS_OK) {
-        core_marker(na, msg);
+        core_marker(na, msg, na->loop.rx_mono > 0 ? na->loop.rx_mono : ob_mono_ns());
         n++;
     }
     return n;
 }
 
-/* io=loop: writes what is held, waits for the socket until until_mono and takes the
- * markers read. */
-static int core_loop_wait(nats_adapter *na, int64_t until_mono)
+/* io=loop: writes what is held, waits for the socket (or only for the time, if
+ * time_only) until until_mono and takes the markers read. */
+static int core_loop_wait_for(nats_adapter *na, int64_t until_mono, bool time_only)
 {
     na->loop_unwritten = 0;
-    ob_nats_loop_wait(&na->loop, na->nc, until_mono);
+    ob_nats_loop_wait(&na->loop, na->nc, until_mono, time_only);
     return core_take_markers(na);
+}
+
+static int core_loop_wait(nats_adapter *na, int64_t until_mono)
+{
+    return core_loop_wait_for(na, until_mono, false);
 }
 
 /* Closes the open batch and sends its marker. Publisher thread only. False when out of
@@ -643,11 +655,15 @@ static void core_markers_after_reconnect(nats_adapter *na)
 static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
 {
     nats_adapter *na = (nats_adapter *)b;
-    if (na->use_loop) { /* the marker goes out with the records, and this thread waits for it */
+    if (na->use_loop) {
+        /* the marker goes out with the records; this thread then waits for its reply, or,
+         * paced by --tick (the open model: nothing waits for an ack) on a socket the
+         * kernel stamps, sleeps until until_mono and reads the reply then, with the time
+         * it arrived: no wake-up for the reply */
         if (na->open_batch.n > 0)
             core_send_marker(na);
         core_markers_after_reconnect(na);
-        core_loop_wait(na, until_mono);
+        core_loop_wait_for(na, until_mono, na->base.paced_tick_ns > 0 && atomic_load(&na->loop.stamped));
         return true;
     }
     /* otherwise acks arrive on cnats' threads: nothing to wait for here */
@@ -843,10 +859,10 @@ static bool send_asap(const nats_settings *s, const ob_broker *b)
 }
 
 /* io=auto: the publishing thread reads and writes for a paced core publisher confirmed
- * by markers, with write=auto, whose --tick gathers OB_NATS_LOOP_RECORDS records or more
- * a wake-up; cnats' threads otherwise. (With one record a wake-up, the loop writes each
- * record and waits for its marker on the publishing thread: two wake-ups of it per record,
- * which on a VM cost more than cnats' flusher gathering a millisecond of records.)
+ * by markers, with write=auto, that has a --tick and wakes at most OB_NATS_LOOP_WAKES
+ * times a second; cnats' threads otherwise. (The loop wakes once a tick, reading the
+ * replies that came meanwhile; waking more often than that, each wake-up's own reads
+ * and writes cost more on a VM than cnats' flusher gathering a millisecond of records.)
  * io=loop asks for it, and needs a paced core publisher confirmed by markers: a PING's
  * round trip (confirm=ping, or auto when not paced) needs cnats' reader while the
  * publisher waits, and a publisher that is not paced never pauses to write. A
@@ -859,10 +875,12 @@ static int choose_io(nats_adapter *na, ob_err *err)
     if (strcmp(s->io, "loop") == 0 && b->role == OB_ROLE_PUBLISHER && !fits)
         return ob_err_set(err, "nats: io=loop is for a paced core NATS publisher confirmed by markers "
                                "(--rate N or users with --wait; not jetstream=1, confirm=ping or the gateway)");
-    double per_wake = b->paced_rate * (double)b->paced_tick_ns / (double)OB_NS_PER_S;
+    double wakes = b->paced_rate;
+    if (b->paced_tick_ns > 0 && (double)OB_NS_PER_S / (double)b->paced_tick_ns < wakes)
+        wakes = (double)OB_NS_PER_S / (double)b->paced_tick_ns;
     na->use_loop = fits && (strcmp(s->io, "loop") == 0 ||
                             (strcmp(s->io, "auto") == 0 && strcmp(s->write, "auto") == 0 &&
-                             per_wake >= OB_NATS_LOOP_RECORDS));
+                             b->paced_tick_ns > 0 && wakes <= OB_NATS_LOOP_WAKES));
     return 0;
 }
 

@@ -54,9 +54,10 @@ typedef struct nats_security {
  * records per second (its ob_broker paced_rate), buffered above or when not paced. */
 #define OB_NATS_ASAP_RATE 2000.0
 
-/* io=auto uses the publisher's own event loop when its --tick gathers at least this many
- * records a wake-up (its paced_rate times its paced_tick_ns). */
-#define OB_NATS_LOOP_RECORDS 2.0
+/* io=auto uses the publisher's own event loop when it has a --tick and wakes at most this
+ * many times a second for it: its paced_rate, or one wake-up per paced_tick_ns when that
+ * is fewer (docs/brokers/nats.md measures where the loop costs less). */
+#define OB_NATS_LOOP_WAKES 3000.0
 
 typedef struct nats_settings {
     bool jetstream;
@@ -134,17 +135,25 @@ typedef struct nats_loop {
     atomic_int fd;          /* the socket; -1 when detached */
     atomic_bool want_read;  /* cnats wants to hear when it can read */
     atomic_bool want_write; /* cnats holds bytes to write */
+    atomic_bool stamped;    /* the kernel stamps what this socket receives (SO_TIMESTAMPNS) */
+    /* publishing thread only: */
+    int64_t rx_mono;        /* when what the last read took was received (CLOCK_MONOTONIC
+                             * ns): the kernel's stamp, or the time of the read */
+    int64_t looked_mono;    /* when the socket was last looked at: what is there now came later */
+    char peek[16384];       /* what is waiting is peeked at (not taken) for its stamp */
 } nats_loop;
 
 /* Sets cnats' event-loop mode on `no` with `l` as the loop. */
 natsStatus ob_nats_loop_options(natsOptions *no, nats_loop *l);
 /* Writes what cnats holds, as far as the socket takes it now. */
 void ob_nats_loop_write(nats_loop *l, natsConnection *nc);
-/* Writes what cnats holds, then waits until the socket can be read or until_mono
- * (CLOCK_MONOTONIC ns) and lets cnats read once. True when it read (messages for a sync
- * subscription are then queued on it). While cnats reconnects (no socket), sleeps a few
- * ms at most. */
-bool ob_nats_loop_wait(nats_loop *l, natsConnection *nc, int64_t until_mono);
+/* Writes what cnats holds, then waits until the socket can be read (unless `time_only`)
+ * or until_mono (CLOCK_MONOTONIC ns), and lets cnats read once what has come by then.
+ * True when it read (messages for a sync subscription are then queued on it, received at
+ * l->rx_mono). While cnats reconnects (no socket), sleeps a few ms at most. time_only
+ * suits a socket the kernel stamps (l->stamped): what arrives while the thread sleeps is
+ * read when it wakes, with the time it arrived. */
+bool ob_nats_loop_wait(nats_loop *l, natsConnection *nc, int64_t until_mono, bool time_only);
 
 typedef struct nats_adapter {
     ob_broker base;

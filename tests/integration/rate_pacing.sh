@@ -3,7 +3,8 @@
 # a thread woken every second, whose own wake-up jitter on a loaded machine shifts a few
 # hundred records between neighbouring seconds (the total is what pacing decides). And
 # the NATS adapter's write policy (write=auto) as the summary states it, at 10 000/s and
-# at 500/s; with --tick 1ms, the publisher's own event loop (io=loop).
+# at 500/s; with --tick 1ms, the publisher's own event loop (io=loop); with --tick 10ms,
+# one wake-up a tick, the marker's reply read at the next one with the time it arrived.
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -46,8 +47,9 @@ echo "--tick 1ms: sent, send delay p50 (ms), tick_ms, rate kept: $got"
 check "--tick 1ms: 30 000 sent within 1 %, send delay p50 0.25-2 ms, tick_ms 1, rate kept ($got)" python3 -c "
 import sys; n, p50, tick, kept = sys.argv[1].split()
 sys.exit(not (abs(int(n) - 30000) <= 300 and 0.25 <= float(p50) <= 2 and float(tick) == 1 and kept == 'True'))" "$got"
-# and 10 records a wake-up are enough for io=auto to pick the publisher's own event loop:
-# it writes them in one write when it pauses and reads the marker's reply itself
+# and a thousand wake-ups a second are few enough for io=auto to pick the publisher's own
+# event loop: it writes a tick's records in one write when it pauses and reads the
+# marker's reply itself
 io=$(json "$WORK/tick.json" 'd["durability"]["io"] + " / " + d["durability"]["writes"]')
 check "--tick 1ms at 10 000/s: io=loop, written when the publisher pauses (got: $io)" \
     test "$io" = "loop / gathered until the publisher pauses, then written by it (io=loop)"
@@ -55,6 +57,37 @@ lat=$(json "$WORK/tick.json" '"%d %d %.3f %.3f" % (d["acked"], d["publish_latenc
 check "io=loop: a publish latency for every acked record, its p50 from the intended time above the send delay's, under 3 ms (acked, count, p50, delay p50: $lat)" python3 -c "
 import sys; a, n, p50, d50 = sys.argv[1].split()
 sys.exit(not (int(a) == int(n) > 0 and float(d50) <= float(p50) < 3))" "$lat"
+# --tick 10ms at 2 000/s: the publishing thread wakes once a tick, not also for the
+# marker's reply: the reply is read at the next tick, with the time the kernel stamped on
+# it when it arrived. So no thread of the process blocks more than 1.5 times a tick over
+# 1.5 s of the run (once; twice when it woke for each reply), and the publish latency is
+# still the reply's: its p50 within 2 ms of the send delay's (read at the next tick, it
+# would be 10 ms later)
+"$OUTBREAK" run --headless --broker "$NATS_URL" --rate 2000 --tick 10ms -t 4s --only-summary \
+    --json "$WORK/tick10.json" >"$WORK/tick10.log" 2>&1 &
+pid=$!
+got=$(python3 -c '
+import glob, sys, time
+def blocks(pid):
+    n = {}
+    for t in glob.glob("/proc/%s/task/*/status" % pid):
+        try:
+            n[t] = int([l for l in open(t) if l.startswith("voluntary_ctxt_switches")][0].split()[1])
+        except (OSError, IndexError):
+            pass
+    return n
+time.sleep(1.5)
+a = blocks(sys.argv[1]); time.sleep(1.5); b = blocks(sys.argv[1])
+print(max((b[t] - a[t] for t in a if t in b), default=-1) / 150.0)' "$pid")
+wait $pid
+rc=$?
+lat=$(json "$WORK/tick10.json" '"%s %d %d %.3f %.3f" % (d["durability"]["io"], d["acked"], d["publish_latency_ms"]["count"], d["publish_latency_ms"]["p50"], d["send_delay_ms"]["p50"])')
+echo "--tick 10ms at 2 000/s: exit code $rc; the busiest thread's blocks a tick: $got; io, acked, latencies, p50s: $lat"
+check "--tick 10ms: exit 0, and the busiest thread blocks at most 1.5 times a tick (got: $rc, $got)" python3 -c "
+import sys; sys.exit(not (int(sys.argv[1]) == 0 and 0.5 <= float(sys.argv[2]) <= 1.5))" "$rc" "$got"
+check "--tick 10ms: io=loop, every record acked with a latency, p50 within 2 ms of the send delay's (got: $lat)" python3 -c "
+import sys; io, a, n, p50, d50 = sys.argv[1].split()
+sys.exit(not (io == 'loop' and int(a) == int(n) == 8000 and float(d50) <= float(p50) < float(d50) + 2))" "$lat"
 check "without --tick: cnats' threads (io=threads)" test "$(json "$out" 'd["durability"]["io"]')" = threads
 unticked=$(json "$out" '"%.3f" % d["send_delay_ms"]["p50"]')
 check "without --tick the send delay p50 is under 0.25 ms ($unticked)" python3 -c "import sys; sys.exit(not float(sys.argv[1]) < 0.25)" "$unticked"
