@@ -198,15 +198,19 @@ static int64_t idle_cap(ob_worker *w)
 }
 
 /* Sleeps until `until` (monotonic), but wakes to poll the adapter (see idle_cap) so that
- * it can make progress on acks. */
+ * it can make progress on acks. The poll is given up to CHANGE_POLL_NS while records are
+ * in flight: one that waits for the acks itself returns as soon as they come; one that
+ * returns at once is followed by a sleep of at most idle_cap. (What the poll did the last
+ * time does not cap this one: an adapter with nothing outstanding returns at once, and
+ * the next tick's records, once sent, are worth waiting for.) */
 static void idle_until(ob_worker *w, int64_t until)
 {
-    int64_t cap = ob_mono_ns() + idle_cap(w);
-    if (until > cap)
-        until = cap;
-    if ((w->poll_waits = ob_publisher_poll(w->pub, until)))
+    int64_t now = ob_mono_ns();
+    int64_t cap = now + (has_inflight(w) ? CHANGE_POLL_NS : OB_NS_PER_S);
+    if ((w->poll_waits = ob_publisher_poll(w->pub, until < cap ? until : cap)))
         return; /* the adapter waited for acks on this thread */
-    ob_sleep_until_mono(until);
+    cap = now + idle_cap(w);
+    ob_sleep_until_mono(until < cap ? until : cap);
 }
 
 /* Sends the next record, meant to go at `intended` (monotonic), on behalf of `user`
