@@ -244,6 +244,7 @@ int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts
     b->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms : 3000;
     b->paced_rate = opts->paced_rate > 0 ? opts->paced_rate : 0;
     b->paced_tick_ns = opts->paced_tick_ns > 0 ? opts->paced_tick_ns : 0;
+    b->paced_open = opts->paced_open && b->paced_rate > 0;
     snprintf(b->client_name, sizeof b->client_name, "%s",
              opts->client_name && *opts->client_name ? opts->client_name : "outbreak");
     rc = ops->open(b, &url, err);

@@ -81,6 +81,10 @@ typedef struct ob_broker_opts {
     /* publisher role: the records due within this many ns are sent together, one wake-up
      * for them all (--tick; 0: each at its own time, or unknown). A hint, as paced_rate. */
     int64_t paced_tick_ns;
+    /* publisher role: paced by a schedule (the open model), so nothing waits for an ack
+     * to send the next record (no user); acks may be read when the publisher next wakes,
+     * provided their times are those they arrived at. A hint, as paced_rate. */
+    bool paced_open;
 } ob_broker_opts;
 
 /* ---- durability: what an ack means, typed ----------------------------------------- */
@@ -210,6 +214,7 @@ struct ob_broker {
     char client_name[128];
     double paced_rate;       /* ob_broker_opts' hint; 0 = as fast as it can */
     int64_t paced_tick_ns;   /* ob_broker_opts' hint; 0 = each record at its own time */
+    bool paced_open;         /* ob_broker_opts' hint: the open model */
 };
 
 /* ---- the registry ------------------------------------------------------------------- */

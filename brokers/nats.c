@@ -657,13 +657,13 @@ static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
     nats_adapter *na = (nats_adapter *)b;
     if (na->use_loop) {
         /* the marker goes out with the records; this thread then waits for its reply, or,
-         * paced by --tick (the open model: nothing waits for an ack) on a socket the
-         * kernel stamps, sleeps until until_mono and reads the reply then, with the time
-         * it arrived: no wake-up for the reply */
+         * in the open model (nothing waits for an ack) on a socket the kernel stamps,
+         * sleeps until until_mono and reads the reply then, with the time it arrived: no
+         * wake-up for the reply */
         if (na->open_batch.n > 0)
             core_send_marker(na);
         core_markers_after_reconnect(na);
-        core_loop_wait_for(na, until_mono, na->base.paced_tick_ns > 0 && atomic_load(&na->loop.stamped));
+        core_loop_wait_for(na, until_mono, na->base.paced_open && atomic_load(&na->loop.stamped));
         return true;
     }
     /* otherwise acks arrive on cnats' threads: nothing to wait for here */
@@ -858,14 +858,15 @@ static bool send_asap(const nats_settings *s, const ob_broker *b)
     return b->role == OB_ROLE_PUBLISHER && b->paced_rate > 0 && b->paced_rate <= OB_NATS_ASAP_RATE;
 }
 
-/* io=auto: the publishing thread reads and writes for a paced core publisher confirmed
- * by markers, with write=auto, that has a --tick and wakes at most OB_NATS_LOOP_WAKES
- * times a second; cnats' threads otherwise. (The loop wakes once a tick, reading the
- * replies that came meanwhile; waking more often than that, each wake-up's own reads
- * and writes cost more on a VM than cnats' flusher gathering a millisecond of records.)
- * io=loop asks for it, and needs a paced core publisher confirmed by markers: a PING's
- * round trip (confirm=ping, or auto when not paced) needs cnats' reader while the
- * publisher waits, and a publisher that is not paced never pauses to write. A
+/* io=auto: the publishing thread reads and writes for a core publisher confirmed by
+ * markers, with write=auto, paced by a schedule (the open model) and waking at most
+ * OB_NATS_LOOP_WAKES times a second (its paced_rate, or one wake-up per --tick when that
+ * is fewer); cnats' threads otherwise. (The loop wakes once a record or a tick, reading
+ * the replies that came meanwhile; waking more often than that, each wake-up's own
+ * reads and writes cost more on a VM than cnats' flusher gathering a millisecond of
+ * records.) io=loop asks for it, and needs a paced core publisher confirmed by markers:
+ * a PING's round trip (confirm=ping, or auto when not paced) needs cnats' reader while
+ * the publisher waits, and a publisher that is not paced never pauses to write. A
  * subscriber ignores io. */
 static int choose_io(nats_adapter *na, ob_err *err)
 {
@@ -879,8 +880,8 @@ static int choose_io(nats_adapter *na, ob_err *err)
     if (b->paced_tick_ns > 0 && (double)OB_NS_PER_S / (double)b->paced_tick_ns < wakes)
         wakes = (double)OB_NS_PER_S / (double)b->paced_tick_ns;
     na->use_loop = fits && (strcmp(s->io, "loop") == 0 ||
-                            (strcmp(s->io, "auto") == 0 && strcmp(s->write, "auto") == 0 &&
-                             b->paced_tick_ns > 0 && wakes <= OB_NATS_LOOP_WAKES));
+                            (strcmp(s->io, "auto") == 0 && strcmp(s->write, "auto") == 0 && b->paced_open &&
+                             wakes <= OB_NATS_LOOP_WAKES));
     return 0;
 }
 

@@ -54,9 +54,9 @@ typedef struct nats_security {
  * records per second (its ob_broker paced_rate), buffered above or when not paced. */
 #define OB_NATS_ASAP_RATE 2000.0
 
-/* io=auto uses the publisher's own event loop when it has a --tick and wakes at most this
- * many times a second for it: its paced_rate, or one wake-up per paced_tick_ns when that
- * is fewer (docs/brokers/nats.md measures where the loop costs less). */
+/* io=auto uses the publisher's own event loop in the open model when it wakes at most
+ * this many times a second: its paced_rate, or one wake-up per paced_tick_ns when that is
+ * fewer (docs/brokers/nats.md measures where the loop costs less). */
 #define OB_NATS_LOOP_WAKES 3000.0
 
 typedef struct nats_settings {

@@ -555,6 +555,10 @@ static void *worker_main(void *arg)
     ob_worker *w = arg;
     /* the default 50 µs timer slack would show up as send delay */
     prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+    /* a name for top -H, perf and /proc/PID/task/TID/comm: "ob-worker-LANE" */
+    char name[16];
+    snprintf(name, sizeof name, "ob-worker-%ld", w->lane);
+    prctl(PR_SET_NAME, name, 0, 0, 0);
     int64_t started = ob_mono_ns();
     if (w->share > 0) {
         if (w->plan->opts->rate > 0)
@@ -617,6 +621,7 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
         .done_arg = w,
         .paced_rate = paced_rate(w, o, nusers),
         .paced_tick_ns = o->rate > 0 && !o->rate_max ? o->tick_ns : 0, /* --tick: the open model only */
+        .paced_open = o->rate > 0 && !o->rate_max,
     };
     /* --connections N (HTTP load mode): this worker's share, as the URL's connections= */
     char url[4096];

@@ -191,6 +191,7 @@ int ob_publisher_open(ob_publisher **out, const char *url, const ob_publisher_op
         .ack_arg = p,
         .paced_rate = o->paced_rate,
         .paced_tick_ns = o->paced_tick_ns,
+        .paced_open = o->paced_open,
     };
     if (ob_broker_open(&p->broker, url, &bo, err) != 0)
         goto fail;

@@ -63,6 +63,8 @@ typedef struct ob_publisher_opts {
                                * unknown): ob_broker_opts' hint */
     int64_t paced_tick_ns;    /* the records due within this step go together (--tick; 0:
                                * each at its time): ob_broker_opts' hint */
+    bool paced_open;          /* the open model (a schedule, no user waiting for an ack):
+                               * ob_broker_opts' hint */
 } ob_publisher_opts;
 
 /* Opens the broker of `url` as a publisher. The error names the address, with the
