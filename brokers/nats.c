@@ -859,7 +859,7 @@ static bool send_asap(const nats_settings *s, const ob_broker *b)
 }
 
 /* io=auto: the publishing thread reads and writes for a core publisher confirmed by
- * markers, with write=auto, paced by a schedule (the open model) and waking at most
+ * markers, without TLS, with write=auto, paced by a schedule (the open model) and waking at most
  * OB_NATS_LOOP_WAKES times a second (its paced_rate, or one wake-up per --tick when that
  * is fewer); cnats' threads otherwise. (The loop wakes once a record or a tick, reading
  * the replies that came meanwhile; waking more often than that, each wake-up's own
@@ -879,9 +879,11 @@ static int choose_io(nats_adapter *na, ob_err *err)
     double wakes = b->paced_rate;
     if (b->paced_tick_ns > 0 && (double)OB_NS_PER_S / (double)b->paced_tick_ns < wakes)
         wakes = (double)OB_NS_PER_S / (double)b->paced_tick_ns;
+    /* not over TLS: a read there gives one TLS record, and a reply the TLS layer holds
+     * behind another waits for the next readiness, a tick later (docs/brokers/nats.md) */
     na->use_loop = fits && (strcmp(s->io, "loop") == 0 ||
                             (strcmp(s->io, "auto") == 0 && strcmp(s->write, "auto") == 0 && b->paced_open &&
-                             wakes <= OB_NATS_LOOP_WAKES));
+                             !s->sec.tls && wakes <= OB_NATS_LOOP_WAKES));
     return 0;
 }
 

@@ -8,10 +8,10 @@
  *
  * The kernel stamps each segment the socket receives (SO_TIMESTAMPNS); before cnats
  * reads, what is waiting is peeked at for its stamp, so a reply's time is when it
- * arrived, not when the thread woke to read it. A paced publisher then need not wake for
- * the marker's reply: it sleeps until its next tick and reads the reply then, with the
- * time it arrived (one wake-up a tick instead of two). Without stamps, the time of the
- * read stands in, and the thread wakes for the reply.
+ * arrived, not when the thread woke to read it. A publisher of the open model then need
+ * not wake for the marker's reply: it sleeps until its next tick (or record) and reads
+ * the reply then, with the time it arrived (one wake-up a tick instead of two). Without
+ * stamps, the time of the read stands in, and the thread wakes for the reply.
  *
  * The callbacks run on the publishing thread (inside publish, poll, flush) or on cnats'
  * reconnect thread, which attaches the new socket; they only set the fields below, with
@@ -108,6 +108,13 @@ static int64_t arrived(nats_loop *l, int fd)
     return now;
 }
 
+/* Lets cnats read once; what it reads arrived at `at` (the time now when not known). */
+static void read_now(nats_loop *l, natsConnection *nc, int64_t at)
+{
+    l->rx_mono = at > 0 ? at : ob_mono_ns();
+    natsConnection_ProcessReadEvent(nc);
+}
+
 /* Lets cnats read what is waiting, noting when it arrived; true if there was anything
  * (or the socket closed: cnats then starts reconnecting). */
 static bool read_waiting(nats_loop *l, natsConnection *nc, int fd)
@@ -121,8 +128,7 @@ static bool read_waiting(nats_loop *l, natsConnection *nc, int fd)
     }
     if (at == 0)
         return false;
-    l->rx_mono = at > 0 ? at : ob_mono_ns();
-    natsConnection_ProcessReadEvent(nc);
+    read_now(l, nc, at);
     return true;
 }
 
@@ -153,10 +159,7 @@ bool ob_nats_loop_wait(nats_loop *l, natsConnection *nc, int64_t until_mono, boo
         natsConnection_ProcessWriteEvent(nc);
     if (n > 0 && (p.revents & (POLLIN | POLLERR | POLLHUP))) {
         /* an error or hang-up is read too: cnats sees it there and starts reconnecting */
-        l->rx_mono = atomic_load(&l->stamped) ? arrived(l, fd) : 0;
-        if (l->rx_mono <= 0)
-            l->rx_mono = ob_mono_ns();
-        natsConnection_ProcessReadEvent(nc);
+        read_now(l, nc, atomic_load(&l->stamped) ? arrived(l, fd) : 0);
         return true;
     }
     if (!time_only)
