@@ -677,8 +677,20 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
 done:;
     end_sending(c);
     int64_t end = ob_mono_ns();
-    if (!stop_mono)
-        stop_mono = end < p->end_mono ? end : p->end_mono;
+    if (!stop_mono) {
+        /* --once ends when its last worker finished, not when this thread noticed (up
+         * to 50 ms later: 1 000 records at full speed would read as 50 ms); a timed run
+         * at its end (a worker stops before it when its next record is due after it) */
+        int64_t last = 0;
+        for (long i = 0; o->once && i < c->nworkers; i++) {
+            int64_t at = ob_worker_finished_mono(c->workers[i]);
+            if (at > last)
+                last = at;
+        }
+        if (!last)
+            last = end;
+        stop_mono = last < p->end_mono ? last : p->end_mono;
+    }
     c->result.duration_s = (double)(stop_mono - p->t0_mono) / 1e9;
     for (long i = 0; i < c->nworkers; i++)
         ob_worker_join(c->workers[i]);

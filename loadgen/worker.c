@@ -69,6 +69,7 @@ struct ob_worker {
                                    the growth of ready and ready_spare */
     pthread_cond_t ready_cond;  /* signalled when a user becomes ready */
     atomic_bool finished;
+    _Atomic int64_t finished_mono; /* when it was: set before finished */
     due_user *ready;
     size_t nready;
     due_user *ready_spare;
@@ -77,6 +78,11 @@ struct ob_worker {
 bool ob_worker_finished(ob_worker *w)
 {
     return atomic_load(&w->finished);
+}
+
+int64_t ob_worker_finished_mono(ob_worker *w)
+{
+    return atomic_load(&w->finished) ? atomic_load(&w->finished_mono) : 0;
 }
 
 ob_worker_stats *ob_worker_stats_of(ob_worker *w)
@@ -572,6 +578,7 @@ static void *worker_main(void *arg)
         atomic_store(&w->stats.sending_cpu_ns, (long long)cpu.tv_sec * OB_NS_PER_S + cpu.tv_nsec);
     int timeout_ms = (int)(w->plan->opts->stop_timeout_ns / OB_NS_PER_MS);
     ob_publisher_flush(w->pub, timeout_ms);
+    atomic_store(&w->finished_mono, ob_mono_ns());
     atomic_store(&w->finished, true);
     return NULL;
 }

@@ -97,6 +97,9 @@ void ob_worker_join(ob_worker *w);
 void ob_worker_wake(ob_worker *w);
 /* True once the thread has stopped sending and flushed its broker. */
 bool ob_worker_finished(ob_worker *w);
+/* When the thread finished (monotonic ns: its last record sent and its broker flushed);
+ * 0 while it has not. */
+int64_t ob_worker_finished_mono(ob_worker *w);
 /* The worker's statistics (live: counters atomic, histograms copy-safe). */
 ob_worker_stats *ob_worker_stats_of(ob_worker *w);
 /* The middleware's name (the record's `way`). */

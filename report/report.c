@@ -119,7 +119,8 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
         fprintf(f, "workers      %s %ld of %ld load generators sharing the run (the load above is %s)\n",
                 o->worker >= 0 ? "this is worker" : "merged:", o->worker >= 0 ? o->worker : r->workers_finished,
                 o->workers, o->worker >= 0 ? "the run's, split between them" : "the run's");
-    fprintf(f, "duration     %.1f s sending\n", r->duration_s);
+    /* a short run (--once's records at full speed) to the microsecond, not "0.0 s" */
+    fprintf(f, "duration     %.*f s sending\n", r->duration_s < 10 ? 4 : 1, r->duration_s);
     if (isfinite(r->rate_target)) {
         if (r->rate_kept)
             fprintf(f, "rate         kept: %.1f/s of %.1f/s\n", r->rate_achieved, r->rate_target);
@@ -368,7 +369,7 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     ob_jw_key(&w, "started_at_ns"); /* the start of the sending, CLOCK_REALTIME */
     ob_jw_int(&w, r->t0_real_ns);
     ob_jw_key(&w, "duration_s");
-    ob_jw_num(&w, r->duration_s, 3);
+    ob_jw_num(&w, r->duration_s, 6);
     /* the open model's rate, kept or not (null: closed model, --rate max, or changed) */
     json_num(&w, "rate_target", r->rate_target);
     json_num(&w, "rate_achieved", r->rate_achieved);

@@ -5,7 +5,9 @@
 # that is kept says so (behind 0, no cause, no warning); one no thread can keep is not
 # kept either; an adapter whose own window blocks its publish (gRPC with inflight=1,
 # through a real gRPC sink) is named as the cause; the closed model has no target (null);
-# and rate_achieved / behind_s are figures thresholds can hold the run to.
+# and rate_achieved / behind_s are figures thresholds can hold the run to. A run that ends
+# by itself (--once's 1 000 records at full speed) lasts until its last worker finished:
+# its duration and rate are not those of the controlling thread's 50 ms look.
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -62,4 +64,21 @@ check "... publish_blocked_share in the JSON ($(json "$WORK/grpc.json" 'd["publi
 check "the closed model has no target rate: null" \
     test "$(json "$WORK/closed.json" '(d["rate_target"], d["rate_kept"], d["behind_s"], d["cause"])')" = "(None, None, None, None)"
 check "the closed model: no rate line" bash -c "! grep -q '^rate ' '$WORK/closed.out'"
+
+# --once at full speed: 1 000 records take a few ms; the controlling thread looks at its
+# workers every 50 ms, and the run's duration used to be when it looked (0.05 s, so
+# 20 000/s whatever the speed). Now the last worker's end: at least the slowest ack, and
+# the rate is acked / duration.
+"$OUTBREAK" run --headless --broker "$NATS_URL?subject=obit.rk5.$$" --rate max \
+    --records "$OB_SOURCE_DIR/examples/traffic.json" --once \
+    --json "$WORK/once.json" >"$WORK/once.out" 2>&1
+grep -E "^(duration|throughput)" "$WORK/once.out"
+read -r dur pmax rate acked < <(json "$WORK/once.json" \
+    'd["duration_s"], d["publish_latency_ms"]["max"] / 1e3, d["throughput"]["acked_per_s"], d["acked"]')
+echo "once: duration $dur s, slowest ack $pmax s, $acked acked, $rate/s"
+check "--once: 1000 acked" test "$acked" = 1000
+check "--once: the duration ($dur s) is at least the slowest ack ($pmax s) and under the 50 ms look" \
+    python3 -c "import sys; sys.exit(not ($pmax <= $dur < 0.045))"
+check "--once: the rate is acked / duration" python3 -c "import sys; sys.exit(not abs($rate - 1000 / $dur) <= 0.001 * $rate + 1)"
+check "--once: the summary prints the duration to 0.1 ms" grep -Eq "^duration +0\.0[0-4][0-9]{2} s sending$" "$WORK/once.out"
 finish
