@@ -53,6 +53,9 @@ int64_t ob_hist_clamped(const ob_hist *h);
  * at least p % of the values are <= v, reported as its bucket's midpoint.
  * 0 when the histogram is empty. p = 100 gives the max. */
 int64_t ob_hist_percentile(const ob_hist *h, double p);
+/* out[k] = ob_hist_percentile(h, ps[k]) for the n percentiles ps, ascending, in one
+ * pass over the slots (a report's 11 in the time of one). */
+void ob_hist_percentiles(const ob_hist *h, const double *ps, size_t n, int64_t *out);
 int64_t ob_hist_min(const ob_hist *h); /* 0 when empty */
 int64_t ob_hist_max(const ob_hist *h); /* 0 when empty */
 double ob_hist_mean(const ob_hist *h); /* 0 when empty */

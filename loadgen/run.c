@@ -155,8 +155,10 @@ static void sample(controller *c, double t, bool last)
     p->total_acked = c->now.acked;
     p->total_failed = c->now.failed;
     ob_hist_diff(c->interval_publish, c->now.publish, c->prev.publish);
+    int64_t pct[OB_PERCENTILE_COUNT];
+    ob_hist_percentiles(c->interval_publish, ob_percentiles, OB_PERCENTILE_COUNT, pct);
     for (int i = 0; i < OB_PERCENTILE_COUNT; i++)
-        p->publish_pct_ms[i] = (double)ob_hist_percentile(c->interval_publish, ob_percentiles[i]) / 1e6;
+        p->publish_pct_ms[i] = (double)pct[i] / 1e6;
     p->total_median_ms = (double)ob_hist_percentile(c->now.publish, 50) / 1e6;
     p->total_mean_ms = ob_hist_mean(c->now.publish) / 1e6;
     p->total_min_ms = (double)ob_hist_min(c->now.publish) / 1e6;

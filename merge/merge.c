@@ -146,8 +146,10 @@ static int build_series(ob_merge *m, ob_store *s, ob_err *err)
             p->acked = sec->acked;
             p->failed = sec->failed;
             ob_hist_merge(total, sec->publish);
+            int64_t pct[OB_PERCENTILE_COUNT];
+            ob_hist_percentiles(sec->publish, ob_percentiles, OB_PERCENTILE_COUNT, pct);
             for (int k = 0; k < OB_PERCENTILE_COUNT; k++)
-                p->publish_pct_ms[k] = (double)ob_hist_percentile(sec->publish, ob_percentiles[k]) / 1e6;
+                p->publish_pct_ms[k] = (double)pct[k] / 1e6;
         }
         p->users = users;
         tsent += p->sent;

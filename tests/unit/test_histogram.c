@@ -1,6 +1,7 @@
 /* test_histogram.c — the latency histogram against exact percentiles of sorted samples
  * (several distributions, 1M samples each), merge, diff, encode/decode, clamping, the
- * empty histogram and a concurrent writer/reader; prints the cost of one record. */
+ * empty histogram, the span of used slots that every pass walks (nothing left behind
+ * outside it), and a concurrent writer/reader; prints the cost of one record. */
 #include "histogram.h"
 
 #include <math.h>
@@ -126,6 +127,13 @@ static void test_distribution(const char *name, gen_fn gen, uint64_t seed)
     CHECK_MSG(emax <= MAX_REL, "%s max: got %lld, exact %lld", name, (long long)ob_hist_max(h),
               (long long)v[N_SAMPLES - 1]);
     CHECK(ob_hist_max(h) == ob_hist_percentile(h, 100));
+    /* the one-pass form gives each percentile exactly as the one-at-a-time form */
+    int64_t all[OB_PERCENTILE_COUNT];
+    ob_hist_percentiles(h, ob_percentiles, OB_PERCENTILE_COUNT, all);
+    for (int i = 0; i < OB_PERCENTILE_COUNT; i++)
+        CHECK_MSG(all[i] == ob_hist_percentile(h, ob_percentiles[i]), "%s p%g in one pass: %lld, alone %lld",
+                  name, ob_percentiles[i], (long long)all[i],
+                  (long long)ob_hist_percentile(h, ob_percentiles[i]));
     worst = fmax(worst, fmax(emin, emax));
     double emean = fabs(ob_hist_mean(h) - sum / N_SAMPLES) / (sum / N_SAMPLES);
     CHECK_MSG(emean <= MAX_REL, "%s mean: got %f, exact %f", name, ob_hist_mean(h), sum / N_SAMPLES);
@@ -284,6 +292,98 @@ static void test_merge_diff(void)
     ob_hist_free(merged);
 }
 
+/* Records 1 µs and 1 h into h: its span then covers every slot, so a count left
+ * outside the span it had (which no reader would see until then) shows. */
+static void widen_all(ob_hist *h)
+{
+    ob_hist_record(h, OB_HIST_LOWEST_NS);
+    ob_hist_record(h, OB_HIST_HIGHEST_NS);
+}
+
+static void test_span(void)
+{
+    ob_hist *h = ob_hist_new(), *want = ob_hist_new(), *narrow = ob_hist_new();
+    /* reset clears what it held: nothing comes back when the span widens again */
+    ob_hist_record(h, 5000);
+    ob_hist_record(h, 2000000000);
+    ob_hist_reset(h);
+    ob_hist_record(h, 10000);
+    CHECK(ob_hist_count(h) == 1 && ob_hist_min(h) == ob_hist_max(h));
+    CHECK(llabs(ob_hist_max(h) - 10000) <= 10);
+    ob_hist_record(want, 10000);
+    widen_all(h);
+    widen_all(want);
+    CHECK(same(h, want));
+
+    /* a copy into a histogram that held values elsewhere leaves none of them */
+    ob_hist_reset(h);
+    ob_hist_reset(want);
+    for (int64_t v = 1000; v < 3600000000000LL; v *= 3)
+        ob_hist_record(h, v);
+    ob_hist_record(narrow, 70000);
+    ob_hist_record(narrow, 71000);
+    ob_hist_copy(h, narrow);
+    CHECK(same(h, narrow) && ob_hist_count(h) == 2);
+    CHECK(ob_hist_min(h) == ob_hist_min(narrow) && ob_hist_max(h) == ob_hist_max(narrow));
+    ob_hist_copy(want, narrow);
+    widen_all(h);
+    widen_all(want);
+    CHECK(same(h, want));
+
+    /* a diff into a histogram that held values outside both operands' spans */
+    ob_hist *a = ob_hist_new(), *b = ob_hist_new(), *d = ob_hist_new();
+    ob_hist_record(d, 3000000000000LL);
+    ob_hist_record(d, 1500);
+    for (int i = 0; i < 3; i++)
+        ob_hist_record(a, 40000);
+    ob_hist_copy(b, a);
+    ob_hist_record(a, 90000);
+    ob_hist_diff(d, a, b);
+    CHECK(ob_hist_count(d) == 1 && llabs(ob_hist_percentile(d, 50) - 90000) <= 90);
+    ob_hist_reset(want);
+    ob_hist_record(want, 90000);
+    widen_all(d);
+    widen_all(want);
+    CHECK(same(d, want));
+    /* ... and into its second operand, whose span is wider than the first's */
+    ob_hist_reset(a);
+    ob_hist_reset(b);
+    ob_hist_record(a, 40000);
+    ob_hist_record(b, 40000);
+    ob_hist_record(b, 900000000);
+    ob_hist_diff(b, a, b);
+    CHECK(ob_hist_count(b) == 0 && ob_hist_max(b) == 0);
+    widen_all(b);
+    CHECK(ob_hist_count(b) == 2 && ob_hist_percentile(b, 50) == ob_hist_min(b));
+
+    /* merge widens the destination's span both ways; cumulative counts see all of it */
+    ob_hist_reset(a);
+    ob_hist_reset(b);
+    ob_hist_record(a, 50000);
+    ob_hist_record(b, 2000);
+    ob_hist_record(b, 7000000);
+    ob_hist_merge(a, b);
+    CHECK(ob_hist_count(a) == 3 && ob_hist_min(a) == ob_hist_min(b) && ob_hist_max(a) == ob_hist_max(b));
+    int64_t bounds[3] = {1000, 60000, 10000000}, le[3];
+    double sum;
+    ob_hist_cumulative(a, bounds, 3, le, &sum);
+    CHECK(le[0] == 0 && le[1] == 2 && le[2] == 3);
+
+    /* decoding widens the span too */
+    char *enc = ob_hist_encode(a);
+    ob_hist_reset(d);
+    ob_err err;
+    CHECK(enc && ob_hist_decode_add(d, enc, &err) == 0 && same(d, a));
+    free(enc);
+
+    ob_hist_free(a);
+    ob_hist_free(b);
+    ob_hist_free(d);
+    ob_hist_free(h);
+    ob_hist_free(want);
+    ob_hist_free(narrow);
+}
+
 static void test_encode(void)
 {
     ob_hist *h = ob_hist_new(), *d = ob_hist_new();
@@ -376,6 +476,9 @@ static void test_clamp_empty(void)
     ob_hist *h = ob_hist_new();
     CHECK(ob_hist_count(h) == 0 && ob_hist_clamped(h) == 0);
     CHECK(ob_hist_percentile(h, 50) == 0 && ob_hist_percentile(h, 100) == 0);
+    int64_t none[2] = {-1, -1};
+    ob_hist_percentiles(h, (const double[]){50, 100}, 2, none);
+    CHECK(none[0] == 0 && none[1] == 0);
     CHECK(ob_hist_min(h) == 0 && ob_hist_max(h) == 0 && ob_hist_mean(h) == 0);
 
     ob_hist_record(h, 0);
@@ -481,6 +584,7 @@ int main(void)
     test_sweep();
     test_rank();
     test_merge_diff();
+    test_span();
     test_encode();
     test_clamp_empty();
     test_concurrent();
