@@ -620,6 +620,7 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     }
     char name[96];
     snprintf(name, sizeof name, "outbreak-run-%s-%d", o->run_id, index + 1);
+    bool open_model = o->rate > 0 && !o->rate_max; /* paced by --rate N */
     ob_publisher_opts po = {
         .window = o->max_inflight,
         .client_name = name,
@@ -627,8 +628,8 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
         .on_done = on_done,
         .done_arg = w,
         .paced_rate = paced_rate(w, o, nusers),
-        .paced_tick_ns = o->rate > 0 && !o->rate_max ? o->tick_ns : 0, /* --tick: the open model only */
-        .paced_open = o->rate > 0 && !o->rate_max,
+        .paced_tick_ns = open_model ? o->tick_ns : 0, /* --tick: the open model only */
+        .paced_open = open_model,
     };
     /* --connections N (HTTP load mode): this worker's share, as the URL's connections= */
     char url[4096];
