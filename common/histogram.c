@@ -280,28 +280,6 @@ static int64_t rank_of(double p, int64_t n)
     return rank < 1 ? 1 : rank > n ? n : rank;
 }
 
-int64_t ob_hist_percentile(const ob_hist *h, double p)
-{
-    int64_t n = get(&h->total);
-    if (n <= 0)
-        return 0;
-    int64_t rank = rank_of(p, n), seen = 0;
-    size_t last = 0, from, to;
-    span_of(h, &from, &to);
-    for (size_t i = from; i < to; i++) {
-        int64_t c = get(&h->counts[i]);
-        if (!c)
-            continue;
-        last = i;
-        seen = add_sat(seen, c);
-        if (seen >= rank)
-            return slot_value(i);
-    }
-    /* Only reached when the total ran ahead of the buckets (a histogram being written
-     * while read directly rather than through ob_hist_copy). */
-    return seen ? slot_value(last) : 0;
-}
-
 void ob_hist_percentiles(const ob_hist *h, const double *ps, size_t n, int64_t *out)
 {
     int64_t total = get(&h->total), seen = 0;
@@ -318,9 +296,17 @@ void ob_hist_percentiles(const ob_hist *h, const double *ps, size_t n, int64_t *
         while (j < n && seen >= rank_of(ps[j], total))
             out[j++] = slot_value(i);
     }
-    /* an empty histogram, or the total ran ahead of the buckets (as ob_hist_percentile) */
+    /* an empty histogram (0), or the total ran ahead of the buckets (a histogram being
+     * written while read directly rather than through ob_hist_copy): the last value */
     for (; j < n; j++)
         out[j] = any ? slot_value(last) : 0;
+}
+
+int64_t ob_hist_percentile(const ob_hist *h, double p)
+{
+    int64_t v;
+    ob_hist_percentiles(h, &p, 1, &v);
+    return v;
 }
 
 int64_t ob_hist_min(const ob_hist *h)

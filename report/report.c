@@ -119,7 +119,7 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
         fprintf(f, "workers      %s %ld of %ld load generators sharing the run (the load above is %s)\n",
                 o->worker >= 0 ? "this is worker" : "merged:", o->worker >= 0 ? o->worker : r->workers_finished,
                 o->workers, o->worker >= 0 ? "the run's, split between them" : "the run's");
-    /* a short run (--once's records at full speed) to the microsecond, not "0.0 s" */
+    /* a short run (--once's records at full speed) to 0.1 ms, not "0.0 s" */
     fprintf(f, "duration     %.*f s sending\n", r->duration_s < 10 ? 4 : 1, r->duration_s);
     if (isfinite(r->rate_target)) {
         if (r->rate_kept)
