@@ -102,6 +102,19 @@ static inline void widen(ob_hist *h, size_t i)
     atomic_signal_fence(memory_order_release);
 }
 
+/* Widens [*from, *to) (empty when from >= to) to take h's span too. */
+static inline void join_span(const ob_hist *h, size_t *from, size_t *to)
+{
+    size_t f, t;
+    span_of(h, &f, &t);
+    if (f >= t)
+        return;
+    if (*from >= *to || f < *from)
+        *from = f;
+    if (t > *to)
+        *to = t;
+}
+
 static inline void set_empty_span(ob_hist *h)
 {
     put(&h->first, (int64_t)NSLOTS);
@@ -190,19 +203,11 @@ void ob_hist_diff(ob_hist *dst, const ob_hist *a, const ob_hist *b)
 {
     /* Element by element, so dst may be a or b, over the three spans together (dst's
      * old counts outside a's and b's are cleared); what is left is within a's span. */
-    size_t from, to, f2, t2;
+    size_t from, to;
     span_of(a, &from, &to);
     int64_t first = get(&a->first), last = get(&a->last);
-    span_of(b, &f2, &t2);
-    if (f2 < t2) {
-        from = from < to && from < f2 ? from : f2;
-        to = to > t2 ? to : t2;
-    }
-    span_of(dst, &f2, &t2);
-    if (f2 < t2) {
-        from = from < to && from < f2 ? from : f2;
-        to = to > t2 ? to : t2;
-    }
+    join_span(b, &from, &to);
+    join_span(dst, &from, &to);
     int64_t total = 0;
     for (size_t i = from; i < to; i++) {
         int64_t n = get(&a->counts[i]) - get(&b->counts[i]);
@@ -286,6 +291,7 @@ void ob_hist_percentiles(const ob_hist *h, const double *ps, size_t n, int64_t *
     size_t j = 0, last = 0, from, to;
     bool any = false;
     span_of(h, &from, &to);
+    int64_t want = n > 0 && total > 0 ? rank_of(ps[0], total) : 0; /* ps[j]'s rank */
     for (size_t i = from; i < to && j < n && total > 0; i++) {
         int64_t c = get(&h->counts[i]);
         if (!c)
@@ -293,8 +299,11 @@ void ob_hist_percentiles(const ob_hist *h, const double *ps, size_t n, int64_t *
         last = i;
         any = true;
         seen = add_sat(seen, c);
-        while (j < n && seen >= rank_of(ps[j], total))
+        while (j < n && seen >= want) {
             out[j++] = slot_value(i);
+            if (j < n)
+                want = rank_of(ps[j], total);
+        }
     }
     /* an empty histogram (0), or the total ran ahead of the buckets (a histogram being
      * written while read directly rather than through ob_hist_copy): the last value */
