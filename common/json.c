@@ -365,6 +365,20 @@ static int unescape(ob_json *j, const char *p, char *buf, size_t cap, size_t *n)
     return 2;
 }
 
+/* How many of the n bytes of valid UTF-8 at buf to keep so that the cut falls between two
+ * characters: n, or less by the bytes of a character the cut would split. */
+static size_t whole_chars(const char *buf, size_t n)
+{
+    size_t lead = n, tail = 0;
+    while (lead > 0 && tail < 3 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80)
+        lead--, tail++;
+    if (lead == 0)
+        return n;
+    unsigned char c = (unsigned char)buf[lead - 1];
+    size_t want = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    return tail + 1 >= want ? n : lead - 1;
+}
+
 int ob_json_string(ob_json *j, char *buf, size_t cap, size_t *len)
 {
     if (j->failed)
@@ -407,7 +421,7 @@ int ob_json_string(ob_json *j, char *buf, size_t cap, size_t *len)
         }
     }
     if (cap > 0)
-        buf[n < cap ? n : cap - 1] = '\0';
+        buf[n < cap ? n : whole_chars(buf, cap - 1)] = '\0';
     if (len)
         *len = n;
     j->p = p;

@@ -86,8 +86,8 @@ int ob_json_array_next(ob_json *j);
 
 /* Reads a string into buf as NUL-terminated UTF-8 (escapes decoded, \uXXXX surrogate
  * pairs joined). *len (may be NULL) gets the full decoded length; if it is >= cap the
- * string did not fit and buf holds a prefix (the caller decides whether that is an
- * error). "\u0000" is rejected: the result is a C string. */
+ * string did not fit and buf holds a prefix, cut between two characters (never inside
+ * one: the prefix is valid UTF-8; the caller decides whether a cut is an error). "\u0000" is rejected: the result is a C string. */
 int ob_json_string(ob_json *j, char *buf, size_t cap, size_t *len);
 /* Reads a number that must be an integer (no fraction or exponent) in [min, max]. */
 int ob_json_int64(ob_json *j, int64_t min, int64_t max, int64_t *out);

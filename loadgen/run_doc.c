@@ -150,11 +150,8 @@ static int read_str(reader *rd, char *out, size_t cap)
         out[0] = 0;
         return ob_json_null(&rd->j);
     }
-    size_t len;
-    if (ob_json_string(&rd->j, rd->buf, rd->cap, &len) < 0)
-        return -1;
-    snprintf(out, cap, "%s", rd->buf);
-    return 0;
+    /* a longer string (not one outbreak wrote) keeps its first whole characters */
+    return ob_json_string(&rd->j, out, cap, NULL) < 0 ? -1 : 0;
 }
 
 static int read_num(reader *rd, double *out)

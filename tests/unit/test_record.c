@@ -371,6 +371,19 @@ static void test_json_reader(void)
     CHECK(ob_json_string(&j, small, sizeof small, &len) == 0);
     CHECK(len == 6);
     CHECK(small[3] == '\0' && memcmp(small, "h\xC3\xA9", 3) == 0);
+    /* a cut never splits a character: what would be cut is left out whole */
+    ob_json_init(&j, s, strlen(s));
+    CHECK(ob_json_string(&j, small, 3, &len) == 0);
+    CHECK(len == 6);
+    CHECK_STR(small, "h");
+    s = "\"a\xF0\x9F\xA6\xA0" "b\""; /* a, U+1F9A0 (four bytes), b */
+    for (size_t cap = 2; cap <= 7; cap++) {
+        char four[8];
+        ob_json_init(&j, s, strlen(s));
+        CHECK(ob_json_string(&j, four, cap, &len) == 0);
+        CHECK(len == 6);
+        CHECK_STR(four, cap < 6 ? "a" : cap == 6 ? "a\xF0\x9F\xA6\xA0" : "a\xF0\x9F\xA6\xA0" "b");
+    }
 
     /* the first error sticks */
     s = "{\"a\" 1}";

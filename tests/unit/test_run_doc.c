@@ -206,11 +206,41 @@ static void test_malformed(void)
     CHECK(ob_doc_points_each("{}", on_point, &s, &err) == -1);
 }
 
+/* Strings longer than the fields they are read into (a document outbreak did not write)
+ * keep their first whole characters: what is encoded again reads back (a cut inside a
+ * character made invalid UTF-8, which the second read refused; found by fuzz_run_doc). */
+static void test_long_strings(void)
+{
+    char mode[400] = "", text[1200];
+    while (strlen(mode) + 3 < sizeof mode)
+        strcat(mode, "m\xE1\x8C\xA0"); /* m and U+1320, three bytes: the cut falls inside one */
+    snprintf(text, sizeof text,
+             "{\"v\":1,\"final\":false,\"way\":\"n\xC3\xA1ts-far-longer-than-thirty-two-bytes\","
+             "\"durability\":{\"mode\":\"%s\",\"broker_ack\":false,\"publish_ack\":\"\","
+             "\"delivery\":\"at-most-once\"},\"sent\":5,\"acked\":4,\"publish\":\"h1:\"}",
+             mode);
+    ob_run_doc d, e;
+    ob_err err = {0};
+    CHECK_MSG(ob_run_doc_decode(text, &d, &err) == 0, "%s", err.msg);
+    CHECK(d.r.sent == 5 && d.r.acked == 4);
+    /* 63 bytes fit: 15 times m and its character, then m, and not the two bytes of the next */
+    CHECK(strncmp(d.r.mode, "m\xE1\x8C\xA0m", 5) == 0 && strlen(d.r.mode) == 61);
+    CHECK(strncmp(d.r.way, "n\xC3\xA1ts", 5) == 0);
+    char *again = ob_run_doc_encode(&d.r, d.final);
+    CHECK(again != NULL);
+    CHECK_MSG(again && ob_run_doc_decode(again, &e, &err) == 0, "%s", err.msg);
+    CHECK(strcmp(e.r.mode, d.r.mode) == 0 && strcmp(e.r.way, d.r.way) == 0 && e.r.acked == 4);
+    ob_run_doc_free(&e);
+    ob_run_doc_free(&d);
+    free(again);
+}
+
 int main(void)
 {
     test_round_trip();
     test_merge_exact();
     test_points();
     test_malformed();
+    test_long_strings();
     CHECK_DONE();
 }
