@@ -6,13 +6,14 @@
 #                 through every middleware built so far, print the summary
 #   make bench    the side-by-side benchmarks of bench/ (not part of the tests)
 #   make fuzz     build the libFuzzer targets with clang in build-fuzz/
+#   make fuzz-run build them and fuzz each for FUZZ_SECONDS (60): tests/fuzz/campaign.sh
 #   make clean
 
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
-.PHONY: all deps build asan test demo bench fuzz clean
+.PHONY: all deps build asan test demo bench fuzz fuzz-run clean
 
 all: build
 
@@ -49,6 +50,9 @@ bench: build
 fuzz:
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOB_FUZZ=ON -DOB_SANITIZE=ON >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
+
+fuzz-run: fuzz
+	tests/fuzz/campaign.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -275,19 +275,15 @@ void ob_broker_durability(ob_broker *b, ob_durability *d)
 
 /* ---- durability ---------------------------------------------------------------------- */
 
-static void copy_text(char *dst, size_t cap, const char *s)
-{
-    snprintf(dst, cap, "%s", s ? s : "");
-}
 
 void ob_durability_set(ob_durability *d, const char *mode, bool broker_ack, const char *publish_ack,
                        const char *delivery, const char *acked_means)
 {
-    copy_text(d->mode, sizeof d->mode, mode);
+    ob_utf8_copy(d->mode, sizeof d->mode, mode);
     d->broker_ack = broker_ack;
-    copy_text(d->publish_ack, sizeof d->publish_ack, publish_ack);
-    copy_text(d->delivery, sizeof d->delivery, delivery);
-    copy_text(d->acked_means, sizeof d->acked_means, acked_means);
+    ob_utf8_copy(d->publish_ack, sizeof d->publish_ack, publish_ack);
+    ob_utf8_copy(d->delivery, sizeof d->delivery, delivery);
+    ob_utf8_copy(d->acked_means, sizeof d->acked_means, acked_means);
 }
 
 static ob_dur_extra *add_extra(ob_durability *d, const char *key, ob_dur_type type)
@@ -296,7 +292,7 @@ static ob_dur_extra *add_extra(ob_durability *d, const char *key, ob_dur_type ty
         return NULL;
     ob_dur_extra *e = &d->extras[d->nextras++];
     memset(e, 0, sizeof *e);
-    copy_text(e->key, sizeof e->key, key);
+    ob_utf8_copy(e->key, sizeof e->key, key);
     e->type = type;
     return e;
 }

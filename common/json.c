@@ -10,19 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Byte classes for strings: READ_PLAIN bytes are copied as they are when reading
- * (printable ASCII but '"' and '\\'), WRITE_PLAIN bytes when writing (all but control
- * characters, '"' and '\\'). The rest takes the slow path. */
-enum { READ_PLAIN = 1, WRITE_PLAIN = 2 };
+/* Bytes of strings copied as they are, reading and writing: printable ASCII (DEL too) but
+ * '"' and '\\'. The rest takes the slow path: escapes, and UTF-8 checked a character at
+ * a time. */
+enum { PLAIN = 1 };
 static const unsigned char byte_class[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    3, 3, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 void ob_json_init(ob_json *j, const char *buf, size_t len)
@@ -391,7 +391,7 @@ int ob_json_string(ob_json *j, char *buf, size_t cap, size_t *len)
     size_t n = 0;
     for (;;) {
         const char *run = p;
-        while (p < end && (byte_class[(unsigned char)*p] & READ_PLAIN))
+        while (p < end && (byte_class[(unsigned char)*p] & PLAIN))
             p++;
         if (p > run)
             put(buf, cap, &n, run, (size_t)(p - run));
@@ -660,7 +660,7 @@ static int write_string(char *buf, size_t cap, const char *s)
     *p++ = '"';
     for (;;) {
         const char *run = s;
-        while (byte_class[(unsigned char)*s] & WRITE_PLAIN)
+        while (byte_class[(unsigned char)*s] & PLAIN)
             s++;
         size_t k = (size_t)(s - run);
         if (k > (size_t)(last - p))
@@ -670,7 +670,23 @@ static int write_string(char *buf, size_t cap, const char *s)
         unsigned char c = (unsigned char)*s;
         if (c == '\0')
             break;
-        if (c == '"' || c == '\\') {
+        if (c >= 0x80) {
+            /* a whole character as it is; a byte that starts none (a string cut inside
+             * a character, or not UTF-8) as U+FFFD: what is written is always JSON */
+            size_t k = utf8_len((const unsigned char *)s, (const unsigned char *)s + strnlen(s, 4));
+            if (k > 0) {
+                if ((size_t)(last - p) < k)
+                    return -1;
+                memcpy(p, s, k);
+                p += k;
+                s += k;
+                continue;
+            }
+            if (last - p < 6)
+                return -1;
+            memcpy(p, "\\ufffd", 6);
+            p += 6;
+        } else if (c == '"' || c == '\\') {
             if (last - p < 2)
                 return -1;
             *p++ = '\\';
@@ -690,6 +706,19 @@ static int write_string(char *buf, size_t cap, const char *s)
     *p++ = '"';
     *p = '\0';
     return (int)(p - buf);
+}
+
+void ob_utf8_copy(char *dst, size_t cap, const char *src)
+{
+    if (cap == 0)
+        return;
+    if (!src)
+        src = "";
+    size_t n = strnlen(src, cap);
+    if (n == cap)
+        n = whole_chars(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 int ob_json_put_string(FILE *f, const char *s)

@@ -100,11 +100,17 @@ int ob_json_null(ob_json *j);
 int ob_json_skip(ob_json *j);
 
 /* Writes s as a JSON string literal, quotes included, into buf[0..cap): '"' and '\\'
- * escaped, control characters as \u00XX, every other byte (UTF-8) as it is. Returns the
+ * escaped, control characters as \u00XX, whole UTF-8 characters as they are, and a byte
+ * that starts none (a string cut inside a character, or not UTF-8) as \ufffd, so what is
+ * written is always valid JSON (ob_jw and ob_json_put_string write the same). Returns the
  * length written (a NUL follows it), or -1 if cap is too small: buf then holds "" (a
  * terminated empty string, never a cut literal). For fixed buffers on hot paths (the
  * record encoder); everything else writes through ob_jw. */
 int ob_json_write_string(char *buf, size_t cap, const char *s);
+
+/* Copies the text src (UTF-8; NULL: "") into dst[0..cap) as snprintf(dst, cap, "%s")
+ * does, except that a cut falls between two characters, never inside one. */
+void ob_utf8_copy(char *dst, size_t cap, const char *src);
 
 /* ---- the writer: every JSON document outbreak emits goes through it ----
  *

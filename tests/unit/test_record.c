@@ -404,6 +404,31 @@ static void test_json_reader(void)
     CHECK(ob_json_write_string(out, 12, "a\"\\\x01") == -1);
     CHECK(ob_json_write_string(out, 3, "") == 2);
     CHECK(ob_json_write_string(out, 2, "") == -1);
+    /* whole characters as they are; a byte that starts none as U+FFFD: always JSON */
+    CHECK(ob_json_write_string(out, sizeof out, "Quich\xC3\xA9") == 9);
+    CHECK_STR(out, "\"Quich\xC3\xA9\"");
+    CHECK(ob_json_write_string(out, sizeof out, "ab\xE1\x8C") == 16);
+    CHECK_STR(out, "\"ab\\ufffd\\ufffd\"");
+    CHECK(ob_json_write_string(out, sizeof out, "\xFF\xC0\xAFz") == 21);
+    CHECK_STR(out, "\"\\ufffd\\ufffd\\ufffdz\"");
+    CHECK(ob_json_write_string(out, 9, "ab\xE1\x8C") == -1); /* no room for the escape */
+    CHECK(ob_json_write_string(out, 5, "\xF0\x9F\xA6\xA0") == -1 && out[0] == '\0');
+    CHECK(ob_json_write_string(out, 7, "\xF0\x9F\xA6\xA0") == 6);
+
+    /* copies cut between characters */
+    char cut[6];
+    ob_utf8_copy(cut, sizeof cut, "abcd\xC3\xA9");
+    CHECK_STR(cut, "abcd");
+    ob_utf8_copy(cut, sizeof cut, "abc\xC3\xA9z");
+    CHECK_STR(cut, "abc\xC3\xA9");
+    ob_utf8_copy(cut, sizeof cut, "a\xF0\x9F\xA6\xA0");
+    CHECK_STR(cut, "a\xF0\x9F\xA6\xA0");
+    ob_utf8_copy(cut, sizeof cut, "ab\xF0\x9F\xA6\xA0");
+    CHECK_STR(cut, "ab");
+    ob_utf8_copy(cut, sizeof cut, NULL);
+    CHECK_STR(cut, "");
+    ob_utf8_copy(cut, 1, "x");
+    CHECK_STR(cut, "");
 }
 
 static void test_domain(void)

@@ -212,13 +212,13 @@ static void test_malformed(void)
 static void test_long_strings(void)
 {
     char mode[400] = "", text[1200];
-    while (strlen(mode) + 3 < sizeof mode)
+    while (strlen(mode) + 5 <= sizeof mode)
         strcat(mode, "m\xE1\x8C\xA0"); /* m and U+1320, three bytes: the cut falls inside one */
     snprintf(text, sizeof text,
              "{\"v\":1,\"final\":false,\"way\":\"n\xC3\xA1ts-far-longer-than-thirty-two-bytes\","
              "\"durability\":{\"mode\":\"%s\",\"broker_ack\":false,\"publish_ack\":\"\","
-             "\"delivery\":\"at-most-once\"},\"sent\":5,\"acked\":4,\"publish\":\"h1:\"}",
-             mode);
+             "\"delivery\":\"at-most-once\",\"%.60s\":1},\"sent\":5,\"acked\":4,\"publish\":\"h1:\"}",
+             mode, mode);
     ob_run_doc d, e;
     ob_err err = {0};
     CHECK_MSG(ob_run_doc_decode(text, &d, &err) == 0, "%s", err.msg);
@@ -229,7 +229,10 @@ static void test_long_strings(void)
     char *again = ob_run_doc_encode(&d.r, d.final);
     CHECK(again != NULL);
     CHECK_MSG(again && ob_run_doc_decode(again, &e, &err) == 0, "%s", err.msg);
+    /* an extra's key (31 bytes fit): 7 times m and its character, then m */
+    CHECK(d.r.durability.nextras == 1 && strlen(d.r.durability.extras[0].key) == 29);
     CHECK(strcmp(e.r.mode, d.r.mode) == 0 && strcmp(e.r.way, d.r.way) == 0 && e.r.acked == 4);
+    CHECK(e.r.durability.nextras == 1 && strcmp(e.r.durability.extras[0].key, d.r.durability.extras[0].key) == 0);
     ob_run_doc_free(&e);
     ob_run_doc_free(&d);
     free(again);
