@@ -78,6 +78,22 @@ void ob_ps_http_error(long status, const ps_buf *resp, char *buf, size_t cap);
 /* Whether a failed request is worth retrying: network errors, 429 and 5xx. */
 bool ob_ps_retryable(long status);
 
+/* --- the server's answers (fuzzed: tests/fuzz/fuzz_pubsub_response.c) ------------------ */
+
+/* The number of message ids in a publish response ({"messageIds":["..",..]}), -1 if
+ * body[0..len) is not one. */
+long ob_ps_count_ids(const char *body, size_t len);
+
+/* One message of a pull response: its ack id and its data, base64-decoded; both
+ * malloc'd, NUL-terminated, and the callee's. */
+typedef void ob_ps_received_fn(void *arg, char *ack_id, char *data, size_t len);
+
+/* Reads a pull response ({"receivedMessages":[{"ackId":"..","message":{"data":"..",
+ * ..}},..]}, strings of any length) and calls fn for each message with an ack id and
+ * data that decodes; returns how many. A message without them is skipped (the server
+ * delivers it again after its ack deadline); what follows a malformed part is not read. */
+int ob_ps_read_pull(const char *body, size_t len, ob_ps_received_fn *fn, void *arg);
+
 /* Creates the topic (and, for a subscriber, the subscription) unless they exist. */
 int ob_ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err);
 

@@ -168,13 +168,128 @@ void ob_ps_http_error(long status, const ps_buf *resp, char *buf, size_t cap)
             }
         }
     }
-    for (char *p = message; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
     if (!message[0] && resp->len && resp->len < 200 && !memchr(resp->data, '\n', resp->len))
         snprintf(message, sizeof message, "%s", resp->data);
+    /* one line, whatever the server put in it */
+    for (char *p = message; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    for (char *p = state; *p; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
     snprintf(buf, cap, "HTTP %ld%s%s%s%s", status, state[0] ? " " : "", state,
              message[0] ? ": " : "", message);
+}
+
+long ob_ps_count_ids(const char *body, size_t len)
+{
+    ob_json j;
+    char key[32];
+    long n = -1;
+    ob_json_init(&j, body, len);
+    if (ob_json_object_begin(&j) != 0)
+        return -1;
+    while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
+        if (strcmp(key, "messageIds") != 0) {
+            ob_json_skip(&j);
+            continue;
+        }
+        if (ob_json_array_begin(&j) != 0)
+            return -1;
+        n = 0;
+        while (ob_json_array_next(&j) > 0 && ob_json_skip(&j) == 0)
+            n++;
+    }
+    return j.failed ? -1 : n;
+}
+
+/* A string value, whatever its length, as a malloc'd copy (*len bytes); NULL if it is
+ * not a string (the reader has then failed) or there is no memory. */
+static char *read_text(ob_json *j, size_t *len)
+{
+    char small[2048];
+    ob_json before = *j;
+    size_t n;
+    if (ob_json_string(j, small, sizeof small, &n) != 0)
+        return NULL;
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    if (n < sizeof small) {
+        memcpy(out, small, n + 1);
+    } else {
+        *j = before; /* once more, into a buffer that fits */
+        if (ob_json_string(j, out, n + 1, NULL) != 0) {
+            free(out);
+            return NULL;
+        }
+    }
+    *len = n;
+    return out;
+}
+
+/* One element of receivedMessages: its ack id and decoded data, where present (the last
+ * of a key given twice). -1 if it is not an object. */
+static int read_received(ob_json *j, char **ack_id, char **data, size_t *data_len)
+{
+    char key[32];
+    size_t len;
+    *ack_id = *data = NULL;
+    if (ob_json_object_begin(j) != 0)
+        return -1;
+    while (ob_json_object_next(j, key, sizeof key, NULL) > 0) {
+        if (strcmp(key, "ackId") == 0) {
+            free(*ack_id);
+            *ack_id = read_text(j, &len);
+        } else if (strcmp(key, "message") == 0 && ob_json_object_begin(j) == 0) {
+            while (ob_json_object_next(j, key, sizeof key, NULL) > 0) {
+                if (strcmp(key, "data") != 0) {
+                    ob_json_skip(j);
+                    continue;
+                }
+                char *text = read_text(j, &len);
+                free(*data);
+                *data = NULL;
+                if (text && ob_ps_base64_decode(text, len, data, data_len) != 0)
+                    *data = NULL;
+                free(text);
+            }
+        } else {
+            ob_json_skip(j);
+        }
+    }
+    return 0;
+}
+
+int ob_ps_read_pull(const char *body, size_t len, ob_ps_received_fn *fn, void *arg)
+{
+    ob_json j;
+    char key[32];
+    int got = 0;
+    ob_json_init(&j, body, len);
+    if (ob_json_object_begin(&j) != 0)
+        return 0;
+    while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
+        if (strcmp(key, "receivedMessages") != 0 || ob_json_array_begin(&j) != 0) {
+            ob_json_skip(&j);
+            continue;
+        }
+        while (ob_json_array_next(&j) > 0) {
+            char *ack_id, *data;
+            size_t data_len = 0;
+            int rc = read_received(&j, &ack_id, &data, &data_len);
+            if (ack_id && data) {
+                fn(arg, ack_id, data, data_len);
+                got++;
+            } else {
+                free(ack_id);
+                free(data);
+            }
+            if (rc != 0)
+                break;
+        }
+    }
+    return got;
 }
 
 /* PUT a resource; 200 = created, 409 = it was there. */

@@ -96,29 +96,6 @@ static void unlink_flying(ps_publisher *p, ps_batch *b)
         }
 }
 
-/* The number of message ids in a publish response, -1 if it is not one. */
-static long count_ids(const ps_buf *resp)
-{
-    ob_json j;
-    char key[32];
-    long n = -1;
-    ob_json_init(&j, resp->data, resp->len);
-    if (ob_json_object_begin(&j) != 0)
-        return -1;
-    while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
-        if (strcmp(key, "messageIds") != 0) {
-            ob_json_skip(&j);
-            continue;
-        }
-        if (ob_json_array_begin(&j) != 0)
-            return -1;
-        n = 0;
-        while (ob_json_array_next(&j) > 0 && ob_json_skip(&j) == 0)
-            n++;
-    }
-    return j.failed ? -1 : n;
-}
-
 /* A request finished: acks, a retry later, or failures. */
 static void finished(ps_broker *pb, ps_batch *b, CURLcode result, int64_t now)
 {
@@ -129,7 +106,7 @@ static void finished(ps_broker *pb, ps_batch *b, CURLcode result, int64_t now)
     if (result == CURLE_OK)
         curl_easy_getinfo(b->req.easy, CURLINFO_RESPONSE_CODE, &status);
     if (status == 200) {
-        long ids = count_ids(&b->req.resp);
+        long ids = ob_ps_count_ids(b->req.resp.data, b->req.resp.len);
         if (ids == (long)b->n)
             answer_batch(pb, b, true, NULL, now);
         else

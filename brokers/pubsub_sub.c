@@ -170,36 +170,26 @@ static void *acker_main(void *arg)
     }
 }
 
-/* One received message: {"ackId":"..","message":{"data":"..",...},...}. */
-static ps_delivery *read_received(ob_json *j)
+/* One message of a pull (ob_ps_read_pull): to the outstanding list, then to the sink. */
+static void on_received(void *arg, char *ack_id, char *data, size_t len)
 {
-    char key[32];
+    ps_subscriber *sb = arg;
     ps_delivery *d = calloc(1, sizeof *d);
-    if (!d || ob_json_object_begin(j) != 0) {
-        free(d);
-        return NULL;
+    if (!d) { /* it comes again after its ack deadline */
+        free(ack_id);
+        free(data);
+        return;
     }
-    size_t len;
-    while (ob_json_object_next(j, key, sizeof key, NULL) > 0) {
-        if (strcmp(key, "ackId") == 0) {
-            char id[2048];
-            if (ob_json_string(j, id, sizeof id, &len) == 0 && len < sizeof id)
-                d->ack_id = strdup(id);
-        } else if (strcmp(key, "message") == 0 && ob_json_object_begin(j) == 0) {
-            while (ob_json_object_next(j, key, sizeof key, NULL) > 0) {
-                if (strcmp(key, "data") != 0) {
-                    ob_json_skip(j);
-                    continue;
-                }
-                static _Thread_local char b64[16384];
-                if (ob_json_string(j, b64, sizeof b64, &len) == 0 && len < sizeof b64)
-                    ob_ps_base64_decode(b64, len, &d->bytes, &d->base.len);
-            }
-        } else {
-            ob_json_skip(j);
-        }
-    }
-    return d;
+    d->ack_id = ack_id;
+    d->bytes = data;
+    d->base.data = data;
+    d->base.len = len;
+    d->base.handle = d;
+    d->received_ns = ob_mono_ns();
+    pthread_mutex_lock(&sb->lock);
+    outstanding_add(sb, d);
+    pthread_mutex_unlock(&sb->lock);
+    sb->deliver(sb->deliver_arg, &d->base);
 }
 
 /* Pulls once and hands what came to the sink; returns how many came.
@@ -215,7 +205,6 @@ static int pull_once(ps_broker *pb, ps_request *r, char *path)
     ps_subscriber *sb = &pb->sub;
     char text[128];
     ps_buf body = {0};
-    int got = 0;
     snprintf(text, sizeof text, "{\"maxMessages\":%ld%s}", pb->s.pull,
              pb->s.emulator ? ",\"returnImmediately\":true" : "");
     ob_err err;
@@ -243,36 +232,7 @@ static int pull_once(ps_broker *pb, ps_request *r, char *path)
         ob_ps_buf_free(&body);
         return 0;
     }
-    ob_json j;
-    char key[32];
-    ob_json_init(&j, r->resp.data, r->resp.len);
-    if (ob_json_object_begin(&j) == 0) {
-        while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
-            if (strcmp(key, "receivedMessages") != 0 || ob_json_array_begin(&j) != 0) {
-                ob_json_skip(&j);
-                continue;
-            }
-            while (ob_json_array_next(&j) > 0) {
-                ps_delivery *d = read_received(&j);
-                if (!d)
-                    break;
-                if (!d->ack_id || !d->bytes) { /* unusable: it comes again after its deadline */
-                    free(d->ack_id);
-                    free(d->bytes);
-                    free(d);
-                    continue;
-                }
-                d->base.data = d->bytes;
-                d->base.handle = d;
-                d->received_ns = ob_mono_ns();
-                pthread_mutex_lock(&sb->lock);
-                outstanding_add(sb, d);
-                pthread_mutex_unlock(&sb->lock);
-                sb->deliver(sb->deliver_arg, &d->base);
-                got++;
-            }
-        }
-    }
+    int got = ob_ps_read_pull(r->resp.data, r->resp.len, on_received, sb);
     ob_ps_request_cleanup(r);
     ob_ps_buf_free(&body);
     return got;
