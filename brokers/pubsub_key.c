@@ -73,24 +73,21 @@ static int read_member(ob_json *j, size_t len, char **out)
 }
 
 /* Checks what was read; -1 with err when the file is not a service-account key. */
-static int check_key(const ob_pubsub_key *k, const char *type, const char *path, ob_err *err)
+static int check_key(const ob_pubsub_key *k, const char *type, const char *name, ob_err *err)
 {
     const char *missing = !type ? "type" : !k->email ? "client_email" : !k->pem ? "private_key" : NULL;
     if (missing)
-        return ob_err_set(err, "key file %s: no \"%s\"", path, missing);
+        return ob_err_set(err, "key file %s: no \"%s\"", name, missing);
     if (strcmp(type, "service_account"))
-        return ob_err_set(err, "key file %s: type is \"%.40s\", not \"service_account\"", path,
+        return ob_err_set(err, "key file %s: type is \"%.40s\", not \"service_account\"", name,
                           type);
     return 0;
 }
 
-int ob_pubsub_key_read(ob_pubsub_key *k, const char *path, ob_err *err)
+int ob_pubsub_key_parse(ob_pubsub_key *k, const char *name, const char *buf, size_t len, ob_err *err)
 {
-    size_t len;
-    char *buf = read_key_file(path, &len, err), *type = NULL, key[32];
+    char *type = NULL, key[32];
     *k = (ob_pubsub_key){0};
-    if (!buf)
-        return -1;
     ob_json j;
     int rc;
     ob_json_init(&j, buf, len);
@@ -107,19 +104,29 @@ int ob_pubsub_key_read(ob_pubsub_key *k, const char *path, ob_err *err)
     }
     if (rc < 0 || !ob_json_at_end(&j))
         goto bad_json;
-    free_secret(buf, len);
-    rc = check_key(k, type, path, err);
+    rc = check_key(k, type, name, err);
     free(type);
     if (rc < 0)
         ob_pubsub_key_free(k);
     return rc;
 bad_json:
-    free_secret(buf, len);
     free(type);
     ob_pubsub_key_free(k);
-    char name[1024];
-    snprintf(name, sizeof name, "key file %s", path);
-    return ob_json_err(&j, name, err);
+    char where[1024];
+    snprintf(where, sizeof where, "key file %s", name);
+    return ob_json_err(&j, where, err);
+}
+
+int ob_pubsub_key_read(ob_pubsub_key *k, const char *path, ob_err *err)
+{
+    size_t len;
+    char *buf = read_key_file(path, &len, err);
+    *k = (ob_pubsub_key){0};
+    if (!buf)
+        return -1;
+    int rc = ob_pubsub_key_parse(k, path, buf, len, err);
+    free_secret(buf, len);
+    return rc;
 }
 
 void ob_pubsub_key_free(ob_pubsub_key *k)

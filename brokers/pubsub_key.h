@@ -17,6 +17,10 @@ typedef struct ob_pubsub_key {
  * never quoting the key; k is then empty. The file's buffers are wiped. */
 int ob_pubsub_key_read(ob_pubsub_key *k, const char *path, ob_err *err);
 
+/* The same for a key file's text already in memory, buf[0..len) (the caller wipes it);
+ * name stands for the file in messages. Fuzzed: tests/fuzz/fuzz_pubsub_key.c. */
+int ob_pubsub_key_parse(ob_pubsub_key *k, const char *name, const char *buf, size_t len, ob_err *err);
+
 /* Wipes the PEM and frees what k holds, leaving it empty. */
 void ob_pubsub_key_free(ob_pubsub_key *k);
 
