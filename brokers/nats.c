@@ -232,16 +232,10 @@ static int take_token(nats_adapter *na, uint64_t token)
     return found;
 }
 
-/* What a PubAck says: NULL if the stream stored the message, else why not, into why
- * (JetStream's {"error":{"code":..,"description":".."}}, or no stream at all). */
-static const char *puback_error(natsMsg *msg, char *why, size_t cap)
+const char *ob_nats_puback_error(const char *data, size_t len, char *why, size_t cap)
 {
-    if (natsMsg_IsNoResponders(msg))
-        return "no responders: no JetStream stream takes the subject";
-    const char *data = natsMsg_GetData(msg);
-    int len = natsMsg_GetDataLength(msg);
     ob_json j;
-    ob_json_init(&j, data ? data : "", len > 0 ? (size_t)len : 0);
+    ob_json_init(&j, data, len);
     char key[32];
     size_t klen;
     int rc;
@@ -258,14 +252,30 @@ static const char *puback_error(natsMsg *msg, char *why, size_t cap)
         if (ob_json_object_begin(&j) < 0)
             return why;
         while (ob_json_object_next(&j, key, sizeof key, &klen) > 0) {
-            size_t n;
-            if (strcmp(key, "description") == 0 && ob_json_string(&j, why, cap, &n) == 0)
+            char text[256];
+            if (strcmp(key, "description") != 0 || ob_json_string(&j, text, sizeof text, NULL) != 0) {
+                ob_json_skip(&j);
                 continue;
-            ob_json_skip(&j);
+            }
+            /* the server's words, on one line; an empty description says nothing */
+            for (char *p = text; *p; p++)
+                if ((unsigned char)*p < 0x20)
+                    *p = ' ';
+            if (text[0])
+                ob_utf8_copy(why, cap, text);
         }
         return why;
     }
     return rc == 0 && stored ? NULL : "not a PubAck";
+}
+
+/* What the PubAck msg says (ob_nats_puback_error), or that no stream took it. */
+static const char *puback_error(natsMsg *msg, char *why, size_t cap)
+{
+    if (natsMsg_IsNoResponders(msg))
+        return "no responders: no JetStream stream takes the subject";
+    int len = natsMsg_GetDataLength(msg);
+    return ob_nats_puback_error(natsMsg_GetData(msg), len > 0 ? (size_t)len : 0, why, cap);
 }
 
 /* Destroys what bin holds. */

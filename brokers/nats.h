@@ -77,6 +77,11 @@ typedef struct nats_settings {
 /* Reads and checks the URL's options. -1 with a one-line message naming the option. */
 int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err);
 
+/* What a PubAck's body data[0..len) says: NULL if the stream stored the message (a
+ * "seq"), else why not: JetStream's {"error":{"code":..,"description":".."}} (the
+ * description, into why[0..cap)), or "not a PubAck". Fuzzed: fuzz_nats_puback.c. */
+const char *ob_nats_puback_error(const char *data, size_t len, char *why, size_t cap);
+
 /* Reads and checks the TLS and authentication options of the URL into *sec (address:
  * host:port, for messages): the files named must be readable and hold what they should
  * (an nkey file a user seed, a creds file a user JWT and seed), the auth methods are one

@@ -2,7 +2,7 @@
  * tls=1 and what turns TLS on, ca/cert/key/verify/hostname, user:pass@, token, nkey and
  * creds (files made here), the nkey seed's public key against a known pair, the
  * durability's tls and auth fields, and the usage errors: one line, naming the option
- * or file and the address, quoting no secret. */
+ * or file and the address, quoting no secret. And what a JetStream PubAck says. */
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -230,8 +230,27 @@ static void test_io(void)
     CHECK(strstr(err.msg, "io") && strstr(err.msg, "epoll") && !strchr(err.msg, '\n'));
 }
 
+/* What a PubAck's body says (also fuzzed: fuzz_nats_puback.c). */
+static void test_puback(void)
+{
+    char why[64];
+    const char *ok = "{\"stream\":\"OUTBREAK\",\"seq\":42}";
+    CHECK(ob_nats_puback_error(ok, strlen(ok), why, sizeof why) == NULL);
+    const char *full = "{\"error\":{\"code\":503,\"description\":\"maximum messages\\nexceeded\"}}";
+    const char *e = ob_nats_puback_error(full, strlen(full), why, sizeof why);
+    CHECK(e == why && strcmp(e, "maximum messages exceeded") == 0); /* one line */
+    const char *empty = "{\"error\":{\"code\":503,\"description\":\"\"}}";
+    e = ob_nats_puback_error(empty, strlen(empty), why, sizeof why);
+    CHECK(e && strcmp(e, "JetStream refused the message") == 0);
+    e = ob_nats_puback_error("{\"stream\":\"S\"}", 14, why, sizeof why);
+    CHECK(e && strcmp(e, "not a PubAck") == 0);
+    e = ob_nats_puback_error("", 0, why, sizeof why);
+    CHECK(e && strcmp(e, "not a PubAck") == 0);
+}
+
 int main(void)
 {
+    test_puback();
     snprintf(dir, sizeof dir, "/tmp/test_nats_url.XXXXXX");
     if (!mkdtemp(dir))
         return 1;
