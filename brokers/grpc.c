@@ -80,6 +80,8 @@ static int copy_field(const char *v, char *dst, size_t cap, const char *what, ob
     size_t n = v ? strlen(v) : 0;
     if (n >= cap)
         return ob_err_set(err, "grpc: field %s is too long (%zu bytes)", what, n);
+    if (v && !ob_utf8_valid(v)) /* protobuf-c does not check; JSON and MongoDB need it */
+        return ob_err_set(err, "grpc: field %s is not valid UTF-8", what);
     memcpy(dst, v ? v : "", n + 1);
     return 0;
 }

@@ -721,6 +721,21 @@ void ob_utf8_copy(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+bool ob_utf8_valid(const char *s)
+{
+    while (*s) {
+        if ((unsigned char)*s < 0x80) {
+            s++;
+            continue;
+        }
+        size_t k = utf8_len((const unsigned char *)s, (const unsigned char *)s + strnlen(s, 4));
+        if (k == 0)
+            return false;
+        s += k;
+    }
+    return true;
+}
+
 int ob_json_put_string(FILE *f, const char *s)
 {
     /* the escaper of ob_json_write_string, into a buffer that is always large enough

@@ -112,6 +112,9 @@ int ob_json_write_string(char *buf, size_t cap, const char *s);
  * does, except that a cut falls between two characters, never inside one. */
 void ob_utf8_copy(char *dst, size_t cap, const char *src);
 
+/* Whether the C string s is valid UTF-8 (what the reader accepts in a string). */
+bool ob_utf8_valid(const char *s);
+
 /* ---- the writer: every JSON document outbreak emits goes through it ----
  *
  * ob_jw writes one JSON value to a FILE (a file, stdout, or open_memstream for a
