@@ -163,10 +163,7 @@ static void one_line(char *out, size_t cap, const char *s)
     out[i] = '\0';
 }
 
-/* Reads the server's error text from a JSON error body into out: "error:
- * error_description" (OAuth), or "status: message" when "error" is an object (Google
- * APIs). "" when the body has neither. */
-static void error_text(const char *body, size_t len, char *out, size_t cap)
+void ob_pubsub_error_text(const char *body, size_t len, char *out, size_t cap)
 {
     char a[160] = "", b[240] = "", key[32];
     ob_json j;
@@ -199,10 +196,7 @@ static void error_text(const char *body, size_t len, char *out, size_t cap)
     one_line(out, cap, both);
 }
 
-/* Reads access_token (malloc'd into *token), expires_in and token_type (must be
- * Bearer when present) from a token response. -1 with err, which never quotes the body. */
-static int parse_token(const char *body, size_t len, char **token, int64_t *expires_in,
-                       ob_err *err)
+int ob_pubsub_token_parse(const char *body, size_t len, char **token, int64_t *expires_in, ob_err *err)
 {
     char key[32], type[32] = "Bearer";
     size_t tlen = 0;
@@ -281,7 +275,7 @@ static int fetch_token(ob_pubsub_auth *a, ob_err *err)
         return ob_err_prefix(err, "%s at %s", step, url);
     if (r.status != 200) {
         char why[400];
-        error_text(r.body, r.len, why, sizeof why);
+        ob_pubsub_error_text(r.body, r.len, why, sizeof why);
         ob_err_setk(err, r.status == 429 || r.status >= 500 ? OB_ERR_UNAVAILABLE : OB_ERR_REJECTED,
                     "%s at %s: HTTP %ld%s%s", step, url, r.status, why[0] ? ": " : "", why);
         resp_free(&r);
@@ -289,7 +283,7 @@ static int fetch_token(ob_pubsub_auth *a, ob_err *err)
     }
     char *token;
     int64_t expires_in;
-    rc = parse_token(r.body, r.len, &token, &expires_in, err);
+    rc = ob_pubsub_token_parse(r.body, r.len, &token, &expires_in, err);
     resp_free(&r);
     if (rc < 0)
         return ob_err_prefix(err, "%s at %s: HTTP 200", step, url);

@@ -2,7 +2,8 @@
  * (brokers/pubsub_key.h: ob_pubsub_key_parse): any bytes are read or refused with one
  * line that names the file, leaving the key empty; what is read has the email and the
  * private key; and a refusal never quotes the private key (its value, read here with
- * the JSON reader, never stands in the message once it is 8 bytes or more). */
+ * the JSON reader, never stands in the message: see quotes_key). */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,24 +11,34 @@
 #include "json.h"
 #include "pubsub_key.h"
 
-/* The first "private_key" string member of a top-level object, into pem ("" if none). */
-static void private_key_of(const char *data, size_t size, char *pem, size_t cap)
+/* The first string member named name of a top-level object, into out ("" if none). */
+static void member_of(const char *data, size_t size, const char *name, char *out, size_t cap)
 {
     ob_json j;
     char key[32];
-    pem[0] = '\0';
+    out[0] = '\0';
     ob_json_init(&j, data, size);
     if (ob_json_object_begin(&j) != 0)
         return;
     while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
-        if (strcmp(key, "private_key") == 0 && ob_json_peek(&j) == OB_JSON_STRING) {
-            if (ob_json_string(&j, pem, cap, NULL) != 0)
-                pem[0] = '\0';
+        if (strcmp(key, name) == 0 && ob_json_peek(&j) == OB_JSON_STRING) {
+            if (ob_json_string(&j, out, cap, NULL) != 0)
+                out[0] = '\0';
             return;
         }
         if (ob_json_skip(&j) != 0)
             return;
     }
+}
+
+/* Whether a message that contains the private key pem quotes it: a key as long as a PEM
+ * line's start, with a digit (so that no fixed word of a message is one), and not also
+ * the type, which a refusal quotes and which is no secret. */
+static bool quotes_key(const char *msg, const char *pem, const char *type)
+{
+    if (strlen(pem) < 16 || !strpbrk(pem, "0123456789") || strstr(type, pem))
+        return false;
+    return strstr(msg, pem) != NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,13 +50,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (k.email || k.pem || k.token_uri)
             abort();
-        char *pem = malloc(size + 1);
-        if (!pem)
-            return 0;
-        private_key_of((const char *)data, size, pem, size + 1);
-        if (strlen(pem) >= 8 && strstr(err.msg, pem))
-            abort();
+        char *pem = malloc(size + 1), *type = malloc(size + 1);
+        if (pem && type) {
+            member_of((const char *)data, size, "private_key", pem, size + 1);
+            member_of((const char *)data, size, "type", type, size + 1);
+            if (quotes_key(err.msg, pem, type))
+                abort();
+        }
         free(pem);
+        free(type);
         return 0;
     }
     if (!k.email || !k.pem)
