@@ -249,9 +249,9 @@ static int read_received(ob_json *j, char **ack_id, char **data, size_t *data_le
                 }
                 char *text = read_text(j, &len);
                 free(*data);
-                *data = NULL;
-                if (text && ob_ps_base64_decode(text, len, data, data_len) != 0)
-                    *data = NULL;
+                *data = NULL; /* stays NULL when the text is not base64 */
+                if (text)
+                    ob_ps_base64_decode(text, len, data, data_len);
                 free(text);
             }
         } else {

@@ -267,6 +267,12 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
+/* utf8_len of the character at s, a C string (its NUL ends any sequence). */
+static size_t utf8_len_z(const char *s)
+{
+    return utf8_len((const unsigned char *)s, (const unsigned char *)s + strnlen(s, 4));
+}
+
 static int hex4(const char *p, const char *end, unsigned *out)
 {
     if (end - p < 4)
@@ -673,7 +679,7 @@ static int write_string(char *buf, size_t cap, const char *s)
         if (c >= 0x80) {
             /* a whole character as it is; a byte that starts none (a string cut inside
              * a character, or not UTF-8) as U+FFFD: what is written is always JSON */
-            size_t k = utf8_len((const unsigned char *)s, (const unsigned char *)s + strnlen(s, 4));
+            size_t k = utf8_len_z(s);
             if (k > 0) {
                 if ((size_t)(last - p) < k)
                     return -1;
@@ -728,7 +734,7 @@ bool ob_utf8_valid(const char *s)
             s++;
             continue;
         }
-        size_t k = utf8_len((const unsigned char *)s, (const unsigned char *)s + strnlen(s, 4));
+        size_t k = utf8_len_z(s);
         if (k == 0)
             return false;
         s += k;
