@@ -8,28 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "member.h"
 #include "pubsub_key.h"
-
-/* The first string member named name of a top-level object, into out ("" if none). */
-static void member_of(const char *data, size_t size, const char *name, char *out, size_t cap)
-{
-    ob_json j;
-    char key[32];
-    out[0] = '\0';
-    ob_json_init(&j, data, size);
-    if (ob_json_object_begin(&j) != 0)
-        return;
-    while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
-        if (strcmp(key, name) == 0 && ob_json_peek(&j) == OB_JSON_STRING) {
-            if (ob_json_string(&j, out, cap, NULL) != 0)
-                out[0] = '\0';
-            return;
-        }
-        if (ob_json_skip(&j) != 0)
-            return;
-    }
-}
 
 /* Whether a message that contains the private key pem quotes it: a key as long as a PEM
  * line's start, with a digit (so that no fixed word of a message is one), and not also
@@ -52,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         char *pem = malloc(size + 1), *type = malloc(size + 1);
         if (pem && type) {
-            member_of((const char *)data, size, "private_key", pem, size + 1);
-            member_of((const char *)data, size, "type", type, size + 1);
+            fuzz_string_member((const char *)data, size, "private_key", pem, size + 1);
+            fuzz_string_member((const char *)data, size, "type", type, size + 1);
             if (quotes_key(err.msg, pem, type))
                 abort();
         }

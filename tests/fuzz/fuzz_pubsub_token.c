@@ -7,28 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "member.h"
 #include "pubsub_key.h"
-
-/* The first "access_token" string member of a top-level object, into out ("" if none). */
-static void access_token_of(const char *data, size_t size, char *out, size_t cap)
-{
-    ob_json j;
-    char key[32];
-    out[0] = '\0';
-    ob_json_init(&j, data, size);
-    if (ob_json_object_begin(&j) != 0)
-        return;
-    while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
-        if (strcmp(key, "access_token") == 0 && ob_json_peek(&j) == OB_JSON_STRING) {
-            if (ob_json_string(&j, out, cap, NULL) != 0)
-                out[0] = '\0';
-            return;
-        }
-        if (ob_json_skip(&j) != 0)
-            return;
-    }
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -46,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *value = malloc(size + 1);
         if (!value)
             return 0;
-        access_token_of(body, size, value, size + 1);
+        fuzz_string_member(body, size, "access_token", value, size + 1);
         /* the refusals are fixed words without digits: a token of 8 bytes or more with
          * a digit in it stands in one only if it was quoted */
         if (strlen(value) >= 8 && strpbrk(value, "0123456789") && strstr(err.msg, value))
