@@ -36,7 +36,9 @@ run_one() {
     mkdir -p "$OUT/corpus/$t"
     cp -n "$ROOT/tests/fuzz/corpus/$t"/* "$OUT/corpus/$t/" 2>/dev/null
     before=$(ls "$OUT/corpus/$t" | wc -l)
-    "$BIN/$t" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 \
+    # -close_fd_mask=1: what a target prints on stdout (--print-config's table, say) is
+    # not kept; libFuzzer's lines and the sanitizers' reports are on stderr
+    "$BIN/$t" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 -close_fd_mask=1 \
         -artifact_prefix="$OUT/$t-" "$OUT/corpus/$t" >"$OUT/$t.log" 2>&1
     local rc=$?
     after=$(ls "$OUT/corpus/$t" | wc -l)
