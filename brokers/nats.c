@@ -258,9 +258,7 @@ const char *ob_nats_puback_error(const char *data, size_t len, char *why, size_t
                 continue;
             }
             /* the server's words, on one line; an empty description says nothing */
-            for (char *p = text; *p; p++)
-                if ((unsigned char)*p < 0x20)
-                    *p = ' ';
+            ob_text_one_line(text, ' ');
             if (text[0])
                 ob_utf8_copy(why, cap, text);
         }

@@ -154,15 +154,6 @@ static int http_do(const char *url, const char *form, const char *header, int ti
 
 /* ---- responses ---- */
 
-/* Copies s into out as one printable line of at most cap-1 bytes. */
-static void one_line(char *out, size_t cap, const char *s)
-{
-    size_t i = 0;
-    for (; s[i] && i + 1 < cap; i++)
-        out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
-    out[i] = '\0';
-}
-
 void ob_pubsub_error_text(const char *body, size_t len, char *out, size_t cap)
 {
     char a[160] = "", b[240] = "", key[32];
@@ -193,7 +184,8 @@ void ob_pubsub_error_text(const char *body, size_t len, char *out, size_t cap)
     }
     char both[sizeof a + sizeof b + 2];
     snprintf(both, sizeof both, "%s%s%s", a, a[0] && b[0] ? ": " : "", b);
-    one_line(out, cap, both);
+    ob_text_one_line(both, ' ');
+    ob_utf8_copy(out, cap, both);
 }
 
 int ob_pubsub_token_parse(const char *body, size_t len, char **token, int64_t *expires_in, ob_err *err)

@@ -171,12 +171,8 @@ void ob_ps_http_error(long status, const ps_buf *resp, char *buf, size_t cap)
     if (!message[0] && resp->len && resp->len < 200 && !memchr(resp->data, '\n', resp->len))
         snprintf(message, sizeof message, "%s", resp->data);
     /* one line, whatever the server put in it */
-    for (char *p = message; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = ' ';
-    for (char *p = state; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = ' ';
+    ob_text_one_line(message, ' ');
+    ob_text_one_line(state, ' ');
     snprintf(buf, cap, "HTTP %ld%s%s%s%s", status, state[0] ? " " : "", state,
              message[0] ? ": " : "", message);
 }

@@ -6,13 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 
+void ob_text_one_line(char *s, char with)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = with;
+}
+
 /* One line whatever went into it: control characters (a newline in a quoted value, say)
  * become '?'. */
 static void one_line(ob_err *err)
 {
-    for (char *p = err->msg; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    ob_text_one_line(err->msg, '?');
 }
 
 int ob_err_set(ob_err *err, const char *fmt, ...)

@@ -45,6 +45,11 @@ int ob_err_exit_code(const ob_err *err);
 /* The HTTP status for an error: 400, 503, 502, 504 or 500. */
 int ob_err_http_status(const ob_err *err);
 
+/* Makes the C string s one line in place: each control character (below 0x20, and 0x7f)
+ * becomes `with`. The rule an ob_err message follows (with '?'), for a server's words
+ * before they go into one (with ' '). */
+void ob_text_one_line(char *s, char with);
+
 /* Prefixes an existing message: "prefix: old message". Returns -1. */
 int ob_err_prefix(ob_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

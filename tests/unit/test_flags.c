@@ -209,6 +209,10 @@ static void test_err_kinds(void)
     CHECK_STR(err.msg, "--threads: not \"4?,-x??\"");
     ob_err_prefix(&err, "a\nb");
     CHECK(strchr(err.msg, '\n') == NULL);
+    /* the same rule for a server's words, with the caller's character */
+    char words[] = "bad\r\nthing\x7f\t\xc3\xa9";
+    ob_text_one_line(words, ' ');
+    CHECK_STR(words, "bad  thing  \xc3\xa9");
 }
 
 /* Writes a document with ob_jw and reads it back with the project's reader. */

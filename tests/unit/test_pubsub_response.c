@@ -1,12 +1,13 @@
 /* test_pubsub_response.c — what the Pub/Sub adapter reads from the server's answers
  * (brokers/pubsub.h): a pull's messages (ack id and base64 data, strings of any length,
  * a key given twice, messages without one of them skipped), the message ids of a
- * publish, and an error body made one line. Run under ASan, a leak fails it too. */
+ * publish, and an error body made one line (a Pub/Sub error's, and a token endpoint's). Run under ASan, a leak fails it too. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "pubsub.h"
+#include "pubsub_key.h"
 
 typedef struct seen {
     int n;
@@ -112,10 +113,32 @@ static void test_http_error(void)
     CHECK_STR(out, "HTTP 400 A B: tab here");
 }
 
+/* What the token endpoint or the metadata server said: OAuth's error and description,
+ * or Google's error object, on one line, cut between characters. */
+static void test_error_text(void)
+{
+    char out[64];
+    const char *oauth = "{\"error\":\"invalid_grant\",\"error_description\":\"Invalid\\r\\nJWT\"}";
+    ob_pubsub_error_text(oauth, strlen(oauth), out, sizeof out);
+    CHECK_STR(out, "invalid_grant: Invalid  JWT");
+    const char *google = "{\"error\":{\"status\":\"UNAUTHENTICATED\",\"message\":\"no\\u007f\"}}";
+    ob_pubsub_error_text(google, strlen(google), out, sizeof out);
+    CHECK_STR(out, "UNAUTHENTICATED: no ");
+    /* "é" is two bytes: a cap of 5 has room for four, so the cut falls before it */
+    const char *accent = "{\"error\":\"abc\u00e9\"}";
+    ob_pubsub_error_text(accent, strlen(accent), out, 5);
+    CHECK_STR(out, "abc");
+    ob_pubsub_error_text(accent, strlen(accent), out, 6);
+    CHECK_STR(out, "abc\xc3\xa9");
+    ob_pubsub_error_text("not json", 8, out, sizeof out);
+    CHECK_STR(out, "");
+}
+
 int main(void)
 {
     test_pull();
     test_publish_ids();
     test_http_error();
+    test_error_text();
     CHECK_DONE();
 }
