@@ -50,7 +50,23 @@ TICKS=${BENCH_TICKS:-1ms 10ms}
 GRPC_ADDR=127.0.0.1:${BENCH_GRPC_PORT:-50151}
 export PUBSUB_EMULATOR_HOST=${PUBSUB_EMULATOR_HOST:-127.0.0.1:8085}
 SINK_PID=
-trap '[ -z "$SINK_PID" ] || kill "$SINK_PID" 2>/dev/null || true' EXIT
+# What the runs leave on the servers goes with them: a paced run publishes a million
+# records or more that nothing consumes (a RabbitMQ queue of them per run, a JetStream
+# stream of half a gigabyte), and the servers would keep them, run after run.
+cleanup() {
+    [ -z "$SINK_PID" ] || { kill "$SINK_PID" 2>/dev/null; wait "$SINK_PID" 2>/dev/null; } || true
+    local m
+    for m in $WHICH; do
+        case $m in
+        jetstream) python3 "$ROOT/tests/integration/nats_tool.py" rmstreams 127.0.0.1 4222 "OBPACED_$$" >/dev/null 2>&1 ;;
+        rabbitmq) "$ROOT/scripts/rabbitmqctl" -q delete_queue "obbench.paced.$$" </dev/null >/dev/null 2>&1 ;;
+        kafka) "$(dirname "$("$ROOT/scripts/tools" kafka)")/kafka-topics" --bootstrap-server 127.0.0.1:9092 \
+            --delete --topic "obbench-paced-$$" >/dev/null 2>&1 ;;
+        grpc) python3 "$ROOT/tests/integration/mongo_tool.py" dropdb 127.0.0.1 27017 "obbench_paced_$$" >/dev/null 2>&1 ;;
+        esac || echo "bench: could not remove what the $m runs left (obbench.paced.$$)" >&2
+    done
+}
+trap cleanup EXIT
 
 url_of() {
     case $1 in

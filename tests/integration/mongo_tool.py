@@ -6,6 +6,10 @@
                                                     (cheap on FerretDB: _id is pushed down)
   mongo_tool.py sinkdone HOST PORT DB RUN N         1 if a sink reported >= N persisted
                                                     for RUN (reads the small sink_stats)
+  mongo_tool.py waitsink HOST PORT DB RUN N SECS    waits (one process, one look every
+                                                    100 ms) until sinkdone says 1: exits 0,
+                                                    or 1 after SECS seconds (benchmarks: a
+                                                    process per look would load the machine)
   mongo_tool.py dropdb HOST PORT DB                 drops a database (tests clean up)
   mongo_tool.py countlimit HOST PORT DB RUN MS      documents of a run in records, or
                                                     "timeout" if the server's count took
@@ -84,6 +88,15 @@ def sinkdone(host, port, db, run, n):
     query = bson([bson_string("run", run), b"\x03persisted\x00" + gte])
     cmd = bson([bson_string("count", "sink_stats"), b"\x03query\x00" + query, bson_string("$db", db)])
     return int(command(host, port, cmd)["n"])
+
+
+def waitsink(host, port, db, run, n, secs):
+    deadline = time.monotonic() + secs
+    while sinkdone(host, port, db, run, n) == 0:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def enc(value):
@@ -316,6 +329,9 @@ if __name__ == "__main__":
     elif sys.argv[1] == "sinkdone":
         h, p, d, r, n = sys.argv[2:7]
         print(1 if sinkdone(h, int(p), d, r, int(n)) > 0 else 0)
+    elif sys.argv[1] == "waitsink":
+        h, p, d, r, n, secs = sys.argv[2:8]
+        sys.exit(0 if waitsink(h, int(p), d, r, int(n), float(secs)) else 1)
     elif sys.argv[1] == "dropdb":
         dropdb(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif sys.argv[1] == "countlimit":
