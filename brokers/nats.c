@@ -267,6 +267,80 @@ const char *ob_nats_puback_error(const char *data, size_t len, char *why, size_t
     return rc == 0 && stored ? NULL : "not a PubAck";
 }
 
+int ob_nats_stream_names(const char *data, size_t len, char *out, size_t cap)
+{
+    ob_json j;
+    char key[32], name[256];
+    size_t klen, nlen, used = 0;
+    int found = 0;
+    if (cap)
+        out[0] = '\0';
+    ob_json_init(&j, data, len);
+    if (ob_json_object_begin(&j) < 0)
+        return 0;
+    while (ob_json_object_next(&j, key, sizeof key, &klen) > 0) {
+        if (strcmp(key, "streams") != 0 || ob_json_peek(&j) != OB_JSON_ARRAY) {
+            if (ob_json_skip(&j) != 0)
+                return found;
+            continue;
+        }
+        ob_json_array_begin(&j);
+        while (ob_json_array_next(&j) > 0) {
+            if (ob_json_peek(&j) != OB_JSON_STRING || ob_json_string(&j, name, sizeof name, &nlen) != 0) {
+                if (ob_json_skip(&j) != 0)
+                    return found;
+                continue;
+            }
+            found++;
+            ob_text_one_line(name, ' ');
+            size_t need = (used ? 2 : 0) + strlen(name);
+            if (nlen >= sizeof name || used + need >= cap)
+                continue; /* cut, or no room: left out whole */
+            used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? ", " : "", name);
+        }
+    }
+    return found;
+}
+
+/* Which JetStream streams take a core publisher's subject (na->stored_by): such a stream
+ * stores every record of the run, so the server writes each to disk and a core run would
+ * measure JetStream's storage too. Asked once at open, on the publisher's own connection
+ * (with io=loop the thread reads the answer itself); a server without JetStream (no
+ * responders) or no answer within 500 ms: none known. */
+static void core_find_streams(nats_adapter *na)
+{
+    char subject[300], req[320];
+    if (ob_json_write_string(subject, sizeof subject, na->s.subject) < 0)
+        return;
+    int n = snprintf(req, sizeof req, "{\"subject\":%s}", subject);
+    if (n <= 0 || (size_t)n >= sizeof req)
+        return;
+    natsInbox *inbox = NULL;
+    natsSubscription *sub = NULL;
+    natsMsg *reply = NULL;
+    if (natsInbox_Create(&inbox) == NATS_OK && natsConnection_SubscribeSync(&sub, na->nc, inbox) == NATS_OK &&
+        natsConnection_PublishRequest(na->nc, "$JS.API.STREAM.NAMES", inbox, req, n) == NATS_OK) {
+        if (!na->use_loop) {
+            natsSubscription_NextMsg(&reply, sub, 500);
+        } else {
+            int64_t until = ob_mono_ns() + 500 * OB_NS_PER_MS;
+            while (natsSubscription_NextMsg(&reply, sub, 0) != NATS_OK && ob_mono_ns() < until)
+                ob_nats_loop_wait(&na->loop, na->nc, until, false);
+        }
+    }
+    /* a status (503: no responders) has no data and names no stream */
+    if (reply && ob_nats_stream_names(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply),
+                                      na->stored_by, sizeof na->stored_by) > 0)
+        fprintf(stderr,
+                "outbreak: nats: subject %s is also stored by JetStream (stream %s): the server "
+                "writes every record of this core run to disk; a subject no stream takes measures "
+                "core NATS alone\n",
+                na->s.subject, na->stored_by[0] ? na->stored_by : "?");
+    natsMsg_Destroy(reply);
+    natsSubscription_Destroy(sub);
+    natsInbox_Destroy(inbox);
+}
+
 /* What the PubAck msg says (ob_nats_puback_error), or that no stream took it. */
 static const char *puback_error(natsMsg *msg, char *why, size_t cap)
 {
@@ -803,6 +877,8 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
         if (na->base.role == OB_ROLE_PUBLISHER) {
             ob_durability_str(d, "confirm", na->pinger_started ? "ping" : "marker");
             ob_durability_str(d, "io", na->use_loop ? "loop" : "threads");
+            /* a stream that takes the subject stores every record: say which */
+            ob_durability_str(d, "stored_by_streams", na->stored_by[0] ? na->stored_by : "none");
         }
         ob_nats_security_durability(&s->sec, d);
         return;
@@ -1003,8 +1079,10 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
     natsOptions_Destroy(no);
     if (s != NATS_OK)
         return ob_nats_connect_fail(err, &na->s.sec, na->s.address, s);
-    if (!na->s.jetstream && b->role == OB_ROLE_PUBLISHER)
+    if (!na->s.jetstream && b->role == OB_ROLE_PUBLISHER) {
+        core_find_streams(na);
         return core_open_markers(na, err);
+    }
     return na->s.jetstream ? open_jetstream(na, err) : 0;
 }
 

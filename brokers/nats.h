@@ -82,6 +82,12 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err);
  * description, into why[0..cap)), or "not a PubAck". Fuzzed: fuzz_nats_puback.c. */
 const char *ob_nats_puback_error(const char *data, size_t len, char *why, size_t cap);
 
+/* The streams named in a $JS.API.STREAM.NAMES answer ({"streams":["A","B"],...}), joined
+ * by ", " into out[0..cap) (names that do not fit whole are left out), one line. Returns
+ * how many names it read; 0, with out "", for an answer with none, an error answer
+ * ({"error":..}) or one that is not JSON. Fuzzed: fuzz_nats_puback.c. */
+int ob_nats_stream_names(const char *data, size_t len, char *out, size_t cap);
+
 /* Reads and checks the TLS and authentication options of the URL into *sec (address:
  * host:port, for messages): the files named must be readable and hold what they should
  * (an nkey file a user seed, a creds file a user JWT and seed), the auth methods are one
@@ -168,6 +174,7 @@ typedef struct nats_adapter {
     bool locks_ready;         /* lock, ack_lock and sent_empty initialised */
     bool send_asap;           /* cnats writes each publish at once (write=, paced_rate) */
     bool use_loop;            /* io=loop: the publishing thread reads and writes (nats_loop.c) */
+    char stored_by[256];      /* core publisher: the JetStream streams that take its subject */
     nats_loop loop;
     size_t loop_unwritten;    /* io=loop: bytes published since the last write (about) */
 

@@ -248,9 +248,29 @@ static void test_puback(void)
     CHECK(e && strcmp(e, "not a PubAck") == 0);
 }
 
+/* What the core publisher reads from $JS.API.STREAM.NAMES: the streams that take its
+ * subject, joined on one line; a name that does not fit whole is left out, not cut. */
+static void test_stream_names(void)
+{
+    char out[16];
+    const char *two = "{\"type\":\"io.nats.jetstream.api.v1.stream_names_response\",\"total\":2,"
+                      "\"streams\":[\"OUTBREAK\",\"B\"],\"offset\":0}";
+    CHECK(ob_nats_stream_names(two, strlen(two), out, sizeof out) == 2);
+    CHECK(strcmp(out, "OUTBREAK, B") == 0);
+    const char *none = "{\"total\":0,\"streams\":null}";
+    CHECK(ob_nats_stream_names(none, strlen(none), out, sizeof out) == 0 && out[0] == '\0');
+    const char *err = "{\"error\":{\"code\":503,\"description\":\"JetStream not enabled\"}}";
+    CHECK(ob_nats_stream_names(err, strlen(err), out, sizeof out) == 0 && out[0] == '\0');
+    const char *wide = "{\"streams\":[\"A\",\"A_NAME_TOO_LONG_HERE\",\"C\\nD\",7]}";
+    CHECK(ob_nats_stream_names(wide, strlen(wide), out, sizeof out) == 3);
+    CHECK(strcmp(out, "A, C D") == 0); /* the long one left out, the newline made a space */
+    CHECK(ob_nats_stream_names("", 0, out, sizeof out) == 0 && out[0] == '\0');
+}
+
 int main(void)
 {
     test_puback();
+    test_stream_names();
     snprintf(dir, sizeof dir, "/tmp/test_nats_url.XXXXXX");
     if (!mkdtemp(dir))
         return 1;
