@@ -305,8 +305,8 @@ int ob_nats_stream_names(const char *data, size_t len, char *out, size_t cap)
 /* Which JetStream streams take a core publisher's subject (na->stored_by): such a stream
  * stores every record of the run, so the server writes each to disk and a core run would
  * measure JetStream's storage too. Asked once at open, on the publisher's own connection
- * (with io=loop the thread reads the answer itself); a server without JetStream (no
- * responders) or no answer within 500 ms: none known. */
+ * (with io=loop the thread reads the answer itself). A server without JetStream answers
+ * "no responders" (none); without an answer within 500 ms it is not known. */
 static void core_find_streams(nats_adapter *na)
 {
     char subject[300], req[320];
@@ -329,6 +329,7 @@ static void core_find_streams(nats_adapter *na)
         }
     }
     /* a status (503: no responders) has no data and names no stream */
+    na->stored_by_known = reply != NULL;
     if (reply && ob_nats_stream_names(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply),
                                       na->stored_by, sizeof na->stored_by) > 0)
         fprintf(stderr,
@@ -878,7 +879,10 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
             ob_durability_str(d, "confirm", na->pinger_started ? "ping" : "marker");
             ob_durability_str(d, "io", na->use_loop ? "loop" : "threads");
             /* a stream that takes the subject stores every record: say which */
-            ob_durability_str(d, "stored_by_streams", na->stored_by[0] ? na->stored_by : "none");
+            const char *stored = na->stored_by[0]    ? na->stored_by
+                                 : na->stored_by_known ? "none"
+                                                       : "not known (the server did not answer in 500 ms)";
+            ob_durability_str(d, "stored_by_streams", stored);
         }
         ob_nats_security_durability(&s->sec, d);
         return;

@@ -175,6 +175,7 @@ typedef struct nats_adapter {
     bool send_asap;           /* cnats writes each publish at once (write=, paced_rate) */
     bool use_loop;            /* io=loop: the publishing thread reads and writes (nats_loop.c) */
     char stored_by[256];      /* core publisher: the JetStream streams that take its subject */
+    bool stored_by_known;     /* the server answered that question (else stored_by is not known) */
     nats_loop loop;
     size_t loop_unwritten;    /* io=loop: bytes published since the last write (about) */
 
