@@ -328,15 +328,13 @@ static void core_find_streams(nats_adapter *na)
                 ob_nats_loop_wait(&na->loop, na->nc, until, false);
         }
     }
-    /* a status (503: no responders) has no data and names no stream */
+    /* a status (503: no responders) has no data and names no stream; what is found is
+     * said in the durability, which every summary prints (not here: a start that fails
+     * after this, as a gateway's listen, says one line) */
     na->stored_by_known = reply != NULL;
-    if (reply && ob_nats_stream_names(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply),
-                                      na->stored_by, sizeof na->stored_by) > 0)
-        fprintf(stderr,
-                "outbreak: nats: subject %s is also stored by JetStream (stream %s): the server "
-                "writes every record of this core run to disk; a subject no stream takes measures "
-                "core NATS alone\n",
-                na->s.subject, na->stored_by[0] ? na->stored_by : "?");
+    if (reply)
+        ob_nats_stream_names(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply), na->stored_by,
+                             sizeof na->stored_by);
     natsMsg_Destroy(reply);
     natsSubscription_Destroy(sub);
     natsInbox_Destroy(inbox);
