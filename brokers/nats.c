@@ -22,7 +22,8 @@
  * subscription, which reads the token from the subject and the result from the PubAck
  * (a stored message has a "seq", a refused one an "error" with its description, and no
  * stream at all gives "no responders"). At most max_pending are in flight.
- * Options (URL query): jetstream, subject, stream, storage, replicas, max_pending,
+ * Options (URL query): jetstream, subject, stream, storage, replicas, max_msgs,
+ * max_bytes, max_age (the stream's, when created: nats_stream.c), max_pending,
  * flush_every, confirm, write, io, durable, batch, ack_wait, max_ack_pending, queue, and TLS and auth's tls,
  * ca, cert, key, verify, hostname, token, nkey, creds; docs/brokers/nats.md.
  * The subscriber is in nats_sub.c. */
@@ -35,6 +36,7 @@
 
 #include "clock.h"
 #include "json.h"
+#include "units.h"
 
 #define WHO "nats"
 
@@ -50,6 +52,7 @@ static const char *const params[] = {
     "flush_every", "durable", "batch", "max_ack_pending", "ack_wait", "queue",
     "tls",         "ca",      "cert",  "key",             "verify",   "hostname",
     "token",       "nkey",    "creds", "write",   "confirm",  "io",
+    "max_msgs",    "max_bytes", "max_age",
     NULL,
 };
 
@@ -73,6 +76,33 @@ static int subject_ok(const char *v, ob_err *err)
     if (v[0] == '.' || v[strlen(v) - 1] == '.' || strstr(v, ".."))
         return ob_err_set(err, "nats: option subject has an empty token (\"%s\")", v);
     return 0;
+}
+
+/* A stream limit: a count ("1000000", "10M", "1G": decimal) or for max_age a duration
+ * ("1h", "30m", a bare number is seconds); "0" or absent: none. */
+static int limit_param(const ob_url *url, const char *key, unsigned given, int64_t *out, nats_settings *s,
+                       ob_err *err)
+{
+    const char *v = ob_url_param_str(url, key, NULL);
+    *out = 0;
+    if (v == NULL)
+        return 0;
+    s->given |= given;
+    ob_err why;
+    if (given == NATS_GIVEN_MAX_AGE) {
+        if (ob_parse_duration(v, out, &why) == 0)
+            return 0;
+    } else {
+        double n;
+        if (ob_parse_count(v, &n, &why) == 0 && n < 9e18 && n == (double)(int64_t)n) {
+            *out = (int64_t)n;
+            return 0;
+        }
+    }
+    return ob_err_set(err, "nats: option %s must be %s, not \"%s\"", key,
+                      given == NATS_GIVEN_MAX_AGE ? "a duration (\"1h\", \"30m\", seconds)"
+                                                  : "a whole number (\"1000000\", \"10M\", \"1G\")",
+                      v);
 }
 
 int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
@@ -111,8 +141,15 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
         ob_url_param_int(url, "ack_wait", 30000, 100, 3600000, &s->ack_wait_ms, err) ||
         subject_ok(s->subject, err) || name_ok("stream", s->stream, ".*>/\\", err) ||
         name_ok("durable", s->durable, ".*>/\\", err) || name_ok("queue", s->queue, "", err) ||
-        ob_nats_security_parse(&s->sec, url, s->address, err))
+        ob_nats_security_parse(&s->sec, url, s->address, err) ||
+        limit_param(url, "max_msgs", NATS_GIVEN_MAX_MSGS, &s->max_msgs, s, err) ||
+        limit_param(url, "max_bytes", NATS_GIVEN_MAX_BYTES, &s->max_bytes, s, err) ||
+        limit_param(url, "max_age", NATS_GIVEN_MAX_AGE, &s->max_age_ns, s, err))
         return -1;
+    if (ob_url_param_str(url, "storage", NULL))
+        s->given |= NATS_GIVEN_STORAGE;
+    if (ob_url_param_str(url, "replicas", NULL))
+        s->given |= NATS_GIVEN_REPLICAS;
     return 0;
 }
 
@@ -384,6 +421,8 @@ static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMs
     reply_bin_put(&na->reply_bin, msg);
 }
 
+/* The stream: found (it must have what the URL gave) or created with the URL's settings;
+ * either way na->stream says what the server holds. */
 static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
 {
     const nats_settings *st = &na->s;
@@ -391,8 +430,9 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
     jsErrCode jerr = 0;
     natsStatus s = js_GetStreamInfo(&si, na->js, st->stream, NULL, &jerr);
     if (s == NATS_OK) {
+        ob_nats_stream_facts(si->Config, true, &na->stream);
         jsStreamInfo_Destroy(si);
-        return 0;
+        return ob_nats_stream_matches(st, &na->stream, err);
     }
     if (s != NATS_NOT_FOUND)
         return ob_nats_fail(err, OB_ERR_REJECTED, "cannot look up JetStream stream at", st->address, s);
@@ -404,9 +444,24 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
     cfg.SubjectsLen = 1;
     cfg.Storage = strcmp(st->storage, "memory") == 0 ? js_MemoryStorage : js_FileStorage;
     cfg.Replicas = st->replicas;
+    if (st->max_msgs)
+        cfg.MaxMsgs = st->max_msgs;
+    if (st->max_bytes)
+        cfg.MaxBytes = st->max_bytes;
+    cfg.MaxAge = st->max_age_ns;
     s = js_AddStream(&si, na->js, &cfg, NULL, &jerr);
+    if (s != NATS_OK && jerr == JSStreamNameExistErr) {
+        /* another sink or publisher created it meanwhile: take it as it is */
+        s = js_GetStreamInfo(&si, na->js, st->stream, NULL, &jerr);
+        if (s == NATS_OK) {
+            ob_nats_stream_facts(si->Config, true, &na->stream);
+            jsStreamInfo_Destroy(si);
+            return ob_nats_stream_matches(st, &na->stream, err);
+        }
+    }
     if (s != NATS_OK)
         return ob_nats_fail(err, OB_ERR_REJECTED, "cannot create JetStream stream at", st->address, s);
+    ob_nats_stream_facts(si && si->Config ? si->Config : &cfg, false, &na->stream);
     jsStreamInfo_Destroy(si);
     return 0;
 }
@@ -889,8 +944,15 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
     ob_durability_str(d, "writes", writes_text(na));
     ob_durability_str(d, "stream", s->stream);
     ob_durability_str(d, "subject", s->subject);
-    ob_durability_str(d, "storage", s->storage);
-    ob_durability_int(d, "replicas", s->replicas);
+    /* the stream as the server holds it (known once open), else what the URL asks */
+    const nats_stream_facts *f = &na->stream;
+    ob_durability_str(d, "storage", f->known ? f->storage : s->storage);
+    ob_durability_int(d, "replicas", f->known ? f->replicas : s->replicas);
+    if (f->known) {
+        ob_durability_str(d, "stream_origin", f->existed ? "existed" : "created by this process");
+        ob_durability_str(d, "retention", f->retention);
+        ob_durability_str(d, "stream_limits", f->limits);
+    }
     ob_durability_int(d, "max_pending", s->max_pending);
     ob_durability_str(d, "consumer", s->durable);
     ob_durability_str(d, "consumer_ack", "explicit");

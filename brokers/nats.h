@@ -59,6 +59,14 @@ typedef struct nats_security {
  * fewer (docs/brokers/nats.md measures where the loop costs less). */
 #define OB_NATS_LOOP_WAKES 3000.0
 
+enum {
+    NATS_GIVEN_STORAGE = 1u << 0,
+    NATS_GIVEN_REPLICAS = 1u << 1,
+    NATS_GIVEN_MAX_MSGS = 1u << 2,
+    NATS_GIVEN_MAX_BYTES = 1u << 3,
+    NATS_GIVEN_MAX_AGE = 1u << 4,
+};
+
 typedef struct nats_settings {
     bool jetstream;
     char subject[256];
@@ -70,6 +78,11 @@ typedef struct nats_settings {
     char confirm[16];         /* auto | ping | marker: how a core batch is confirmed (JetStream: ping = write when it pauses) */
     char io[16];              /* auto | loop | threads: who reads and writes the socket */
     long replicas, max_pending, flush_every, batch, max_ack_pending, ack_wait_ms;
+    /* the stream's limits when this process creates it (0: none, JetStream's default) */
+    int64_t max_msgs, max_bytes, max_age_ns;
+    /* which of storage, replicas and the limits the URL gave: an existing stream must
+     * then have them (NATS_GIVEN_*) */
+    unsigned given;
     char address[300];        /* host:port, for messages */
     nats_security sec;
 } nats_settings;
@@ -166,6 +179,24 @@ void ob_nats_loop_write(nats_loop *l, natsConnection *nc);
  * read when it wakes, with the time it arrived. */
 bool ob_nats_loop_wait(nats_loop *l, natsConnection *nc, int64_t until_mono, bool time_only);
 
+/* A JetStream stream as the server holds it: what the summary's durability says, whoever
+ * created the stream and with whatever options. */
+typedef struct nats_stream_facts {
+    bool known;             /* read from the server at open */
+    bool existed;           /* there before this process opened it (else created by it) */
+    char storage[16];       /* file | memory */
+    long replicas;
+    char retention[16];     /* limits | interest | workqueue */
+    int64_t max_msgs, max_bytes, max_age_ns; /* 0: no limit (the server's -1 too) */
+    char limits[192];       /* "none", or "max_msgs N, max_bytes N, max_age S s, discard old" */
+} nats_stream_facts;
+
+/* The facts of the stream config `cfg` (existed: whether it was found) into *f. */
+void ob_nats_stream_facts(const jsStreamConfig *cfg, bool existed, nats_stream_facts *f);
+/* 0 if the existing stream `f` has every setting the URL gave (s->given), else -1 with
+ * one line naming the stream, the setting, what the stream has and what the URL asks. */
+int ob_nats_stream_matches(const nats_settings *s, const nats_stream_facts *f, ob_err *err);
+
 typedef struct nats_adapter {
     ob_broker base;
     nats_settings s;
@@ -175,6 +206,8 @@ typedef struct nats_adapter {
     bool send_asap;           /* cnats writes each publish at once (write=, paced_rate) */
     bool use_loop;            /* io=loop: the publishing thread reads and writes (nats_loop.c) */
     char stored_by[256];      /* core publisher: the JetStream streams that take its subject */
+    /* JetStream: the stream as the server has it, read at open (created or found) */
+    nats_stream_facts stream;
     bool stored_by_known;     /* the server answered that question (else stored_by is not known) */
     nats_loop loop;
     size_t loop_unwritten;    /* io=loop: bytes published since the last write (about) */

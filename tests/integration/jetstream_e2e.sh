@@ -18,6 +18,29 @@ check "series has persisted figures" test "$(json "$WORK/s.json" 'sum(p["persist
 check "Locust stats CSV header" grep -q '^Type,Name,Request Count,Failure Count,Median Response Time' "$WORK/s_stats.csv"
 check "Locust history CSV has rows" test "$(wc -l <"$WORK/s_stats_history.csv")" -ge 5
 check "failures CSV exists" test -f "$WORK/s_failures.csv"
+# the stream as the server holds it, in the durability: its storage, retention and limits.
+# A stream this run creates with limits has them on the server and says them; a later run
+# that finds it says so and what it has; a run or a sink whose URL asks for another
+# setting than the existing stream has fails at start, in one line naming it
+got=$(json "$WORK/s.json" '"%s|%s|%s" % (d["durability"]["storage"], d["durability"]["retention"], d["durability"]["stream_limits"])')
+check "durability: the stream's storage, retention and limits ($got)" test "$got" = "file|limits|none"
+lim="$NATS_URL?jetstream=1&stream=OBLIM_$$&subject=obit.lim.$$"
+"$OUTBREAK" run --headless --broker "$lim&max_msgs=100&max_age=1h&storage=memory" --rate 500 -t 1s --only-summary \
+    --json "$WORK/lim.json" >"$WORK/lim.log" 2>&1
+got=$(json "$WORK/lim.json" '"%s|%s|%s|%d" % (d["durability"]["stream_origin"], d["durability"]["storage"], d["durability"]["stream_limits"], d["acked"])')
+check "a stream created with limits says them ($got)" \
+    test "$got" = "created by this process|memory|max_msgs 100, max_age 3600 s, discard old|500"
+got=$(python3 "$OB_SOURCE_DIR/tests/integration/nats_tool.py" info 127.0.0.1 4222 "OBLIM_$$")
+check "the server holds the stream so: memory, max_msgs 100, 100 of the 500 records kept ($got)" \
+    test "$got" = "memory 100 100"
+"$OUTBREAK" run --headless --broker "$lim" --rate 100 -t 1s --only-summary --json "$WORK/lim2.json" >"$WORK/lim2.log" 2>&1
+got=$(json "$WORK/lim2.json" '"%s|%s|%s" % (d["durability"]["stream_origin"], d["durability"]["storage"], d["durability"]["stream_limits"])')
+check "a run that finds the stream says what it has, not the URL's defaults ($got)" \
+    test "$got" = "existed|memory|max_msgs 100, max_age 3600 s, discard old"
+fails_fast 1 "stream OBLIM_$$ at 127.0.0.1:4222 exists with storage memory, the URL asks for storage=file" \
+    run --headless --broker "$lim&storage=file" --rate 100 -t 1s
+fails_fast 1 "exists with max_msgs 100, the URL asks for max_msgs=5" \
+    sink --broker "$lim&max_msgs=5" --mongo "$MONGO_URL"
 # a PubAck that says no: the stream exists (made by the run above) but does not take
 # this subject, so the server answers each publish "no responders"; every record is
 # counted failed with that reason, none acked

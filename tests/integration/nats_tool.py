@@ -6,9 +6,12 @@
   nats_tool.py streams HOST PORT            prints the stream names, one per line
   nats_tool.py purge HOST PORT STREAM       deletes every message of STREAM (its consumers
                                             stay); prints how many were purged
+  nats_tool.py info HOST PORT STREAM        prints "storage max_msgs messages" of STREAM as
+                                            the server holds it (its config and state)
 
 Speaks the client protocol: CONNECT, a SUB on an inbox, a PUB request to
-$JS.API.STREAM.NAMES / $JS.API.STREAM.DELETE.<name> / $JS.API.STREAM.PURGE.<name>, and reads the MSG reply."""
+$JS.API.STREAM.NAMES / $JS.API.STREAM.DELETE.<name> / $JS.API.STREAM.PURGE.<name> /
+$JS.API.STREAM.INFO.<name>, and reads the MSG reply."""
 
 import json
 import socket
@@ -66,7 +69,7 @@ def names(client):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge"):
+    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge", "info"):
         print(__doc__, file=sys.stderr)
         return 2
     client = Client(argv[2], int(argv[3]))
@@ -76,6 +79,13 @@ def main(argv):
             print("purge %s: %s" % (argv[4], reply.get("error")), file=sys.stderr)
             return 1
         print(reply.get("purged", 0))
+        return 0
+    if argv[1] == "info":
+        reply = client.request("$JS.API.STREAM.INFO." + argv[4])
+        if "config" not in reply:
+            print("info %s: %s" % (argv[4], reply.get("error")), file=sys.stderr)
+            return 1
+        print(reply["config"].get("storage"), reply["config"].get("max_msgs"), reply["state"].get("messages"))
         return 0
     if argv[1] == "streams":
         for name in names(client):

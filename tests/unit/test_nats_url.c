@@ -230,6 +230,62 @@ static void test_io(void)
     CHECK(strstr(err.msg, "io") && strstr(err.msg, "epoll") && !strchr(err.msg, '\n'));
 }
 
+/* The stream's limits (when created) and which settings the URL gave: an existing
+ * stream must have those; the facts of a stream config, as the durability says them. */
+static void test_stream(void)
+{
+    nats_settings s;
+    ob_err err;
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1", &s, &err) == 0);
+    CHECK(s.given == 0 && s.max_msgs == 0 && s.max_bytes == 0 && s.max_age_ns == 0);
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&max_msgs=10M&max_bytes=1G&max_age=1h30m&storage=memory", &s,
+                &err) == 0);
+    CHECK(s.max_msgs == 10000000 && s.max_bytes == 1000000000 && s.max_age_ns == 5400LL * 1000000000);
+    CHECK(s.given == (NATS_GIVEN_MAX_MSGS | NATS_GIVEN_MAX_BYTES | NATS_GIVEN_MAX_AGE | NATS_GIVEN_STORAGE));
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&replicas=1", &s, &err) == 0 && s.given == NATS_GIVEN_REPLICAS);
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&max_msgs=1.5", &s, &err) == -1);
+    CHECK(strstr(err.msg, "max_msgs") && strstr(err.msg, "1.5") && !strchr(err.msg, '\n'));
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&max_bytes=-1", &s, &err) == -1 && strstr(err.msg, "max_bytes"));
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&max_age=soon", &s, &err) == -1);
+    CHECK(strstr(err.msg, "max_age") && strstr(err.msg, "soon"));
+
+    /* a stream as the server says it: JetStream's -1 is no limit */
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    nats_stream_facts f;
+    ob_nats_stream_facts(&cfg, true, &f);
+    CHECK(f.known && f.existed && strcmp(f.storage, "file") == 0 && f.replicas == 1);
+    CHECK_STR(f.retention, "limits");
+    CHECK_STR(f.limits, "none");
+    cfg.Storage = js_MemoryStorage;
+    cfg.Replicas = 3;
+    cfg.Retention = js_WorkQueuePolicy;
+    cfg.MaxMsgs = 1000;
+    cfg.MaxAge = 90LL * 1000000000;
+    cfg.Discard = js_DiscardNew;
+    ob_nats_stream_facts(&cfg, false, &f);
+    CHECK(!f.existed && strcmp(f.storage, "memory") == 0 && f.replicas == 3);
+    CHECK_STR(f.retention, "workqueue");
+    CHECK_STR(f.limits, "max_msgs 1000, max_age 90 s, discard new");
+
+    /* an existing stream and what the URL gave */
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&stream=S", &s, &err) == 0);
+    CHECK(ob_nats_stream_matches(&s, &f, &err) == 0); /* nothing given: taken as it is */
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&stream=S&storage=memory&replicas=3&max_msgs=1k&max_age=90s", &s,
+                &err) == 0);
+    CHECK(ob_nats_stream_matches(&s, &f, &err) == 0);
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&stream=S&storage=file", &s, &err) == 0);
+    CHECK(ob_nats_stream_matches(&s, &f, &err) == -1 && err.kind == OB_ERR_REJECTED);
+    CHECK_STR(err.msg, "nats: stream S at 127.0.0.1:4222 exists with storage memory, the URL asks for storage=file "
+                       "(use another stream= or delete it: nats stream rm S)");
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&stream=S&replicas=1", &s, &err) == 0);
+    CHECK(ob_nats_stream_matches(&s, &f, &err) == -1 && strstr(err.msg, "replicas 3, the URL asks for replicas=1"));
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&stream=S&max_bytes=1M", &s, &err) == 0);
+    CHECK(ob_nats_stream_matches(&s, &f, &err) == -1 && strstr(err.msg, "max_bytes none, the URL asks for max_bytes=1000000"));
+    CHECK(parse("nats://127.0.0.1:4222?jetstream=1&stream=S&max_age=0", &s, &err) == 0);
+    CHECK(ob_nats_stream_matches(&s, &f, &err) == -1 && strstr(err.msg, "max_age 90s, the URL asks for max_age=0s"));
+}
+
 /* What a PubAck's body says (also fuzzed: fuzz_nats_puback.c). */
 static void test_puback(void)
 {
@@ -292,6 +348,7 @@ int main(void)
     test_write();
     test_confirm();
     test_io();
+    test_stream();
 
     const char *names[] = {"ca.pem", "c.pem", "c.key", "empty", "user.nk", "user-nk.txt", "bad.nk", "user.creds",
                            "jwt-only.creds"};
