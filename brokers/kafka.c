@@ -61,7 +61,8 @@ static int kafka_open(ob_broker *b, const ob_url *url, ob_err *err)
 
 static void kafka_durability(ob_broker *b, ob_durability *d)
 {
-    const kafka_settings *s = &((const kafka_broker *)b)->s;
+    const kafka_broker *kb = (const kafka_broker *)b;
+    const kafka_settings *s = &kb->s;
     char mode[16];
     snprintf(mode, sizeof mode, "acks=%s", s->acks);
     if (s->acks[0] != '0')
@@ -75,8 +76,11 @@ static void kafka_durability(ob_broker *b, ob_durability *d)
     ob_durability_int(d, "batch_bytes", s->batch_bytes);
     ob_durability_str(d, "compression", s->compression);
     ob_durability_str(d, "topic", s->topic);
-    ob_durability_int(d, "partitions", s->partitions);
-    ob_durability_int(d, "replication", s->replication);
+    /* the topic as the cluster has it (known once open), else what the URL asks */
+    ob_durability_int(d, "partitions", kb->topic_known ? kb->topic_partitions : s->partitions);
+    ob_durability_int(d, "replication", kb->topic_known ? kb->topic_replication : s->replication);
+    if (kb->topic_known)
+        ob_durability_str(d, "topic_origin", kb->topic_existed ? "existed" : "created by this process");
     ob_durability_str(d, "key", s->key_by_location ? "location" : "none");
     ob_durability_str(d, "group", s->group);
     ob_durability_str(d, "consumer_commit", "after the MongoDB insert");

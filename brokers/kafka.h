@@ -24,6 +24,8 @@ typedef struct kafka_settings {
     char topic[250];
     long partitions;          /* when the topic is created */
     long replication;         /* when the topic is created */
+    bool partitions_given;    /* the URL names them: an existing topic must have them */
+    bool replication_given;
     char acks[4];             /* 0 | 1 | all */
     bool idempotence;
     long linger_ms;
@@ -50,7 +52,9 @@ rd_kafka_conf_t *ob_kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role 
 
 /* Creates the topic with s->partitions if it does not exist; waits at most the connect
  * timeout, so this is also where an unreachable cluster is found (unavailable; a topic
- * the cluster refuses to create: rejected). */
+ * the cluster refuses to create: rejected). An existing topic is taken as it is, unless
+ * the URL names partitions or a replication it does not have (rejected, one line); either
+ * way kb->topic_* say what the cluster has. */
 int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err);
 
 /* The TLS and SASL options (kafka_sec.c) into s, called by ob_kafka_settings_parse: -1
@@ -129,6 +133,10 @@ struct kafka_broker {
     bool opened;               /* past open: problems are printed (at most one a second) */
     kafka_publisher pub;
     kafka_subscriber sub;
+    /* the topic as the cluster has it, read at open: what the durability says */
+    bool topic_known;
+    bool topic_existed;        /* there before this process opened (else created by it) */
+    long topic_partitions, topic_replication;
 };
 
 #endif

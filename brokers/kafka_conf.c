@@ -47,6 +47,8 @@ int ob_kafka_settings_parse(kafka_settings *s, const ob_url *url, ob_err *err)
     if (s->idempotence && strcmp(s->acks, "all") != 0)
         return ob_err_set(err, "kafka: idempotence needs acks=all (not acks=%s)", s->acks);
     s->key_by_location = strcmp(key, "location") == 0;
+    s->partitions_given = ob_url_param_str(url, "partitions", NULL) != NULL;
+    s->replication_given = ob_url_param_str(url, "replication", NULL) != NULL;
     if (ob_kafka_sec_parse(s, url, err) != 0)
         return -1;
 
@@ -168,7 +170,8 @@ rd_kafka_conf_t *ob_kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role 
     return conf;
 }
 
-/* 1 if the cluster has the topic, 0 if not, -1 (err set) if it cannot be asked. */
+/* 1 if the cluster has the topic (its partitions and replication then in kb->topic_*),
+ * 0 if not, -1 (err set) if it cannot be asked. */
 static int topic_exists(kafka_broker *kb, ob_err *err)
 {
     const kafka_settings *s = &kb->s;
@@ -197,10 +200,36 @@ static int topic_exists(kafka_broker *kb, ob_err *err)
                           kb->base.connect_timeout_ms, *problem ? problem : rd_kafka_err2str(e));
     }
     int found = 0;
-    for (int i = 0; i < md->topic_cnt && !found; i++)
-        found = strcmp(md->topics[i].topic, s->topic) == 0 && md->topics[i].err == 0;
+    for (int i = 0; i < md->topic_cnt && !found; i++) {
+        const struct rd_kafka_metadata_topic *t = &md->topics[i];
+        found = strcmp(t->topic, s->topic) == 0 && t->err == 0;
+        if (found) {
+            kb->topic_known = true;
+            kb->topic_existed = true;
+            kb->topic_partitions = t->partition_cnt;
+            kb->topic_replication = t->partition_cnt > 0 ? t->partitions[0].replica_cnt : 0;
+        }
+    }
     rd_kafka_metadata_destroy(md);
     return found;
+}
+
+/* An existing topic has what the URL names, or -1 with one line saying what differs. */
+static int topic_matches(kafka_broker *kb, ob_err *err)
+{
+    const kafka_settings *s = &kb->s;
+    const char *key = NULL;
+    long has = 0, asked = 0;
+    if (s->partitions_given && kb->topic_partitions != s->partitions)
+        key = "partitions", has = kb->topic_partitions, asked = s->partitions;
+    else if (s->replication_given && kb->topic_replication != s->replication)
+        key = "replication", has = kb->topic_replication, asked = s->replication;
+    if (!key)
+        return 0;
+    return ob_err_setk(err, OB_ERR_REJECTED,
+                       "kafka: topic \"%s\" on %s exists with %s %ld, the URL asks for %s=%ld (use another "
+                       "topic= or delete it: kafka-topics.sh --delete --topic %s)",
+                       s->topic, s->bootstrap, key, has, key, asked, s->topic);
 }
 
 int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err)
@@ -209,7 +238,7 @@ int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err)
     char errstr[256], problem[480];
     int exists = topic_exists(kb, err);
     if (exists != 0)
-        return exists < 0 ? -1 : 0;
+        return exists < 0 ? -1 : topic_matches(kb, err);
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(s->topic, (int)s->partitions,
                                                     (int)s->replication, errstr, sizeof errstr);
     if (!nt)
@@ -248,5 +277,16 @@ int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err)
     rd_kafka_queue_destroy(q);
     rd_kafka_AdminOptions_destroy(ao);
     rd_kafka_NewTopic_destroy(nt);
+    if (rc == 0 && e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        /* made by another process meanwhile: taken as it is (if the metadata does not
+         * show it yet, the durability says what the URL asked) */
+        int again = topic_exists(kb, err);
+        rc = again < 0 ? -1 : again == 0 ? 0 : topic_matches(kb, err);
+    } else if (rc == 0) {
+        kb->topic_known = true;
+        kb->topic_existed = false;
+        kb->topic_partitions = s->partitions;
+        kb->topic_replication = s->replication;
+    }
     return rc;
 }

@@ -23,6 +23,15 @@ check "durability: acks=all, idempotence, delivery reports" test \
     "$(json "$WORK/s.json" '[d["durability"][k] for k in ("acks","idempotence","publish_ack")]')" = "['all', True, 'delivery report']"
 check "summary prints the durability settings" grep -q '"acks":"all"' "$WORK/run.log"
 check "the topic has 3 partitions" sh -c "'$KAFKA_TOPICS' --bootstrap-server 127.0.0.1:9092 --describe --topic '$topic' | grep -c 'Partition: ' | grep -qx 3"
+# the durability says the topic as the cluster has it: a URL that asks for other
+# partitions than the existing topic has fails at start in one line; one that does not
+# name them gets the topic as it is, and says so
+fails_fast 1 "kafka: topic \"$topic\" on 127.0.0.1:9092 exists with partitions 3, the URL asks for partitions=5" \
+    run --headless --broker "kafka://127.0.0.1:9092?topic=$topic&partitions=5" --rate 100 -t 1s
+"$OUTBREAK" run --headless --broker "kafka://127.0.0.1:9092?topic=$topic&partitions=3" --rate 100 -t 1s --only-summary \
+    --json "$WORK/same.json" >"$WORK/same.log" 2>&1
+got=$(json "$WORK/same.json" '"%s|%s|%s" % (d["durability"]["partitions"], d["durability"]["replication"], d["durability"]["topic_origin"])')
+check "the same partitions as the topic's: taken, the durability says it existed ($got)" test "$got" = "3|1|existed"
 kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null
 
 # keys by location, acks=1, compression: the same guarantees on a smaller run
@@ -39,4 +48,8 @@ check "keyed: 5000 acked, 5000 persisted, lost 0" test \
     "$(json "$WORK/k.json" '(d["acked"], d["persisted"], d["lost"])')" = "(5000, 5000, 0)"
 check "durability: acks=1 is said, key by location, lz4" test \
     "$(json "$WORK/k.json" '[d["durability"][k] for k in ("acks","idempotence","key","compression")]')" = "['1', False, 'location', 'lz4']"
+"$OUTBREAK" run --headless --broker "kafka://127.0.0.1:9092?topic=$topic" --rate 100 -t 1s --only-summary \
+    --json "$WORK/found.json" >"$WORK/found.log" 2>&1
+got=$(json "$WORK/found.json" '"%s|%s" % (d["durability"]["partitions"], d["durability"]["topic_origin"])')
+check "a URL without partitions: the topic's 4, not the default 3 ($got)" test "$got" = "4|existed"
 finish
