@@ -53,6 +53,7 @@ int ob_ps_settings_parse(ps_settings *s, const ob_url *url, ob_err *err)
         ob_url_param_int(url, "pullers", 2, 1, 16, &s->pullers, err) ||
         ob_url_param_int(url, "ack_deadline", 60, 10, 600, &s->ack_deadline, err))
         return -1;
+    s->ack_deadline_given = ob_url_param_str(url, "ack_deadline", NULL) != NULL;
     const char *emu = ob_url_param_str(url, "emulator", getenv("PUBSUB_EMULATOR_HOST"));
     const char *endpoint = ob_url_param_str(url, "endpoint", NULL);
     if (emu && *emu) {
@@ -151,7 +152,11 @@ static void ps_durability(ob_broker *b, ob_durability *d)
     ob_durability_str(d, "subscription", s->subscription);
     ob_durability_int(d, "pull", s->pull);
     ob_durability_int(d, "pullers", s->pullers);
+    /* the subscription's own deadline when it was read (the URL's when it is created) */
     ob_durability_int(d, "ack_deadline_s", s->ack_deadline);
+    ob_durability_str(d, "subscription_origin", !s->subscription_known ? "not there at start"
+                                                : s->subscription_existed ? "existed"
+                                                                          : "created by this process");
     ob_durability_str(d, "consumer_ack", "acknowledge after the MongoDB insert");
 }
 

@@ -34,7 +34,11 @@ typedef struct ps_settings {
     long retries;             /* attempts per request on 429, 5xx and network errors */
     long pull;                /* maxMessages per pull */
     long pullers;             /* pull requests in flight (receive threads) */
-    long ack_deadline;        /* seconds, when the subscription is created */
+    long ack_deadline;        /* seconds: the URL's, when the subscription is created; once
+                                 open, the subscription's as the server has it */
+    bool ack_deadline_given;  /* the URL names it: an existing subscription must have it */
+    bool subscription_known;  /* ack_deadline was read from the server (the subscription) */
+    bool subscription_existed; /* it was there before this process opened */
     int timeout_ms;           /* connect timeout (the handle's; 3000 when only checking) */
 } ps_settings;
 
@@ -94,8 +98,20 @@ typedef void ob_ps_received_fn(void *arg, char *ack_id, char *data, size_t len);
  * delivers it again after its ack deadline); what follows a malformed part is not read. */
 int ob_ps_read_pull(const char *body, size_t len, ob_ps_received_fn *fn, void *arg);
 
-/* Creates the topic (and, for a subscriber, the subscription) unless they exist. */
-int ob_ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err);
+/* Reads a subscription resource ({"name":..,"topic":"projects/P/topics/T",
+ * "ackDeadlineSeconds":N,..}): its topic into topic[cap] and its ack deadline. 0 when it
+ * has both (the topic whole), -1 otherwise. */
+int ob_ps_read_subscription(const char *body, size_t len, char *topic, size_t cap, long *ack_deadline);
+
+/* Creates the topic (and, for a subscriber, the subscription) unless they exist. An
+ * existing subscription must be on the topic, and have the URL's ack_deadline when the
+ * URL names it (else rejected, one line); otherwise s->ack_deadline becomes the
+ * subscription's. */
+int ob_ps_ensure(ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err);
+
+/* A publisher: when the subscription exists, s->ack_deadline becomes its (what the
+ * durability says); if it does not, or cannot be read, nothing changes. */
+void ob_ps_look_up_subscription(ps_settings *s, ob_pubsub_auth *auth);
 
 /* --- publisher ------------------------------------------------------------------------ */
 

@@ -288,7 +288,30 @@ int ob_ps_read_pull(const char *body, size_t len, ob_ps_received_fn *fn, void *a
     return got;
 }
 
-/* PUT a resource; 200 = created, 409 = it was there. */
+int ob_ps_read_subscription(const char *body, size_t len, char *topic, size_t cap, long *ack_deadline)
+{
+    ob_json j;
+    char key[32];
+    bool has_topic = false, has_deadline = false;
+    ob_json_init(&j, body, len);
+    if (ob_json_object_begin(&j) != 0)
+        return -1;
+    while (ob_json_object_next(&j, key, sizeof key, NULL) > 0) {
+        int64_t n;
+        size_t tlen = 0;
+        if (strcmp(key, "topic") == 0 && !has_topic) {
+            has_topic = ob_json_string(&j, topic, cap, &tlen) == 0 && tlen < cap; /* not cut */
+        } else if (strcmp(key, "ackDeadlineSeconds") == 0 && !has_deadline) {
+            has_deadline = ob_json_int64(&j, 0, 86400, &n) == 0;
+            *ack_deadline = (long)n;
+        } else {
+            ob_json_skip(&j);
+        }
+    }
+    return has_topic && has_deadline && !j.failed ? 0 : -1;
+}
+
+/* PUT a resource; 200 = created (0), 409 = it was there (1); else -1 with err. */
 static int ensure_one(const ps_settings *s, ob_pubsub_auth *auth, const char *path, const ps_buf *body,
                       const char *what, ob_err *err)
 {
@@ -297,7 +320,7 @@ static int ensure_one(const ps_settings *s, ob_pubsub_auth *auth, const char *pa
         return -1;
     ob_err rerr;
     long status = ob_ps_request_run(&r, &rerr);
-    int rc = 0;
+    int rc = status == 409 ? 1 : 0;
     if (status == 0) {
         rc = ob_err_setk(err, rerr.kind, "pubsub: cannot reach %s: %s", s->endpoint, rerr.msg);
     } else if (status != 200 && status != 409) {
@@ -310,12 +333,41 @@ static int ensure_one(const ps_settings *s, ob_pubsub_auth *auth, const char *pa
     return rc;
 }
 
-int ob_ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err)
+/* GET the subscription: 0 with its topic and ack deadline, 1 if there is none (404), -1
+ * with err (what it is: `what`) otherwise. */
+static int get_subscription(const ps_settings *s, ob_pubsub_auth *auth, const char *what, char *topic,
+                            size_t cap, long *ack_deadline, ob_err *err)
+{
+    char path[700];
+    snprintf(path, sizeof path, "projects/%s/subscriptions/%s", s->project, s->subscription);
+    ps_request r;
+    if (ob_ps_request_init(&r, s, auth, "GET", path, NULL, s->timeout_ms + 2000L, err) != 0)
+        return -1;
+    ob_err rerr;
+    long status = ob_ps_request_run(&r, &rerr);
+    int rc = 0;
+    if (status == 0) {
+        rc = ob_err_setk(err, rerr.kind, "pubsub: cannot reach %s: %s", s->endpoint, rerr.msg);
+    } else if (status == 404) {
+        rc = 1;
+    } else if (status != 200) {
+        char why[400];
+        ob_ps_http_error(status, &r.resp, why, sizeof why);
+        rc = ob_err_setk(err, OB_ERR_REJECTED, "pubsub: cannot read %s at %s: %s", what, s->endpoint, why);
+    } else if (ob_ps_read_subscription(r.resp.data, r.resp.len, topic, cap, ack_deadline) != 0) {
+        rc = ob_err_setk(err, OB_ERR_REJECTED, "pubsub: %s at %s: the answer names no topic and ack deadline",
+                         what, s->endpoint);
+    }
+    ob_ps_request_cleanup(&r);
+    return rc;
+}
+
+int ob_ps_ensure(ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err)
 {
     char path[700], what[800];
     snprintf(path, sizeof path, "projects/%s/topics/%s", s->project, s->topic);
     snprintf(what, sizeof what, "topic %s", path);
-    if (ensure_one(s, auth, path, NULL, what, err) != 0)
+    if (ensure_one(s, auth, path, NULL, what, err) < 0)
         return -1;
     if (!subscription)
         return 0;
@@ -329,5 +381,45 @@ int ob_ps_ensure(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, 
     snprintf(what, sizeof what, "subscription %s", path);
     int rc = ensure_one(s, auth, path, &body, what, err);
     ob_ps_buf_free(&body);
-    return rc;
+    if (rc < 0)
+        return -1;
+    s->subscription_known = true;
+    s->subscription_existed = rc == 1;
+    if (rc == 0)
+        return 0;
+    /* it was there: on this topic, and with the ack deadline the URL names (else its own) */
+    char topic[600], want[600];
+    long deadline = 0;
+    rc = get_subscription(s, auth, what, topic, sizeof topic, &deadline, err);
+    if (rc != 0) {
+        s->subscription_known = false;
+        return rc < 0 ? -1 : 0; /* deleted meanwhile: the pull says so */
+    }
+    snprintf(want, sizeof want, "projects/%s/topics/%s", s->project, s->topic);
+    if (strcmp(topic, want) != 0)
+        return ob_err_setk(err, OB_ERR_REJECTED,
+                           "pubsub: %s at %s exists on topic %s, not %s (use another subscription= or delete it)",
+                           what, s->endpoint, topic, want);
+    if (s->ack_deadline_given && deadline != s->ack_deadline)
+        return ob_err_setk(err, OB_ERR_REJECTED,
+                           "pubsub: %s at %s exists with ack deadline %ld s, the URL asks for ack_deadline=%ld "
+                           "(use another subscription= or delete it)",
+                           what, s->endpoint, deadline, s->ack_deadline);
+    s->ack_deadline = deadline;
+    return 0;
+}
+
+void ob_ps_look_up_subscription(ps_settings *s, ob_pubsub_auth *auth)
+{
+    char topic[600], want[600];
+    long deadline = 0;
+    ob_err err;
+    if (get_subscription(s, auth, "subscription", topic, sizeof topic, &deadline, &err) != 0)
+        return;
+    snprintf(want, sizeof want, "projects/%s/topics/%s", s->project, s->topic);
+    if (strcmp(topic, want) != 0)
+        return; /* not this topic's: it does not take these records */
+    s->ack_deadline = deadline;
+    s->subscription_known = true;
+    s->subscription_existed = true;
 }

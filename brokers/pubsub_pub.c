@@ -211,6 +211,7 @@ int ob_ps_pub_init(ps_broker *pb, ob_err *err)
 {
     if (ob_ps_ensure(&pb->s, pb->auth, false, err) != 0)
         return -1;
+    ob_ps_look_up_subscription(&pb->s, pb->auth);
     pb->pub.multi = curl_multi_init();
     if (!pb->pub.multi)
         return ob_err_set(err, "pubsub: out of memory");

@@ -1,6 +1,7 @@
 /* fuzz_pubsub_response.c — libFuzzer target for what the Pub/Sub adapter reads from the
  * server's answers (brokers/pubsub.h): any bytes, read as a pull response, a publish
- * response and an error body, never crash or leak; every message handed over has an ack
+ * response, a subscription and an error body, never crash or leak; a subscription read
+ * has a NUL-terminated topic and a deadline in range; every message handed over has an ack
  * id and NUL-terminated data, and as many as ob_ps_read_pull says; the error line is one
  * line that starts with the status. */
 #include <stdint.h>
@@ -24,6 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ob_ps_read_pull((const char *)data, size, on_message, &n) != n)
         abort();
     if (ob_ps_count_ids((const char *)data, size) < -1)
+        abort();
+    char topic[32];
+    long deadline = -1;
+    if (ob_ps_read_subscription((const char *)data, size, topic, sizeof topic, &deadline) == 0 &&
+        (strnlen(topic, sizeof topic) == sizeof topic || deadline < 0 || deadline > 86400))
         abort();
     char *body = malloc(size + 1);
     if (!body)

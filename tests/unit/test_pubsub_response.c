@@ -92,6 +92,27 @@ static void test_publish_ids(void)
     CHECK(ob_ps_count_ids("", 0) == -1);
 }
 
+/* A subscription resource: its topic and ack deadline, whatever else it holds. */
+static void test_subscription(void)
+{
+    char topic[64];
+    long deadline = 0;
+    const char *emu = "{\"name\":\"projects/p/subscriptions/s\",\"topic\":\"projects/p/topics/t\",\"pushConfig\":{},"
+                      "\"ackDeadlineSeconds\":20,\"messageRetentionDuration\":\"604800s\"}";
+    CHECK(ob_ps_read_subscription(emu, strlen(emu), topic, sizeof topic, &deadline) == 0);
+    CHECK_STR(topic, "projects/p/topics/t");
+    CHECK(deadline == 20);
+    const char *no_deadline = "{\"topic\":\"projects/p/topics/t\"}";
+    CHECK(ob_ps_read_subscription(no_deadline, strlen(no_deadline), topic, sizeof topic, &deadline) == -1);
+    const char *bad_deadline = "{\"topic\":\"projects/p/topics/t\",\"ackDeadlineSeconds\":\"20\"}";
+    CHECK(ob_ps_read_subscription(bad_deadline, strlen(bad_deadline), topic, sizeof topic, &deadline) == -1);
+    const char *long_topic = "{\"topic\":\"projects/a-project-with-a-long-name/topics/a-topic-longer-than-64-bytes\","
+                             "\"ackDeadlineSeconds\":10}";
+    CHECK(ob_ps_read_subscription(long_topic, strlen(long_topic), topic, sizeof topic, &deadline) == -1);
+    CHECK(ob_ps_read_subscription("[]", 2, topic, sizeof topic, &deadline) == -1);
+    CHECK(ob_ps_read_subscription("", 0, topic, sizeof topic, &deadline) == -1);
+}
+
 static void test_http_error(void)
 {
     char out[200];
@@ -138,6 +159,7 @@ int main(void)
 {
     test_pull();
     test_publish_ids();
+    test_subscription();
     test_http_error();
     test_error_text();
     CHECK_DONE();
