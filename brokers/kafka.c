@@ -29,6 +29,7 @@ static void kafka_close(ob_broker *b)
             ob_kafka_sub_close(kb);
     }
     pthread_mutex_destroy(&kb->problem_lock);
+    pthread_mutex_destroy(&kb->min_isr_lock);
 }
 
 static int kafka_check(const ob_url *url, ob_err *err)
@@ -46,6 +47,7 @@ static int kafka_open(ob_broker *b, const ob_url *url, ob_err *err)
 {
     kafka_broker *kb = (kafka_broker *)b;
     pthread_mutex_init(&kb->problem_lock, NULL);
+    pthread_mutex_init(&kb->min_isr_lock, NULL);
     kb->pub.wake[0] = kb->pub.wake[1] = -1;
     if (ob_kafka_settings_parse(&kb->s, url, err) != 0)
         return ob_err_kind_set(err, OB_ERR_USAGE);
@@ -61,7 +63,7 @@ static int kafka_open(ob_broker *b, const ob_url *url, ob_err *err)
 
 static void kafka_durability(ob_broker *b, ob_durability *d)
 {
-    const kafka_broker *kb = (const kafka_broker *)b;
+    kafka_broker *kb = (kafka_broker *)b;
     const kafka_settings *s = &kb->s;
     char mode[16];
     snprintf(mode, sizeof mode, "acks=%s", s->acks);
@@ -81,6 +83,14 @@ static void kafka_durability(ob_broker *b, ob_durability *d)
     ob_durability_int(d, "replication", kb->topic_known ? kb->topic_replication : s->replication);
     if (kb->topic_known)
         ob_durability_str(d, "topic_origin", kb->topic_existed ? "existed" : "created by this process");
+    /* how many replicas acks=all waits for (the topic's setting, or the cluster's default) */
+    if (kb->base.role == OB_ROLE_PUBLISHER) {
+        long min_isr = ob_kafka_min_isr(kb);
+        if (min_isr > 0)
+            ob_durability_int(d, "min_insync_replicas", min_isr);
+        else
+            ob_durability_str(d, "min_insync_replicas", "not known (the cluster did not say)");
+    }
     ob_durability_str(d, "key", s->key_by_location ? "location" : "none");
     ob_durability_str(d, "group", s->group);
     ob_durability_str(d, "consumer_commit", "after the MongoDB insert");

@@ -57,6 +57,15 @@ rd_kafka_conf_t *ob_kafka_conf_new(kafka_broker *kb, const ob_url *url, ob_role 
  * way kb->topic_* say what the cluster has. */
 int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err);
 
+/* The topic's min.insync.replicas (what acks=all waits for, the topic's setting or the
+ * cluster's default): asked at open without waiting (never fails the open), read by
+ * ob_kafka_min_isr, which waits for the answer until 2 s after the asking at most and
+ * returns 0 when the cluster did not say (some do not answer DescribeConfigs at all).
+ * ob_kafka_min_isr_forget drops the question (before the handle goes). */
+void ob_kafka_min_isr_ask(kafka_broker *kb);
+long ob_kafka_min_isr(kafka_broker *kb);
+void ob_kafka_min_isr_forget(kafka_broker *kb);
+
 /* The TLS and SASL options (kafka_sec.c) into s, called by ob_kafka_settings_parse: -1
  * with a one-line usage message (a CA, certificate or key file that cannot be read is
  * named). */
@@ -137,6 +146,15 @@ struct kafka_broker {
     bool topic_known;
     bool topic_existed;        /* there before this process opened (else created by it) */
     long topic_partitions, topic_replication;
+    /* the topic's min.insync.replicas, asked at open and read when the durability is
+     * first wanted (under min_isr_lock): 0 while not known */
+    pthread_mutex_t min_isr_lock;
+    long topic_min_isr;
+    bool min_isr_asked, min_isr_read;
+    int64_t min_isr_until;     /* CLOCK_MONOTONIC ns: how long the answer is waited for */
+    rd_kafka_queue_t *min_isr_q;
+    rd_kafka_AdminOptions_t *min_isr_ao;
+    rd_kafka_ConfigResource_t *min_isr_res;
 };
 
 #endif

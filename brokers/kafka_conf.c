@@ -5,6 +5,7 @@
 #include "kafka.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -289,4 +290,71 @@ int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err)
         kb->topic_replication = s->replication;
     }
     return rc;
+}
+
+#define MIN_ISR_WAIT_NS (2 * OB_NS_PER_S)
+
+void ob_kafka_min_isr_ask(kafka_broker *kb)
+{
+    char errstr[256];
+    kb->min_isr_res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, kb->s.topic);
+    kb->min_isr_ao = rd_kafka_AdminOptions_new(kb->rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
+    rd_kafka_AdminOptions_set_request_timeout(kb->min_isr_ao, (int)(MIN_ISR_WAIT_NS / 1000000), errstr,
+                                              sizeof errstr);
+    kb->min_isr_q = rd_kafka_queue_new(kb->rk);
+    rd_kafka_DescribeConfigs(kb->rk, &kb->min_isr_res, 1, kb->min_isr_ao, kb->min_isr_q);
+    kb->min_isr_until = ob_mono_ns() + MIN_ISR_WAIT_NS;
+    kb->min_isr_asked = true;
+}
+
+/* The answer in ev: min.insync.replicas, or 0. */
+static long min_isr_of(rd_kafka_event_t *ev)
+{
+    const rd_kafka_DescribeConfigs_result_t *result = ev ? rd_kafka_event_DescribeConfigs_result(ev) : NULL;
+    size_t nres = 0, nconf = 0;
+    const rd_kafka_ConfigResource_t **got =
+        result && rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR
+            ? rd_kafka_DescribeConfigs_result_resources(result, &nres)
+            : NULL;
+    const rd_kafka_ConfigEntry_t **entries =
+        nres == 1 && rd_kafka_ConfigResource_error(got[0]) == RD_KAFKA_RESP_ERR_NO_ERROR
+            ? rd_kafka_ConfigResource_configs(got[0], &nconf)
+            : NULL;
+    long v = 0;
+    for (size_t i = 0; i < nconf; i++) {
+        const char *value = rd_kafka_ConfigEntry_value(entries[i]);
+        if (strcmp(rd_kafka_ConfigEntry_name(entries[i]), "min.insync.replicas") == 0 && value)
+            v = strtol(value, NULL, 10);
+    }
+    return v > 0 ? v : 0;
+}
+
+void ob_kafka_min_isr_forget(kafka_broker *kb)
+{
+    if (kb->min_isr_q)
+        rd_kafka_queue_destroy(kb->min_isr_q);
+    if (kb->min_isr_ao)
+        rd_kafka_AdminOptions_destroy(kb->min_isr_ao);
+    if (kb->min_isr_res)
+        rd_kafka_ConfigResource_destroy(kb->min_isr_res);
+    kb->min_isr_q = NULL;
+    kb->min_isr_ao = NULL;
+    kb->min_isr_res = NULL;
+}
+
+long ob_kafka_min_isr(kafka_broker *kb)
+{
+    pthread_mutex_lock(&kb->min_isr_lock);
+    if (kb->min_isr_asked && !kb->min_isr_read) {
+        int64_t left_ms = (kb->min_isr_until - ob_mono_ns()) / 1000000;
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(kb->min_isr_q, left_ms > 0 ? (int)left_ms : 0);
+        kb->topic_min_isr = min_isr_of(ev);
+        if (ev)
+            rd_kafka_event_destroy(ev);
+        kb->min_isr_read = true;
+        ob_kafka_min_isr_forget(kb);
+    }
+    long v = kb->topic_min_isr;
+    pthread_mutex_unlock(&kb->min_isr_lock);
+    return v;
 }

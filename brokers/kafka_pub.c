@@ -84,6 +84,7 @@ int ob_kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
     }
     if (ob_kafka_ensure_topic(kb, err) != 0)
         return -1;
+    ob_kafka_min_isr_ask(kb);
     p->rkt = rd_kafka_topic_new(kb->rk, kb->s.topic, NULL);
     if (!p->rkt)
         return ob_err_set(err, "kafka: topic \"%s\": %s", kb->s.topic,
@@ -153,6 +154,7 @@ void ob_kafka_pub_close(kafka_broker *kb)
     }
     if (p->rkt)
         rd_kafka_topic_destroy(p->rkt);
+    ob_kafka_min_isr_forget(kb); /* its queue goes before the handle */
     if (kb->rk) {
         /* nothing is left to report after flush; a late report must not call back */
         rd_kafka_purge(kb->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);

@@ -52,4 +52,15 @@ check "durability: acks=1 is said, key by location, lz4" test \
     --json "$WORK/found.json" >"$WORK/found.log" 2>&1
 got=$(json "$WORK/found.json" '"%s|%s" % (d["durability"]["partitions"], d["durability"]["topic_origin"])')
 check "a URL without partitions: the topic's 4, not the default 3 ($got)" test "$got" = "4|existed"
+got=$(json "$WORK/k.json" 'd["durability"]["min_insync_replicas"]')
+check "durability: the topic's min.insync.replicas, the cluster's default ($got)" test "$got" = 1
+# a topic made outside with its own min.insync.replicas: the run says it (acks=1 does not
+# wait for it, so the records are acked)
+topic=$(kafka_topic "obit.isr.$$")
+"$KAFKA_TOPICS" --bootstrap-server 127.0.0.1:9092 --create --topic "$topic" --partitions 2 --replication-factor 1 \
+    --config min.insync.replicas=2 >/dev/null 2>&1
+"$OUTBREAK" run --headless --broker "kafka://127.0.0.1:9092?topic=$topic&acks=1" --rate 100 -t 1s --only-summary \
+    --json "$WORK/isr.json" >"$WORK/isr.log" 2>&1
+got=$(json "$WORK/isr.json" '"%s|%s|%s|%s" % (d["durability"]["partitions"], d["durability"]["min_insync_replicas"], d["durability"]["topic_origin"], d["acked"])')
+check "a topic made with min.insync.replicas=2 and 2 partitions: said so, 100 acked ($got)" test "$got" = "2|2|existed|100"
 finish
