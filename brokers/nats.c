@@ -956,8 +956,15 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
     ob_durability_int(d, "max_pending", s->max_pending);
     ob_durability_str(d, "consumer", s->durable);
     ob_durability_str(d, "consumer_ack", "explicit");
-    ob_durability_int(d, "max_ack_pending", s->max_ack_pending);
-    ob_durability_int(d, "ack_wait_ms", s->ack_wait_ms);
+    /* a publisher: the sinks' consumer as the server has it when it is there */
+    const nats_consumer_facts *c = &na->consumer;
+    bool found = na->base.role == OB_ROLE_PUBLISHER && c->exists;
+    ob_durability_int(d, "max_ack_pending", found ? c->max_ack_pending : s->max_ack_pending);
+    ob_durability_int(d, "ack_wait_ms", found ? c->ack_wait_ms : s->ack_wait_ms);
+    if (na->base.role == OB_ROLE_PUBLISHER)
+        ob_durability_str(d, "consumer_origin", found       ? "existed"
+                                                : c->looked ? "not there at start"
+                                                            : "not known (the server did not say)");
     ob_nats_security_durability(&s->sec, d);
 }
 
@@ -1106,6 +1113,7 @@ static int open_jetstream(nats_adapter *na, ob_err *err)
         return -1;
     if (na->base.role != OB_ROLE_PUBLISHER)
         return 0;
+    ob_nats_consumer_look_up(na->js, &na->s, &na->consumer);
     if (jetstream_open_replies(na, err) != 0)
         return -1;
     return !na->send_asap && core_pings(na) ? start_pinger(na, err) : 0;

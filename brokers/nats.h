@@ -191,11 +191,21 @@ typedef struct nats_stream_facts {
     char limits[192];       /* "none", or "max_msgs N, max_bytes N, max_age S s, discard old" */
 } nats_stream_facts;
 
+/* The sinks' durable consumer as the server has it, looked up by a JetStream publisher at
+ * open (the sinks create it with their URL's settings when it is not there). */
+typedef struct nats_consumer_facts {
+    bool looked;            /* the server was asked */
+    bool exists;            /* it answered with the consumer */
+    long ack_wait_ms, max_ack_pending;
+} nats_consumer_facts;
+
 /* The facts of the stream config `cfg` (existed: whether it was found) into *f. */
 void ob_nats_stream_facts(const jsStreamConfig *cfg, bool existed, nats_stream_facts *f);
 /* 0 if the existing stream `f` has every setting the URL gave (s->given), else -1 with
  * one line naming the stream, the setting, what the stream has and what the URL asks. */
 int ob_nats_stream_matches(const nats_settings *s, const nats_stream_facts *f, ob_err *err);
+/* Looks up the durable consumer s->durable of s->stream into *f; never fails the open. */
+void ob_nats_consumer_look_up(jsCtx *js, const nats_settings *s, nats_consumer_facts *f);
 
 typedef struct nats_adapter {
     ob_broker base;
@@ -208,6 +218,7 @@ typedef struct nats_adapter {
     char stored_by[256];      /* core publisher: the JetStream streams that take its subject */
     /* JetStream: the stream as the server has it, read at open (created or found) */
     nats_stream_facts stream;
+    nats_consumer_facts consumer; /* JetStream publisher: the sinks' consumer */
     bool stored_by_known;     /* the server answered that question (else stored_by is not known) */
     nats_loop loop;
     size_t loop_unwritten;    /* io=loop: bytes published since the last write (about) */

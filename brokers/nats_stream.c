@@ -100,3 +100,18 @@ int ob_nats_stream_matches(const nats_settings *s, const nats_stream_facts *f, o
                ? -1
                : 0;
 }
+
+void ob_nats_consumer_look_up(jsCtx *js, const nats_settings *s, nats_consumer_facts *f)
+{
+    jsConsumerInfo *ci = NULL;
+    jsErrCode jerr = 0;
+    memset(f, 0, sizeof *f);
+    natsStatus st = js_GetConsumerInfo(&ci, js, s->stream, s->durable, NULL, &jerr);
+    f->looked = st == NATS_OK || st == NATS_NOT_FOUND;
+    if (st == NATS_OK && ci && ci->Config) {
+        f->exists = true;
+        f->ack_wait_ms = (long)(ci->Config->AckWait / 1000000);
+        f->max_ack_pending = (long)ci->Config->MaxAckPending;
+    }
+    jsConsumerInfo_Destroy(ci);
+}

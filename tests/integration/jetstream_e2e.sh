@@ -24,12 +24,18 @@ check "failures CSV exists" test -f "$WORK/s_failures.csv"
 # setting than the existing stream has fails at start, in one line naming it
 got=$(json "$WORK/s.json" '"%s|%s|%s" % (d["durability"]["storage"], d["durability"]["retention"], d["durability"]["stream_limits"])')
 check "durability: the stream's storage, retention and limits ($got)" test "$got" = "file|limits|none"
+# the sinks' consumer too: a publisher whose URL asks for another ack wait says the one the
+# consumer the sink made has (the sink itself would refuse to start with it)
+"$OUTBREAK" run --headless --broker "$url&ack_wait=5000" --rate 100 -t 1s --only-summary --json "$WORK/cons.json" \
+    >"$WORK/cons.log" 2>&1
+got=$(json "$WORK/cons.json" '"%s|%s|%s" % (d["durability"]["consumer_origin"], d["durability"]["ack_wait_ms"], d["durability"]["max_ack_pending"])')
+check "the sinks' consumer as the server has it, not the URL's ack_wait ($got)" test "$got" = "existed|30000|4096"
 lim="$NATS_URL?jetstream=1&stream=OBLIM_$$&subject=obit.lim.$$"
 "$OUTBREAK" run --headless --broker "$lim&max_msgs=100&max_age=1h&storage=memory" --rate 500 -t 1s --only-summary \
     --json "$WORK/lim.json" >"$WORK/lim.log" 2>&1
-got=$(json "$WORK/lim.json" '"%s|%s|%s|%d" % (d["durability"]["stream_origin"], d["durability"]["storage"], d["durability"]["stream_limits"], d["acked"])')
+got=$(json "$WORK/lim.json" '"%s|%s|%s|%d|%s" % (d["durability"]["stream_origin"], d["durability"]["storage"], d["durability"]["stream_limits"], d["acked"], d["durability"]["consumer_origin"])')
 check "a stream created with limits says them ($got)" \
-    test "$got" = "created by this process|memory|max_msgs 100, max_age 3600 s, discard old|500"
+    test "$got" = "created by this process|memory|max_msgs 100, max_age 3600 s, discard old|500|not there at start"
 got=$(python3 "$OB_SOURCE_DIR/tests/integration/nats_tool.py" info 127.0.0.1 4222 "OBLIM_$$")
 check "the server holds the stream so: memory, max_msgs 100, 100 of the 500 records kept ($got)" \
     test "$got" = "memory 100 100"
