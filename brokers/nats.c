@@ -259,14 +259,27 @@ static void report(nats_adapter *na, uint64_t token, bool ok, const char *why, i
     pthread_mutex_unlock(&na->ack_lock);
 }
 
-static int take_token(nats_adapter *na, uint64_t token)
+/* Takes token from the in-flight set (0; -1 if it is not there). With `to_report` the
+ * caller reports it next and then calls reported(): until then a flush waits for it, so
+ * that no answer is still on its way to on_ack when the flush returns. */
+static int take_token(nats_adapter *na, uint64_t token, bool to_report)
 {
     pthread_mutex_lock(&na->lock);
     int found = inflight_take(na, token);
-    if (found == 0 && (na->ninflight + 1 == (size_t)na->s.max_pending || na->ninflight == 0))
+    if (found == 0 && to_report)
+        na->reporting++;
+    if (found == 0 && (na->ninflight + 1 == (size_t)na->s.max_pending || na->ninflight + na->reporting == 0))
         pthread_cond_broadcast(&na->room);
     pthread_mutex_unlock(&na->lock);
     return found;
+}
+
+static void reported(nats_adapter *na)
+{
+    pthread_mutex_lock(&na->lock);
+    if (--na->reporting == 0 && na->ninflight == 0)
+        pthread_cond_broadcast(&na->room);
+    pthread_mutex_unlock(&na->lock);
 }
 
 const char *ob_nats_puback_error(const char *data, size_t len, char *why, size_t cap)
@@ -413,10 +426,11 @@ static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMs
     uint64_t token = 0;
     if (subject && strncmp(subject, na->reply_prefix, na->reply_prefix_len) == 0)
         token = strtoull(subject + na->reply_prefix_len, NULL, 16);
-    if (token && take_token(na, token) == 0) {
+    if (token && take_token(na, token, true) == 0) {
         char why[256];
         const char *error = puback_error(msg, why, sizeof why);
         report(na, token, error == NULL, error, now);
+        reported(na);
     }
     reply_bin_put(&na->reply_bin, msg);
 }
@@ -762,7 +776,7 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     snprintf(reply + na->reply_prefix_len, sizeof reply - na->reply_prefix_len, "%" PRIx64, m->token);
     s = natsConnection_PublishRequest(na->nc, st->subject, reply, m->data, (int)m->len);
     if (s != NATS_OK) {
-        take_token(na, m->token);
+        take_token(na, m->token, false);
         return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "JetStream publish to", st->address, s);
     }
     na->js_unflushed = true;
@@ -876,9 +890,10 @@ static int nats_adapter_flush(ob_broker *b, int timeout_ms)
     int64_t until = ob_real_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
     struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
     pthread_mutex_lock(&na->lock);
-    while (na->ninflight > 0 && pthread_cond_timedwait(&na->room, &na->lock, &ts) == 0)
+    while ((na->ninflight > 0 || na->reporting > 0) && pthread_cond_timedwait(&na->room, &na->lock, &ts) == 0)
         ;
-    /* Timed out: whatever is still pending is reported failed. */
+    /* Timed out: whatever is still pending is reported failed (an answer being reported
+     * now is its reporter's). */
     size_t n = 0;
     uint64_t *left = na->ninflight ? malloc(na->ninflight * sizeof *left) : NULL;
     for (size_t i = 0; left && i < na->nslots; i++)

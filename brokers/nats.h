@@ -261,6 +261,8 @@ typedef struct nats_adapter {
     nats_inflight_slot *slots;
     size_t nslots;            /* power of two, >= 4 * max_pending */
     size_t ninflight;
+    size_t reporting;         /* PubAcks taken from the in-flight set, not yet handed to
+                                 on_ack: a flush waits for them too (under `lock`) */
     pthread_cond_t room;      /* signalled as PubAcks come: below max_pending, or none left */
     natsSubscription *reply_sub;
     nats_reply_bin reply_bin; /* reply_sub's delivery thread */
