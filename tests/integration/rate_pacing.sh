@@ -41,9 +41,12 @@ w=$(json "$WORK/slow.json" 'd["durability"]["writes"] + " / acked %d of %d" % (d
 check "500/s, io=threads: each publish written at once, every record acked (got: $w)" test "$w" = "each publish at once / acked 500 of 500"
 "$OUTBREAK" run --headless --broker "$NATS_URL" --rate 500 -t 1s --only-summary \
     --json "$WORK/slow-loop.json" >"$WORK/slow-loop.log" 2>&1
-w=$(json "$WORK/slow-loop.json" '"%s / acked %d of %d, %d latencies, mean %.3f ms" % (d["durability"]["io"], d["acked"], d["sent"], d["publish_latency_ms"]["count"], d["publish_latency_ms"]["mean"])')
-check "500/s, io=auto: the publisher's own loop, every record acked with a latency under 2 ms on average (got: $w)" \
-    python3 -c "import sys; sys.exit(not (sys.argv[1].startswith('loop / acked 500 of 500, 500 latencies') and float(sys.argv[1].split()[-2]) < 2))" "$w"
+# the median, not the mean: a few records stalled by a busy machine's scheduler move the
+# mean by milliseconds (CI once saw 4.4 ms), while a record held for a timer or a flusher
+# would move the median
+w=$(json "$WORK/slow-loop.json" '"%s / acked %d of %d, %d latencies, mean %.3f ms, p50 %.3f ms" % (d["durability"]["io"], d["acked"], d["sent"], d["publish_latency_ms"]["count"], d["publish_latency_ms"]["mean"], d["publish_latency_ms"]["p50"])')
+check "500/s, io=auto: the publisher's own loop, every record acked with a median latency under 1 ms (got: $w)" \
+    python3 -c "import sys; sys.exit(not (sys.argv[1].startswith('loop / acked 500 of 500, 500 latencies') and float(sys.argv[1].split()[-2]) < 1))" "$w"
 # --tick 1ms: the records due within a millisecond go together at its end, so each waits
 # about half a tick (the send delay says so: p50 ~0.5 ms, where without a tick it is a
 # few µs); the rate is kept all the same
