@@ -435,6 +435,15 @@ static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMs
     reply_bin_put(&na->reply_bin, msg);
 }
 
+/* A stream that existed: na->stream says what it holds, and it must have what the URL
+ * gave. Takes `si`. */
+static int jetstream_take_existing(nats_adapter *na, jsStreamInfo *si, ob_err *err)
+{
+    ob_nats_stream_facts(si->Config, true, &na->stream);
+    jsStreamInfo_Destroy(si);
+    return ob_nats_stream_matches(&na->s, &na->stream, err);
+}
+
 /* The stream: found (it must have what the URL gave) or created with the URL's settings;
  * either way na->stream says what the server holds. */
 static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
@@ -443,11 +452,8 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     natsStatus s = js_GetStreamInfo(&si, na->js, st->stream, NULL, &jerr);
-    if (s == NATS_OK) {
-        ob_nats_stream_facts(si->Config, true, &na->stream);
-        jsStreamInfo_Destroy(si);
-        return ob_nats_stream_matches(st, &na->stream, err);
-    }
+    if (s == NATS_OK)
+        return jetstream_take_existing(na, si, err);
     if (s != NATS_NOT_FOUND)
         return ob_nats_fail(err, OB_ERR_REJECTED, "cannot look up JetStream stream at", st->address, s);
     jsStreamConfig cfg;
@@ -467,11 +473,8 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
     if (s != NATS_OK && jerr == JSStreamNameExistErr) {
         /* another sink or publisher created it meanwhile: take it as it is */
         s = js_GetStreamInfo(&si, na->js, st->stream, NULL, &jerr);
-        if (s == NATS_OK) {
-            ob_nats_stream_facts(si->Config, true, &na->stream);
-            jsStreamInfo_Destroy(si);
-            return ob_nats_stream_matches(st, &na->stream, err);
-        }
+        if (s == NATS_OK)
+            return jetstream_take_existing(na, si, err);
     }
     if (s != NATS_OK)
         return ob_nats_fail(err, OB_ERR_REJECTED, "cannot create JetStream stream at", st->address, s);
