@@ -147,8 +147,8 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     fprintf(f, "throughput   sent %.1f/s  acked %.1f/s", rate(r->sent, r->duration_s),
             rate(r->acked, r->duration_s));
     if (r->persisted >= 0)
-        fprintf(f, "  persisted %.1f/s (over %.1f s, until drained)", rate(r->persisted, r->persist_s),
-                r->persist_s);
+        fprintf(f, "  persisted %.1f/s (over %.1f s, %s)", rate(r->persisted, r->persist_s), r->persist_s,
+                r->unconfirmed > 0 || r->lost > 0 ? "until the wait ended, not drained" : "until drained");
     fputc('\n', f);
     fprintf(f, "latency (ms)                ");
     for (int i = 0; i < OB_PERCENTILE_COUNT; i++)

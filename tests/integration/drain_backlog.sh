@@ -36,6 +36,8 @@ check "short run: acked 1000, lost 0" test "$acked" = 1000 -a "$(json "$WORK/b.j
 check "short run: unconfirmed $unconfirmed > 0, = acked - persisted ($acked - $persisted)" \
     test "$unconfirmed" -gt 0 -a "$unconfirmed" -eq $((acked - persisted))
 check "short run: the console says unconfirmed $unconfirmed" grep -q "lost 0  unconfirmed $unconfirmed\$" "$WORK/b.log"
+check "short run: its persisted rate is over a wait that ended, not a drain" \
+    grep -q "persisted [0-9.]*/s (over [0-9.]* s, until the wait ended, not drained)" "$WORK/b.log"
 check "short run: the failures CSV has the unconfirmed records" \
     grep -q "^e2e,nats -> mongodb,\"unconfirmed: .*\",$unconfirmed\$" "$WORK/b_failures.csv"
 
@@ -48,6 +50,7 @@ grep -E '^waiting|no progress|^delivery|^persisted ' "$WORK/c.log" | tail -6
 waited=$(json "$WORK/c.json" 'round(d["throughput"]["persist_s"] - d["duration_s"], 1)')
 echo "long run: waited ${waited} s after sending for the sink to get to its records"
 check "long run exits 0 (got $rc)" test "$rc" -eq 0
+check "long run: its persisted rate is until drained" grep -q "(over [0-9.]* s, until drained)" "$WORK/c.log"
 check "long run: persisted = acked = 1000, lost 0, unconfirmed 0" \
     test "$(json "$WORK/c.json" '[d[k] for k in ("acked","persisted","lost","unconfirmed")]')" = "[1000, 1000, 0, 0]"
 check "long run: it waited longer than 10 s with none of its records persisted (${waited} s)" \

@@ -32,6 +32,7 @@ check "acked 5000, persisted 0, lost 5000, unconfirmed 0, from MongoDB's count" 
     = "[5000, 0, 5000, 0, 'mongodb_count']"
 check "the idle sinks ended the wait, not --stop-timeout (${secs} s)" test "$secs" -lt 40
 check "the console says lost 5000 unconfirmed 0" grep -q "lost 5000  unconfirmed 0\$" "$WORK/l.log"
+check "the console's persisted rate is not called a drain" grep -q "until the wait ended, not drained)" "$WORK/l.log"
 check "the failures CSV has the lost records" grep -q '^e2e,nats -> mongodb,"lost: .*",5000$' "$WORK/l_failures.csv"
 
 # no sink running (the one above stopped cleanly), a short --stop-timeout
