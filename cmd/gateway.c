@@ -79,7 +79,7 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
         {.name = "mongo", .type = OB_FLAG_STRING, .dest = &c.mongo, .value_name = "URL",
          .help = "also save the JSON summary in MongoDB's runs collection as\n"
                  "<run>/gateway/<id> (default: not saved)"},
-        {.name = "json", .type = OB_FLAG_STRING, .dest = &c.json_path, .value_name = "FILE",
+        {.name = "json", .type = OB_FLAG_CUSTOM, .dest = &c.json_path, .parse = ob_flag_output_file, .value_name = "FILE",
          .help = "write the JSON summary to FILE at exit"},
         {.name = "max-body", .type = OB_FLAG_LONG, .dest = &c.max_body, .min = 64, .max = 1L << 30,
          .value_name = "BYTES", .help = "larger request bodies get 413 (default 1048576)"},

@@ -89,7 +89,7 @@ static int report_main(int argc, char **argv, volatile sig_atomic_t *interrupted
     const char *results[1] = {NULL}, *html = NULL;
     int nresults = 0;
     const ob_flag flags[] = {
-        {.name = "html", .type = OB_FLAG_STRING, .dest = &html, .value_name = "FILE",
+        {.name = "html", .type = OB_FLAG_CUSTOM, .dest = &html, .parse = ob_flag_output_file, .value_name = "FILE",
          .help = "where the report goes (required)"},
     };
     ob_flag_set set = {.command = "report",

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 char *ob_file_read(const char *path, size_t *len, ob_err *err)
 {
@@ -44,4 +46,35 @@ fail:
     fclose(f);
     free(buf);
     return NULL;
+}
+
+int ob_file_check_writable(const char *path, bool prefix, ob_err *err)
+{
+    if (!*path)
+        return ob_err_setk(err, OB_ERR_USAGE, "expected a file name, not an empty one");
+    struct stat st;
+    if (!prefix && stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return ob_err_setk(err, OB_ERR_USAGE, "cannot write %s: it is a directory", path);
+        if (access(path, W_OK) != 0)
+            return ob_err_setk(err, OB_ERR_USAGE, "cannot write %s: %s", path, strerror(errno));
+        return 0;
+    }
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else
+        return ob_err_setk(err, OB_ERR_USAGE, "cannot write %s: the name is too long", path);
+    if (stat(dir, &st) != 0)
+        return ob_err_setk(err, OB_ERR_USAGE, "cannot write %s: %s: %s", path, dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return ob_err_setk(err, OB_ERR_USAGE, "cannot write %s: %s is not a directory", path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return ob_err_setk(err, OB_ERR_USAGE, "cannot write %s: %s: %s", path, dir, strerror(errno));
+    return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "file.h"
 #include "units.h"
 #include "url.h"
 
@@ -783,6 +784,22 @@ int ob_flag_login(const char *v, void *dest, ob_err *err)
     const char *colon = strchr(v, ':');
     if (!colon || colon == v || !colon[1])
         return ob_err_set(err, "expected USER:PASS, both not empty");
+    *(const char **)dest = v;
+    return 0;
+}
+
+int ob_flag_output_file(const char *v, void *dest, ob_err *err)
+{
+    if (ob_file_check_writable(v, false, err) != 0)
+        return -1;
+    *(const char **)dest = v;
+    return 0;
+}
+
+int ob_flag_output_prefix(const char *v, void *dest, ob_err *err)
+{
+    if (ob_file_check_writable(v, true, err) != 0)
+        return -1;
     *(const char **)dest = v;
     return 0;
 }

@@ -107,6 +107,13 @@ typedef struct ob_flag_set {
  * value: const char **dest). */
 int ob_flag_login(const char *value, void *dest, ob_err *err);
 
+/* OB_FLAG_CUSTOM parses for a file the command writes when it ends (--json, --html) and
+ * for a prefix of such files (--csv): the value is stored (const char **dest) when the
+ * file could be written (ob_file_check_writable), so that a wrong path is a usage error
+ * at the start, not a lost result at the end. */
+int ob_flag_output_file(const char *value, void *dest, ob_err *err);
+int ob_flag_output_prefix(const char *value, void *dest, ob_err *err);
+
 /* Parses argv[1..argc) and the sources (files, environment). Returns 0; 1 when
  * -h/--help was given (the help is then printed on stdout) or --print-config (every
  * flag's value and its source printed on stdout, passwords masked); -1 on a usage error

@@ -148,12 +148,12 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
          .help = "the certificate's private key (PEM)"},
         {.name = "only-summary", .type = OB_FLAG_BOOL, .dest = &o->only_summary,
          .help = "no console table every 2 s, only the final summary"},
-        {.name = "csv", .type = OB_FLAG_STRING, .dest = &o->csv_prefix, .value_name = "PREFIX",
+        {.name = "csv", .type = OB_FLAG_CUSTOM, .dest = &o->csv_prefix, .parse = ob_flag_output_prefix, .value_name = "PREFIX",
          .help = "Locust's PREFIX_stats.csv, PREFIX_stats_history.csv,\n"
                  "PREFIX_failures.csv, PREFIX_exceptions.csv"},
-        {.name = "json", .type = OB_FLAG_STRING, .dest = &o->json_path, .value_name = "FILE",
+        {.name = "json", .type = OB_FLAG_CUSTOM, .dest = &o->json_path, .parse = ob_flag_output_file, .value_name = "FILE",
          .help = "the summary as JSON (the contract of docs/measurement.md)"},
-        {.name = "html", .type = OB_FLAG_STRING, .dest = &o->html_path, .value_name = "FILE",
+        {.name = "html", .type = OB_FLAG_CUSTOM, .dest = &o->html_path, .parse = ob_flag_output_file, .value_name = "FILE",
          .help = "the self-contained HTML report (tables and charts; Locust's\n"
                  "report is the model; opens offline)"},
         {.name = "metrics", .type = OB_FLAG_STRING, .dest = &o->metrics, .value_name = "HOST:PORT",

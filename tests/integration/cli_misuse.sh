@@ -43,6 +43,19 @@ misuse "bad.json:3:3:" run --records "$WORK/bad.json" -t 1s
 printf '{"name":"A","location":"Escuintla","age":4,"infectedtype":"imported","state":"symptomatic"}\n{"name":"B","location":"Escuintla","age":"4","infectedtype":"imported","state":"symptomatic"}\n' >"$WORK/bad.ndjson"
 misuse "bad.ndjson:2:" run --records "$WORK/bad.ndjson" -t 1s
 misuse "missing.json" run --records "$WORK/missing.json"
+# a result file that could not be written at the end is a usage error at the start,
+# before any record is sent (the run would otherwise be lost with its figures)
+misuse "--json: cannot write $WORK/no-dir/r.json: $WORK/no-dir: No such file or directory" \
+    run --headless --json "$WORK/no-dir/r.json" -t 1s
+misuse "--csv: cannot write $WORK/no-dir/r: $WORK/no-dir" run --headless --csv "$WORK/no-dir/r" -t 1s
+misuse "--html: cannot write $WORK: it is a directory" run --headless --html "$WORK" -t 1s
+: >"$WORK/file"
+misuse "--json: cannot write $WORK/file/r.json: $WORK/file is not a directory" run --headless --json "$WORK/file/r.json"
+OUTBREAK_JSON="$WORK/no-dir/r.json" misuse "OUTBREAK_JSON: --json: cannot write" run --headless
+misuse "--json: cannot write" merge --run x --json "$WORK/no-dir/m.json"
+misuse "--json: cannot write" gateway --listen 127.0.0.1:0 --broker "$NATS_URL" --json "$WORK/no-dir/g.json"
+misuse "--html: cannot write" report "$WORK/file" --html "$WORK/no-dir/r.html"
+check "no result file was made by the runs refused above" test ! -e "$WORK/no-dir"
 
 help=$("$OUTBREAK" run --headless --help)
 for flag in --users --spawn-rate --run-time --headless --only-summary --csv --stop-timeout \
