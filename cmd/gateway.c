@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "flags.h"
 #include "gateway.h"
+#include "store.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -76,7 +77,7 @@ int ob_cmd_gateway(int argc, char **argv, volatile sig_atomic_t *interrupted)
         {.name = "id", .type = OB_FLAG_CUSTOM, .dest = &c.id, .parse = parse_id, .value_name = "NAME",
          .help = "this gateway's name in the broker's client list and the\n"
                  "summary (default <hostname>-<pid>)"},
-        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &c.mongo, .value_name = "URL",
+        {.name = "mongo", .type = OB_FLAG_CUSTOM, .dest = &c.mongo, .parse = ob_store_flag_url, .value_name = "URL",
          .help = "also save the JSON summary in MongoDB's runs collection as\n"
                  "<run>/gateway/<id> (default: not saved)"},
         {.name = "json", .type = OB_FLAG_CUSTOM, .dest = &c.json_path, .parse = ob_flag_output_file, .value_name = "FILE",

@@ -75,7 +75,7 @@ int ob_cmd_merge(int argc, char **argv, volatile sig_atomic_t *interrupted)
     const ob_flag flags[] = {
         {.name = "run", .type = OB_FLAG_CUSTOM, .dest = mo.run_id, .parse = ob_run_id_parse, .given = &run_given,
          .value_name = "ID", .help = "the run id the workers shared (required)"},
-        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &mo.mongo, .value_name = "URL",
+        {.name = "mongo", .type = OB_FLAG_CUSTOM, .dest = &mo.mongo, .parse = ob_store_flag_url, .value_name = "URL",
          .help = "where the workers stored their results (default " OB_STORE_DEFAULT_URL ")"},
         {.name = "wait", .type = OB_FLAG_DURATION, .dest = &mo.wait_ns, .value_name = "T",
          .help = "wait at most this long for every worker to finish (default 0:\n"

@@ -13,6 +13,7 @@
 #include "flags.h"
 #include "metrics.h"
 #include "sink.h"
+#include "store.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -46,7 +47,7 @@ static int parse_flags(int argc, char **argv, ob_sink_config *cfg, metrics_flags
          .help = "the broker to consume from (required): the URL that\n"
                  "`outbreak run --broker` publishes to (outbreak run --help\n"
                  "lists the middlewares and their URLs)"},
-        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &cfg->mongo_url, .value_name = "URL",
+        {.name = "mongo", .type = OB_FLAG_CUSTOM, .dest = &cfg->mongo_url, .parse = ob_store_flag_url, .value_name = "URL",
          .help = "MongoDB to write to (default " OB_SINK_DEFAULT_MONGO ")"},
         {.name = "batch", .type = OB_FLAG_INT, .dest = &cfg->batch, .min = 1, .max = 100000,
          .value_name = "N", .help = "max documents per insert (default " XSTR(OB_SINK_DEFAULT_BATCH) ")"},

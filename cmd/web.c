@@ -13,6 +13,7 @@
 #include "options.h"
 #include "sink.h"
 #include "web.h"
+#include "store.h"
 
 static const char synopsis[] =
     "usage: outbreak web [--mongo URL] [--web-host ADDR] [--web-port PORT] [flags]\n"
@@ -89,7 +90,7 @@ int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)
     broker_list brokers = {.n = 0};
     const char *tls_cert = NULL, *tls_key = NULL;
     const ob_flag flags[] = {
-        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &c.mongo_url, .value_name = "URL",
+        {.name = "mongo", .type = OB_FLAG_CUSTOM, .dest = &c.mongo_url, .parse = ob_store_flag_url, .value_name = "URL",
          .help = "the MongoDB the sinks write to (default " OB_SINK_DEFAULT_MONGO ")"},
         {.name = "broker", .type = OB_FLAG_CUSTOM, .dest = &brokers, .parse = parse_broker,
          .repeatable = true, .value_name = "URL",

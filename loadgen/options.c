@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "flags.h"
 #include "units.h"
+#include "store.h"
 
 static const char synopsis[] =
     "usage: outbreak run [flags]\n"
@@ -124,7 +125,7 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
          .value_name = "URL",
          .help = "Locust's name for --broker: -H http://127.0.0.1:8000\n"
                  "POSTs each record to a gateway (the HTTP load mode)"},
-        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &o->mongo, .value_name = "URL",
+        {.name = "mongo", .type = OB_FLAG_CUSTOM, .dest = &o->mongo, .parse = ob_store_flag_url, .value_name = "URL",
          .help = "the MongoDB the sink writes to; enables persisted, lost\n"
                  "and end-to-end figures (default: none)"},
         {.name = "headless", .type = OB_FLAG_BOOL, .dest = &o->headless, .heading = "Output:",

@@ -227,7 +227,7 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
          .repeatable = true,
          .help = "the URL for a middleware (repeatable); the defaults are the\n"
                  "local stack's, with names of this comparison's own (below)"},
-        {.name = "mongo", .type = OB_FLAG_STRING, .dest = &o->mongo, .value_name = "URL",
+        {.name = "mongo", .type = OB_FLAG_CUSTOM, .dest = &o->mongo, .parse = ob_store_flag_url, .value_name = "URL",
          .help = "MongoDB for the sinks and the accounting\n"
                  "(default " OB_STORE_DEFAULT_URL "); each middleware\n"
                  "writes to a database of its own: DB_<id>_<middleware>\n"

@@ -51,11 +51,15 @@ int ob_store_upsert(ob_store *s, mongoc_collection_t *coll, const bson_t *sel, c
 }
 
 
+/* Set while this thread parses a URL: the driver logs what is wrong with it as well as
+ * returning it, and the returned error is what the user sees, on one line. */
+static _Thread_local bool parsing_url;
+
 /* Only warnings and errors of the driver reach stderr. FerretDB has no endSessions; the driver warns about it on every client destroy. */
 static void log_filter(mongoc_log_level_t level, const char *domain, const char *message,
                        void *arg)
 {
-    if (level > MONGOC_LOG_LEVEL_WARNING ||
+    if (parsing_url || level > MONGOC_LOG_LEVEL_WARNING ||
         (level == MONGOC_LOG_LEVEL_WARNING && strstr(message, "endSessions")))
         return;
     mongoc_log_default_handler(level, domain, message, arg);
@@ -131,6 +135,26 @@ static void ensure_run_index(ob_store *s, const char *db)
     bson_destroy(cmd);
 }
 
+static mongoc_uri_t *parse_url(const char *url, bson_error_t *error)
+{
+    parsing_url = true;
+    mongoc_uri_t *uri = mongoc_uri_new_with_error(url, error);
+    parsing_url = false;
+    return uri;
+}
+
+int ob_store_flag_url(const char *value, void *dest, ob_err *err)
+{
+    bson_error_t error;
+    pthread_once(&mongoc_once, init_mongoc);
+    mongoc_uri_t *uri = parse_url(value, &error);
+    if (!uri)
+        return ob_err_setk(err, OB_ERR_USAGE, "invalid MongoDB URL \"%s\": %s", value, ob_store_errmsg(&error));
+    mongoc_uri_destroy(uri);
+    *(const char **)dest = value;
+    return 0;
+}
+
 int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
 {
     bson_error_t error;
@@ -139,9 +163,9 @@ int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
     *out = NULL;
 
     pthread_once(&mongoc_once, init_mongoc);
-    uri = mongoc_uri_new_with_error(mongo_url, &error);
+    uri = parse_url(mongo_url, &error);
     if (!uri) {
-        ob_err_set(err, "invalid MongoDB URL \"%s\": %s", mongo_url, ob_store_errmsg(&error));
+        ob_err_setk(err, OB_ERR_USAGE, "invalid MongoDB URL \"%s\": %s", mongo_url, ob_store_errmsg(&error));
         goto fail;
     }
     default_int_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 3000);

@@ -41,8 +41,14 @@ typedef struct ob_store ob_store;
 /* The local stack's MongoDB, database "outbreak". */
 #define OB_STORE_DEFAULT_URL "mongodb://127.0.0.1:27017/outbreak"
 
-/* Connects and pings (gives up within ~5 s); the error names host:port. */
+/* Connects and pings (gives up within ~5 s); the error names host:port. A URL that is
+ * not a MongoDB URL is an error of kind OB_ERR_USAGE. */
 int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err);
+
+/* An OB_FLAG_CUSTOM parse for --mongo URL (flags.h): stores the value (const char
+ * **dest) when it is a MongoDB URL (mongodb:// or mongodb+srv://, as the driver reads
+ * it), so that a wrong one is a usage error before anything starts. */
+int ob_store_flag_url(const char *value, void *dest, ob_err *err);
 /* NULL-safe. */
 void ob_store_close(ob_store *s);
 

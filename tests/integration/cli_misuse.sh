@@ -36,6 +36,10 @@ misuse 'io=loop is for a paced core NATS publisher' run --headless --broker 'nat
 misuse 'unexpected argument' run extra
 misuse '--run-id' run --run-id 'a b'
 misuse '--broker' sink --broker 'nats//nowhere'
+for cmd in run sink web merge compare; do
+    misuse '--mongo: invalid MongoDB URL "http://x"' $cmd --mongo http://x
+done
+misuse '--mongo: invalid MongoDB URL' gateway --listen 127.0.0.1:0 --broker "$NATS_URL" --mongo 'mongodb://'
 misuse 'records' records -n zero
 
 printf '[\n  {"name": "A", "location": "Escuintla", "age": 4, "infectedtype": "imported", "state": "symptomatic"}\n  {"name": "B"}\n]\n' >"$WORK/bad.json"
