@@ -680,6 +680,79 @@ static bool probe_has(const ob_flag_probe *p, const char *key)
     return false;
 }
 
+extern char **environ;
+
+/* The edit distance of a and b (insertions, deletions, substitutions), or 99 for names
+ * longer than a flag's. */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    int row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* An OUTBREAK_X variable (not empty) whose X is no command's flag but is a flag's name
+ * with a letter or two wrong: a typo that would be ignored, as variables that are not
+ * flags are (the scripts' OUTBREAK_TOOLS_DIR), leaving the flag at its default. */
+static int check_env_var(const ob_flag_probe *probes, size_t n, const char *entry, ob_err *err)
+{
+    static const char prefix[] = "OUTBREAK_";
+    const char *eq = strchr(entry, '=');
+    if (strncmp(entry, prefix, sizeof prefix - 1) != 0 || !eq || !eq[1])
+        return 0;
+    char key[64];
+    size_t len = (size_t)(eq - entry) - (sizeof prefix - 1);
+    if (len == 0 || len >= sizeof key)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = entry[sizeof prefix - 1 + i];
+        key[i] = c == '_' ? '-' : (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    key[len] = '\0';
+    if (strcmp(key, "config") == 0)
+        return 0;
+    const char *nearest = NULL;
+    int best = 99;
+    for (size_t k = 0; k < n; k++) {
+        if (probe_has(&probes[k], key))
+            return 0;
+        for (size_t i = 0; i < probes[k].nflags; i++) {
+            const char *name = probes[k].flags[i].name;
+            int d = name ? edit_distance(key, name) : 99;
+            if (d < best) {
+                best = d;
+                nearest = name;
+            }
+        }
+    }
+    if (!nearest || best > 1)
+        return 0;
+    char want[80];
+    snprintf(want, sizeof want, "%s", nearest);
+    for (char *c = want; *c; c++)
+        *c = *c == '-' ? '_' : (*c >= 'a' && *c <= 'z') ? (char)(*c - 32) : *c;
+    return ob_err_setk(err, OB_ERR_USAGE, "%.*s: no outbreak command has --%s (did you mean %s%s?)",
+                       (int)(eq - entry), entry, key, prefix, want);
+}
+
 int ob_flags_check_config(const ob_flag_probe *probes, size_t n, const ob_flag_probe *running,
                           ob_flag_sources *sources, ob_err *err)
 {
@@ -719,6 +792,9 @@ int ob_flags_check_config(const ob_flag_probe *probes, size_t n, const ob_flag_p
     }
     for (int fi = 0; fi < 4; fi++)
         ob_config_file_free(&files[fi]);
+    const char *const *env = sources ? sources->env : (const char *const *)environ;
+    for (; rc == 0 && env && *env; env++)
+        rc = check_env_var(probes, n, *env, err);
     return rc;
 }
 

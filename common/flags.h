@@ -161,8 +161,12 @@ extern const char ob_flags_probe_arg[];
 /* Checks the files that `running` will read (with `sources`, NULL: the process's own)
  * against every command's flags, probes[0..n): each key before any section must be a
  * flag of some command, each [section] a command, each key in it one of that command's
- * flags. Returns 0, or -1 with err (kind OB_ERR_USAGE) "FILE:LINE: ...". Nothing to do
- * after --help or --no-config. */
+ * flags; and the environment (`sources`' env, or the process's): a variable OUTBREAK_X
+ * whose X is no command's flag but one letter away from a flag's name is a typo
+ * ("OUTBREAK_RATEE: no outbreak command has --ratee (did you mean OUTBREAK_RATE?)");
+ * other OUTBREAK_ variables that are no flag are the scripts' and are left alone.
+ * Returns 0, or -1 with err (kind OB_ERR_USAGE) "FILE:LINE: ..." or
+ * "OUTBREAK_X: ...". Nothing to do after --help or --no-config (which reads neither). */
 int ob_flags_check_config(const ob_flag_probe *probes, size_t n, const ob_flag_probe *running,
                           ob_flag_sources *sources, ob_err *err);
 

@@ -55,6 +55,8 @@ misuse "--csv: cannot write $WORK/no-dir/r: $WORK/no-dir" run --headless --csv "
 misuse "--html: cannot write $WORK: it is a directory" run --headless --html "$WORK" -t 1s
 : >"$WORK/file"
 misuse "--json: cannot write $WORK/file/r.json: $WORK/file is not a directory" run --headless --json "$WORK/file/r.json"
+OUTBREAK_RATEE=10 misuse "OUTBREAK_RATEE: no outbreak command has --ratee (did you mean OUTBREAK_RATE?)" run --headless -t 1s
+OUTBREAK_RUNTIME=1s misuse "(did you mean OUTBREAK_RUN_TIME?)" sink
 OUTBREAK_JSON="$WORK/no-dir/r.json" misuse "OUTBREAK_JSON: --json: cannot write" run --headless
 misuse "--json: cannot write" merge --run x --json "$WORK/no-dir/m.json"
 misuse "--json: cannot write" gateway --listen 127.0.0.1:0 --broker "$NATS_URL" --json "$WORK/no-dir/g.json"

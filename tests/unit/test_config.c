@@ -444,6 +444,33 @@ static void test_check(void)
             CHECK(err.kind == OB_ERR_USAGE);
         }
     }
+    /* the environment: a variable one letter from a flag is a typo; other OUTBREAK_
+     * variables (the scripts') and other programs' are left alone */
+    static const struct {
+        const char *var, *want; /* want NULL: good */
+    } envs[] = {
+        {"OUTBREAK_RATE=5", NULL},
+        {"OUTBREAK_BATCH=5", NULL}, /* another command's flag */
+        {"OUTBREAK_RATEE=5", "OUTBREAK_RATEE: no outbreak command has --ratee (did you mean OUTBREAK_RATE?)"},
+        {"OUTBREAK_RUNTIME=5s", "OUTBREAK_RUNTIME: no outbreak command has --runtime (did you mean OUTBREAK_RUN_TIME?)"},
+        {"OUTBREAK_BATCHES=5", NULL}, /* two letters away: not taken for a typo */
+        {"OUTBREAK_BACTH=5", NULL},
+        {"OUTBREAK_RATEE=", NULL},  /* empty: no value */
+        {"OUTBREAK_TOOLS_DIR=/x", NULL},
+        {"RATEE=5", NULL},
+    };
+    for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++) {
+        const char *env[] = {"HOME=/root", envs[i].var, NULL};
+        ob_flag_sources src = {.env = env};
+        memset(&err, 0, sizeof err);
+        int rc = ob_flags_check_config(probes, 2, &probes[0], &src, &err);
+        if (!envs[i].want) {
+            CHECK_MSG(rc == 0, "env %s: %s", envs[i].var, err.msg);
+        } else {
+            CHECK_MSG(rc == -1 && strcmp(err.msg, envs[i].want) == 0, "env %s: \"%s\"", envs[i].var, err.msg);
+            CHECK(err.kind == OB_ERR_USAGE);
+        }
+    }
     /* the running command's --config is read; one that is missing is said */
     char *cfg[] = {"--config", "/nonexistent/z.conf"};
     CHECK(probe("sink", sink, 1, &probes[1], 2, cfg) == 1);
