@@ -195,7 +195,8 @@ static int run_with(run_command *rc_, const ob_listener_tls *tls, volatile sig_a
         const char *login = o->web_login; /* checked as read (also OUTBREAK_WEB_LOGIN) */
         ob_web_config wc = {.mongo_url = o->mongo, .host = o->web_host, .port = (int)o->web_port,
                             .login = login, .proc_root = "/proc", .tls = tls};
-        ob_control_config cc = {.defaults = o, .login = login != NULL, .autostart = o->autostart};
+        ob_control_config cc = {.defaults = o, .login = login != NULL, .autostart = o->autostart,
+                                .autoquit = o->autoquit_given, .autoquit_ns = o->autoquit_ns};
         if (o->metrics) {
             fprintf(stderr, "outbreak run: --metrics is for --headless: the web UI serves /metrics on its "
                             "own port (--web-port)\n");

@@ -70,8 +70,22 @@ int ob_web_serve(ob_web_config *wc, const ob_control_config *cc, const char *who
                              "without login"
                            : "");
     struct timespec tick = {.tv_sec = 0, .tv_nsec = 100 * 1000 * 1000};
-    while (!*interrupted)
+    int status = 0;
+    double ago_s;
+    bool said = false;
+    while (!*interrupted) {
+        if (cc->autoquit && ob_control_ended(control, &ago_s, &status)) {
+            if (!said)
+                fprintf(stderr, "outbreak %s: the test ended (exit status %d); --autoquit: quitting in %.3g s\n",
+                        who, status, (double)cc->autoquit_ns / 1e9);
+            said = true;
+            if (ago_s * 1e9 >= (double)cc->autoquit_ns)
+                break;
+        } else {
+            said = false; /* another test started meanwhile: its end is waited for */
+        }
         nanosleep(&tick, NULL);
+    }
     long long counts[3];
     ob_web_counts(w, counts);
     ob_web_stop(w);
@@ -80,7 +94,7 @@ int ob_web_serve(ob_web_config *wc, const ob_control_config *cc, const char *who
     ob_control_free(control);
     fprintf(stderr, "outbreak %s: stopped; answered %lld 2xx, %lld 4xx, %lld 5xx\n", who, counts[0], counts[1],
             counts[2]);
-    return 0;
+    return status;
 }
 
 int ob_cmd_web(int argc, char **argv, volatile sig_atomic_t *interrupted)

@@ -70,6 +70,7 @@ typedef struct item {
     ob_hist *scratch;
     double t0_mono_s;        /* for elapsed_s */
     char *summary;           /* the JSON summary, once done */
+    int exit_status;         /* outbreak run's for it, once done or failed (run.h) */
 } item;
 
 /* One second of one middleware. Latencies < 0: null; persisted -1: null. */
@@ -109,6 +110,7 @@ struct ob_control {
     bool reset_requested;
     double reset_at_s;  /* < 0: never */
     double started_mono_s;
+    double ended_mono_s;  /* when the last test ended; < 0: none has */
     char error[512];
     point *points;
     size_t npoints, points_cap;
@@ -465,6 +467,7 @@ static void run_item(ob_control *c, int k)
     if (ob_run_open(&run, &it->opts, &err) != 0) {
         pthread_mutex_lock(&c->mu);
         it->status = ITEM_FAILED;
+        it->exit_status = ob_err_exit_code(&err);
         snprintf(it->error, sizeof it->error, "%s", err.msg);
         logf_locked(c, "%s: could not start: %s", it->name, err.msg);
         pthread_mutex_unlock(&c->mu);
@@ -517,11 +520,16 @@ static void run_item(ob_control *c, int k)
     c->run = NULL;
     if (rc != 0) {
         it->status = ITEM_FAILED;
+        it->exit_status = ob_err_exit_code(&err);
         snprintf(it->error, sizeof it->error, "%s", err.msg);
         logf_locked(c, "%s: failed: %s", it->name, err.msg);
     } else {
         it->status = ITEM_DONE;
         it->summary = summary;
+        it->exit_status = th_failed > 0                  ? OB_EXIT_THRESHOLD
+                          : r->failed > 0 || r->lost > 0 ? 1
+                          : r->unconfirmed > 0           ? OB_RUN_EXIT_UNCONFIRMED
+                                                         : 0;
         final_row_locked(c, it, k, r);
         char lost[32] = "unknown", persisted[32] = "unknown";
         if (r->lost >= 0)
@@ -562,6 +570,7 @@ static void *run_thread(void *arg)
     write_report(c);
     pthread_mutex_lock(&c->mu);
     c->status = TEST_STOPPED;
+    c->ended_mono_s = mono_s();
     logf_locked(c, "test stopped");
     pthread_mutex_unlock(&c->mu);
     return NULL;
@@ -810,6 +819,7 @@ int ob_control_start(ob_control *c, const ob_form_field *f, size_t n, ob_err *er
     c->interrupted = 0;
     c->status = TEST_RUNNING;
     c->started_mono_s = mono_s();
+    c->ended_mono_s = -1;
     logf_locked(c, "test %ld: %d middleware%s, %s", c->test, c->nitems, c->nitems == 1 ? "" : "s",
                 o.rate > 0 ? "open model" : "closed model");
     if (pthread_create(&c->thread, NULL, run_thread, c) != 0) {
@@ -915,6 +925,30 @@ int ob_control_new_test(ob_control *c, ob_err *err)
     }
     pthread_mutex_unlock(&c->mu);
     return rc;
+}
+
+bool ob_control_ended(ob_control *c, double *ago_s, int *status)
+{
+    pthread_mutex_lock(&c->mu);
+    bool ended = c->status == TEST_STOPPED && c->ended_mono_s >= 0;
+    if (ended) {
+        *ago_s = mono_s() - c->ended_mono_s;
+        int worst = 0;
+        for (int i = 0; i < c->nitems; i++) {
+            const item *it = &c->items[i];
+            int s = it->status == ITEM_DONE || it->status == ITEM_FAILED ? it->exit_status : 0;
+            /* a failed threshold decides (k6's); then a failure of any kind; then unconfirmed */
+            if (s == OB_EXIT_THRESHOLD || worst == OB_EXIT_THRESHOLD)
+                worst = OB_EXIT_THRESHOLD;
+            else if (s != 0 && s != OB_RUN_EXIT_UNCONFIRMED)
+                worst = worst != 0 && worst != OB_RUN_EXIT_UNCONFIRMED ? worst : s;
+            else if (s == OB_RUN_EXIT_UNCONFIRMED && worst == 0)
+                worst = s;
+        }
+        *status = worst;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return ended;
 }
 
 bool ob_control_running(ob_control *c)
@@ -1192,6 +1226,7 @@ int ob_control_new(ob_control **out, const ob_control_config *cfg, ob_err *err)
     pthread_mutex_init(&c->mu, NULL);
     c->defaults = *cfg->defaults;
     c->reset_at_s = -1;
+    c->ended_mono_s = -1;
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
     snprintf(c->instance, sizeof c->instance, "%s-%ld", host, (long)getpid());

@@ -81,6 +81,8 @@ typedef struct ob_control_config {
     size_t nbrokers;
     bool course_api, login;     /* shown by the UI */
     bool autostart;
+    bool autoquit;              /* quit autoquit_ns after the test ended (ob_web_serve); */
+    int64_t autoquit_ns;        /* false: serve until interrupted */
 } ob_control_config;
 
 int ob_control_new(ob_control **out, const ob_control_config *cfg, ob_err *err);
@@ -118,6 +120,12 @@ void ob_control_metrics(ob_control *c, FILE *f);
 
 /* The path of a download named `name` (into buf), or -1 when there is none. */
 int ob_control_download(ob_control *c, const char *name, char *buf, size_t cap);
+
+/* Whether the latest test has ended (every middleware done, failed or skipped), and
+ * then how long ago, and the exit status `outbreak run` would have for it: 99 when a
+ * threshold failed, else 1 (or 2) when a record failed or was lost or a middleware
+ * could not run, else 3 when some were unconfirmed, else 0 (--autoquit). */
+bool ob_control_ended(ob_control *c, double *ago_s, int *status);
 
 /* True while a test runs (for `outbreak run`'s exit). */
 bool ob_control_running(ob_control *c);

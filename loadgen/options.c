@@ -134,6 +134,10 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
                  "pre-filled in its start form, as Locust does)"},
         {.name = "autostart", .type = OB_FLAG_BOOL, .dest = &o->autostart,
          .help = "with the web UI: start the test at once and keep the UI"},
+        {.name = "autoquit", .type = OB_FLAG_DURATION, .dest = &o->autoquit_ns, .value_name = "T",
+         .given = &o->autoquit_given,
+         .help = "with --autostart: quit T after the test ended (10s; 0: at\n"
+                 "once), with its exit status, as Locust's --autoquit"},
         {.name = "web-host", .type = OB_FLAG_STRING, .dest = &o->web_host, .value_name = "ADDR",
          .help = "the web UI's address (default 127.0.0.1; 0.0.0.0: every one)"},
         {.name = "web-port", .type = OB_FLAG_LONG, .dest = &o->web_port, .min = 0, .max = 65535,
@@ -316,6 +320,9 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
         return ob_err_setk(err, OB_ERR_USAGE, "--rate (open model) and -u/--users (closed model) exclude each other");
     if (o->tick_ns > 0 && (o->rate <= 0 || o->rate_max))
         return ob_err_setk(err, OB_ERR_USAGE, "--tick paces the open model: it needs --rate N (not max)");
+    if (o->autoquit_given && !(o->autostart && !o->headless))
+        return ob_err_setk(err, OB_ERR_USAGE, "--autoquit ends a web UI test started by --autostart: it needs "
+                                              "--autostart (a --headless run quits by itself)");
     if (o->tick_ns > OB_NS_PER_S)
         return ob_err_setk(err, OB_ERR_USAGE, "--tick may be at most 1s (got %.3gs)", (double)o->tick_ns / 1e9);
     if (o->rate == 0 && o->threads > o->users)

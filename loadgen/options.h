@@ -37,6 +37,8 @@ typedef struct ob_run_opts {
     long max_inflight;        /* per worker; power of two */
     bool headless, only_summary;
     bool autostart;           /* with the web UI: start the test at once */
+    bool autoquit_given;      /* --autoquit: with autostart, quit autoquit_ns after */
+    int64_t autoquit_ns;      /* the test ended */
     const char *web_host;     /* the web UI's address (default 127.0.0.1) */
     long web_port;            /* and port (default 8089) */
     const char *web_login;    /* "USER:PASS" or NULL */

@@ -33,6 +33,8 @@ misuse 'unknown option' run --broker 'nats://127.0.0.1:4222?jetstrem=1'
 misuse '--broker' run --broker 'nats://127.0.0.1:99999'
 misuse 'io=loop is for a paced core NATS publisher' run --headless --broker 'nats://127.0.0.1:4222?io=loop' --rate max -t 1s
 misuse 'io=loop is for a paced core NATS publisher' run --headless --broker 'nats://127.0.0.1:4222?io=loop&jetstream=1' --rate 100 -t 1s
+misuse '--autoquit ends a web UI test started by --autostart' run --autoquit 10
+misuse '--autoquit ends a web UI test started by --autostart' run --headless --autostart --autoquit 10
 misuse 'unexpected argument' run extra
 misuse '--run-id' run --run-id 'a b'
 misuse '--broker' sink --broker 'nats//nowhere'

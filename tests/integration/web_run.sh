@@ -11,7 +11,8 @@
 #   * a comparison of core NATS and JetStream: both done one after the other, each with
 #     its own series and run id, the comparison report;
 #   * the UI's files (CSP, no other origin), the login, 404 for an unknown download;
-#   * `outbreak run --autostart` starts at once with its flags, the UI stays.
+#   * `outbreak run --autostart` starts at once with its flags, the UI stays; with
+#     --autoquit T it quits T after the test with the exit status a headless run has.
 source "$(dirname "$0")/lib.sh"
 require_servers
 command -v curl >/dev/null || { echo "FAIL: no curl" >&2; exit 1; }
@@ -176,4 +177,20 @@ check "run --autostart: the UI stays after the test" kill -0 "$WEB_PID"
 kill -INT "$WEB_PID"
 wait "$WEB_PID"
 check "run with the UI: exit 0 on SIGINT" test $? = 0
+
+# ---- --autoquit T (Locust's): with --autostart, quit T after the test, with its status ----
+t0=$(date +%s.%N)
+"$OUTBREAK" run --broker "$CORE" --rate 100 -t 1s --autostart --autoquit 2 --web-port 0 >"$WORK/aq.log" 2>&1
+rc=$?
+took=$(python3 -c "import time; print(round(time.time() - $t0, 1))")
+check "--autoquit 2: exit 0 after a test with nothing failed (got $rc)" test "$rc" = 0
+check "--autoquit 2: it said so and quit 2 s after the test (${took} s in all: 1 s of test, 2 s to wait)" \
+    sh -c "grep -q 'the test ended (exit status 0); --autoquit: quitting in 2 s' '$WORK/aq.log' && python3 -c 'import sys; sys.exit(not 3 <= $took < 8)'"
+"$OUTBREAK" run --broker "$CORE" --rate 100 -t 1s --autostart --autoquit 0 --web-port 0 \
+    --threshold 'publish_p50<1us' >"$WORK/aq99.log" 2>&1
+rc=$?
+check "--autoquit: a failed threshold's status, 99, as a headless run's (got $rc)" test "$rc" = 99
+"$OUTBREAK" run --broker "nats://127.0.0.1:1" --rate 100 -t 1s --autostart --autoquit 0 --web-port 0 >"$WORK/aq1.log" 2>&1
+rc=$?
+check "--autoquit: a broker that cannot be reached, exit 1 (got $rc)" test "$rc" = 1
 finish
