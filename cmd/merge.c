@@ -28,13 +28,8 @@ typedef struct merge_opts {
  * finish (its share is missing from the figures, or not final). */
 static int merged_status(const ob_merge *m, int thresholds_failed)
 {
-    const ob_run_result *r = &m->r;
-    int status = (r->failed > 0 || r->lost > 0 || !ob_merge_complete(m)) ? 1
-                 : r->unconfirmed > 0                                     ? OB_RUN_EXIT_UNCONFIRMED
-                                                                          : 0;
-    if (thresholds_failed > 0)
-        status = OB_EXIT_THRESHOLD;
-    return status;
+    int status = ob_run_exit_status(&m->r, thresholds_failed);
+    return !ob_merge_complete(m) && (status == 0 || status == OB_RUN_EXIT_UNCONFIRMED) ? 1 : status;
 }
 
 static int merge_and_write(const merge_opts *mo, ob_store *store, int argc, char **argv,

@@ -240,11 +240,7 @@ static int run_with(run_command *rc_, const ob_listener_tls *tls, volatile sig_a
         fprintf(stderr, "outbreak run: %s\n", err.msg);
         goto out;
     }
-    /* 1: records failed or lost; 3: none, but some acked records were not confirmed
-     * persisted before --stop-timeout while the sinks were still working on them */
-    status = (r->failed > 0 || r->lost > 0) ? 1 : r->unconfirmed > 0 ? OB_RUN_EXIT_UNCONFIRMED : 0;
-    if (rc.thresholds_failed > 0)
-        status = OB_EXIT_THRESHOLD; /* k6's: a failed threshold decides */
+    status = ob_run_exit_status(r, rc.thresholds_failed);
     if (o->workers > 1) /* the last worker of the run merges, and its status is the run's */
         status = ob_cmd_merge_after_run(o, rc.argc, rc.argv, interrupted, status);
     if (rc.metrics) { /* the final figures, and one more scrape for them if one is coming */

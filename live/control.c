@@ -526,10 +526,7 @@ static void run_item(ob_control *c, int k)
     } else {
         it->status = ITEM_DONE;
         it->summary = summary;
-        it->exit_status = th_failed > 0                  ? OB_EXIT_THRESHOLD
-                          : r->failed > 0 || r->lost > 0 ? 1
-                          : r->unconfirmed > 0           ? OB_RUN_EXIT_UNCONFIRMED
-                                                         : 0;
+        it->exit_status = ob_run_exit_status(r, th_failed);
         final_row_locked(c, it, k, r);
         char lost[32] = "unknown", persisted[32] = "unknown";
         if (r->lost >= 0)
@@ -927,22 +924,25 @@ int ob_control_new_test(ob_control *c, ob_err *err)
     return rc;
 }
 
+/* How much an exit status says: 0 nothing, unconfirmed records, a failure, a threshold. */
+static int status_rank(int s)
+{
+    return s == 0 ? 0 : s == OB_RUN_EXIT_UNCONFIRMED ? 1 : s == OB_EXIT_THRESHOLD ? 3 : 2;
+}
+
 bool ob_control_ended(ob_control *c, double *ago_s, int *status)
 {
     pthread_mutex_lock(&c->mu);
     bool ended = c->status == TEST_STOPPED && c->ended_mono_s >= 0;
     if (ended) {
         *ago_s = mono_s() - c->ended_mono_s;
+        /* the middlewares' worst: a failed threshold (k6's: it decides), then a failure
+         * of any kind, then unconfirmed records */
         int worst = 0;
         for (int i = 0; i < c->nitems; i++) {
             const item *it = &c->items[i];
             int s = it->status == ITEM_DONE || it->status == ITEM_FAILED ? it->exit_status : 0;
-            /* a failed threshold decides (k6's); then a failure of any kind; then unconfirmed */
-            if (s == OB_EXIT_THRESHOLD || worst == OB_EXIT_THRESHOLD)
-                worst = OB_EXIT_THRESHOLD;
-            else if (s != 0 && s != OB_RUN_EXIT_UNCONFIRMED)
-                worst = worst != 0 && worst != OB_RUN_EXIT_UNCONFIRMED ? worst : s;
-            else if (s == OB_RUN_EXIT_UNCONFIRMED && worst == 0)
+            if (status_rank(s) > status_rank(worst))
                 worst = s;
         }
         *status = worst;

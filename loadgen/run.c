@@ -18,6 +18,7 @@
 #include "records_file.h"
 #include "url.h"
 #include "store.h"
+#include "threshold.h"
 #include "worker.h"
 
 /* The bounds of a change (those of -u and --rate, options.c). */
@@ -874,4 +875,13 @@ void ob_run_targets(ob_run *c, ob_run_change *out)
     out->users = open ? -1 : l.users;
     out->spawn_rate = open ? -1 : l.spawn_rate;
     out->rate = open ? l.rate : -1;
+}
+
+int ob_run_exit_status(const ob_run_result *r, int thresholds_failed)
+{
+    if (thresholds_failed > 0)
+        return OB_EXIT_THRESHOLD;
+    if (r->failed > 0 || r->lost > 0)
+        return 1;
+    return r->unconfirmed > 0 ? OB_RUN_EXIT_UNCONFIRMED : 0;
 }

@@ -93,6 +93,12 @@ typedef struct ob_run ob_run;
  * were still unconfirmed at the end (1: failed or lost, 2: usage). */
 #define OB_RUN_EXIT_UNCONFIRMED 3
 
+/* `outbreak run`'s exit status for a finished result: OB_EXIT_THRESHOLD (99) when a
+ * threshold failed (k6's: it decides), 1 when a record failed or was lost,
+ * OB_RUN_EXIT_UNCONFIRMED when none was but some acked records were unconfirmed, else 0.
+ * The web UI's --autoquit and `outbreak merge` exit with it too. */
+int ob_run_exit_status(const ob_run_result *r, int thresholds_failed);
+
 /* Called once a second on the controlling thread with the point just added. */
 typedef void ob_run_tick_fn(void *arg, const ob_run_result *r, const ob_series_point *last);
 
