@@ -205,6 +205,7 @@ static int parse_checked(const char *text, ob_url *url, const ob_broker_ops **op
                     ob_broker_schemes());
     else if (check_options(*ops, url, err) == 0)
         return 0;
+    ob_err_hide(err, url->pass);
     ob_url_free(url);
     return -1;
 }
@@ -249,6 +250,7 @@ int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts
              opts->client_name && *opts->client_name ? opts->client_name : "outbreak");
     rc = ops->open(b, &url, err);
     if (rc != 0) {
+        ob_err_hide(err, url.pass);
         ops->close(b);
         free(b);
         b = NULL;

@@ -3,6 +3,7 @@
 #include "err.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -104,4 +105,28 @@ int ob_err_prefix(ob_err *err, const char *fmt, ...)
     err->msg[n + 2 + m] = '\0';
     one_line(err);
     return -1;
+}
+
+void ob_err_hide(ob_err *err, const char *secret)
+{
+    if (!err || !secret || !*secret)
+        return;
+    size_t n = strlen(secret);
+    char out[sizeof err->msg];
+    size_t o = 0;
+    bool hid = false;
+    for (const char *p = err->msg; *p && o + 1 < sizeof out;) {
+        if (strncmp(p, secret, n) == 0) {
+            size_t k = o + 3 < sizeof out ? 3 : sizeof out - 1 - o;
+            memcpy(out + o, "***", k);
+            o += k;
+            p += n;
+            hid = true;
+        } else {
+            out[o++] = *p++;
+        }
+    }
+    out[o] = '\0';
+    if (hid)
+        memcpy(err->msg, out, o + 1);
 }

@@ -36,6 +36,11 @@ int ob_err_setk(ob_err *err, ob_err_kind kind, const char *fmt, ...) __attribute
  * wrong while checking a URL is a usage error). Returns -1. */
 int ob_err_kind_set(ob_err *err, ob_err_kind kind);
 
+/* Replaces each occurrence of `secret` (a password; nothing when NULL or empty) in the
+ * message with "***": whatever a message quotes (an option's value, a server's words),
+ * the password does not show. */
+void ob_err_hide(ob_err *err, const char *secret);
+
 /* "usage", "unavailable", "rejected", "timeout", "internal". */
 const char *ob_err_kind_name(ob_err_kind kind);
 

@@ -70,6 +70,18 @@ static void test_usage(void)
     usage("nats://a:1,b:2", "one host");
     usage("frob://127.0.0.1:1", "unsupported broker scheme");
     usage("nats//127.0.0.1", "://");
+    /* a value the message quotes never shows the password, wherever it comes from */
+    usage("nats://ann:s3cret@127.0.0.1:1?max_age=s3cret", "max_age");
+    ob_err err = {0};
+    CHECK(ob_broker_check_url("nats://ann:s3cret@127.0.0.1:1?max_age=x:s3cret@y", &err) == -1);
+    CHECK_MSG(strstr(err.msg, "s3cret") == NULL && strstr(err.msg, "x:***@y") != NULL, "%s", err.msg);
+    ob_err e = {0};
+    ob_err_set(&e, "ab ab a");
+    ob_err_hide(&e, "ab");
+    CHECK_STR(e.msg, "*** *** a");
+    ob_err_hide(&e, "");
+    ob_err_hide(&e, NULL);
+    CHECK_STR(e.msg, "*** *** a");
 }
 
 static void unavailable(const char *url)
