@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "record.h"
 #include "store_internal.h"
+#include "url.h"
 
 
 #define DEFAULT_DB "outbreak"
@@ -143,13 +144,21 @@ static mongoc_uri_t *parse_url(const char *url, bson_error_t *error)
     return uri;
 }
 
+/* "invalid MongoDB URL ...: why", the URL shown without its password. Returns -1. */
+static int invalid_url(const char *url, bson_error_t *error, ob_err *err)
+{
+    char shown[256];
+    return ob_err_setk(err, OB_ERR_USAGE, "invalid MongoDB URL \"%s\": %s", ob_url_redacted(url, shown, sizeof shown),
+                       ob_store_errmsg(error));
+}
+
 int ob_store_flag_url(const char *value, void *dest, ob_err *err)
 {
     bson_error_t error;
     pthread_once(&mongoc_once, init_mongoc);
     mongoc_uri_t *uri = parse_url(value, &error);
     if (!uri)
-        return ob_err_setk(err, OB_ERR_USAGE, "invalid MongoDB URL \"%s\": %s", value, ob_store_errmsg(&error));
+        return invalid_url(value, &error, err);
     mongoc_uri_destroy(uri);
     *(const char **)dest = value;
     return 0;
@@ -165,7 +174,7 @@ int ob_store_open(ob_store **out, const char *mongo_url, ob_err *err)
     pthread_once(&mongoc_once, init_mongoc);
     uri = parse_url(mongo_url, &error);
     if (!uri) {
-        ob_err_setk(err, OB_ERR_USAGE, "invalid MongoDB URL \"%s\": %s", mongo_url, ob_store_errmsg(&error));
+        invalid_url(mongo_url, &error, err);
         goto fail;
     }
     default_int_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 3000);

@@ -42,6 +42,8 @@ for cmd in run sink web merge compare; do
     misuse '--mongo: invalid MongoDB URL "http://x"' $cmd --mongo http://x
 done
 misuse '--mongo: invalid MongoDB URL' gateway --listen 127.0.0.1:0 --broker "$NATS_URL" --mongo 'mongodb://'
+misuse 'invalid MongoDB URL "mongodb://ann:***@"' run --mongo 'mongodb://ann:s3cret@'
+check "a bad MongoDB URL's message does not show its password" sh -c "! grep -q s3cret '$WORK/err'"
 misuse 'records' records -n zero
 
 printf '[\n  {"name": "A", "location": "Escuintla", "age": 4, "infectedtype": "imported", "state": "symptomatic"}\n  {"name": "B"}\n]\n' >"$WORK/bad.json"
