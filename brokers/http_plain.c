@@ -472,7 +472,7 @@ static int http_publish(ob_broker *b, const ob_msg *m, ob_err *err)
     if (job && job->cap >= m->len)
         hb->spare_jobs = job->next;
     else {
-        size_t cap = m->len < 2048 ? 2048 : m->len;
+        size_t cap = m->len < 512 ? 512 : m->len; /* a record, its metadata in: about 250 bytes */
         job = malloc(sizeof *job + cap);
         if (!job)
             return ob_err_set(err, "http: out of memory");
