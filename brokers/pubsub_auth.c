@@ -337,8 +337,15 @@ int ob_pubsub_auth_open(ob_pubsub_auth **out, const ob_pubsub_auth_opts *opts, o
             goto oom;
         snprintf(a->kind, sizeof a->kind, "metadata server");
     }
-    if (fetch_token(a, err) < 0)
+    if (fetch_token(a, err) < 0) {
+        if (a->src == SRC_METADATA && err) { /* the last way to a token: say the others */
+            size_t n = strlen(err->msg);
+            snprintf(err->msg + n, sizeof err->msg - n,
+                     " (no emulator= option, PUBSUB_EMULATOR_HOST or GOOGLE_APPLICATION_CREDENTIALS: outside a "
+                     "Google Cloud VM, give one of them)");
+        }
         goto fail;
+    }
     *out = a;
     return 0;
 oom:

@@ -579,6 +579,9 @@ static void test_metadata(fixture *f)
     CHECK_MSG(strstr(err.msg, "metadata server") && strstr(err.msg, url) &&
                   strstr(err.msg, "HTTP 404") && !strchr(err.msg, '\n'),
               "%s", err.msg);
+    /* the metadata server is the last way to a token: the others are named */
+    CHECK_MSG(strstr(err.msg, "(no emulator= option, PUBSUB_EMULATOR_HOST or GOOGLE_APPLICATION_CREDENTIALS"),
+              "%s", err.msg);
 
     /* 200 without a token */
     server_reset(&f->srv, 200, NULL, 3599, 3599);
