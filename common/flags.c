@@ -709,9 +709,9 @@ static int edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-/* An OUTBREAK_X variable (not empty) whose X is no command's flag but is a flag's name
- * with a letter or two wrong: a typo that would be ignored, as variables that are not
- * flags are (the scripts' OUTBREAK_TOOLS_DIR), leaving the flag at its default. */
+/* An OUTBREAK_X variable (not empty) whose X is no command's flag but one letter away
+ * from a flag's name: a typo that would be ignored, as variables that are not flags are
+ * (the scripts' OUTBREAK_TOOLS_DIR), leaving the flag at its default. */
 static int check_env_var(const ob_flag_probe *probes, size_t n, const char *entry, ob_err *err)
 {
     static const char prefix[] = "OUTBREAK_";
@@ -745,12 +745,10 @@ static int check_env_var(const ob_flag_probe *probes, size_t n, const char *entr
     }
     if (!nearest || best > 1)
         return 0;
-    char want[80];
-    snprintf(want, sizeof want, "%s", nearest);
-    for (char *c = want; *c; c++)
-        *c = *c == '-' ? '_' : (*c >= 'a' && *c <= 'z') ? (char)(*c - 32) : *c;
-    return ob_err_setk(err, OB_ERR_USAGE, "%.*s: no outbreak command has --%s (did you mean %s%s?)",
-                       (int)(eq - entry), entry, key, prefix, want);
+    char want[100];
+    env_name(nearest, want, sizeof want);
+    return ob_err_setk(err, OB_ERR_USAGE, "%.*s: no outbreak command has --%s (did you mean %s?)",
+                       (int)(eq - entry), entry, key, want);
 }
 
 int ob_flags_check_config(const ob_flag_probe *probes, size_t n, const ob_flag_probe *running,
