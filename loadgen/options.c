@@ -104,6 +104,10 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
          .min = 1e-9, .value_name = "T", .heading = "Duration:",
          .help = "e.g. 30s, 5m, 1h30m (default: until Ctrl-C, or until\n"
                  "--once has sent everything)"},
+        {.name = "warmup", .type = OB_FLAG_DURATION, .dest = &o->warmup_ns, .value_name = "T",
+         .help = "run the load this long before -t starts, unmeasured: its\n"
+                 "records go under run id RUN.warmup and are in none of the\n"
+                 "figures (OpenMessaging Benchmark's warm-up; default 0)"},
         {.name = "stop-timeout", .type = OB_FLAG_DURATION, .dest = &o->stop_timeout_ns,
          .value_name = "T",
          .help = "at the end, wait at most this long for broker acks and\n"
@@ -342,5 +346,23 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
     }
     if (!o->run_id[0])
         ob_run_id_new(o->run_id, sizeof o->run_id);
+    if (o->warmup_ns > 0) {
+        char warmup_run[OB_RUN_CAP];
+        if (o->once)
+            return ob_err_setk(err, OB_ERR_USAGE, "--warmup and --once exclude each other (--once sends each record "
+                                                  "once: none is left to warm up with)");
+        if (o->workers > 1 || o->worker >= 0 || o->start_at_ns > 0)
+            return ob_err_setk(err, OB_ERR_USAGE, "--warmup is for a run of one load generator (not with --workers, "
+                                                  "--worker or --start-at yet)");
+        if (ob_warmup_run_id(o->run_id, warmup_run, sizeof warmup_run) != 0)
+            return ob_err_setk(err, OB_ERR_USAGE, "--warmup: the run id \"%s\" is too long to add \".warmup\" (at most "
+                                                  "%d characters)", o->run_id, OB_RUN_CAP - 1 - 7);
+    }
     return 0;
+}
+
+int ob_warmup_run_id(const char *run, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "%s.warmup", run);
+    return n > 0 && (size_t)n < cap && ob_run_id_valid(buf) ? 0 : -1;
 }

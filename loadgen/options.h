@@ -30,6 +30,8 @@ typedef struct ob_run_opts {
     bool rate_max;            /* --rate max: open model without pacing (rate is huge) */
     int64_t tick_ns;          /* --tick: open model sends on this grid (0: each at its time) */
     int64_t run_time_ns;      /* 0: until interrupted or --once is done */
+    int64_t warmup_ns;        /* --warmup: the load runs this long before the measured
+                                 time, its records under ob_warmup_run_id (0: none) */
     int64_t stop_timeout_ns;  /* bound on waiting for acks and for the sink to drain */
     long threads;             /* worker threads */
     long connections;         /* HTTP load mode: keep-alive connections in all, split over
@@ -64,6 +66,10 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err);
 
 /* A new run id: the UTC time and a random suffix ("20261201T224831-51af"). */
 void ob_run_id_new(char *buf, size_t cap);
+
+/* The run id of a run's warm-up records (--warmup): "RUN.warmup" into buf (cap at least
+ * OB_RUN_CAP). Returns 0, or -1 when it would not be a run id (RUN too long). */
+int ob_warmup_run_id(const char *run, char *buf, size_t cap);
 
 /* The flag table of `outbreak run` (flags.h) into flags[0..cap), their values going into
  * *o: for a command that hands run's flags on (compare's rest_flags). Returns the number

@@ -48,6 +48,7 @@ struct ob_run {
     int64_t persisted_prev;
     uint32_t process; /* this process's part of the producer ids (record.h) */
     ob_run_result result;
+    double cpu_at_t0; /* the process's CPU seconds when the measured time began */
     size_t series_cap;
     int phase; /* under plan.load_lock: 0 before the sending, 1 sending, 2 over */
 };
@@ -240,6 +241,14 @@ static void read_durability(controller *c)
 #define LAST_COUNT_MS 5000                /* MongoDB's count once the wait is over: at
                                              least this, or what is left of --stop-timeout */
 
+/* The way of the sinks that can hold the run's records: the run's, or NULL (every
+ * way's) behind the gateways of a relay (the HTTP load mode). */
+static const char *sinks_way(const ob_run_result *r)
+{
+    const ob_broker_ops *ops = ob_broker_by_way(r->way);
+    return ops && ops->relay ? NULL : r->way;
+}
+
 /* What the drain knows about this process's records at one instant. */
 typedef struct drain_view {
     bool ok;              /* the sinks' statistics could be read */
@@ -316,10 +325,7 @@ static void drain(controller *c)
     bool count_timed_out = false, idle = false;
     drain_view v = {0}, last = {0};
     ob_sink_activity act_last = {0};
-    /* the sinks that can hold this run's records: the way's, or every way's behind the
-     * gateways of a relay (the HTTP load mode) */
-    const ob_broker_ops *ops = ob_broker_by_way(r->way);
-    const char *sink_way = ops && ops->relay ? NULL : r->way;
+    const char *sink_way = sinks_way(r);
     for (;;) {
         int64_t now = ob_mono_ns();
         drain_read(c, &v);
@@ -508,13 +514,68 @@ static void collect_failures(controller *c)
     }
 }
 
-static void measure_self(ob_run_result *r)
+/* The process's CPU seconds so far; its peak RSS into *peak_mb (may be NULL). */
+static double process_cpu_s(double *peak_mb)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    r->loadgen_cpu_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-                       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-    r->loadgen_peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
+    if (peak_mb)
+        *peak_mb = (double)ru.ru_maxrss / 1024.0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The load generator's own cost: its CPU from the measured time's start on (the
+ * warm-up's left out), and its peak RSS. */
+static void measure_self(controller *c)
+{
+    ob_run_result *r = &c->result;
+    r->loadgen_cpu_s = process_cpu_s(&r->loadgen_peak_rss_mb) - c->cpu_at_t0;
+}
+
+/* The warm-up's counts: the publishers' warm-up statistics, and what the sinks persisted
+ * of this process's warm-up records. The sinks took them before the measured ones, so
+ * after the drain they are normally all in; if not (a run stopped during its warm-up
+ * drains nothing else), it waits until they are, as long as the sinks make progress
+ * (on them, or on an older backlog: the drain's rule) and --stop-timeout allows. */
+static void count_warmup(controller *c)
+{
+    ob_run_result *r = &c->result;
+    r->warmup_sent = r->warmup_acked = r->warmup_failed = 0;
+    for (long i = 0; i < c->nworkers; i++) {
+        const ob_pub_stats *st = ob_worker_stats_of(c->workers[i])->warmup;
+        r->warmup_acked += atomic_load(&st->acked);
+        r->warmup_failed += atomic_load(&st->failed);
+        r->warmup_sent += atomic_load(&st->sent);
+    }
+    r->warmup_persisted = -1;
+    if (!c->store)
+        return;
+    int64_t start = ob_mono_ns(), deadline = start + c->opts.stop_timeout_ns, last_progress = start;
+    int64_t seen_work = -1;
+    const char *sink_way = sinks_way(r);
+    for (;;) {
+        ob_sink_totals tot;
+        ob_err err;
+        ob_hist_reset(c->interval);
+        if (ob_store_sink_totals(c->store, r->warmup_run, c->process, &tot, c->interval, &err) != 0) {
+            fprintf(stderr, "outbreak run: the warm-up's records: %s\n", err.msg);
+            return;
+        }
+        int64_t persisted = tot.process_persisted >= 0 ? tot.process_persisted : tot.persisted;
+        int64_t now = ob_mono_ns();
+        ob_sink_activity act;
+        bool working = ob_store_sink_activity(c->store, sink_way, r->warmup_run, &act, &err) == 0 &&
+                       act.running > 0 && act.work != seen_work;
+        if (working)
+            seen_work = act.work;
+        if (persisted != r->warmup_persisted || working)
+            last_progress = now;
+        r->warmup_persisted = persisted;
+        if (persisted >= r->warmup_acked || now >= deadline || now - last_progress > NO_PROGRESS_NS)
+            return;
+        ob_sleep_until_mono(now + 250 * OB_NS_PER_MS);
+    }
 }
 
 void ob_run_free(ob_run *c)
@@ -632,22 +693,29 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
         int64_t mono = ob_mono_ns(), real = ob_real_ns();
         if (start > real)
             ob_sleep_until_mono(mono + (start - real));
-        p->t0_real = start;
-        p->t0_mono = mono + (start - real);
+        p->t0_real = start + o->warmup_ns;
+        p->t0_mono = mono + (start - real) + o->warmup_ns;
     } else {
         if (c->store) {
-            /* start on a whole second of the wall clock: the sinks count their inserts
-             * per epoch second, and the series' seconds are then the same seconds */
-            int64_t real = ob_real_ns();
+            /* the measured time starts on a whole second of the wall clock: the sinks
+             * count their inserts per epoch second, and the series' seconds are then
+             * the same seconds (the warm-up, if any, starts before it) */
+            int64_t real = ob_real_ns() + o->warmup_ns;
             ob_sleep_until_mono(ob_mono_ns() + (OB_NS_PER_S - real % OB_NS_PER_S));
         }
-        p->t0_mono = ob_mono_ns();
-        p->t0_real = ob_real_ns();
+        p->t0_mono = ob_mono_ns() + o->warmup_ns;
+        p->t0_real = ob_real_ns() + o->warmup_ns;
     }
+    p->start_mono = p->t0_mono - o->warmup_ns;
     p->end_mono = o->run_time_ns > 0 ? p->t0_mono + o->run_time_ns : INT64_MAX;
     c->result.t0_real_ns = p->t0_real;
+    c->cpu_at_t0 = 0;
+    bool warming = o->warmup_ns > 0;
+    if (warming && !o->only_summary)
+        fprintf(stderr, "warming up for %.3g s: the records go under run id %s, in none of the figures\n",
+                (double)o->warmup_ns / 1e9, c->result.warmup_run);
     pthread_mutex_lock(&p->load_lock);
-    p->load.spawn_t0 = p->load.changed = p->t0_mono;
+    p->load.spawn_t0 = p->load.changed = p->start_mono;
     c->phase = 1;
     pthread_mutex_unlock(&p->load_lock);
     for (long i = 0; i < c->nworkers; i++)
@@ -671,6 +739,15 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
                 fprintf(stderr, "outbreak run: interrupted; stopping and draining\n");
             }
             int64_t step = ob_mono_ns() + 50 * OB_NS_PER_MS;
+            if (warming && step >= p->t0_mono) {
+                /* the measured time begins: the process's CPU from here on is its cost */
+                ob_sleep_until_mono(p->t0_mono);
+                c->cpu_at_t0 = process_cpu_s(NULL);
+                warming = false;
+                if (!o->only_summary)
+                    fprintf(stderr, "warm-up over: measuring\n");
+                continue;
+            }
             ob_sleep_until_mono(step < next ? step : next);
         }
         sample(c, (double)tick, false);
@@ -694,10 +771,15 @@ done:;
             last = end;
         stop_mono = last < p->end_mono ? last : p->end_mono;
     }
-    c->result.duration_s = (double)(stop_mono - p->t0_mono) / 1e9;
+    /* stopped during the warm-up: nothing was measured, and the warm-up was shorter */
+    c->result.duration_s = stop_mono > p->t0_mono ? (double)(stop_mono - p->t0_mono) / 1e9 : 0;
+    if (warming) {
+        c->cpu_at_t0 = process_cpu_s(NULL);
+        c->result.warmup_s = (double)(stop_mono - p->start_mono) / 1e9;
+    }
     for (long i = 0; i < c->nworkers; i++)
         ob_worker_join(c->workers[i]);
-    sample(c, (double)(end - p->t0_mono) / 1e9, true);
+    sample(c, end > p->t0_mono ? (double)(end - p->t0_mono) / 1e9 : 0, true);
     judge_rate(c);
     return 0;
 }
@@ -716,6 +798,10 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
         .spawn_rate = o->spawn_rate,
         .rate = o->rate,
     };
+    if (o->warmup_ns > 0 && ob_warmup_run_id(o->run_id, c->result.warmup_run, sizeof c->result.warmup_run) != 0) {
+        ob_err_setk(err, OB_ERR_USAGE, "--warmup: the run id \"%s\" is too long to add \".warmup\"", o->run_id);
+        goto fail;
+    }
     if (build_payloads(c, err) != 0)
         goto fail;
     if (snapshot_init(&c->prev) || snapshot_init(&c->now) || !(c->scratch = ob_hist_new()) ||
@@ -766,6 +852,8 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     r->rate_kept = true;
     r->persisted_source = NULL;
     r->process = c->process;
+    r->warmup_s = (double)o->warmup_ns / 1e9;
+    r->warmup_sent = r->warmup_acked = r->warmup_failed = r->warmup_persisted = -1;
     copy_targets(c);
     *out = c;
     return 0;
@@ -793,7 +881,9 @@ int ob_run_execute(ob_run *c, ob_run_tick_fn *tick, void *arg, volatile sig_atom
         drain(c);
         persisted_series(c);
     }
-    measure_self(&c->result);
+    if (c->opts.warmup_ns > 0)
+        count_warmup(c);
+    measure_self(c);
     if (c->cohort && ob_cohort_finish(c->cohort, &c->result, *interrupted != 0, err) != 0)
         fprintf(stderr, "outbreak run: worker %d: %s\n", ob_cohort_index(c->cohort), err->msg);
     return 0;

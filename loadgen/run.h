@@ -41,7 +41,14 @@ typedef struct ob_run_result {
     const char *mode;       /* durability.mode, the adapter's name for its settings */
     bool broker_acks;       /* durability.broker_ack; false: the middleware has no ack */
     const char *ack_meaning; /* durability.acked_means: what acked means without an ack */
-    double duration_s;      /* sending phase */
+    double duration_s;      /* sending phase (after the warm-up) */
+    /* --warmup: the load before the measured time, under the run id warmup_run. Its
+     * records are in none of the other figures; sent, acked and failed are counted by
+     * the publishers whenever the acks came, persisted is the sinks' count of this
+     * process's warm-up records when the run ended (-1: unknown). warmup_s 0: none. */
+    double warmup_s;
+    char warmup_run[OB_RUN_CAP];
+    int64_t warmup_sent, warmup_acked, warmup_failed, warmup_persisted;
     int64_t t0_real_ns;     /* start, CLOCK_REALTIME */
     double persist_s;       /* start until the sink had persisted what it would (drain end) */
     int64_t users;          /* closed model: users at the end; open model: 0 */
@@ -78,7 +85,8 @@ typedef struct ob_run_result {
     ob_hist *e2e; /* NULL: unknown */
     ob_failure_kind failures[OB_MAX_FAILURE_KINDS];
     int nfailure_kinds;
-    double loadgen_cpu_s, loadgen_peak_rss_mb;
+    double loadgen_cpu_s, loadgen_peak_rss_mb; /* CPU: from the measured time's start (the
+                                                  warm-up's is left out); RSS: the peak */
     ob_series_point *series;
     size_t nseries;
     /* a merged result (`outbreak merge`): the workers that finished, and the JSON

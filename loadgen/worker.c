@@ -23,7 +23,7 @@ typedef struct due_user {
 } due_user;
 
 /* Open model: one rate's part of the schedule. Record k >= k0 is meant to go at
- * t0_mono + base + period * (k - k0) (ns); a change of the rate starts a new one. */
+ * start_mono + base + period * (k - k0) (ns); a change of the rate starts a new one. */
 typedef struct pace {
     uint64_t k0;
     double base, period;
@@ -47,6 +47,13 @@ struct ob_worker {
 
     char meta_prefix[OB_RUN_CAP + 64]; /* ,"run":"..","producer":N,"seq": */
     size_t meta_prefix_len;
+    /* --warmup: the records meant to go before t0_mono are the warm-up's; the measured
+     * run's prefix waits here until the first record meant to go at or after it */
+    bool warming;
+    char measured_prefix[OB_RUN_CAP + 64];
+    size_t measured_prefix_len;
+    int64_t measured_cpu0, measured_wall0; /* the thread's CPU time and the monotonic
+                                              clock where the measured time began */
     size_t next_payload; /* index into this worker's share */
     size_t share;        /* payloads this worker owns: index, index + T, ... */
     bool share_done;     /* --once and every payload sent */
@@ -219,6 +226,28 @@ static void idle_until(ob_worker *w, int64_t until)
     ob_sleep_until_mono(until < cap ? until : cap);
 }
 
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec cpu;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) != 0)
+        return 0;
+    return (int64_t)cpu.tv_sec * OB_NS_PER_S + cpu.tv_nsec;
+}
+
+/* The warm-up is over for this worker (its next record is meant to go at or after
+ * t0_mono): the measured run's id, statistics and own figures from the next record on. */
+static void begin_measuring(ob_worker *w, int64_t now)
+{
+    w->warming = false;
+    ob_publisher_measure(w->pub);
+    memcpy(w->meta_prefix, w->measured_prefix, w->measured_prefix_len);
+    w->meta_prefix_len = w->measured_prefix_len;
+    atomic_store(&w->stats.idle_ns, 0);
+    atomic_store(&w->stats.window_wait_ns, 0);
+    w->measured_cpu0 = thread_cpu_ns();
+    w->measured_wall0 = now;
+}
+
 /* Sends the next record, meant to go at `intended` (monotonic), on behalf of `user`
  * (-1 in the open model); `now` is the caller's fresh reading of the clock. Returns false if the slot for the next seq is still busy
  * (too many in flight): the caller idles and retries. */
@@ -226,8 +255,10 @@ static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
 {
     if (!ob_publisher_ready(w->pub))
         return false;
-    uint64_t seq = ob_publisher_next_token(w->pub);
     const ob_plan *p = w->plan;
+    if (w->warming && intended >= p->t0_mono)
+        begin_measuring(w, now);
+    uint64_t seq = ob_publisher_next_token(w->pub);
     size_t idx = (size_t)w->lane + w->next_payload * (size_t)p->lanes;
     const ob_payload *pl = &p->payloads[idx];
     if (++w->next_payload == w->share) {
@@ -243,7 +274,8 @@ static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
     int n = ob_record_meta_tail(seq, p->t0_real + (intended - p->t0_mono), buf + head,
                                 sizeof buf - head);
     void *ctx = user >= 0 ? (void *)(uintptr_t)(user + 1) : NULL;
-    ob_hist_record(w->stats.send_delay, now - intended);
+    if (!w->warming)
+        ob_hist_record(w->stats.send_delay, now - intended);
     if (n < 0)
         ob_publisher_fail_next(w->pub, intended, now, ctx, "record too large to encode");
     else /* a failure is accounted for by the publisher (on_done called) */
@@ -257,7 +289,7 @@ static bool keep_sending(const ob_worker *w, int64_t now)
            now < w->plan->end_mono;
 }
 
-/* The intended send time of record k (ns after t0_mono). */
+/* The intended send time of record k (ns after start_mono). */
 static double pace_time(const ob_worker *w, uint64_t k)
 {
     size_t i = w->npaces - 1;
@@ -283,7 +315,7 @@ static void open_change(ob_worker *w, uint64_t k)
     w->gen = ob_plan_load(w->plan, &w->load);
     if (w->load.rate == old_rate || w->plan->opts->rate_max)
         return;
-    double tc = (double)(w->load.changed - w->plan->t0_mono);
+    double tc = (double)(w->load.changed - w->plan->start_mono);
     const pace *last = &w->paces[w->npaces - 1];
     double x = (double)last->k0 + (tc - last->base) / last->period; /* records due by tc */
     double first = ceil(x);
@@ -326,10 +358,10 @@ static int64_t send_tick(const ob_plan *p, int64_t intended)
     int64_t step = p->opts->tick_ns;
     if (step <= 0)
         return intended;
-    int64_t since = intended - p->t0_mono;
+    int64_t since = intended - p->start_mono;
     if (since <= 0)
         return intended;
-    return p->t0_mono + (since + step - 1) / step * step;
+    return p->start_mono + (since + step - 1) / step * step;
 }
 
 static void run_open_model(ob_worker *w)
@@ -345,7 +377,7 @@ static void run_open_model(ob_worker *w)
             open_change(w, k);
         int64_t now = ob_mono_ns();
         /* --rate max has no schedule: a record is due when it goes */
-        int64_t intended = p->opts->rate_max ? now : p->t0_mono + (int64_t)pace_time(w, k);
+        int64_t intended = p->opts->rate_max ? now : p->start_mono + (int64_t)pace_time(w, k);
         /* every record due before the end is sent, late ones too (they count from their
          * intended time), unless the backlog runs more than a second past the end */
         bool overdue = p->end_mono != INT64_MAX && now - p->end_mono >= OB_NS_PER_S;
@@ -565,17 +597,18 @@ static void *worker_main(void *arg)
     char name[16];
     snprintf(name, sizeof name, "ob-worker-%ld", w->lane);
     prctl(PR_SET_NAME, name, 0, 0, 0);
-    int64_t started = ob_mono_ns();
+    w->measured_wall0 = ob_mono_ns();
     if (w->share > 0) {
         if (w->plan->opts->rate > 0)
             run_open_model(w);
         else
             run_closed_model(w);
     }
-    atomic_store(&w->stats.sending_wall_ns, (long long)(ob_mono_ns() - started));
-    struct timespec cpu;
-    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu) == 0)
-        atomic_store(&w->stats.sending_cpu_ns, (long long)cpu.tv_sec * OB_NS_PER_S + cpu.tv_nsec);
+    /* a worker stopped during its warm-up measured nothing */
+    if (!w->warming) {
+        atomic_store(&w->stats.sending_wall_ns, (long long)(ob_mono_ns() - w->measured_wall0));
+        atomic_store(&w->stats.sending_cpu_ns, (long long)(thread_cpu_ns() - w->measured_cpu0));
+    }
     int timeout_ms = (int)(w->plan->opts->stop_timeout_ns / OB_NS_PER_MS);
     ob_publisher_flush(w->pub, timeout_ms);
     atomic_store(&w->finished_mono, ob_mono_ns());
@@ -602,8 +635,20 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     ob_gen_init(&w->rng, o->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)w->lane + 1);
     size_t lane = (size_t)w->lane, lanes = (size_t)plan->lanes;
     w->share = plan->npayloads > lane ? (plan->npayloads - lane + lanes - 1) / lanes : 0;
-    int np = ob_record_meta_prefix(o->run_id, w->producer, w->meta_prefix, sizeof w->meta_prefix);
-    w->meta_prefix_len = np > 0 ? (size_t)np : 0;
+    int np = ob_record_meta_prefix(o->run_id, w->producer, w->measured_prefix, sizeof w->measured_prefix);
+    w->measured_prefix_len = np > 0 ? (size_t)np : 0;
+    memcpy(w->meta_prefix, w->measured_prefix, w->measured_prefix_len);
+    w->meta_prefix_len = w->measured_prefix_len;
+    w->warming = o->warmup_ns > 0;
+    if (w->warming) {
+        char warmup_run[OB_RUN_CAP];
+        if (ob_warmup_run_id(o->run_id, warmup_run, sizeof warmup_run) != 0) {
+            ob_err_setk(err, OB_ERR_USAGE, "--warmup: the run id is too long");
+            goto fail;
+        }
+        np = ob_record_meta_prefix(warmup_run, w->producer, w->meta_prefix, sizeof w->meta_prefix);
+        w->meta_prefix_len = np > 0 ? (size_t)np : 0;
+    }
     /* sized for the initial users; grown when a change asks for more (grow_users) */
     long nusers = o->rate > 0 ? 0 : own_users(w, o->users);
     w->ucap = (size_t)(nusers > 0 ? nusers : 1);
@@ -630,6 +675,7 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
         .paced_rate = paced_rate(w, o, nusers),
         .paced_tick_ns = open_model ? o->tick_ns : 0, /* --tick: the open model only */
         .paced_open = open_model,
+        .warmup = w->warming,
     };
     /* --connections N (HTTP load mode): this worker's share, as the URL's connections= */
     char url[4096];
@@ -647,6 +693,7 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     if (ob_publisher_open(&w->pub, broker, &po, err) != 0)
         goto fail;
     w->stats.pub = ob_publisher_stats(w->pub);
+    w->stats.warmup = ob_publisher_warmup_stats(w->pub);
     *out = w;
     return 0;
 fail:

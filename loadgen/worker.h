@@ -5,6 +5,12 @@
  * Every record carries (run, producer = process << 8 | worker id, seq, sent_ns = intended
  * send time); the process part (plan->process) keeps the _ids of processes that share a
  * run id apart (record.h).
+ *
+ * With a warm-up (--warmup) the records meant to go before plan->t0_mono carry the run
+ * id "RUN.warmup" (ob_warmup_run_id) and count in the publisher's warm-up statistics;
+ * from the first record meant to go at or after t0_mono on, the run id and the
+ * measured statistics. The worker's own figures (send delay, idle, window wait, CPU and
+ * wall time) start there too.
  * Publishing goes through the shared publisher (publisher.h), whose token is the seq:
  * its in-flight ring remembers when each record was meant to go and when it went, so an
  * ack becomes two latencies: from the intended time (coordinated omission corrected) and
@@ -53,8 +59,10 @@ typedef struct ob_plan {
     long worker, workers, lanes;
     const ob_payload *payloads;
     size_t npayloads;
-    int64_t t0_mono; /* the run's start on the monotonic clock */
+    int64_t t0_mono; /* the start of the measured time on the monotonic clock */
     int64_t t0_real; /* the same instant on CLOCK_REALTIME */
+    int64_t start_mono; /* the schedule's origin: the warm-up's start (--warmup), t0_mono
+                           without one; the load goes on unbroken across t0_mono */
     int64_t end_mono; /* stop sending at this instant (INT64_MAX: no limit) */
     atomic_bool running; /* cleared by the controller to stop sending */
     /* the load: written under load_lock, then load_gen incremented (release); a worker
@@ -76,11 +84,14 @@ typedef struct ob_worker_stats {
     atomic_llong users;  /* closed model: active users (started and not stopped) */
     atomic_llong window_wait_ns; /* open model: time a due record waited for a free
                                     in-flight slot (the window full) */
-    atomic_llong sending_cpu_ns; /* the thread's CPU time until it stopped sending */
+    atomic_llong sending_cpu_ns; /* the thread's CPU time until it stopped sending (from
+                                    the warm-up's end) */
     atomic_llong idle_ns;        /* open model: time waiting for records' intended times */
-    atomic_llong sending_wall_ns; /* open model: from the thread's start until it stopped
-                                     sending; wall − idle − window wait − CPU is the time
-                                     it waited inside the adapter's publish */
+    atomic_llong sending_wall_ns; /* open model: from the thread's start (the warm-up's
+                                     end) until it stopped sending; wall − idle − window
+                                     wait − CPU is the time it waited inside the
+                                     adapter's publish */
+    ob_pub_stats *warmup; /* the publisher's warm-up counts (all 0 without --warmup) */
     ob_hist *send_delay; /* actual − intended send (ns) */
 } ob_worker_stats;
 

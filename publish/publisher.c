@@ -25,7 +25,18 @@ struct ob_publisher {
     ob_pub_done_fn *on_done;
     void *done_arg;
     ob_pub_stats stats;
+    ob_pub_stats warmup_stats; /* counters only: no histograms */
+    /* the first measured token: the warm-up's end (UINT64_MAX while it lasts; 1 without
+     * one). Written once by the owner before the send of that token, read on the ack
+     * path, which an ack of a later token reaches only after that send. */
+    _Atomic uint64_t measure_from;
 };
+
+/* The statistics a token counts in: the warm-up's or the measured ones. */
+static inline ob_pub_stats *stats_of(ob_publisher *p, uint64_t token)
+{
+    return token < atomic_load_explicit(&p->measure_from, memory_order_acquire) ? &p->warmup_stats : &p->stats;
+}
 
 /* Adds to a counter that only one thread writes (others may read it): a relaxed load and
  * store, without the cost of a locked read-modify-write. */
@@ -56,15 +67,18 @@ static void complete(ob_publisher *p, uint64_t token, bool ok, const char *errms
 {
     slot *s = &p->ring[token & p->mask];
     void *ctx = s->ctx;
+    ob_pub_stats *st = stats_of(p, token);
     if (ok) {
-        ob_hist_record(p->stats.publish, now - s->intended_mono);
-        ob_hist_record(p->stats.publish_raw, now - s->sent_mono);
-        bump(&p->stats.acked, 1); /* positive acks come from the adapter's one ack path */
+        if (st->publish) {
+            ob_hist_record(st->publish, now - s->intended_mono);
+            ob_hist_record(st->publish_raw, now - s->sent_mono);
+        }
+        bump(&st->acked, 1); /* positive acks come from the adapter's one ack path */
     } else {
         if (!errmsg || !*errmsg)
             errmsg = "no acknowledgement";
-        note_failure(&p->stats, errmsg);
-        atomic_fetch_add_explicit(&p->stats.failed, 1, memory_order_relaxed);
+        note_failure(st, errmsg);
+        atomic_fetch_add_explicit(&st->failed, 1, memory_order_relaxed);
     }
     atomic_store_explicit(&s->busy, false, memory_order_release);
     if (p->on_done)
@@ -90,9 +104,13 @@ bool ob_publisher_ready(const ob_publisher *p)
 long long ob_publisher_inflight(const ob_publisher *p)
 {
     /* acked/failed before sent: never negative */
-    long long done = atomic_load_explicit(&p->stats.acked, memory_order_relaxed) +
-                     atomic_load_explicit(&p->stats.failed, memory_order_relaxed);
-    return atomic_load_explicit(&p->stats.sent, memory_order_relaxed) - done;
+    const ob_pub_stats *w = &p->warmup_stats, *m = &p->stats;
+    long long done = atomic_load_explicit(&w->acked, memory_order_relaxed) +
+                     atomic_load_explicit(&w->failed, memory_order_relaxed) +
+                     atomic_load_explicit(&m->acked, memory_order_relaxed) +
+                     atomic_load_explicit(&m->failed, memory_order_relaxed);
+    return atomic_load_explicit(&w->sent, memory_order_relaxed) + atomic_load_explicit(&m->sent, memory_order_relaxed) -
+           done;
 }
 
 /* Takes the next token's slot (free: checked by the caller). */
@@ -104,8 +122,9 @@ static uint64_t take_slot(ob_publisher *p, int64_t intended, int64_t now, void *
     s->sent_mono = now;
     s->ctx = ctx;
     atomic_store_explicit(&s->busy, true, memory_order_relaxed);
-    bump(&p->stats.sent, 1);
-    bump(&p->stats.bytes, (long long)len);
+    ob_pub_stats *st = stats_of(p, token);
+    bump(&st->sent, 1);
+    bump(&st->bytes, (long long)len);
     return token;
 }
 
@@ -148,6 +167,17 @@ ob_pub_stats *ob_publisher_stats(ob_publisher *p)
     return &p->stats;
 }
 
+ob_pub_stats *ob_publisher_warmup_stats(ob_publisher *p)
+{
+    return &p->warmup_stats;
+}
+
+void ob_publisher_measure(ob_publisher *p)
+{
+    if (atomic_load_explicit(&p->measure_from, memory_order_relaxed) == UINT64_MAX)
+        atomic_store_explicit(&p->measure_from, p->next_token, memory_order_release);
+}
+
 const char *ob_publisher_way(const ob_publisher *p)
 {
     return ob_broker_way(p->broker);
@@ -173,6 +203,7 @@ int ob_publisher_open(ob_publisher **out, const char *url, const ob_publisher_op
     if (!p)
         return ob_err_set(err, "out of memory");
     p->next_token = 1;
+    atomic_init(&p->measure_from, o->warmup ? UINT64_MAX : 1);
     p->mask = (uint64_t)o->window - 1;
     p->on_done = o->on_done;
     p->done_arg = o->done_arg;

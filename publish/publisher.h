@@ -65,6 +65,8 @@ typedef struct ob_publisher_opts {
                                * each at its time): ob_broker_opts' hint */
     bool paced_open;          /* the open model (a schedule, no user waiting for an ack):
                                * ob_broker_opts' hint */
+    bool warmup;              /* the first sends are a warm-up: counted apart (see
+                               * ob_publisher_warmup_stats) until ob_publisher_measure */
 } ob_publisher_opts;
 
 /* Opens the broker of `url` as a publisher. The error names the address, with the
@@ -98,8 +100,16 @@ bool ob_publisher_poll(ob_publisher *p, int64_t until_mono);
  * then is reported failed. Returns how many. Owner thread. */
 int ob_publisher_flush(ob_publisher *p, int timeout_ms);
 
-/* The live statistics (see the threads note above). */
+/* The live statistics (see the threads note above): of the measured sends, those from
+ * ob_publisher_measure on when the publisher was opened with `warmup`. */
 ob_pub_stats *ob_publisher_stats(ob_publisher *p);
+/* Opened with `warmup`: the sends before ob_publisher_measure are the warm-up. Their
+ * sends, acks, failures and bytes are counted here, whenever their acks come, and in no
+ * histogram; ob_publisher_stats never sees them. Without `warmup`: all zero. */
+ob_pub_stats *ob_publisher_warmup_stats(ob_publisher *p);
+/* Ends the warm-up: the next send and every one after it are measured. Owner thread;
+ * once (later calls change nothing). */
+void ob_publisher_measure(ob_publisher *p);
 /* The middleware's name (the record's `way`). */
 const char *ob_publisher_way(const ob_publisher *p);
 /* True if acks come on the client library's own threads and poll returns at once

@@ -121,6 +121,16 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
                 o->workers, o->worker >= 0 ? "the run's, split between them" : "the run's");
     /* a short run (--once's records at full speed) to 0.1 ms, not "0.0 s" */
     fprintf(f, "duration     %.*f s sending\n", r->duration_s < 10 ? 4 : 1, r->duration_s);
+    if (r->warmup_s > 0) {
+        fprintf(f, "warm-up      %.1f s before it, under run id %s, in none of the figures here:", r->warmup_s,
+                r->warmup_run);
+        print_count(f, "sent", r->warmup_sent);
+        print_count(f, "acked", r->warmup_acked);
+        print_count(f, "failed", r->warmup_failed);
+        if (r->warmup_persisted >= 0)
+            fprintf(f, "  persisted %" PRId64 " by the end", r->warmup_persisted);
+        fputc('\n', f);
+    }
     if (isfinite(r->rate_target)) {
         if (r->rate_kept)
             fprintf(f, "rate         kept: %.1f/s of %.1f/s\n", r->rate_achieved, r->rate_target);
@@ -370,6 +380,21 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     ob_jw_int(&w, r->t0_real_ns);
     ob_jw_key(&w, "duration_s");
     ob_jw_num(&w, r->duration_s, 6);
+    /* --warmup: the load before the measured time, under a run id of its own */
+    ob_jw_key(&w, "warmup");
+    if (r->warmup_s > 0) {
+        ob_jw_object(&w);
+        json_num(&w, "duration_s", r->warmup_s);
+        ob_jw_key(&w, "run");
+        ob_jw_str(&w, r->warmup_run);
+        json_count(&w, "sent", r->warmup_sent);
+        json_count(&w, "acked", r->warmup_acked);
+        json_count(&w, "failed", r->warmup_failed);
+        json_count(&w, "persisted_by_end", r->warmup_persisted);
+        ob_jw_end(&w);
+    } else {
+        ob_jw_null(&w);
+    }
     /* the open model's rate, kept or not (null: closed model, --rate max, or changed) */
     json_num(&w, "rate_target", r->rate_target);
     json_num(&w, "rate_achieved", r->rate_achieved);
