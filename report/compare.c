@@ -363,6 +363,32 @@ static void find_group(ob_proc_group *g, const char *host, int port, char *what,
     }
 }
 
+/* A run with a warm-up: the cost over its measured time, from the instant the warm-up
+ * ended (started_at_ns) to the end of the run, as the sampler saw it (groups: broker,
+ * database, sink); the load generator's from its own summary. The peak RSS of the
+ * broker, database and sink are those of that window too. */
+static void cost_after_warmup(ob_cost *cost, const ob_proc_group *groups, const ob_summary_figures *fig,
+                              bool sink_is_server, bool external_sinks)
+{
+    double cpu, rss;
+    cost->after_warmup = true;
+    if (!sink_is_server && ob_proc_group_window(&groups[0], fig->started_at_ns, &cpu, &rss) == 0) {
+        cost->broker_cpu_s = cpu;
+        cost->broker_peak_rss_mb = rss;
+    }
+    if (ob_proc_group_window(&groups[1], fig->started_at_ns, &cpu, &rss) == 0) {
+        cost->db_cpu_s = cpu;
+        cost->db_peak_rss_mb = rss;
+    }
+    if (!external_sinks) {
+        ob_proc_group_window(&groups[2], fig->started_at_ns, &cpu, &rss);
+        cost->sink_cpu_s = cpu; /* -1 if the sampler never read it: unknown */
+        cost->sink_peak_rss_mb = rss;
+    }
+    if (isfinite(fig->loadgen_cpu_s))
+        cost->loadgen_cpu_s = fig->loadgen_cpu_s;
+}
+
 /* The MongoDB URL for one middleware: the database of --mongo (default "outbreak") with
  * "_<id>_<middleware>" appended, so that each middleware's records start an empty
  * collection (FerretDB's inserts slow down as a collection grows, and its count of a
@@ -431,9 +457,10 @@ static void print_figures(const ob_summary_figures *s, const ob_cost *cost)
            fig(a, sizeof a, s->persisted_per_s, 0), fig(b, sizeof b, s->publish_p50_ms, 2),
            fig(c, sizeof c, s->publish_p99_ms, 2), fig(d, sizeof d, s->e2e_p50_ms, 2),
            fig(e, sizeof e, s->e2e_p99_ms, 2));
-    printf("  CPU s: broker %s, sink %s, load generator %s (database %s)\n",
+    printf("  CPU s: broker %s, sink %s, load generator %s (database %s)%s\n",
            fig(a, sizeof a, cost->broker_cpu_s, 2), fig(b, sizeof b, cost->sink_cpu_s, 2),
-           fig(c, sizeof c, cost->loadgen_cpu_s, 2), fig(d, sizeof d, cost->db_cpu_s, 2));
+           fig(c, sizeof c, cost->loadgen_cpu_s, 2), fig(d, sizeof d, cost->db_cpu_s, 2),
+           cost->after_warmup ? ", after the warm-up" : "");
 }
 
 /* One middleware: sink up, sampler on, `outbreak run`, sampler off, sink down, summary
@@ -495,7 +522,7 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     ob_cost cost;
     memset(&cost, 0, sizeof cost);
     cost.sampled_every_ms = SAMPLE_MS;
-    ob_proc_group groups[2]; /* broker, database */
+    ob_proc_group groups[3]; /* broker, database, sink */
     find_group(&groups[0], host, port, cost.broker_process, sizeof cost.broker_process);
     char db_host[256];
     int db_port = 27017;
@@ -508,8 +535,14 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
         db_host[0] = '\0';
     }
     find_group(&groups[1], db_host, db_port, cost.db_process, sizeof cost.db_process);
+    /* the sink: its own figures over the measured time when the run has a warm-up */
+    memset(&groups[2], 0, sizeof groups[2]);
+    if (!o->external_sinks) {
+        groups[2].pids[0] = sink.pid;
+        groups[2].npids = 1;
+    }
     ob_proc_sampler *sampler = NULL;
-    if (ob_proc_sampler_start(&sampler, groups, 2, SAMPLE_MS, &err) != 0)
+    if (ob_proc_sampler_start(&sampler, groups, 3, SAMPLE_MS, &err) != 0)
         fprintf(stderr, "outbreak compare: %s (no broker or database cost)\n", err.msg);
     char *run_argv[MAX_PASS + 20];
     int n = 0;
@@ -539,6 +572,8 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     char *summary = rc >= 0 ? ob_file_read(json_path, &len, &err) : NULL;
     ob_summary_figures fig;
     if (!summary || ob_summary_read(summary, len, &fig, &err) != 0) {
+        for (int i = 0; i < 3; i++)
+            ob_proc_group_release(&groups[i]);
         char last[200];
         ob_log_last_line(log_run, last, sizeof last);
         snprintf(reason, sizeof reason, "outbreak run exited with status %d without a summary: %s (log: %s)",
@@ -560,6 +595,10 @@ static void run_one(comparison *c, const char *name, volatile sig_atomic_t *inte
     cost.sink_peak_rss_mb = o->external_sinks ? -1 : sink.peak_rss_mb;
     cost.loadgen_cpu_s = run.cpu_s;
     cost.loadgen_peak_rss_mb = run.peak_rss_mb;
+    if (fig.warmup_s > 0 && fig.started_at_ns > 0)
+        cost_after_warmup(&cost, groups, &fig, ops && ops->sink_is_server, o->external_sinks);
+    for (int i = 0; i < 3; i++)
+        ob_proc_group_release(&groups[i]);
     double records = fig.persisted >= 0 ? (double)fig.persisted : (double)fig.acked;
     double per_s = isfinite(fig.persisted_per_s) ? fig.persisted_per_s : fig.acked_per_s;
     char *cost_text = ob_cost_json(&cost, records, per_s);

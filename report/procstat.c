@@ -157,6 +157,7 @@ struct ob_proc_sampler {
 static void sample_group(ob_proc_group *g)
 {
     double rss_sum = 0;
+    bool any = false;
     for (int i = 0; i < g->npids; i++) {
         double cpu, rss;
         if (ob_proc_read(g->pids[i], &cpu, &rss) != 0)
@@ -166,9 +167,21 @@ static void sample_group(ob_proc_group *g)
         g->seen[i] = true;
         g->cpu_last[i] = cpu;
         rss_sum += rss;
+        any = true;
     }
     if (rss_sum > g->peak_rss_mb)
         g->peak_rss_mb = rss_sum;
+    if (!any)
+        return;
+    if (g->nsamples == g->samples_cap) {
+        size_t cap = g->samples_cap ? 2 * g->samples_cap : 256;
+        ob_proc_sample *grown = realloc(g->samples, cap * sizeof *grown);
+        if (!grown)
+            return; /* out of memory: the window figures end at the last sample kept */
+        g->samples = grown;
+        g->samples_cap = cap;
+    }
+    g->samples[g->nsamples++] = (ob_proc_sample){ob_real_ns(), ob_proc_group_cpu_s(g), rss_sum};
 }
 
 static void sample_all(ob_proc_sampler *s)
@@ -230,6 +243,32 @@ void ob_proc_sampler_stop(ob_proc_sampler *s)
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake);
     free(s);
+}
+
+int ob_proc_group_window(const ob_proc_group *g, int64_t from_real_ns, double *cpu_s, double *peak_rss_mb)
+{
+    *cpu_s = *peak_rss_mb = -1;
+    if (g->nsamples == 0)
+        return -1;
+    size_t base = 0;
+    while (base + 1 < g->nsamples && g->samples[base + 1].real_ns <= from_real_ns)
+        base++;
+    double peak = 0;
+    for (size_t i = base; i < g->nsamples; i++)
+        if (g->samples[i].rss_mb > peak)
+            peak = g->samples[i].rss_mb;
+    *cpu_s = g->samples[g->nsamples - 1].cpu_s - g->samples[base].cpu_s;
+    *peak_rss_mb = peak;
+    return 0;
+}
+
+void ob_proc_group_release(ob_proc_group *g)
+{
+    if (!g)
+        return;
+    free(g->samples);
+    g->samples = NULL;
+    g->nsamples = g->samples_cap = 0;
 }
 
 double ob_proc_group_cpu_s(const ob_proc_group *g)

@@ -10,6 +10,8 @@
 #define OB_PROCSTAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
@@ -27,13 +29,24 @@ int ob_proc_read(pid_t pid, double *cpu_s, double *rss_mb);
 /* The process's command name ("nats-server", "beam.smp", "java"); "?" if unknown. */
 void ob_proc_name(pid_t pid, char *buf, size_t cap);
 
-/* One group of processes followed over a run (the broker, the database). */
+/* One sample of a group: when (CLOCK_REALTIME), the group's CPU seconds since its
+ * first sample, and the sum of its VmRSS. */
+typedef struct ob_proc_sample {
+    int64_t real_ns;
+    double cpu_s, rss_mb;
+} ob_proc_sample;
+
+/* One group of processes followed over a run (the broker, the database). Fill pids and
+ * npids and leave the rest zeroed; a sampled group holds its samples until
+ * ob_proc_group_release. */
 typedef struct ob_proc_group {
     pid_t pids[OB_PROC_MAX_PIDS];
     int npids;
     double cpu_start[OB_PROC_MAX_PIDS], cpu_last[OB_PROC_MAX_PIDS];
     bool seen[OB_PROC_MAX_PIDS]; /* read at least once */
     double peak_rss_mb;          /* largest sum of the group's VmRSS at one sample */
+    ob_proc_sample *samples;     /* every sample in order (those that read a process) */
+    size_t nsamples, samples_cap;
 } ob_proc_group;
 
 /* A thread that samples groups every `interval_ms` until stopped. */
@@ -50,5 +63,15 @@ void ob_proc_sampler_stop(ob_proc_sampler *s);
 /* The group's CPU seconds between the first and the last sample; -1 if it has no
  * process or none could be read. */
 double ob_proc_group_cpu_s(const ob_proc_group *g);
+
+/* The group's figures over the part of the run from `from_real_ns` (CLOCK_REALTIME) to
+ * its last sample: the CPU seconds since the last sample at or before that instant (the
+ * first sample if none was), and the peak RSS of the samples from that one on. A window
+ * that starts after the last sample has CPU 0 and the last sample's RSS. Returns 0, or
+ * -1 if no sample read a process (then *cpu_s and *peak_rss_mb are -1). */
+int ob_proc_group_window(const ob_proc_group *g, int64_t from_real_ns, double *cpu_s, double *peak_rss_mb);
+
+/* Frees the group's samples (the group may be sampled again after). NULL-safe. */
+void ob_proc_group_release(ob_proc_group *g);
 
 #endif

@@ -283,6 +283,7 @@ static void json_load(ob_jw *w, const ob_run_opts *o)
     }
     ob_jw_key(w, "once");
     ob_jw_bool(w, o->once);
+    json_num(w, "warmup_s", (double)o->warmup_ns / 1e9);
     ob_jw_end(w);
 }
 

@@ -58,6 +58,8 @@ char *ob_cost_json(const ob_cost *c, double records, double records_per_s)
     ob_jw_object(&w);
     ob_jw_key(&w, "sampled_every_ms");
     ob_jw_int(&w, c->sampled_every_ms);
+    ob_jw_key(&w, "covers"); /* the part of the run the figures are of */
+    ob_jw_str(&w, c->after_warmup ? "the measured time, after the warm-up" : "the whole run");
     put_num(&w, "broker_cpu_s", c->broker_cpu_s);
     put_num(&w, "broker_peak_rss_mb", c->broker_peak_rss_mb);
     put_str(&w, "broker_process", c->broker_process);
@@ -108,6 +110,8 @@ void ob_workload_json(ob_jw *w, const ob_run_opts *o)
         ob_jw_numg(w, (double)o->run_time_ns / 1e9, 6);
     else
         ob_jw_null(w);
+    ob_jw_key(w, "warmup_s");
+    ob_jw_numg(w, (double)o->warmup_ns / 1e9, 6);
     ob_jw_key(w, "records");
     if (o->records) {
         ob_jw_str(w, o->records);

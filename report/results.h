@@ -21,6 +21,8 @@ typedef struct ob_cost {
     double db_cpu_s, db_peak_rss_mb;
     char db_process[128];
     int sampled_every_ms;
+    bool after_warmup; /* the figures cover the measured time after a warm-up (--warmup),
+                          not the whole run */
 } ob_cost;
 
 /* The "cost" object of a summary: the figures above plus the derived ones

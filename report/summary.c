@@ -71,12 +71,32 @@ static int read_throughput(ob_json *j, ob_summary_figures *fig)
     return rc;
 }
 
+/* Reads one number of an object (or null) into *out; the rest is skipped. */
+static int read_member(ob_json *j, const char *name, double *out)
+{
+    if (ob_json_peek(j) == OB_JSON_NULL)
+        return ob_json_null(j);
+    if (ob_json_object_begin(j) < 0)
+        return -1;
+    char key[48];
+    int rc;
+    while ((rc = ob_json_object_next(j, key, sizeof key, NULL)) > 0) {
+        rc = strcmp(key, name) == 0 ? read_number(j, out) : ob_json_skip(j);
+        if (rc < 0)
+            return -1;
+    }
+    return rc;
+}
+
 int ob_summary_read(const char *json, size_t len, ob_summary_figures *fig, ob_err *err)
 {
     memset(fig, 0, sizeof *fig);
     fig->sent = fig->acked = fig->failed = fig->persisted = fig->duplicates = fig->lost = fig->unconfirmed = -1;
     fig->acked_per_s = fig->persisted_per_s = NAN;
     fig->publish_p50_ms = fig->publish_p99_ms = fig->e2e_p50_ms = fig->e2e_p99_ms = NAN;
+    fig->started_at_ns = -1;
+    fig->warmup_s = 0;
+    fig->loadgen_cpu_s = NAN;
     ob_json j;
     ob_json_init(&j, json, len);
     if (ob_json_object_begin(&j) < 0)
@@ -90,7 +110,7 @@ int ob_summary_read(const char *json, size_t len, ob_summary_figures *fig, ob_er
         } counts[] = {{"sent", &fig->sent},           {"acked", &fig->acked},
                       {"failed", &fig->failed},       {"persisted", &fig->persisted},
                       {"duplicates", &fig->duplicates}, {"lost", &fig->lost},
-                      {"unconfirmed", &fig->unconfirmed}};
+                      {"unconfirmed", &fig->unconfirmed}, {"started_at_ns", &fig->started_at_ns}};
         bool done = false;
         for (size_t i = 0; i < sizeof counts / sizeof counts[0] && !done; i++)
             if (strcmp(key, counts[i].name) == 0) {
@@ -109,6 +129,10 @@ int ob_summary_read(const char *json, size_t len, ob_summary_figures *fig, ob_er
             rc = read_latency(&j, &fig->publish_p50_ms, &fig->publish_p99_ms);
         else if (strcmp(key, "e2e_latency_ms") == 0)
             rc = read_latency(&j, &fig->e2e_p50_ms, &fig->e2e_p99_ms);
+        else if (strcmp(key, "warmup") == 0)
+            rc = read_member(&j, "duration_s", &fig->warmup_s);
+        else if (strcmp(key, "cost") == 0)
+            rc = read_member(&j, "loadgen_cpu_s", &fig->loadgen_cpu_s);
         else
             rc = ob_json_skip(&j);
         if (rc < 0)

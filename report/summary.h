@@ -15,6 +15,9 @@ typedef struct ob_summary_figures {
     int64_t sent, acked, failed, persisted, duplicates, lost, unconfirmed;
     double acked_per_s, persisted_per_s;
     double publish_p50_ms, publish_p99_ms, e2e_p50_ms, e2e_p99_ms;
+    int64_t started_at_ns;  /* the measured time's start, CLOCK_REALTIME (-1: unknown) */
+    double warmup_s;        /* the warm-up's length before it (0: none) */
+    double loadgen_cpu_s;   /* the cost object's, measured from started_at_ns (NAN) */
 } ob_summary_figures;
 
 /* Reads the figures from a summary's text. Returns 0, or -1 with err giving the line

@@ -181,6 +181,28 @@ static void test_ipv4(void)
     CHECK(groups[1].peak_rss_mb == 0);
     ob_proc_sampler_stop(NULL); /* NULL-safe */
 
+    /* the figures of a window: from before the first sample, the whole; from the middle
+     * of the burst, part of it; from after the last sample, none */
+    double wcpu = -7, wpeak = -7;
+    CHECK_MSG(groups[0].nsamples >= 4, "%zu samples over a 0.4 s burst at 50 ms", groups[0].nsamples);
+    CHECK(ob_proc_group_window(&groups[0], 0, &wcpu, &wpeak) == 0);
+    CHECK_MSG(wcpu == cpu && wpeak == groups[0].peak_rss_mb, "window from 0: %.3f s, %.3f MB", wcpu, wpeak);
+    if (groups[0].nsamples >= 4) {
+        size_t mid = groups[0].nsamples / 2;
+        const ob_proc_sample *m = &groups[0].samples[mid], *last = &groups[0].samples[groups[0].nsamples - 1];
+        CHECK(ob_proc_group_window(&groups[0], m->real_ns + 1, &wcpu, &wpeak) == 0);
+        CHECK_MSG(wcpu == last->cpu_s - m->cpu_s && wcpu >= 0 && wcpu < cpu, "window from sample %zu: %.3f of %.3f s",
+                  mid, wcpu, cpu);
+        CHECK(wpeak > 0 && wpeak <= groups[0].peak_rss_mb);
+        CHECK(ob_proc_group_window(&groups[0], last->real_ns + 1000000000, &wcpu, &wpeak) == 0);
+        CHECK_MSG(wcpu == 0 && wpeak == last->rss_mb, "window after the last sample: %.3f s", wcpu);
+    }
+    CHECK(ob_proc_group_window(&groups[1], 0, &wcpu, &wpeak) == -1 && wcpu == -1 && wpeak == -1);
+    ob_proc_group_release(&groups[0]);
+    ob_proc_group_release(&groups[1]);
+    CHECK(groups[0].samples == NULL && groups[0].nsamples == 0);
+    ob_proc_group_release(NULL);
+
     /* the listener is the child, not this process (which forked before the socket) */
     pid_t pids[OB_PROC_MAX_PIDS];
     int n = ob_proc_listeners(k.port, pids, OB_PROC_MAX_PIDS);
@@ -222,6 +244,8 @@ static void test_ipv4(void)
     CHECK(ob_proc_sampler_start(&s, &gone, 1, 50, &err) == 0);
     ob_proc_sampler_stop(s);
     CHECK(ob_proc_group_cpu_s(&gone) == -1);
+    CHECK(gone.nsamples == 0);
+    ob_proc_group_release(&gone);
     ob_proc_group empty = {.npids = 0};
     CHECK(ob_proc_group_cpu_s(&empty) == -1);
     k.pid = 0;
