@@ -1,0 +1,90 @@
+# warmup.sh — `outbreak run --warmup T` (and compare's): the load runs T before the
+# measured time; the warm-up's records go under the run id RUN.warmup, are counted apart
+# (sent, acked, failed, persisted) and are in none of the run's figures, and every record
+# of both parts is accounted for by MongoDB's own counts. Also: the series begins with the
+# measured time, the closed model's users are spawned during the warm-up, a run stopped
+# during its warm-up measured nothing and still accounts for what it sent, compare's cost
+# figures say they cover the measured time, and the misuses are exit 2 with one line.
+source "$(dirname "$0")/lib.sh"
+require_servers
+
+url="$NATS_URL?jetstream=1&stream=OBWU_$$&subject=obwu.$$&durable=obwu-$$"
+start_sink "$url" "$WORK/sink.log"
+
+# the open model: 2 s of warm-up, then 3 s measured, at 400 records/s: record k is meant
+# to go at k × 2.5 ms, so the warm-up has exactly 800 and the measured time 1 200
+id="wu-$$-$(date +%s)"
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 400 -t 3s --warmup 2s \
+    --run-id "$id" --json "$WORK/open.json" >"$WORK/open.log" 2>&1
+rc=$?
+tail -22 "$WORK/open.log"
+check_delivered "$rc" "$WORK/open.json" "$id" 1200
+got=$(json "$WORK/open.json" '"%g|%s|%d|%d|%d|%d" % (d["warmup"]["duration_s"], d["warmup"]["run"], d["warmup"]["sent"], d["warmup"]["acked"], d["warmup"]["failed"], d["warmup"]["persisted_by_end"])')
+check "the warm-up: 2 s under $id.warmup, 800 sent, acked and persisted, none failed ($got)" \
+    test "$got" = "2|$id.warmup|800|800|0|800"
+count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id.warmup")
+check "MongoDB holds the 800 warm-up records under $id.warmup (got $count)" test "$count" = 800
+got=$(json "$WORK/open.json" '"%d|%d|%g|%g" % (sum(p["sent"] for p in d["series"]), d["sent"], d["series"][0]["t"], d["duration_s"])')
+check "the series is the measured time's: its seconds add up to sent, from t = 1, over 3 s ($got)" \
+    test "$got" = "1200|1200|1|3"
+check "the summary says the warm-up and where its records went" \
+    grep -q "^warm-up      2.0 s before it, under run id $id.warmup, in none of the figures here:  sent 800  acked 800  failed 0  persisted 800 by the end" "$WORK/open.log"
+check "the summary's load says the warm-up" test "$(json "$WORK/open.json" 'd["load"]["warmup_s"]')" = 2
+check "the progress says when the measuring starts" grep -q '^warm-up over: measuring' "$WORK/open.log"
+
+# the closed model: the users start during the warm-up and are all there when it ends
+id2="wu2-$$-$(date +%s)"
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" -u 4 -r 20 --wait 0.05-0.1 -t 2s --warmup 1s \
+    --run-id "$id2" --json "$WORK/closed.json" >"$WORK/closed.log" 2>&1
+rc=$?
+check_delivered "$rc" "$WORK/closed.json" "$id2" +20
+got=$(json "$WORK/closed.json" '"%d|%d" % (d["series"][0]["users"], d["warmup"]["acked"] == d["warmup"]["persisted_by_end"] == d["warmup"]["sent"] > 0)')
+check "closed model: 4 users at the first measured second, the warm-up's records all persisted ($got)" \
+    test "$got" = "4|1"
+wacked=$(json "$WORK/closed.json" 'd["warmup"]["acked"]')
+count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id2.warmup")
+check "closed model: MongoDB holds the $wacked warm-up records (got $count)" test "$count" = "$wacked"
+
+# stopped during the warm-up: nothing measured, exit 0, and the warm-up's records counted
+id3="wu3-$$-$(date +%s)"
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 200 -t 10s --warmup 10s \
+    --run-id "$id3" --json "$WORK/int.json" >"$WORK/int.log" 2>&1 &
+rpid=$!
+sleep 2.5
+kill -INT "$rpid"
+rc=0
+wait "$rpid" || rc=$?
+check "interrupted during the warm-up: exit 0 (got $rc)" test "$rc" -eq 0
+got=$(json "$WORK/int.json" '"%d|%d|%g|%d|%d" % (d["sent"], d["persisted"], d["duration_s"], 1 <= d["warmup"]["duration_s"] < 4, d["warmup"]["sent"] == d["warmup"]["acked"] == d["warmup"]["persisted_by_end"] > 100)')
+check "interrupted during the warm-up: none sent in the measured time, a shorter warm-up all persisted ($got)" \
+    test "$got" = "0|0|0|1|1"
+wacked=$(json "$WORK/int.json" 'd["warmup"]["acked"]')
+count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id3.warmup")
+check "interrupted during the warm-up: MongoDB holds its $wacked records (got $count)" test "$count" = "$wacked"
+
+# compare: the warm-up is the workload's, and the cost covers the measured time
+"$OUTBREAK" compare --brokers nats --rate 200 -t 2s --warmup 1s --mongo "$MONGO_URL" --out "$WORK/cmp" \
+    >"$WORK/cmp.log" 2>&1
+rc=$?
+cat "$WORK/cmp.log"
+check "compare --warmup exits 0 (got $rc)" test "$rc" -eq 0
+got=$(json "$WORK/cmp/nats.json" '"%d|%d|%s|%d" % (d["warmup"]["sent"], d["sent"], d["cost"]["covers"], d["cost"]["broker_cpu_s"] >= 0 and d["cost"]["sink_cpu_s"] >= 0)')
+check "compare --warmup: 200 warm-up records, 400 measured, the cost after the warm-up ($got)" \
+    test "$got" = "200|400|the measured time, after the warm-up|1"
+check "compare --warmup: the console says the cost is after the warm-up" grep -q 'after the warm-up$' "$WORK/cmp.log"
+check "compare --warmup: the parameters say it" test "$(json "$WORK/cmp/results.json" 'd["params"]["workload"]["warmup_s"]')" = 1
+for f in "$WORK"/cmp/results.json; do
+    cid=$(json "$f" 'd["id"]')
+    python3 "$OB_SOURCE_DIR/tests/integration/nats_tool.py" rmstreams 127.0.0.1 4222 "_$(tr 'A-Z' 'a-z' <<<"$cid")" >/dev/null 2>&1
+    $MONGO_TOOL dropdb 127.0.0.1 27017 "${MONGO_DB}_${cid}_nats" >/dev/null 2>&1
+done
+
+# misuse: exit 2, one line
+fails_fast 2 "--warmup and --once exclude each other" run --headless --warmup 1s --once
+fails_fast 2 "--warmup: expected a duration like 30s or 5m, not \"soon\"" run --headless --warmup soon
+fails_fast 2 "is too long to add \".warmup\"" run --headless --warmup 1s \
+    --run-id "$(printf 'r%.0s' {1..60})"
+fails_fast 2 "--warmup is for a run of one load generator" run --headless --warmup 1s --workers 2 \
+    --run-id wu-workers --mongo "$MONGO_URL"
+
+finish
