@@ -480,6 +480,9 @@ static void run_item(ob_control *c, int k)
     it->t0_mono_s = mono_s();
     logf_locked(c, "%s: run %s started: %s, %s", it->name, it->run_id, it->shown,
                 it->opts.rate > 0 ? "open model" : "closed model");
+    if (r->warmup_s > 0)
+        logf_locked(c, "%s: warming up for %g s first: its records go under run id %s, in none of the figures",
+                    it->name, r->warmup_s, r->warmup_run);
     pthread_mutex_unlock(&c->mu);
     int rc = ob_run_execute(run, on_tick, c, &c->interrupted, &err);
     if (rc == 0)
@@ -1023,6 +1026,9 @@ void ob_control_state_json(ob_control *c, ob_jw *j)
     ob_jw_object(j);
     ob_jw_key(j, "status");
     ob_jw_str(j, test_status_names[c->status]);
+    /* --warmup: running, the measured time not begun (its figures come after) */
+    ob_jw_key(j, "warming_up");
+    ob_jw_bool(j, c->status == TEST_RUNNING && c->run && ob_run_warming_up(c->run));
     ob_jw_key(j, "test");
     ob_jw_int(j, c->test);
     ob_jw_key(j, "run_id");

@@ -957,6 +957,14 @@ int ob_run_change_load(ob_run *c, const ob_run_change *ch, ob_err *err)
     return 0;
 }
 
+bool ob_run_warming_up(ob_run *c)
+{
+    pthread_mutex_lock(&c->plan.load_lock);
+    bool warming = c->phase == 1 && c->opts.warmup_ns > 0 && ob_mono_ns() < c->plan.t0_mono;
+    pthread_mutex_unlock(&c->plan.load_lock);
+    return warming;
+}
+
 void ob_run_targets(ob_run *c, ob_run_change *out)
 {
     ob_load l;

@@ -158,6 +158,10 @@ int ob_run_change_load(ob_run *run, const ob_run_change *ch, ob_err *err);
  * (rate -1), rate in the open model (users and spawn_rate -1). */
 void ob_run_targets(ob_run *run, ob_run_change *out);
 
+/* True while the run sends its warm-up (--warmup): started, and the measured time not
+ * begun yet. Any thread. */
+bool ob_run_warming_up(ob_run *run);
+
 /* NULL-safe. */
 void ob_run_free(ob_run *run);
 

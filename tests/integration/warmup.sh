@@ -79,6 +79,26 @@ for f in "$WORK"/cmp/results.json; do
     $MONGO_TOOL dropdb 127.0.0.1 27017 "${MONGO_DB}_${cid}_nats" >/dev/null 2>&1
 done
 
+# the web UI: its state says "warming_up" while the warm-up lasts, then not; the log says
+# where the warm-up's records go
+id4="wu4-$$-$(date +%s)"
+web_start "$WORK/web.log" run --autostart --autoquit 0 --broker "$url" --mongo "$MONGO_URL" --rate 100 -t 2s \
+    --warmup 3s --run-id "$id4"
+sleep 1.5
+curl -s "$BASE/api/run/state" >"$WORK/state1.json"
+sleep 3
+curl -s "$BASE/api/run/state" >"$WORK/state2.json"
+curl -s "$BASE/api/run/logs?from=0" >"$WORK/logs.json"
+got=$(json "$WORK/state1.json" '"%s|%s" % (d["status"], d["warming_up"])')
+check "web UI during the warm-up: running, warming_up ($got)" test "$got" = "running|True"
+got=$(json "$WORK/state2.json" '"%s|%s" % (d["status"], d["warming_up"])')
+check "web UI after the warm-up: running, not warming_up ($got)" test "$got" = "running|False"
+check "web UI log: where the warm-up's records go" grep -q "warming up for 3 s first: its records go under run id $id4" \
+    "$WORK/logs.json"
+rc=0
+wait "$WEB_PID" || rc=$?
+check "web UI --autoquit after the warm-up and the test: exit 0 (got $rc)" test "$rc" -eq 0
+
 # misuse: exit 2, one line
 fails_fast 2 "--warmup and --once exclude each other" run --headless --warmup 1s --once
 fails_fast 2 "--warmup: expected a duration like 30s or 5m, not \"soon\"" run --headless --warmup soon

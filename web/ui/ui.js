@@ -126,7 +126,8 @@
     if (!s || typeof s !== 'object') return;
     state = s;
     var status = s.status || 'ready';
-    $('#status').textContent = status;
+    /* --warmup: the run sends, and its figures begin when the warm-up ends */
+    $('#status').textContent = s.warming_up ? 'warming up' : status;
     $('#status').className = status;
     $('#host').textContent = s.host || NA;
     $('#host').title = s.host || '';
