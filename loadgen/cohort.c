@@ -190,6 +190,11 @@ void ob_cohort_beat(ob_cohort *c, const ob_run_result *r)
     put_figures(c, r, "draining");
 }
 
+void ob_cohort_warming(ob_cohort *c, const ob_run_result *r)
+{
+    put_figures(c, r, "warming_up");
+}
+
 int ob_cohort_finish(ob_cohort *c, const ob_run_result *r, bool interrupted, ob_err *err)
 {
     flush_points(c);

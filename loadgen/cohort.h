@@ -43,6 +43,8 @@ void ob_cohort_progress(ob_cohort *c, const ob_run_result *r, const ob_series_po
 /* While the run waits for its sinks: the figures again (state "draining"), so the
  * worker is seen alive. Best effort, as progress. */
 void ob_cohort_beat(ob_cohort *c, const ob_run_result *r);
+/* Once a second during a warm-up (--warmup): the same (state "warming_up"). */
+void ob_cohort_warming(ob_cohort *c, const ob_run_result *r);
 /* Appends a point to the series without storing the figures (the last, partial second). */
 void ob_cohort_point(ob_cohort *c, const ob_series_point *last, const ob_hist *interval_publish);
 

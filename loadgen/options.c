@@ -351,9 +351,6 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
         if (o->once)
             return ob_err_setk(err, OB_ERR_USAGE, "--warmup and --once exclude each other (--once sends each record "
                                                   "once: none is left to warm up with)");
-        if (o->workers > 1 || o->worker >= 0 || o->start_at_ns > 0)
-            return ob_err_setk(err, OB_ERR_USAGE, "--warmup is for a run of one load generator (not with --workers, "
-                                                  "--worker or --start-at yet)");
         if (ob_warmup_run_id(o->run_id, warmup_run, sizeof warmup_run) != 0)
             return ob_err_setk(err, OB_ERR_USAGE, "--warmup: the run id \"%s\" is too long to add \".warmup\" (at most "
                                                   "%d characters)", o->run_id, OB_RUN_CAP - 1 - 7);

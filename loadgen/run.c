@@ -739,6 +739,10 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
                 fprintf(stderr, "outbreak run: interrupted; stopping and draining\n");
             }
             int64_t step = ob_mono_ns() + 50 * OB_NS_PER_MS;
+            if (warming && c->cohort && step - c->last_beat >= OB_NS_PER_S) {
+                ob_cohort_warming(c->cohort, &c->result); /* seen alive while it warms up */
+                c->last_beat = step;
+            }
             if (warming && step >= p->t0_mono) {
                 /* the measured time begins: the process's CPU from here on is its cost */
                 ob_sleep_until_mono(p->t0_mono);

@@ -59,6 +59,7 @@ static void put_plan(ob_jw *w, const ob_run_opts *o)
     ob_jw_key(w, "once");
     ob_jw_bool(w, o->once);
     put_int(w, "run_time_ns", o->run_time_ns);
+    put_int(w, "warmup_ns", o->warmup_ns);
     put_int(w, "stop_timeout_ns", o->stop_timeout_ns);
     put_int(w, "max_inflight", o->max_inflight);
     ob_jw_end(w);
@@ -100,6 +101,11 @@ char *ob_run_doc_encode(const ob_run_result *r, bool final)
     put_int(&w, "invalid", r->invalid);
     put_int(&w, "lost", r->lost);
     put_int(&w, "unconfirmed", r->unconfirmed);
+    put_num(&w, "warmup_s", r->warmup_s);
+    put_int(&w, "warmup_sent", r->warmup_sent);
+    put_int(&w, "warmup_acked", r->warmup_acked);
+    put_int(&w, "warmup_failed", r->warmup_failed);
+    put_int(&w, "warmup_persisted", r->warmup_persisted);
     ob_jw_key(&w, "persisted_source");
     ob_jw_str(&w, r->persisted_source);
     put_int(&w, "process", r->process);
@@ -281,6 +287,8 @@ static int read_plan(reader *rd, ob_run_doc *d)
                 o->pool = (long)v;
             else if (strcmp(key, "run_time_ns") == 0)
                 o->run_time_ns = v;
+            else if (strcmp(key, "warmup_ns") == 0)
+                o->warmup_ns = v;
             else if (strcmp(key, "stop_timeout_ns") == 0)
                 o->stop_timeout_ns = v;
             else if (strcmp(key, "max_inflight") == 0)
@@ -331,6 +339,9 @@ static int64_t *count_field(ob_run_result *r, const char *key)
         {"bytes_sent", offsetof(ob_run_result, bytes_sent)}, {"persisted", offsetof(ob_run_result, persisted)},
         {"duplicates", offsetof(ob_run_result, duplicates)}, {"invalid", offsetof(ob_run_result, invalid)},
         {"lost", offsetof(ob_run_result, lost)}, {"unconfirmed", offsetof(ob_run_result, unconfirmed)},
+        {"warmup_sent", offsetof(ob_run_result, warmup_sent)}, {"warmup_acked", offsetof(ob_run_result, warmup_acked)},
+        {"warmup_failed", offsetof(ob_run_result, warmup_failed)},
+        {"warmup_persisted", offsetof(ob_run_result, warmup_persisted)},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].key, key) == 0)
@@ -354,6 +365,7 @@ static double *num_field(ob_run_result *r, const char *key)
         {"publish_blocked_share", offsetof(ob_run_result, publish_blocked_share)},
         {"cpu_s", offsetof(ob_run_result, loadgen_cpu_s)},
         {"peak_rss_mb", offsetof(ob_run_result, loadgen_peak_rss_mb)},
+        {"warmup_s", offsetof(ob_run_result, warmup_s)},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (strcmp(fields[i].key, key) == 0)
@@ -377,6 +389,7 @@ int ob_run_doc_decode(const char *text, ob_run_doc *d, ob_err *err)
     r->opts = &d->opts;
     r->way = d->way;
     r->persisted = r->duplicates = r->invalid = r->lost = r->unconfirmed = -1;
+    r->warmup_sent = r->warmup_acked = r->warmup_failed = r->warmup_persisted = -1;
     d->opts.workers = 1;
     d->opts.worker = -1;
     size_t len = strlen(text);

@@ -206,6 +206,24 @@ static double max_finite(double a, double b)
 }
 
 /* The first worker's plan is the run's; the others' must match it. */
+/* Adds a worker's warm-up to the merged one: the counts summed (unknown when one of them
+ * is), the longest warm-up. */
+static void add_warmup(ob_run_result *r, const ob_run_result *w)
+{
+    if (w->warmup_s <= 0)
+        return;
+    if (r->warmup_s <= 0) {
+        r->warmup_sent = r->warmup_acked = r->warmup_failed = r->warmup_persisted = 0;
+        ob_warmup_run_id(r->opts->run_id, r->warmup_run, sizeof r->warmup_run);
+    }
+    if (w->warmup_s > r->warmup_s)
+        r->warmup_s = w->warmup_s;
+    int64_t *sum[] = {&r->warmup_sent, &r->warmup_acked, &r->warmup_failed, &r->warmup_persisted};
+    const int64_t add[] = {w->warmup_sent, w->warmup_acked, w->warmup_failed, w->warmup_persisted};
+    for (size_t i = 0; i < sizeof add / sizeof add[0]; i++)
+        *sum[i] = *sum[i] < 0 || add[i] < 0 ? -1 : *sum[i] + add[i];
+}
+
 static void take_plan(ob_merge *m, const ob_run_doc *d, const char *run)
 {
     m->opts = d->opts;
@@ -458,6 +476,7 @@ int ob_merge_run(ob_store *s, const char *run, int64_t wait_ns, volatile sig_ato
             have_plan = true;
             r->t0_real_ns = w->r.t0_real_ns;
         }
+        add_warmup(r, &w->r);
         r->sent += w->r.sent;
         r->acked += w->r.acked;
         r->failed += w->r.failed;
