@@ -111,6 +111,8 @@ static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *la
     run_command *rc = arg;
     if (rc->metrics)
         ob_metrics_publish_with(rc->metrics, write_metrics, &(metrics_view){rc, r, last, false});
+    if (!last)
+        return; /* warming up: nothing measured yet */
     if (!rc->opts.only_summary && (long long)(last->t + 0.5) % 2 == 0)
         ob_report_table(stdout, r, last);
     fflush(stdout);

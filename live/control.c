@@ -264,6 +264,12 @@ static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *la
 {
     ob_control *c = arg;
     keep_metrics(c, r, last, false);
+    if (!last) { /* warming up: the users it has spawned, nothing measured yet */
+        pthread_mutex_lock(&c->mu);
+        c->items[c->current].row.users = r->users;
+        pthread_mutex_unlock(&c->mu);
+        return;
+    }
     pthread_mutex_lock(&c->mu);
     int k = c->current;
     bool reset = c->reset_requested;

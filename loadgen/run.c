@@ -102,6 +102,20 @@ static void swap_snapshots(controller *c)
     c->now = t;
 }
 
+/* The warm-up's sent, acked and failed so far (the publishers' warm-up statistics). */
+static void warmup_counts(controller *c)
+{
+    ob_run_result *r = &c->result;
+    r->warmup_sent = r->warmup_acked = r->warmup_failed = 0;
+    for (long i = 0; i < c->nworkers; i++) {
+        const ob_pub_stats *st = ob_worker_stats_of(c->workers[i])->warmup;
+        /* acked/failed before sent, so that sent >= acked + failed */
+        r->warmup_acked += atomic_load(&st->acked);
+        r->warmup_failed += atomic_load(&st->failed);
+        r->warmup_sent += atomic_load(&st->sent);
+    }
+}
+
 /* A new, zeroed point at the end of the series; NULL when out of memory. A run of known
  * length gets room for all of its seconds at once (one point a second, and a few more
  * for the end): no reallocation, and no copy of the series, in the middle of a run. */
@@ -175,6 +189,8 @@ static void sample(controller *c, double t, bool last)
     r->publish = c->now.publish;
     r->publish_raw = c->now.publish_raw;
     r->send_delay = c->now.send_delay;
+    if (c->opts.warmup_ns > 0)
+        warmup_counts(c); /* acks of the warm-up's last records come in the measured time */
     if (c->store) {
         ob_sink_totals tot;
         ob_err err;
@@ -541,13 +557,7 @@ static void measure_self(controller *c)
 static void count_warmup(controller *c)
 {
     ob_run_result *r = &c->result;
-    r->warmup_sent = r->warmup_acked = r->warmup_failed = 0;
-    for (long i = 0; i < c->nworkers; i++) {
-        const ob_pub_stats *st = ob_worker_stats_of(c->workers[i])->warmup;
-        r->warmup_acked += atomic_load(&st->acked);
-        r->warmup_failed += atomic_load(&st->failed);
-        r->warmup_sent += atomic_load(&st->sent);
-    }
+    warmup_counts(c);
     r->warmup_persisted = -1;
     if (!c->store)
         return;
@@ -739,8 +749,17 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
                 fprintf(stderr, "outbreak run: interrupted; stopping and draining\n");
             }
             int64_t step = ob_mono_ns() + 50 * OB_NS_PER_MS;
-            if (warming && c->cohort && step - c->last_beat >= OB_NS_PER_S) {
-                ob_cohort_warming(c->cohort, &c->result); /* seen alive while it warms up */
+            if (warming && step - c->last_beat >= OB_NS_PER_S) {
+                /* once a second while warming up: the figures so far, to the tick (last
+                 * NULL) and the cohort (seen alive) */
+                warmup_counts(c);
+                c->result.users = 0;
+                for (long i = 0; i < c->nworkers; i++)
+                    c->result.users += atomic_load(&ob_worker_stats_of(c->workers[i])->users);
+                if (c->cohort)
+                    ob_cohort_warming(c->cohort, &c->result);
+                if (tick_fn)
+                    tick_fn(arg, &c->result, NULL);
                 c->last_beat = step;
             }
             if (warming && step >= p->t0_mono) {

@@ -107,7 +107,9 @@ typedef struct ob_run ob_run;
  * The web UI's --autoquit and `outbreak merge` exit with it too. */
 int ob_run_exit_status(const ob_run_result *r, int thresholds_failed);
 
-/* Called once a second on the controlling thread with the point just added. */
+/* Called once a second on the controlling thread with the point just added; during a
+ * warm-up (--warmup) once a second with last NULL, the result's users and warm-up
+ * counts brought up to date (its other figures are still those of nothing measured). */
 typedef void ob_run_tick_fn(void *arg, const ob_run_result *r, const ob_series_point *last);
 
 /* Loads the records, creates the workers (connecting the broker) and opens the store

@@ -50,6 +50,16 @@ void ob_run_metrics_write(FILE *f, const ob_run_result *r, const ob_series_point
     gauge(f, "outbreak_rate_achieved_per_second", "Records sent in the latest second.", labels,
           final || !last ? 0 : (double)last->sent);
     gauge(f, "outbreak_run_finished", "1 once the run is over and its figures final.", labels, final ? 1 : 0);
+    if (r->warmup_s > 0) {
+        gauge(f, "outbreak_warming_up", "1 while the run sends its warm-up (--warmup), before the measured time.",
+              labels, !final && !last ? 1 : 0);
+        counter(f, "outbreak_warmup_records_sent_total", "Records of the warm-up handed to the middleware.", labels,
+                r->warmup_sent > 0 ? r->warmup_sent : 0);
+        counter(f, "outbreak_warmup_records_acked_total", "Records of the warm-up the middleware acknowledged.",
+                labels, r->warmup_acked > 0 ? r->warmup_acked : 0);
+        counter(f, "outbreak_warmup_records_failed_total", "Records of the warm-up whose publish failed.", labels,
+                r->warmup_failed > 0 ? r->warmup_failed : 0);
+    }
     if (final && r->lost >= 0)
         gauge(f, "outbreak_records_lost", "Acknowledged records the database does not have (final).", labels,
               (double)r->lost);

@@ -12,6 +12,9 @@
  *   outbreak_publish_latency_seconds                             histogram, from the
  *                                                                intended send time
  *   outbreak_run_finished                                        0 while sending, 1 after
+ *   outbreak_warming_up                                          with --warmup: 1 during it
+ *   outbreak_warmup_records_sent_total, _acked_total,            with --warmup: its
+ *     _failed_total                                              counts (counters)
  *   outbreak_records_lost, outbreak_records_unconfirmed          gauges, once the run
  *                                                                established them (absent
  *                                                                before: lost is not "not yet")

@@ -100,6 +100,25 @@ rc=0
 wait "$WEB_PID" || rc=$?
 check "web UI --autoquit after the warm-up and the test: exit 0 (got $rc)" test "$rc" -eq 0
 
+# Prometheus: /metrics says the warm-up while it lasts (outbreak_warming_up 1, its counts
+# growing), then 0 with the measured counts
+mport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$OUTBREAK" run --headless --only-summary --broker "$url" --rate 100 -t 2s --warmup 3s \
+    --metrics "127.0.0.1:$mport" >"$WORK/metrics.log" 2>&1 &
+mpid=$!
+sleep 2
+curl -s "http://127.0.0.1:$mport/metrics" >"$WORK/m1.txt"
+sleep 2.5
+curl -s "http://127.0.0.1:$mport/metrics" >"$WORK/m2.txt"
+wait "$mpid"
+metric() { awk -v n="$2" '$1 ~ "^"n"[{]" {print $2}' "$1"; }
+got="$(metric "$WORK/m1.txt" outbreak_warming_up) $(metric "$WORK/m1.txt" outbreak_warmup_records_sent_total) $(metric "$WORK/m1.txt" outbreak_records_sent_total)"
+check "/metrics during the warm-up: warming_up 1, warm-up records sent, none measured ($got)" \
+    python3 -c 'import sys; w, ws, s = sys.argv[1].split(); sys.exit(not (w == "1" and int(ws) > 50 and s == "0"))' "$got"
+got="$(metric "$WORK/m2.txt" outbreak_warming_up) $(metric "$WORK/m2.txt" outbreak_warmup_records_sent_total) $(metric "$WORK/m2.txt" outbreak_records_sent_total)"
+check "/metrics after the warm-up: warming_up 0, the warm-up's 300 records, measured ones counted ($got)" \
+    python3 -c 'import sys; w, ws, s = sys.argv[1].split(); sys.exit(not (w == "0" and ws == "300" and int(s) > 50))' "$got"
+
 # scale-out: two workers warm up from their common start for 2 s, then 2 s measured, at
 # 400 records/s in all: 800 records in each part; the merge sums the warm-up's counts
 id5="wu5-$$-$(date +%s)"
