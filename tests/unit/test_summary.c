@@ -90,6 +90,21 @@ static void test_read(void)
     CHECK(fig.sent == 7 && fig.acked == -1 && fig.persisted == -1);
     CHECK(fig.publish_p50_ms == 2 && isnan(fig.publish_p99_ms) && isnan(fig.acked_per_s));
     CHECK_STR(fig.middleware, "");
+    CHECK(fig.started_at_ns == -1 && fig.warmup_s == 0 && isnan(fig.loadgen_cpu_s));
+
+    /* the measured time's start, the warm-up's length and the loadgen's CPU (what compare
+     * takes the cost window from); a null warm-up is none */
+    CHECK(ob_summary_read(RUN_SINK, strlen(RUN_SINK), &fig, &err) == 0 && fig.loadgen_cpu_s == 1.5);
+    static const char warm[] = "{\"started_at_ns\":1796371200000000000,\"warmup\":{\"duration_s\":30,"
+                               "\"run\":\"r.warmup\",\"sent\":9},\"cost\":{\"loadgen_cpu_s\":0.25,\"x\":[1]}}";
+    rc = ob_summary_read(warm, strlen(warm), &fig, &err);
+    CHECK_MSG(rc == 0, "%s", err.msg);
+    CHECK(fig.started_at_ns == 1796371200000000000LL && fig.warmup_s == 30 && fig.loadgen_cpu_s == 0.25);
+    static const char none[] = "{\"warmup\":null,\"cost\":null}";
+    rc = ob_summary_read(none, strlen(none), &fig, &err);
+    CHECK_MSG(rc == 0 && fig.warmup_s == 0 && isnan(fig.loadgen_cpu_s), "%s", err.msg);
+    static const char bad[] = "{\"warmup\":{\"duration_s\":\"long\"}}";
+    CHECK(ob_summary_read(bad, strlen(bad), &fig, &err) == -1);
 }
 
 /* "NAME:L:C: msg" or "line L, column C: msg": the line and column, or -1. */
@@ -313,6 +328,12 @@ static void test_cost_json(void)
         FIELD(all, "rss_mb_per_1000_records_per_s", 50);
         CHECK(strstr(all, "\"broker_process\":\"nats-server (pid 12)\"") != NULL);
         CHECK(strstr(all, "\"db_process\":\"mongod (pid 40)\"") != NULL);
+        CHECK(strstr(all, "\"covers\":\"the whole run\"") != NULL);
+        c.after_warmup = true;
+        char *after = ob_cost_json(&c, 10000, 2000);
+        CHECK(after && strstr(after, "\"covers\":\"the measured time, after the warm-up\"") != NULL);
+        free(after);
+        c.after_warmup = false;
     }
     free(all);
 
