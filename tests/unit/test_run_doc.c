@@ -43,6 +43,7 @@ static void test_round_trip(void)
     o.pool = 1000;
     o.records = "traffic \"x\".json";
     o.run_time_ns = 10000000000LL;
+    o.warmup_ns = 5000000000LL;
     o.stop_timeout_ns = 30000000000LL;
     ob_run_result r;
     memset(&r, 0, sizeof r);
@@ -66,6 +67,11 @@ static void test_round_trip(void)
     r.invalid = 0;
     r.lost = 0;
     r.unconfirmed = 0;
+    r.warmup_s = 4.25; /* stopped during its warm-up */
+    r.warmup_sent = 8500;
+    r.warmup_acked = 8499;
+    r.warmup_failed = 1;
+    r.warmup_persisted = 8498;
     r.persisted_source = "mongodb_count";
     r.process = 0xabcdef;
     r.sinks = 2;
@@ -108,6 +114,9 @@ static void test_round_trip(void)
     CHECK(d.opts.seed == 18446744073709551615ULL && d.opts.pool == 1000);
     CHECK(d.opts.records && strcmp(d.opts.records, o.records) == 0);
     CHECK(d.opts.run_time_ns == o.run_time_ns && d.opts.stop_timeout_ns == o.stop_timeout_ns);
+    CHECK(d.opts.warmup_ns == o.warmup_ns && d.r.warmup_s == 4.25);
+    CHECK(d.r.warmup_sent == 8500 && d.r.warmup_acked == 8499 && d.r.warmup_failed == 1 &&
+          d.r.warmup_persisted == 8498);
     CHECK(strcmp(d.r.mode, "jetstream") == 0 && d.r.broker_acks && strcmp(d.r.durability.publish_ack, "PubAck") == 0);
     CHECK(d.r.durability.nextras == 4);
     CHECK(d.r.durability.nextras == 4 && strcmp(d.r.durability.extras[0].str, "OUTBREAK") == 0 &&
