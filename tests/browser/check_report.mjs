@@ -3,7 +3,7 @@
 // headless Chromium (Debian's, driven by playwright-core) and checks that it renders:
 //
 //   node tests/browser/check_report.mjs REPORT.html --expect nats,rabbitmq,kafka \
-//        [--screenshot OUT.png] [--chromium /usr/bin/chromium] [--timeout SECONDS]
+//        [--text TEXT]... [--screenshot OUT.png] [--chromium /usr/bin/chromium] [--timeout SECONDS]
 //
 // FAIL (exit 1, one line per problem) when the page logs a console error or throws, when
 // it makes any request other than for the report file itself (data:, blob: and about:
@@ -14,7 +14,8 @@
 //     data-series="MIDDLEWARE";
 //   * svg[data-chart="throughput"] and svg[data-chart="latency"] hold exactly one
 //     [data-series="M"] per expected middleware M and none for any other;
-//   * table#summary has exactly one tr[data-middleware="M"] per expected M, no other.
+//   * table#summary has exactly one tr[data-middleware="M"] per expected M, no other;
+//   * the rendered page's text (document.body.innerText) holds every --text TEXT.
 // The rows of table#thresholds (k6's thresholds, when the summaries have them) are
 // printed as "thresholds: M EXPR VALUE RESULT; ...".
 // Console warnings are printed, not counted. Exit 2 with one line on bad arguments.
@@ -23,7 +24,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const USAGE = 'usage: check_report.mjs REPORT.html --expect M1,M2,... [--screenshot OUT.png] ' +
+const USAGE = 'usage: check_report.mjs REPORT.html --expect M1,M2,... [--text TEXT]... [--screenshot OUT.png] ' +
     '[--chromium PATH] [--timeout SECONDS]';
 const SERIES_CHARTS = ['throughput', 'latency'];
 
@@ -33,7 +34,7 @@ function usage(msg, withUsage = true) {
 }
 
 function parseArgs(argv) {
-    const o = { report: null, expect: null, screenshot: null,
+    const o = { report: null, expect: null, screenshot: null, texts: [],
                 chromium: process.env.OB_CHROMIUM || '/usr/bin/chromium', timeout: 10 };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -43,6 +44,7 @@ function parseArgs(argv) {
         };
         switch (a) {
         case '--expect': o.expect = value(); break;
+        case '--text': o.texts.push(value()); break;
         case '--screenshot': o.screenshot = value(); break;
         case '--chromium': o.chromium = value(); break;
         case '--timeout': o.timeout = Number(value());
@@ -153,10 +155,15 @@ try {
         const thresholds = [...document.querySelectorAll('table#thresholds tbody tr')]
             .map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent.trim()).join(' '));
         return { error: err ? err.textContent.trim() : '', charts, tables: table.length, rows, thresholds,
-                 title: document.title };
+                 title: document.title, text: document.body ? document.body.innerText : '' };
     });
 
     if (dom.error !== '') fail(`#report-error says: ${dom.error.replace(/\s+/g, ' ')}`);
+    const shown = dom.text.replace(/\s+/g, ' ');
+    for (const t of opt.texts) {
+        if (shown.includes(t)) console.log(`text: ${JSON.stringify(t)} shown`);
+        else fail(`the page does not show ${JSON.stringify(t)}`);
+    }
     for (const c of dom.charts) console.log(`${c.name}: ${c.series.join(' ') || '(no series)'}`);
     const expected = new Set(opt.expect);
     const checkSet = (what, noun, found) => {

@@ -74,6 +74,13 @@ check "compare --warmup: 200 warm-up records, 400 measured, the cost after the w
     test "$got" = "200|400|the measured time, after the warm-up|1"
 check "compare --warmup: the console says the cost is after the warm-up" grep -q 'after the warm-up$' "$WORK/cmp.log"
 check "compare --warmup: the parameters say it" test "$(json "$WORK/cmp/results.json" 'd["params"]["workload"]["warmup_s"]')" = 1
+# the report says the warm-up and what the cost covers, in a real browser
+crc=0
+timeout 120 node "$OB_SOURCE_DIR/tests/browser/check_report.mjs" "$WORK/cmp/index.html" --expect nats \
+    --text "warm-up (not in the figures)" --text "1.00 s before, run " --text "sent 200, acked 200, failed 0, persisted 200" \
+    --text "the measured time, after the warm-up" --text "after 1 s of warm-up" >"$WORK/report-check.log" 2>&1 || crc=$?
+cat "$WORK/report-check.log"
+check "compare --warmup: the report shows the warm-up and the cost's window (exit $crc)" test "$crc" -eq 0
 for f in "$WORK"/cmp/results.json; do
     cid=$(json "$f" 'd["id"]')
     python3 "$OB_SOURCE_DIR/tests/integration/nats_tool.py" rmstreams 127.0.0.1 4222 "_$(tr 'A-Z' 'a-z' <<<"$cid")" >/dev/null 2>&1

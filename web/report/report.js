@@ -325,6 +325,7 @@
     if (isNum(w.wait_min_s) || isNum(w.wait_max_s))
       parts.push('wait ' + fmtValue(w.wait_min_s) + '\u2013' + fmtValue(w.wait_max_s) + ' s');
     if (isNum(w.run_time_s)) parts.push(w.run_time_s + ' s');
+    if (isNum(w.warmup_s) && w.warmup_s > 0) parts.push('after ' + w.warmup_s + ' s of warm-up');
     if (isNum(w.threads)) parts.push(w.threads + ' thread' + (w.threads === 1 ? '' : 's'));
     return parts.join(', ');
   }
@@ -723,12 +724,17 @@
       add(card, el('h4', null, 'Durability'));
       dl(card, Object.keys(d).map(function (k) { return [k, d[k], 'mono']; }));
       add(card, el('h4', null, 'Delivery'));
-      dl(card, [['duration', isNum(r.duration_s) ? fmtNum(r.duration_s) + ' s' : null],
+      /* --warmup: before the measured time, under a run id of its own, in none of the figures */
+      var wu = r.warmup && typeof r.warmup === 'object' ? r.warmup : null;
+      var warmRow = wu ? [['warm-up (not in the figures)', fmtNum(wu.duration_s) + ' s before, run ' + fmtValue(wu.run) +
+        ': sent ' + fmtInt(wu.sent) + ', acked ' + fmtInt(wu.acked) + ', failed ' + fmtInt(wu.failed) +
+        ', persisted ' + fmtInt(wu.persisted_by_end)]] : [];
+      dl(card, [['duration', isNum(r.duration_s) ? fmtNum(r.duration_s) + ' s' : null]].concat(warmRow, [
         ['sent / acked / failed', [fmtInt(r.sent), fmtInt(r.acked), fmtInt(r.failed)].join(' / ')],
         ['persisted / dup / lost', [fmtInt(r.persisted), fmtInt(r.duplicates), fmtInt(r.lost)].join(' / ')],
         ['invalid', isNum(r.invalid) ? fmtInt(r.invalid) : null],
         ['sinks', isNum(r.sinks) ? r.sinks : null],
-        ['avg record', isNum(r.avg_record_bytes) ? fmtNum(r.avg_record_bytes) + ' bytes' : null]]);
+        ['avg record', isNum(r.avg_record_bytes) ? fmtNum(r.avg_record_bytes) + ' bytes' : null]]));
       var c = r.cost && typeof r.cost === 'object' ? r.cost : {};
       function cpuRss(cpu, rss) {
         return (isNum(cpu) ? fmtNum(cpu) + ' CPU s' : DASH) + ', ' + (isNum(rss) ? fmtNum(rss) + ' MB peak' : DASH);
@@ -739,7 +745,8 @@
         ['sink', cpuRss(c.sink_cpu_s, c.sink_peak_rss_mb)],
         ['load generator', cpuRss(c.loadgen_cpu_s, c.loadgen_peak_rss_mb)],
         ['database', cpuRss(c.db_cpu_s, c.db_peak_rss_mb)],
-        ['records per CPU s', isNum(c.records_per_cpu_s) ? fmtNum(c.records_per_cpu_s) : null]]);
+        ['records per CPU s', isNum(c.records_per_cpu_s) ? fmtNum(c.records_per_cpu_s) : null]]
+        .concat(c.covers ? [['covers', c.covers]] : []));
     });
   }
 
