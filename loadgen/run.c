@@ -790,8 +790,9 @@ done:;
             if (at > last)
                 last = at;
         }
-        if (!last)
-            last = end;
+        if (!last) /* a timed run's workers stop at their last record due before the end,
+                      up to a period early at a low rate: the sending time is -t's */
+            last = p->end_mono != INT64_MAX ? p->end_mono : end;
         stop_mono = last < p->end_mono ? last : p->end_mono;
     }
     /* stopped during the warm-up: nothing was measured, and the warm-up was shorter */

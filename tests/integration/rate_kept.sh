@@ -7,7 +7,9 @@
 # through a real gRPC sink) is named as the cause; the closed model has no target (null);
 # and rate_achieved / behind_s are figures thresholds can hold the run to. A run that ends
 # by itself (--once's 1 000 records at full speed) lasts until its last worker finished:
-# its duration and rate are not those of the controlling thread's 50 ms look.
+# its duration and rate are not those of the controlling thread's 50 ms look; a timed run
+# at a low rate lasts -t, not until its last record (3/s for 2 s: 6 records at 3.0/s, not
+# 3.6/s over the 1.67 s to the last one).
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -81,4 +83,8 @@ check "--once: the duration ($dur s) is at least the slowest ack ($pmax s) and u
     python3 -c "import sys; sys.exit(not ($pmax <= $dur < 0.045))"
 check "--once: the rate is acked / duration" python3 -c "import sys; sys.exit(not abs($rate - 1000 / $dur) <= 0.001 * $rate + 1)"
 check "--once: the summary prints the duration to 0.1 ms" grep -Eq "^duration +0\.0[0-4][0-9]{2} s sending$" "$WORK/once.out"
+"$OUTBREAK" run --headless --only-summary --broker "$NATS_URL" --rate 3 -t 2s --json "$WORK/slow.json" \
+    >"$WORK/slow.out" 2>&1
+got=$(json "$WORK/slow.json" '"%d %g %g %g %s" % (d["sent"], d["duration_s"], d["throughput"]["sent_per_s"], d["rate_achieved"], d["rate_kept"])')
+check "a timed run at 3/s for 2 s: 6 records over 2 s, 3.0/s, kept ($got)" test "$got" = "6 2 3 3 True"
 finish
