@@ -10,6 +10,12 @@ source "$(dirname "$0")/lib.sh"
 require_servers
 
 url="$NATS_URL?jetstream=1&stream=OBWU_$$&subject=obwu.$$&durable=obwu-$$"
+# warmup_stored WHAT RUN N — MongoDB's own count of RUN's warm-up records (RUN.warmup) is N
+warmup_stored() {
+    local count
+    count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$2.warmup")
+    check "$1: MongoDB holds the $3 warm-up records under $2.warmup (got $count)" test "$count" = "$3"
+}
 start_sink "$url" "$WORK/sink.log"
 
 # the open model: 2 s of warm-up, then 3 s measured, at 400 records/s: record k is meant
@@ -23,8 +29,7 @@ check_delivered "$rc" "$WORK/open.json" "$id" 1200
 got=$(json "$WORK/open.json" '"%g|%s|%d|%d|%d|%d" % (d["warmup"]["duration_s"], d["warmup"]["run"], d["warmup"]["sent"], d["warmup"]["acked"], d["warmup"]["failed"], d["warmup"]["persisted_by_end"])')
 check "the warm-up: 2 s under $id.warmup, 800 sent, acked and persisted, none failed ($got)" \
     test "$got" = "2|$id.warmup|800|800|0|800"
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id.warmup")
-check "MongoDB holds the 800 warm-up records under $id.warmup (got $count)" test "$count" = 800
+warmup_stored "open model" "$id" 800
 got=$(json "$WORK/open.json" '"%d|%d|%g|%g" % (sum(p["sent"] for p in d["series"]), d["sent"], d["series"][0]["t"], d["duration_s"])')
 check "the series is the measured time's: its seconds add up to sent, from t = 1, over 3 s ($got)" \
     test "$got" = "1200|1200|1|3"
@@ -42,9 +47,7 @@ check_delivered "$rc" "$WORK/closed.json" "$id2" +20
 got=$(json "$WORK/closed.json" '"%d|%d" % (d["series"][0]["users"], d["warmup"]["acked"] == d["warmup"]["persisted_by_end"] == d["warmup"]["sent"] > 0)')
 check "closed model: 4 users at the first measured second, the warm-up's records all persisted ($got)" \
     test "$got" = "4|1"
-wacked=$(json "$WORK/closed.json" 'd["warmup"]["acked"]')
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id2.warmup")
-check "closed model: MongoDB holds the $wacked warm-up records (got $count)" test "$count" = "$wacked"
+warmup_stored "closed model" "$id2" "$(json "$WORK/closed.json" 'd["warmup"]["acked"]')"
 
 # stopped during the warm-up: nothing measured, exit 0, and the warm-up's records counted
 id3="wu3-$$-$(date +%s)"
@@ -59,9 +62,7 @@ check "interrupted during the warm-up: exit 0 (got $rc)" test "$rc" -eq 0
 got=$(json "$WORK/int.json" '"%d|%d|%g|%d|%d" % (d["sent"], d["persisted"], d["duration_s"], 1 <= d["warmup"]["duration_s"] < 4, d["warmup"]["sent"] == d["warmup"]["acked"] == d["warmup"]["persisted_by_end"] > 100)')
 check "interrupted during the warm-up: none sent in the measured time, a shorter warm-up all persisted ($got)" \
     test "$got" = "0|0|0|1|1"
-wacked=$(json "$WORK/int.json" 'd["warmup"]["acked"]')
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id3.warmup")
-check "interrupted during the warm-up: MongoDB holds its $wacked records (got $count)" test "$count" = "$wacked"
+warmup_stored "interrupted during the warm-up" "$id3" "$(json "$WORK/int.json" 'd["warmup"]["acked"]')"
 
 # compare: the warm-up is the workload's, and the cost covers the measured time
 "$OUTBREAK" compare --brokers nats --rate 200 -t 2s --warmup 1s --mongo "$MONGO_URL" --out "$WORK/cmp" \
@@ -143,8 +144,7 @@ check "merge of the two workers exits 0" test $? -eq 0
 got=$(json "$WORK/merged.json" '"%d|%d|%d|%d|%d|%d|%g" % (d["sent"], d["persisted"], d["lost"], d["warmup"]["sent"], d["warmup"]["acked"], d["warmup"]["persisted_by_end"], d["warmup"]["duration_s"])')
 check "merged: 800 measured, all persisted, none lost; warm-up 800 sent, acked, persisted, 2 s ($got)" \
     test "$got" = "800|800|0|800|800|800|2"
-count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id5.warmup")
-check "scale-out: MongoDB holds the 800 warm-up records under $id5.warmup (got $count)" test "$count" = 800
+warmup_stored "scale-out" "$id5" 800
 got=$(json "$WORK/w0.json" 'd["warmup"]["sent"]')
 check "each worker warmed up with its half (worker 0: $got)" test "$got" = 400
 
