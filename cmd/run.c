@@ -121,7 +121,10 @@ static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *la
     /* a rate that is not kept is said while running, once; the summary says why */
     if (rc->opts.rate > 0 && !rc->opts.rate_max && r->target_rate > 0 && !rc->behind_said && last->t >= 1.5) {
         double share = r->target_rate / (double)rc->opts.workers; /* a worker's share */
-        rc->behind_for = (double)last->sent < 0.9 * share ? rc->behind_for + 1 : 0;
+        if (rc->opts.stages.n > 0) /* the stages' records of that second (a ramp's mean) */
+            share = (ob_run_opts_scheduled(&rc->opts, last->t) - ob_run_opts_scheduled(&rc->opts, last->t - 1)) /
+                    (double)rc->opts.workers;
+        rc->behind_for = share >= 10 && (double)last->sent < 0.9 * share ? rc->behind_for + 1 : 0;
         if (rc->behind_for >= 3) {
             fprintf(stderr, "outbreak run: behind the target rate: %lld records sent in the last second, "
                             "the target is %.0f/s (3 s in a row); the summary will say why\n",

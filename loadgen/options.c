@@ -47,6 +47,11 @@ static int parse_rate(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
+static int parse_stages(const char *v, void *dest, ob_err *err)
+{
+    return ob_stages_parse(v, dest, err);
+}
+
 /* --start-at: epoch seconds ("1796194800.5") or a UTC time ("2026-12-02T05:00:00Z"). */
 static int parse_start_at(const char *v, void *dest, ob_err *err)
 {
@@ -100,6 +105,13 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
                  "late, counted in the send delay and the latency): fewer\n"
                  "wake-ups, less CPU per record; e.g. 1ms (default 0: each\n"
                  "record at its own time)"},
+        {.name = "stages", .type = OB_FLAG_CUSTOM, .dest = &o->stages, .parse = parse_stages,
+         .repeatable = true, .value_name = "D:T,...",
+         .heading = "Load over time (k6's stages):",
+         .help = "the load goes linearly from the last stage's target (0 at\n"
+                 "first) to each stage's over its duration, e.g. 30s:100,1m:100,\n"
+                 "30s:0 (users) or 30s:1000/s,2m:1000/s (a rate: the open\n"
+                 "model); the run lasts their sum; repeatable"},
         {.name = "run-time", .short_name = 't', .type = OB_FLAG_DURATION, .dest = &o->run_time_ns,
          .min = 1e-9, .value_name = "T", .heading = "Duration:",
          .help = "e.g. 30s, 5m, 1h30m (default: until Ctrl-C, or until\n"
@@ -291,6 +303,27 @@ static int check_workers(ob_run_opts *o, bool run_id_given, ob_err *err)
     return 0;
 }
 
+/* --stages: the flags they stand for are not given with them; the peak marks the model
+ * (rate > 0: the open model) and sizes the users, their sum is the run time. */
+static int apply_stages(ob_run_opts *o, bool users_given, ob_err *err)
+{
+    const char *other = o->rate > 0 ? "--rate" : users_given ? "-u/--users" : o->run_time_ns > 0 ? "-t/--run-time"
+                      : o->once ? "--once" : o->warmup_ns > 0 ? "--warmup" : NULL;
+    if (other)
+        return ob_err_setk(err, OB_ERR_USAGE, "--stages and %s exclude each other (the stages give the load and the "
+                                              "run time)", other);
+    if (ob_stages_check(&o->stages, err) != 0) {
+        ob_err_prefix(err, "--stages");
+        return ob_err_kind_set(err, OB_ERR_USAGE);
+    }
+    o->run_time_ns = ob_stages_duration_ns(&o->stages);
+    if (o->stages.rates)
+        o->rate = ob_stages_peak(&o->stages);
+    else
+        o->users = (long)ob_stages_peak(&o->stages);
+    return 0;
+}
+
 int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
 {
     memset(o, 0, sizeof *o);
@@ -314,6 +347,8 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
     int rc = ob_flags_parse(&set, argc, argv, err);
     if (rc != 0)
         return rc;
+    if (o->stages.n > 0 && apply_stages(o, users_given, err) != 0)
+        return -1;
     if (check_workers(o, run_id_given, err) != 0)
         return -1;
     long rounded = 1;
@@ -356,6 +391,13 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
                                                   "%d characters)", o->run_id, OB_RUN_CAP - 1 - 7);
     }
     return 0;
+}
+
+double ob_run_opts_scheduled(const ob_run_opts *o, double duration_s)
+{
+    if (o->stages.n > 0)
+        return ob_stages_expected(&o->stages, (int64_t)(duration_s * 1e9));
+    return o->rate * duration_s;
 }
 
 int ob_warmup_run_id(const char *run, char *buf, size_t cap)

@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "record.h"
+#include "stages.h"
 #include "threshold.h"
 
 #define OB_MAX_WORKERS 1024
@@ -30,6 +31,9 @@ typedef struct ob_run_opts {
     bool rate_max;            /* --rate max: open model without pacing (rate is huge) */
     int64_t tick_ns;          /* --tick: open model sends on this grid (0: each at its time) */
     int64_t run_time_ns;      /* 0: until interrupted or --once is done */
+    ob_stages stages;         /* --stages (n 0: none): the load over time; with them rate
+                                 (rate stages) or users (user stages) is the peak and
+                                 run_time_ns their duration */
     int64_t warmup_ns;        /* --warmup: the load runs this long before the measured
                                  time, its records under ob_warmup_run_id (0: none) */
     int64_t stop_timeout_ns;  /* bound on waiting for acks and for the sink to drain */
@@ -63,6 +67,10 @@ typedef struct ob_run_opts {
 /* Fills *o from argv (argv[0] = "run"). Returns 0; 1 when --help was printed (exit 0);
  * -1 on a usage error, with err holding one line ("--rate: invalid count \"x\""). */
 int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err);
+
+/* The open model's records meant to go in the first duration_s of the run, over every
+ * worker: rate × duration, or with --stages their integral (ob_stages_expected). */
+double ob_run_opts_scheduled(const ob_run_opts *o, double duration_s);
 
 /* A new run id: the UTC time and a random suffix ("20261201T224831-51af"). */
 void ob_run_id_new(char *buf, size_t cap);

@@ -51,6 +51,7 @@ struct ob_run {
     double cpu_at_t0; /* the process's CPU seconds when the measured time began */
     size_t series_cap;
     int phase; /* under plan.load_lock: 0 before the sending, 1 sending, 2 over */
+    int stage; /* --stages, the closed model: the stage the users follow (-1: none yet) */
 };
 typedef struct ob_run controller;
 
@@ -148,6 +149,58 @@ static void copy_targets(controller *c)
     r->target_users = open ? 0 : l.users;
     r->target_spawn_rate = open ? 0 : l.spawn_rate;
     r->target_rate = open ? l.rate : 0;
+    if (open && c->opts.stages.n > 0 && c->phase > 0) /* the rate the stages are at */
+        r->target_rate = ob_stages_target_at(&c->opts.stages, ob_mono_ns() - c->plan.t0_mono);
+}
+
+/* --stages in the closed model: the users of the stage in force at `now` (the open
+ * model needs nothing here: its workers compute their schedule from the stages). A ramp
+ * up or a hold is set once, when its stage begins, as a spawn schedule from that
+ * instant (a user every (to - from) / duration seconds, the first at once, as Locust's
+ * spawn rate); a ramp down lowers the users as it goes, at each call (about 20 a
+ * second), each user stopping once its share of the stage has passed. */
+static void drive_stages(controller *c, int64_t now)
+{
+    const ob_stages *st = &c->opts.stages;
+    if (st->n == 0 || st->rates)
+        return;
+    ob_plan *p = &c->plan;
+    int i = ob_stages_index_at(st, now - p->t0_mono);
+    if (i >= st->n)
+        return; /* the last stage is over: the run ends */
+    long from = (long)ob_stages_start_target(st, i), to = (long)st->s[i].target;
+    int64_t begin = p->t0_mono + ob_stages_start_ns(st, i);
+    double dur_s = (double)st->s[i].duration_ns / 1e9;
+    ob_load *l = &p->load;
+    bool changed = false;
+    pthread_mutex_lock(&p->load_lock);
+    if (i != c->stage && to >= from) {
+        l->users = to;
+        l->spawn_base = from;
+        l->spawn_t0 = begin;
+        if (to > from)
+            l->spawn_rate = (double)(to - from) / dur_s;
+        changed = true;
+    }
+    if (to < from) {
+        double gone = (double)(now - begin) / 1e9 / dur_s * (double)(from - to);
+        long left = (long)ceil((double)from - gone);
+        left = left < to ? to : left > from ? from : left;
+        if (i != c->stage || left < l->users) {
+            l->users = left;
+            l->spawn_base = left;
+            l->spawn_t0 = begin;
+            changed = true;
+        }
+    }
+    c->stage = i;
+    if (changed) {
+        l->changed = now;
+        atomic_fetch_add_explicit(&p->load_gen, 1, memory_order_release);
+    }
+    pthread_mutex_unlock(&p->load_lock);
+    for (long k = 0; changed && k < c->nworkers; k++)
+        ob_worker_wake(c->workers[k]);
 }
 
 /* One second's series point; also refreshes the sink figures when there is a store.
@@ -635,6 +688,9 @@ static void judge_rate(controller *c)
     if (o->rate <= 0 || o->rate_max || r->duration_s <= 0 ||
         atomic_load(&c->plan.load_gen) > 0) /* changed while running: no one target */
         return;
+    /* the records the schedule meant to send over the sending time: with --stages their
+     * integral, and the target the mean rate it asked */
+    double scheduled_all = ob_run_opts_scheduled(o, r->duration_s);
     double dur_ns = r->duration_s * 1e9;
     long long wait = 0, busiest = 0;
     double blocked = 0;
@@ -652,10 +708,10 @@ static void judge_rate(controller *c)
     }
     r->publish_blocked_share = blocked;
     /* a worker of several keeps its share of the rate */
-    double rate = o->rate / (double)c->plan.workers;
+    double scheduled = scheduled_all / (double)c->plan.workers;
+    double rate = scheduled / r->duration_s;
     r->rate_target = rate;
     r->rate_achieved = (double)r->sent / r->duration_s;
-    double scheduled = rate * r->duration_s;
     r->behind_s = scheduled > (double)r->sent ? (scheduled - (double)r->sent) / rate : 0;
     r->window_full_share = (double)wait / (dur_ns * (double)c->nworkers);
     r->worker_busy_share = (double)busiest / dur_ns;
@@ -728,6 +784,7 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
     p->load.spawn_t0 = p->load.changed = p->start_mono;
     c->phase = 1;
     pthread_mutex_unlock(&p->load_lock);
+    drive_stages(c, p->t0_mono); /* the first stage's users, before the workers look */
     for (long i = 0; i < c->nworkers; i++)
         if (ob_worker_start(c->workers[i], err) != 0) {
             atomic_store(&p->running, false);
@@ -748,6 +805,7 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
                 stop_mono = ob_mono_ns();
                 fprintf(stderr, "outbreak run: interrupted; stopping and draining\n");
             }
+            drive_stages(c, ob_mono_ns());
             int64_t step = ob_mono_ns() + 50 * OB_NS_PER_MS;
             if (warming && step - c->last_beat >= OB_NS_PER_S) {
                 /* once a second while warming up: the figures so far, to the tick (last
@@ -815,10 +873,11 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     if (!c)
         return ob_err_set(err, "out of memory");
     c->opts = *opts;
+    c->stage = -1;
     const ob_run_opts *o = &c->opts;
     pthread_mutex_init(&c->plan.load_lock, NULL);
     c->plan.load = (ob_load){
-        .users = o->rate > 0 ? 0 : o->users,
+        .users = o->rate > 0 || o->stages.n > 0 ? 0 : o->users, /* stages: from 0 (drive_stages) */
         .spawn_rate = o->spawn_rate,
         .rate = o->rate,
     };
@@ -946,6 +1005,8 @@ int ob_run_change_load(ob_run *c, const ob_run_change *ch, ob_err *err)
     if (rate && !(ch->rate > 0 && ch->rate <= OB_RUN_MAX_RATE))
         return ob_err_setk(err, OB_ERR_USAGE, "rate: %g is out of range (> 0, at most %g per second)", ch->rate,
                            OB_RUN_MAX_RATE);
+    if (o->stages.n > 0)
+        return ob_err_setk(err, OB_ERR_REJECTED, "cannot change the load: the run follows --stages");
     ob_plan *p = &c->plan;
     pthread_mutex_lock(&p->load_lock);
     int64_t now = ob_mono_ns();

@@ -58,6 +58,12 @@ static void put_plan(ob_jw *w, const ob_run_opts *o)
     put_int(w, "pool", o->pool);
     ob_jw_key(w, "once");
     ob_jw_bool(w, o->once);
+    if (o->stages.n > 0) {
+        char spec[OB_STAGES_SPEC_CAP];
+        ob_stages_format(&o->stages, spec, sizeof spec);
+        ob_jw_key(w, "stages");
+        ob_jw_str(w, spec);
+    }
     put_int(w, "run_time_ns", o->run_time_ns);
     put_int(w, "warmup_ns", o->warmup_ns);
     put_int(w, "stop_timeout_ns", o->stop_timeout_ns);
@@ -273,6 +279,14 @@ static int read_plan(reader *rd, ob_run_doc *d)
             o->seed = strtoull(seed, NULL, 10);
         } else if (strcmp(key, "once") == 0)
             rc = ob_json_bool(&rd->j, &o->once);
+        else if (strcmp(key, "stages") == 0) {
+            char spec[OB_STAGES_SPEC_CAP];
+            ob_err sub = {0};
+            o->stages.n = 0;
+            rc = read_str(rd, spec, sizeof spec);
+            if (rc >= 0 && spec[0] && ob_stages_parse(spec, &o->stages, &sub) != 0)
+                rc = -1;
+        }
         else {
             rc = read_int(rd, &v);
             if (strcmp(key, "users") == 0)

@@ -64,6 +64,7 @@ struct ob_worker {
     /* open model: the schedule's parts, in order of k0 */
     pace *paces;
     size_t npaces, paces_cap;
+    ob_stages_cursor stage_cursor; /* --stages: the schedule is theirs (stages.h) */
 
     /* closed model: own user k is user index + k * threads */
     size_t ucap;          /* own users the arrays below (and ready, ready_spare) hold */
@@ -289,9 +290,15 @@ static bool keep_sending(const ob_worker *w, int64_t now)
            now < w->plan->end_mono;
 }
 
-/* The intended send time of record k (ns after start_mono). */
-static double pace_time(const ob_worker *w, uint64_t k)
+/* The intended send time of record k (ns after start_mono; INFINITY: none, the stages
+ * are over). With --stages, this thread's record k is the run's arrival k * lanes + lane:
+ * the threads and workers take the stages' arrivals in turn. */
+static double pace_time(ob_worker *w, uint64_t k)
 {
+    const ob_stages *st = &w->plan->opts->stages;
+    if (st->n > 0)
+        return ob_stages_arrival_ns(st, &w->stage_cursor,
+                                    (double)k * (double)w->plan->lanes + (double)w->lane);
     size_t i = w->npaces - 1;
     while (i > 0 && w->paces[i].k0 > k)
         i--;
@@ -372,12 +379,17 @@ static void run_open_model(ob_worker *w)
     /* stagger workers within one period so their sends interleave */
     w->paces[0] = (pace){0, period * (double)w->lane / (double)p->lanes, period};
     w->npaces = 1;
+    ob_stages_cursor_init(&w->stage_cursor);
+    bool staged = p->opts->stages.n > 0; /* the stages' schedule: no change of the rate */
     for (uint64_t k = 0;;) {
-        if (load_moved(w))
+        if (!staged && load_moved(w))
             open_change(w, k);
         int64_t now = ob_mono_ns();
         /* --rate max has no schedule: a record is due when it goes */
-        int64_t intended = p->opts->rate_max ? now : p->start_mono + (int64_t)pace_time(w, k);
+        double at = p->opts->rate_max ? 0 : pace_time(w, k);
+        if (!(at < 1e18))
+            break; /* the stages send no more */
+        int64_t intended = p->opts->rate_max ? now : p->start_mono + (int64_t)at;
         /* every record due before the end is sent, late ones too (they count from their
          * intended time), unless the backlog runs more than a second past the end */
         bool overdue = p->end_mono != INT64_MAX && now - p->end_mono >= OB_NS_PER_S;
@@ -392,7 +404,7 @@ static void run_open_model(ob_worker *w)
             now = ob_mono_ns();
             if (!atomic_load_explicit(&p->running, memory_order_relaxed))
                 return;
-            if ((moved = load_moved(w)))
+            if (!staged && (moved = load_moved(w)))
                 break;
         }
         if (now > idle_from)

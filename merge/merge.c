@@ -265,10 +265,10 @@ static void judge_rate(ob_merge *m, const char *cause)
     r->rate_cause[0] = 0;
     if (o->rate <= 0 || o->rate_max || r->duration_s <= 0)
         return;
-    r->rate_target = o->rate;
+    double scheduled = ob_run_opts_scheduled(o, r->duration_s); /* --stages: their mean rate */
+    r->rate_target = scheduled / r->duration_s;
     r->rate_achieved = (double)r->sent / r->duration_s;
-    double scheduled = o->rate * r->duration_s;
-    r->behind_s = scheduled > (double)r->sent ? (scheduled - (double)r->sent) / o->rate : 0;
+    r->behind_s = scheduled > (double)r->sent ? (scheduled - (double)r->sent) / r->rate_target : 0;
     r->rate_kept = r->rate_achieved >= 0.95 * r->rate_target;
     if (!r->rate_kept)
         snprintf(r->rate_cause, sizeof r->rate_cause, "%s", cause[0] ? cause : "some workers sent less than their share");

@@ -105,7 +105,16 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
         fprintf(f, "note         %s (%s) has no broker acknowledgement: acked means %s, not "
                    "that anything stored it\n",
                 r->way, r->mode, r->ack_meaning);
-    if (o->rate_max)
+    char stages[OB_STAGES_SPEC_CAP];
+    ob_stages_format(&o->stages, stages, sizeof stages);
+    if (o->stages.n > 0 && o->rate > 0)
+        fprintf(f, "load         open model, stages %s (a mean of %.1f records/s, at most %.1f), %ld thread(s)%s\n",
+                stages, ob_stages_expected(&o->stages, o->run_time_ns) / ((double)o->run_time_ns / 1e9), o->rate,
+                o->threads, o->tick_ns > 0 ? ", on a tick" : "");
+    else if (o->stages.n > 0)
+        fprintf(f, "load         closed model, stages %s (at most %ld users), wait %.3f-%.3f s\n", stages, o->users,
+                o->wait_min, o->wait_max);
+    else if (o->rate_max)
         fprintf(f, "load         open model, unpaced (--rate max), %ld thread(s)\n", o->threads);
     else if (o->rate > 0 && o->tick_ns > 0)
         fprintf(f, "load         open model, %.1f records/s, %ld thread(s), sent on a %.3f ms tick\n", o->rate,
@@ -265,6 +274,8 @@ static void json_load(ob_jw *w, const ob_run_opts *o)
         json_num(w, "wait_min_s", o->wait_min);
         json_num(w, "wait_max_s", o->wait_max);
     }
+    if (o->stages.n > 0)
+        ob_stages_json(w, &o->stages);
     ob_jw_key(w, "threads");
     ob_jw_int(w, o->threads);
     ob_jw_key(w, "workers");

@@ -105,6 +105,8 @@ void ob_workload_json(ob_jw *w, const ob_run_opts *o)
         ob_jw_key(w, "wait_max_s");
         ob_jw_numg(w, o->wait_max, 6);
     }
+    if (o->stages.n > 0)
+        ob_stages_json(w, &o->stages);
     ob_jw_key(w, "run_time_s");
     if (o->run_time_ns > 0)
         ob_jw_numg(w, (double)o->run_time_ns / 1e9, 6);
