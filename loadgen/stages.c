@@ -10,6 +10,8 @@
 
 #define MAX_STAGE_RATE 1e9
 #define MAX_STAGE_USERS 1000000
+/* 100 days: 64 of them still add up within int64_t nanoseconds */
+#define MAX_STAGE_NS (100LL * 86400 * 1000000000)
 
 /* One "DUR:TARGET" of len bytes at s into *stage; *rates says its kind. */
 static int parse_stage(const char *s, size_t len, ob_stage *stage, bool *rates, ob_err *err)
@@ -32,6 +34,10 @@ static int parse_stage(const char *s, size_t len, ob_stage *stage, bool *rates, 
         *colon = ':';
         return ob_err_set(err, "the stage \"%s\": %s", buf, sub.msg);
     }
+    if (stage->duration_ns > MAX_STAGE_NS) {
+        *colon = ':';
+        return ob_err_set(err, "the stage \"%s\": a stage lasts at most 100 days", buf);
+    }
     char num[96];
     size_t tlen = strlen(target);
     *rates = tlen >= 2 && strcmp(target + tlen - 2, "/s") == 0;
@@ -46,6 +52,8 @@ static int parse_stage(const char *s, size_t len, ob_stage *stage, bool *rates, 
                           buf);
     if (*rates && v > MAX_STAGE_RATE)
         return ob_err_set(err, "the stage \"%s\": at most %g records per second", buf, MAX_STAGE_RATE);
+    if (*rates && v > 0 && v < 0.001)
+        return ob_err_set(err, "the stage \"%s\": a rate is 0 or at least 0.001 records per second", buf);
     if (!*rates && (v != floor(v) || v > MAX_STAGE_USERS))
         return ob_err_set(err, "the stage \"%s\": users are a whole number up to %d (a rate ends in /s)", buf,
                           MAX_STAGE_USERS);
