@@ -328,6 +328,12 @@ static void on_tick(void *arg, const ob_run_result *r, const ob_series_point *la
 
     pthread_mutex_lock(&c->mu);
     it->row = row;
+    if (it->opts.stages.n > 0) { /* the load the stages are at (the top bar's target) */
+        if (it->opts.rate > 0)
+            it->target_rate = r->target_rate;
+        else
+            it->target_users = r->target_users;
+    }
     if (c->npoints == c->points_cap) {
         size_t cap = c->points_cap ? c->points_cap * 2 : 256;
         point *np = realloc(c->points, cap * sizeof *np);
@@ -746,6 +752,24 @@ int ob_control_parse_start(const ob_run_opts *defaults, char *const *default_bro
         o.wait_min = lo;
         o.wait_max = hi;
     }
+    if ((v = field(f, n, "stages"))) {
+        /* the stages stand for users, rate and run time: given, they win over those
+         * fields (the form always sends them); empty, the test has none */
+        memset(&o.stages, 0, sizeof o.stages);
+        if (!blank(v)) {
+            o.rate = 0;
+            o.rate_max = false;
+            o.run_time_ns = 0;
+            if (ob_stages_parse(v, &o.stages, err) != 0) {
+                ob_err_prefix(err, "stages");
+                return ob_err_kind_set(err, OB_ERR_USAGE);
+            }
+        }
+    }
+    if (o.stages.n > 0 && ob_run_opts_apply_stages(&o, err) != 0) {
+        ob_err_prefix(err, "stages");
+        return -1;
+    }
     if (o.rate == 0 && o.threads > o.users)
         o.threads = o.users;
     if (o.rate > 0 && o.threads < defaults->threads)
@@ -1020,6 +1044,10 @@ static void form_json(ob_control *c, ob_jw *j)
         snprintf(buf, sizeof buf, "%g-%g", o->wait_min, o->wait_max);
     ob_jw_key(j, "wait");
     ob_jw_str(j, buf);
+    char stages[OB_STAGES_SPEC_CAP];
+    ob_stages_format(&o->stages, stages, sizeof stages);
+    ob_jw_key(j, "stages");
+    ob_jw_str(j, stages);
     ob_jw_key(j, "mongo");
     ob_jw_bool(j, o->mongo != NULL);
     ob_jw_end(j);
@@ -1069,6 +1097,11 @@ void ob_control_state_json(ob_control *c, ob_jw *j)
     ob_jw_bool(j, cur ? cur->opts.rate_max : c->defaults.rate_max);
     ob_jw_key(j, "run_time_s");
     ob_jw_numg(j, (double)(cur ? cur->opts.run_time_ns : c->defaults.run_time_ns) / 1e9, 6);
+    /* --stages: the test's (the load follows them: an edit is refused), "" without */
+    char stages[OB_STAGES_SPEC_CAP];
+    ob_stages_format(cur ? &cur->opts.stages : &c->defaults.stages, stages, sizeof stages);
+    ob_jw_key(j, "stages");
+    ob_jw_str(j, stages);
     ob_jw_key(j, "form");
     form_json(c, j);
     ob_jw_key(j, "queue");

@@ -303,8 +303,19 @@ static int check_workers(ob_run_opts *o, bool run_id_given, ob_err *err)
     return 0;
 }
 
-/* --stages: the flags they stand for are not given with them; the peak marks the model
- * (rate > 0: the open model) and sizes the users, their sum is the run time. */
+int ob_run_opts_apply_stages(ob_run_opts *o, ob_err *err)
+{
+    if (ob_stages_check(&o->stages, err) != 0)
+        return ob_err_kind_set(err, OB_ERR_USAGE);
+    o->run_time_ns = ob_stages_duration_ns(&o->stages);
+    o->rate_max = false;
+    o->rate = o->stages.rates ? ob_stages_peak(&o->stages) : 0;
+    if (!o->stages.rates)
+        o->users = (long)ob_stages_peak(&o->stages);
+    return 0;
+}
+
+/* --stages: the flags they stand for are not given with them. */
 static int apply_stages(ob_run_opts *o, bool users_given, ob_err *err)
 {
     const char *other = o->rate > 0 ? "--rate" : users_given ? "-u/--users" : o->run_time_ns > 0 ? "-t/--run-time"
@@ -312,15 +323,10 @@ static int apply_stages(ob_run_opts *o, bool users_given, ob_err *err)
     if (other)
         return ob_err_setk(err, OB_ERR_USAGE, "--stages and %s exclude each other (the stages give the load and the "
                                               "run time)", other);
-    if (ob_stages_check(&o->stages, err) != 0) {
+    if (ob_run_opts_apply_stages(o, err) != 0) {
         ob_err_prefix(err, "--stages");
-        return ob_err_kind_set(err, OB_ERR_USAGE);
+        return -1;
     }
-    o->run_time_ns = ob_stages_duration_ns(&o->stages);
-    if (o->stages.rates)
-        o->rate = ob_stages_peak(&o->stages);
-    else
-        o->users = (long)ob_stages_peak(&o->stages);
     return 0;
 }
 

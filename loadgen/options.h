@@ -68,6 +68,11 @@ typedef struct ob_run_opts {
  * -1 on a usage error, with err holding one line ("--rate: invalid count \"x\""). */
 int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err);
 
+/* --stages given (o->stages.n > 0): checks them (ob_stages_check) and sets what they
+ * stand for: the run time (their sum), the model and its peak (rate stages: rate, else
+ * users; rate_max off). Returns 0, or -1 with a usage error. */
+int ob_run_opts_apply_stages(ob_run_opts *o, ob_err *err);
+
 /* The open model's records meant to go in the first duration_s of the run, over every
  * worker: rate × duration, or with --stages their integral (ob_stages_expected). */
 double ob_run_opts_scheduled(const ob_run_opts *o, double duration_s);

@@ -99,11 +99,33 @@ static void test_errors(void)
     CHECK(parse(f, 1, &err) == -1 && strstr(err.msg, "at most 16"));
 }
 
+/* --stages from the form: they stand for users, rate and run time; empty, none */
+static void test_stages(void)
+{
+    ob_err err;
+    ob_form_field f[] = {{"users", "5"}, {"rate", ""}, {"run_time", "30s"}, {"stages", "10s:1000/s,20s:500/s"}};
+    CHECK_MSG(parse(f, 4, &err) == 0, "%s", err.msg);
+    CHECK(form.opts.stages.n == 2 && form.opts.stages.rates && form.opts.rate == 1000);
+    CHECK(form.opts.run_time_ns == 30000000000LL && form.opts.threads == 2);
+    ob_form_field u[] = {{"rate", "2k"}, {"run_time", ""}, {"stages", "5s:40,5s:0"}};
+    CHECK_MSG(parse(u, 3, &err) == 0, "%s", err.msg);
+    CHECK(form.opts.stages.n == 2 && !form.opts.stages.rates && form.opts.rate == 0 && form.opts.users == 40);
+    CHECK(form.opts.run_time_ns == 10000000000LL);
+    ob_form_field none[] = {{"rate", "2k"}, {"stages", " "}};
+    CHECK(parse(none, 2, &err) == 0 && form.opts.stages.n == 0 && form.opts.rate == 2000);
+    ob_form_field bad[] = {{"stages", "10s:5,5s:3/s"}};
+    CHECK(parse(bad, 1, &err) == -1 && err.kind == OB_ERR_USAGE);
+    CHECK_MSG(strncmp(err.msg, "stages: the stage \"5s:3/s\" is a rate", 36) == 0, "%s", err.msg);
+    ob_form_field zero[] = {{"stages", "10s:0/s"}};
+    CHECK(parse(zero, 1, &err) == -1 && err.kind == OB_ERR_USAGE && strstr(err.msg, "stages: every stage's target is 0"));
+}
+
 int main(void)
 {
     test_defaults();
     test_fields();
     test_masked();
     test_errors();
+    test_stages();
     CHECK_DONE();
 }

@@ -45,6 +45,8 @@ static void test_round_trip(void)
     o.run_time_ns = 10000000000LL;
     o.warmup_ns = 5000000000LL;
     o.stop_timeout_ns = 30000000000LL;
+    ob_err serr = {0};
+    CHECK(ob_stages_parse("2s:4000/s,6s:8000/s,1500ms:0/s", &o.stages, &serr) == 0);
     ob_run_result r;
     memset(&r, 0, sizeof r);
     r.opts = &o;
@@ -115,6 +117,7 @@ static void test_round_trip(void)
     CHECK(d.opts.records && strcmp(d.opts.records, o.records) == 0);
     CHECK(d.opts.run_time_ns == o.run_time_ns && d.opts.stop_timeout_ns == o.stop_timeout_ns);
     CHECK(d.opts.warmup_ns == o.warmup_ns && d.r.warmup_s == 4.25);
+    CHECK(d.opts.stages.n == 3 && d.opts.stages.rates && memcmp(&d.opts.stages, &o.stages, sizeof o.stages) == 0);
     CHECK(d.r.warmup_sent == 8500 && d.r.warmup_acked == 8499 && d.r.warmup_failed == 1 &&
           d.r.warmup_persisted == 8498);
     CHECK(strcmp(d.r.mode, "jetstream") == 0 && d.r.broker_acks && strcmp(d.r.durability.publish_ack, "PubAck") == 0);

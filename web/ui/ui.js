@@ -137,7 +137,9 @@
 
     var running = status === 'running', stopping = status === 'stopping';
     $('#new-button').hidden = !(status === 'stopped');
-    $('#edit-button').hidden = !running;
+    /* --stages: the load follows them, nothing to edit */
+    $('#edit-button').hidden = !running || !!s.stages;
+    $('#status').title = s.stages ? 'the load follows the stages ' + s.stages : '';
     $('#stop-button').hidden = !running;
     $('#reset-button').hidden = !(running || stopping || status === 'stopped');
     if (!running && editOpen) closeEdit();
@@ -170,6 +172,7 @@
     form.elements.rate.value = f.rate_max ? 'max' : isNum(f.rate) && f.rate > 0 ? f.rate : '';
     form.elements.run_time.value = f.run_time || '';
     form.elements.wait.value = f.wait || '';
+    form.elements.stages.value = f.stages || '';
   }
 
   function renderQueue(queue) {
@@ -310,7 +313,7 @@
     form.elements.broker.value.split(/\r?\n/).map(function (s) { return s.trim(); })
       .filter(function (s) { return s !== ''; })
       .forEach(function (b) { fields.push(['broker', b]); });
-    ['users', 'spawn_rate', 'rate', 'run_time', 'wait'].forEach(function (n) {
+    ['users', 'spawn_rate', 'rate', 'run_time', 'wait', 'stages'].forEach(function (n) {
       fields.push([n, form.elements[n].value.trim()]);
     });
     act('/api/run/start', fields, $('#start-button')).then(function (ok) {
