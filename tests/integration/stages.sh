@@ -3,7 +3,7 @@
 #   * rate stages (the open model): 0 → 400/s in 2 s, 2 s at 400/s, down to 0 in 2 s is
 #     1 600 records, 100, 300, 400, 400, 300 and 100 in the six seconds (the integral of
 #     the ramp), each acked, persisted and in MongoDB; the rate is judged against the
-#     stages' mean (266.7/s), the summary and the JSON say the stages;
+#     stages' mean (266.7/s), the summary, the JSON and the HTML report say the stages;
 #   * the same over two threads, and over two workers merged: the same schedule split;
 #   * user stages (the closed model): the users ramp up, hold and ramp down as asked;
 #   * the web UI (--autostart): the state says the stages, an edit is refused (409), the
@@ -18,7 +18,7 @@ start_sink "$url" "$WORK/sink.log"
 # ---- rate stages, one thread ----
 id="stg-$$-$(date +%s)"
 "$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --stages 2s:400/s,2s:400/s,2s:0/s \
-    --run-id "$id" --json "$WORK/open.json" >"$WORK/open.log" 2>&1
+    --run-id "$id" --json "$WORK/open.json" --html "$WORK/open.html" >"$WORK/open.log" 2>&1
 rc=$?
 tail -16 "$WORK/open.log"
 check_delivered "$rc" "$WORK/open.json" "$id" 1600
@@ -33,6 +33,11 @@ check "JSON: the load says the stages ($got)" test "$got" = "open|2s:400/s,2s:40
 check "the summary says them" \
     grep -q '^load         open model, stages 2s:400/s,2s:400/s,2s:0/s (a mean of 266.7 records/s, at most 400.0), 1 thread(s)$' "$WORK/open.log"
 check "no 'behind the target' warning on the ramps" bash -c "! grep -q 'behind the target' '$WORK/open.log'"
+crc=0
+timeout 120 node "$OB_SOURCE_DIR/tests/browser/check_report.mjs" "$WORK/open.html" --expect nats \
+    --text "stages 2s:400/s,2s:400/s,2s:0/s (at most 400 records/s)" >"$WORK/report-check.log" 2>&1 || crc=$?
+cat "$WORK/report-check.log"
+check "the HTML report, in Chromium, says the stages (exit $crc)" test "$crc" -eq 0
 
 # ---- two threads: the same schedule, the arrivals taken in turn ----
 id2="stg2-$$-$(date +%s)"

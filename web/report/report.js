@@ -319,9 +319,12 @@
   function describeLoad(w) {
     var parts = [];
     if (w.model) parts.push(w.model + ' model');
-    if (w.rate === 'max') parts.push('as fast as it goes');
+    var staged = w.stages && typeof w.stages === 'object' && typeof w.stages.spec === 'string';
+    if (staged) parts.push('stages ' + w.stages.spec + ' (at most ' + fmtNum(isNum(w.rate) ? w.rate : w.users) +
+      (w.stages.target === 'records/s' ? ' records/s)' : ' users)'));
+    else if (w.rate === 'max') parts.push('as fast as it goes');
     else if (isNum(w.rate)) parts.push(fmtNum(w.rate) + ' records/s');
-    if (isNum(w.users)) parts.push(w.users + ' users' + (isNum(w.spawn_rate) ? ' (+' + w.spawn_rate + '/s)' : ''));
+    if (isNum(w.users) && !staged) parts.push(w.users + ' users' + (isNum(w.spawn_rate) ? ' (+' + w.spawn_rate + '/s)' : ''));
     if (isNum(w.wait_min_s) || isNum(w.wait_max_s))
       parts.push('wait ' + fmtValue(w.wait_min_s) + '\u2013' + fmtValue(w.wait_max_s) + ' s');
     if (isNum(w.run_time_s)) parts.push(w.run_time_s + ' s');
