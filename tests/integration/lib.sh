@@ -159,6 +159,25 @@ check_delivered() {
         test "$(json "$f" 'd["e2e_latency_ms"]["count"]')" = "$ACKED"
 }
 
+# run_workers N NAME RUN-ARGS... — N `outbreak run --headless --only-summary --workers N`
+# processes at once with RUN-ARGS (the run id among them), worker i's summary in
+# $WORK/NAME$i.json and its output in $WORK/NAME$i.log; waits for all of them. WORKERS_RC
+# is 0 when every one exited 0, else the last non-zero status.
+run_workers() {
+    local n=$1 name=$2 i pid
+    shift 2
+    local pids=()
+    for ((i = 0; i < n; i++)); do
+        "$OUTBREAK" run --headless --only-summary --workers "$n" "$@" --json "$WORK/$name$i.json" \
+            >"$WORK/$name$i.log" 2>&1 &
+        pids+=($!)
+    done
+    WORKERS_RC=0
+    for pid in "${pids[@]}"; do
+        wait "$pid" || WORKERS_RC=$?
+    done
+}
+
 # check_verdicts FILE N — a check for each "ok WHAT" / "BAD WHAT" line of FILE (verdicts
 # a test computed itself, e.g. in Python), and one that there were N of them.
 check_verdicts() {

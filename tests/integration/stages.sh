@@ -47,15 +47,8 @@ check_delivered $? "$WORK/threads.json" "$id2" 1200
 
 # ---- two workers, merged ----
 id3="stg3-$$-$(date +%s)"
-for i in 0 1; do
-    "$OUTBREAK" run --headless --only-summary --broker "$url" --mongo "$MONGO_URL" --run-id "$id3" --workers 2 \
-        --stages 1s:800/s,1s:800/s,1s:0/s --json "$WORK/w$i.json" >"$WORK/w$i.log" 2>&1 &
-    eval "wpid$i=\$!"
-done
-wrc=0
-wait "$wpid0" || wrc=$?
-wait "$wpid1" || wrc=$?
-check "two workers with stages exit 0 (got $wrc)" test "$wrc" -eq 0
+run_workers 2 w --broker "$url" --mongo "$MONGO_URL" --run-id "$id3" --stages 1s:800/s,1s:800/s,1s:0/s
+check "two workers with stages exit 0 (got $WORKERS_RC)" test "$WORKERS_RC" -eq 0
 got=$(json "$WORK/w0.json" '"%d" % d["sent"]')/$(json "$WORK/w1.json" '"%d" % d["sent"]')
 check "each worker sent half of the 1 600 ($got)" test "$got" = "800/800"
 "$OUTBREAK" merge --run "$id3" --mongo "$MONGO_URL" --json "$WORK/merged.json" >"$WORK/merge.log" 2>&1

@@ -130,15 +130,8 @@ check "/metrics after the warm-up: warming_up 0, the warm-up's 300 records, meas
 # scale-out: two workers warm up from their common start for 2 s, then 2 s measured, at
 # 400 records/s in all: 800 records in each part; the merge sums the warm-up's counts
 id5="wu5-$$-$(date +%s)"
-for i in 0 1; do
-    "$OUTBREAK" run --headless --only-summary --broker "$url" --mongo "$MONGO_URL" --run-id "$id5" --workers 2 \
-        --rate 400 -t 2s --warmup 2s --json "$WORK/w$i.json" >"$WORK/w$i.log" 2>&1 &
-    eval "wpid$i=\$!"
-done
-wrc=0
-wait "$wpid0" || wrc=$?
-wait "$wpid1" || wrc=$?
-check "two workers with a warm-up exit 0 (got $wrc)" test "$wrc" -eq 0
+run_workers 2 w --broker "$url" --mongo "$MONGO_URL" --run-id "$id5" --rate 400 -t 2s --warmup 2s
+check "two workers with a warm-up exit 0 (got $WORKERS_RC)" test "$WORKERS_RC" -eq 0
 "$OUTBREAK" merge --run "$id5" --mongo "$MONGO_URL" --json "$WORK/merged.json" >"$WORK/merge.log" 2>&1
 check "merge of the two workers exits 0" test $? -eq 0
 got=$(json "$WORK/merged.json" '"%d|%d|%d|%d|%d|%d|%g" % (d["sent"], d["persisted"], d["lost"], d["warmup"]["sent"], d["warmup"]["acked"], d["warmup"]["persisted_by_end"], d["warmup"]["duration_s"])')
