@@ -52,6 +52,16 @@ static int parse_stages(const char *v, void *dest, ob_err *err)
     return ob_stages_parse(v, dest, err);
 }
 
+/* -i/--iterations: a whole count, "1M" allowed. */
+static int parse_iterations(const char *v, void *dest, ob_err *err)
+{
+    double d;
+    if (ob_parse_count(v, &d, err) != 0 || d < 1 || d > 1e15 || d != (double)(long long)d)
+        return ob_err_set(err, "expected a whole number of records like 100000 or 1M, not \"%s\"", v);
+    *(long long *)dest = (long long)d;
+    return 0;
+}
+
 /* --start-at: epoch seconds ("1796194800.5") or a UTC time ("2026-12-02T05:00:00Z"). */
 static int parse_start_at(const char *v, void *dest, ob_err *err)
 {
@@ -120,6 +130,11 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
          .help = "run the load this long before -t starts, unmeasured: its\n"
                  "records go under run id RUN.warmup and are in none of the\n"
                  "figures (OpenMessaging Benchmark's warm-up; default 0)"},
+        {.name = "iterations", .short_name = 'i', .type = OB_FLAG_CUSTOM, .dest = &o->iterations,
+         .parse = parse_iterations, .value_name = "N",
+         .help = "send N records in all, then stop (k6's --iterations, nats\n"
+                 "bench's --msgs; with -t, whichever comes first; after a\n"
+                 "--warmup, N measured records) (default: no bound)"},
         {.name = "stop-timeout", .type = OB_FLAG_DURATION, .dest = &o->stop_timeout_ns,
          .value_name = "T",
          .help = "at the end, wait at most this long for broker acks and\n"
@@ -387,6 +402,9 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
     }
     if (!o->run_id[0])
         ob_run_id_new(o->run_id, sizeof o->run_id);
+    if (o->iterations > 0 && o->once)
+        return ob_err_setk(err, OB_ERR_USAGE, "--iterations and --once exclude each other (--once sends the records "
+                                              "once; --iterations N sends N of them, cycling)");
     if (o->warmup_ns > 0) {
         char warmup_run[OB_RUN_CAP];
         if (o->once)

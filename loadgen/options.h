@@ -22,6 +22,8 @@ typedef struct ob_run_opts {
     const char *mongo;        /* NULL: no persistence figures (persisted/lost are null) */
     const char *records;      /* records file; NULL: the seeded generator */
     bool once;                /* send each record once, then stop */
+    long long iterations;     /* -i: records to send in all (over threads and workers),
+                                 then stop (k6's --iterations); 0: no bound */
     uint64_t seed;            /* generator and wait-time seed */
     long pool;                /* generated records to cycle through */
     long users;               /* closed model: simulated users */

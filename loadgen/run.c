@@ -839,11 +839,15 @@ done:;
     end_sending(c);
     int64_t end = ob_mono_ns();
     if (!stop_mono) {
-        /* --once ends when its last worker finished, not when this thread noticed (up
-         * to 50 ms later: 1 000 records at full speed would read as 50 ms); a timed run
-         * at its end (a worker stops before it when its next record is due after it) */
+        /* --once (and --iterations) ends when its last worker finished its share, not
+         * when this thread noticed (up to 50 ms later: 1 000 records at full speed would
+         * read as 50 ms); a timed run at its end (a worker stops before it when its next
+         * record is due after it), also one whose -t came before its share was sent */
         int64_t last = 0;
-        for (long i = 0; o->once && i < c->nworkers; i++) {
+        bool shares_sent = o->once || o->iterations > 0;
+        for (long i = 0; shares_sent && i < c->nworkers; i++)
+            shares_sent = ob_worker_share_sent(c->workers[i]);
+        for (long i = 0; shares_sent && i < c->nworkers; i++) {
             int64_t at = ob_worker_finished_mono(c->workers[i]);
             if (at > last)
                 last = at;

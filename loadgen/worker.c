@@ -56,7 +56,10 @@ struct ob_worker {
                                               clock where the measured time began */
     size_t next_payload; /* index into this worker's share */
     size_t share;        /* payloads this worker owns: index, index + T, ... */
-    bool share_done;     /* --once and every payload sent */
+    atomic_bool share_done; /* --once and every payload sent, or --iterations' share sent
+                               (written by the thread, read by ob_worker_share_sent) */
+    long long quota;     /* --iterations: measured records this thread still sends (-1: no
+                            bound); its share of the run's, as the open model's arrivals */
 
     unsigned gen; /* the generation of plan->load that `load` holds */
     ob_load load;
@@ -86,6 +89,11 @@ struct ob_worker {
 bool ob_worker_finished(ob_worker *w)
 {
     return atomic_load(&w->finished);
+}
+
+bool ob_worker_share_sent(ob_worker *w)
+{
+    return atomic_load_explicit(&w->share_done, memory_order_relaxed);
 }
 
 int64_t ob_worker_finished_mono(ob_worker *w)
@@ -259,6 +267,8 @@ static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
     const ob_plan *p = w->plan;
     if (w->warming && intended >= p->t0_mono)
         begin_measuring(w, now);
+    if (!w->warming && w->quota > 0 && --w->quota == 0)
+        w->share_done = true; /* this one is the last */
     uint64_t seq = ob_publisher_next_token(w->pub);
     size_t idx = (size_t)w->lane + w->next_payload * (size_t)p->lanes;
     const ob_payload *pl = &p->payloads[idx];
@@ -647,6 +657,12 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     ob_gen_init(&w->rng, o->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)w->lane + 1);
     size_t lane = (size_t)w->lane, lanes = (size_t)plan->lanes;
     w->share = plan->npayloads > lane ? (plan->npayloads - lane + lanes - 1) / lanes : 0;
+    w->share_done = o->once && w->share == 0; /* nothing of its own to send */
+    w->quota = -1;
+    if (o->iterations > 0) {
+        w->quota = o->iterations / (long long)lanes + ((long long)lane < o->iterations % (long long)lanes ? 1 : 0);
+        w->share_done = w->quota == 0;
+    }
     int np = ob_record_meta_prefix(o->run_id, w->producer, w->measured_prefix, sizeof w->measured_prefix);
     w->measured_prefix_len = np > 0 ? (size_t)np : 0;
     memcpy(w->meta_prefix, w->measured_prefix, w->measured_prefix_len);

@@ -111,6 +111,9 @@ bool ob_worker_finished(ob_worker *w);
 /* When the thread finished (monotonic ns: its last record sent and its broker flushed);
  * 0 while it has not. */
 int64_t ob_worker_finished_mono(ob_worker *w);
+/* True once the thread has sent all it was to send (--once: its records; --iterations:
+ * its share of them); false while it sends, and for a run bounded by time alone. */
+bool ob_worker_share_sent(ob_worker *w);
 /* The worker's statistics (live: counters atomic, histograms copy-safe). */
 ob_worker_stats *ob_worker_stats_of(ob_worker *w);
 /* The middleware's name (the record's `way`). */

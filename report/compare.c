@@ -285,8 +285,9 @@ static int parse_flags(compare_opts *o, int argc, char **argv)
                 return usage_error("%s is set by compare for each middleware (see outbreak compare --help)%s",
                                    forbidden[k], "");
         if (strcmp(o->pass[i], "-t") == 0 || strncmp(o->pass[i], "-t", 2) == 0 || is_flag(o->pass[i], "--run-time") ||
-            strcmp(o->pass[i], "--once") == 0 || is_flag(o->pass[i], "--stages"))
-            have_time = true; /* the stages last their sum */
+            strcmp(o->pass[i], "--once") == 0 || is_flag(o->pass[i], "--stages") ||
+            is_flag(o->pass[i], "--iterations") || strncmp(o->pass[i], "-i", 2) == 0)
+            have_time = true; /* the stages last their sum; -i ends with its records */
     }
     if (!have_time) {
         o->pass[o->npass++] = "-t";

@@ -124,6 +124,9 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     else
         fprintf(f, "load         closed model, %ld users, spawn rate %.1f/s, wait %.3f-%.3f s\n",
                 o->users, o->spawn_rate, o->wait_min, o->wait_max);
+    if (o->iterations > 0)
+        fprintf(f, "iterations   %lld records in all (-i), then stop%s: %lld sent\n", o->iterations,
+                o->workers > 1 && o->worker >= 0 ? ", split between the workers" : "", (long long)r->sent);
     if (o->workers > 1)
         fprintf(f, "workers      %s %ld of %ld load generators sharing the run (the load above is %s)\n",
                 o->worker >= 0 ? "this is worker" : "merged:", o->worker >= 0 ? o->worker : r->workers_finished,
@@ -276,6 +279,11 @@ static void json_load(ob_jw *w, const ob_run_opts *o)
     }
     if (o->stages.n > 0)
         ob_stages_json(w, &o->stages);
+    ob_jw_key(w, "iterations");
+    if (o->iterations > 0)
+        ob_jw_int(w, o->iterations);
+    else
+        ob_jw_null(w);
     ob_jw_key(w, "threads");
     ob_jw_int(w, o->threads);
     ob_jw_key(w, "workers");

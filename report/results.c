@@ -107,6 +107,10 @@ void ob_workload_json(ob_jw *w, const ob_run_opts *o)
     }
     if (o->stages.n > 0)
         ob_stages_json(w, &o->stages);
+    if (o->iterations > 0) {
+        ob_jw_key(w, "iterations");
+        ob_jw_int(w, o->iterations);
+    }
     ob_jw_key(w, "run_time_s");
     if (o->run_time_ns > 0)
         ob_jw_numg(w, (double)o->run_time_ns / 1e9, 6);
