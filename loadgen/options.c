@@ -132,9 +132,10 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
                  "figures (OpenMessaging Benchmark's warm-up; default 0)"},
         {.name = "iterations", .short_name = 'i', .type = OB_FLAG_CUSTOM, .dest = &o->iterations,
          .parse = parse_iterations, .value_name = "N",
-         .help = "send N records in all, then stop (k6's --iterations, nats\n"
-                 "bench's --msgs; with -t, whichever comes first; after a\n"
-                 "--warmup, N measured records) (default: no bound)"},
+         .help = "send N records in all, then stop (k6's --iterations, the\n"
+                 "brokers' bench tools' message count; with -t, whichever\n"
+                 "comes first; after a --warmup, N measured records)\n"
+                 "(default: no bound)"},
         {.name = "stop-timeout", .type = OB_FLAG_DURATION, .dest = &o->stop_timeout_ns,
          .value_name = "T",
          .help = "at the end, wait at most this long for broker acks and\n"
