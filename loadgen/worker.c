@@ -591,7 +591,13 @@ static void run_closed_model(ob_worker *w)
             atomic_fetch_add_explicit(&w->stats.users, 1, memory_order_relaxed);
         }
         if (w->heap_len == 0 || w->heap[0].when > now) {
-            int64_t until = w->heap_len ? w->heap[0].when : now + OB_NS_PER_MS;
+            /* no user due: an ack (ready_cond), a change of the load (ob_worker_wake) or
+             * the next spawn wakes it; else it looks again within CHANGE_POLL_NS (a stop),
+             * and at the end of the run (with no users, as a stage of 0, this was a
+             * wake-up a millisecond) */
+            int64_t until = w->heap_len ? w->heap[0].when : now + CHANGE_POLL_NS;
+            if (until > p->end_mono)
+                until = p->end_mono;
             if (next_spawn < until)
                 until = next_spawn;
             wait_for_users(w, until);
