@@ -107,11 +107,13 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
                 r->way, r->mode, r->ack_meaning);
     char stages[OB_STAGES_SPEC_CAP];
     ob_stages_format(&o->stages, stages, sizeof stages);
-    if (o->stages.n > 0 && o->rate > 0)
-        fprintf(f, "load         open model, stages %s (a mean of %.1f records/s, at most %.1f), %ld thread(s)%s\n",
-                stages, ob_stages_expected(&o->stages, o->run_time_ns) / ((double)o->run_time_ns / 1e9), o->rate,
-                o->threads, o->tick_ns > 0 ? ", on a tick" : "");
-    else if (o->stages.n > 0)
+    if (o->stages.n > 0 && o->rate > 0) {
+        fprintf(f, "load         open model, stages %s (a mean of %.1f records/s, at most %.1f), %ld thread(s)", stages,
+                ob_stages_expected(&o->stages, o->run_time_ns) / ((double)o->run_time_ns / 1e9), o->rate, o->threads);
+        if (o->tick_ns > 0)
+            fprintf(f, ", sent on a %.3f ms tick", (double)o->tick_ns / 1e6);
+        fputc('\n', f);
+    } else if (o->stages.n > 0)
         fprintf(f, "load         closed model, stages %s (at most %ld users), wait %.3f-%.3f s\n", stages, o->users,
                 o->wait_min, o->wait_max);
     else if (o->rate_max)
