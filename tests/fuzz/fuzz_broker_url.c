@@ -7,15 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cstring.h"
 #include "broker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_cstring(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     /* librdkafka would load a plugin named in the URL: not from a fuzzer */
     if (strstr(text, "plugin")) {
         free(text);

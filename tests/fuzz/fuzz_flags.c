@@ -6,17 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cstring.h"
 #include "options.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 4096)
         return 0;
-    char *buf = malloc(size + 1);
+    char *buf = fuzz_cstring(data, size);
     if (!buf)
         return 0;
-    memcpy(buf, data, size);
-    buf[size] = '\0';
     char *argv[66];
     int argc = 0;
     argv[argc++] = "run";

@@ -6,15 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cstring.h"
 #include "per_second.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_cstring(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     ob_per_second p = {0};
     ob_err err = {0};
     if (ob_per_second_decode_add(&p, text, &err) != 0) {

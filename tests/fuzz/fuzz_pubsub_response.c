@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cstring.h"
 #include "pubsub.h"
 
 static void on_message(void *arg, char *ack_id, char *data, size_t len)
@@ -31,11 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ob_ps_read_subscription((const char *)data, size, topic, sizeof topic, &deadline) == 0 &&
         (strnlen(topic, sizeof topic) == sizeof topic || deadline < 0 || deadline > 86400))
         abort();
-    char *body = malloc(size + 1);
+    char *body = fuzz_cstring(data, size);
     if (!body)
         return 0;
-    memcpy(body, data, size);
-    body[size] = '\0';
     ps_buf b = {body, size, size + 1};
     char line[400];
     ob_ps_http_error(500, &b, line, sizeof line);

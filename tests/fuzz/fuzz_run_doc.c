@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cstring.h"
 #include "run_doc.h"
 
 static int on_point(void *arg, const ob_doc_point *p)
@@ -17,11 +18,9 @@ static int on_point(void *arg, const ob_doc_point *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_cstring(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     ob_run_doc d;
     ob_err err = {0};
     if (ob_run_doc_decode(text, &d, &err) != 0) {

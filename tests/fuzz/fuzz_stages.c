@@ -7,15 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cstring.h"
 #include "stages.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_cstring(data, size);
     if (!s)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
     ob_stages st = {0};
     ob_err err = {0};
     if (ob_stages_parse(s, &st, &err) != 0) {

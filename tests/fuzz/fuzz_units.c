@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cstring.h"
 #include "units.h"
 
 static void check_msg(const ob_err *err)
@@ -16,11 +17,9 @@ static void check_msg(const ob_err *err)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *s = malloc(size + 1);
+    char *s = fuzz_cstring(data, size);
     if (!s)
         return 0;
-    memcpy(s, data, size);
-    s[size] = '\0';
 
     ob_err err = {0};
     int64_t ns = -1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cstring.h"
 #include "url.h"
 
 static void check_msg(const ob_err *err)
@@ -16,11 +17,9 @@ static void check_msg(const ob_err *err)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = fuzz_cstring(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
 
     ob_url url;
     ob_err err = {0};
