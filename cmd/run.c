@@ -220,6 +220,11 @@ static int run_with(run_command *rc_, const ob_listener_tls *tls, volatile sig_a
         fprintf(stderr, "outbreak run: metrics at %s%s\n", ob_metrics_url(rc.metrics),
                 o->metrics_login ? " (login required)" : "");
     }
+    if (ob_run_opts_apply_reset_stats(&rc.opts, &err) != 0) { /* checked when parsed */
+        fprintf(stderr, "outbreak run: %s\n", err.msg);
+        ob_metrics_stop(rc.metrics);
+        return 2;
+    }
     if (ob_run_open(&rc.run, o, &err) != 0) {
         fprintf(stderr, "outbreak run: %s\n", err.msg);
         ob_metrics_stop(rc.metrics);

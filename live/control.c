@@ -770,6 +770,10 @@ int ob_control_parse_start(const ob_run_opts *defaults, char *const *default_bro
         ob_err_prefix(err, "stages");
         return -1;
     }
+    if (o.rate > 0 || o.stages.n > 0) /* run's --reset-stats: no spawning to wait for */
+        o.reset_stats = false;
+    if (ob_run_opts_apply_reset_stats(&o, err) != 0)
+        return -1;
     if (o.rate == 0 && o.threads > o.users)
         o.threads = o.users;
     if (o.rate > 0 && o.threads < defaults->threads)

@@ -2,6 +2,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -130,6 +131,9 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
          .help = "run the load this long before -t starts, unmeasured: its\n"
                  "records go under run id RUN.warmup and are in none of the\n"
                  "figures (OpenMessaging Benchmark's warm-up; default 0)"},
+        {.name = "reset-stats", .type = OB_FLAG_BOOL, .dest = &o->reset_stats,
+         .help = "Locust's: the figures start once every user is spawned\n"
+                 "(-u at -r a second): the spawning is a --warmup, within -t"},
         {.name = "iterations", .short_name = 'i', .type = OB_FLAG_CUSTOM, .dest = &o->iterations,
          .parse = parse_iterations, .value_name = "N",
          .help = "send N records in all, then stop (k6's --iterations, the\n"
@@ -323,6 +327,9 @@ int ob_run_opts_apply_stages(ob_run_opts *o, ob_err *err)
 {
     if (ob_stages_check(&o->stages, err) != 0)
         return ob_err_kind_set(err, OB_ERR_USAGE);
+    if (o->warmup_ns > 0) /* the web UI's form: its stages with run's --warmup */
+        return ob_err_setk(err, OB_ERR_USAGE, "--stages and --warmup exclude each other (the stages give the load "
+                                              "from the run's start)");
     o->run_time_ns = ob_stages_duration_ns(&o->stages);
     o->rate_max = false;
     o->rate = o->stages.rates ? ob_stages_peak(&o->stages) : 0;
@@ -335,12 +342,13 @@ int ob_run_opts_apply_stages(ob_run_opts *o, ob_err *err)
 static int apply_stages(ob_run_opts *o, bool users_given, ob_err *err)
 {
     const char *other = o->rate > 0 ? "--rate" : users_given ? "-u/--users" : o->run_time_ns > 0 ? "-t/--run-time"
-                      : o->once ? "--once" : o->warmup_ns > 0 ? "--warmup" : NULL;
+                      : o->once ? "--once" : NULL;
     if (other)
         return ob_err_setk(err, OB_ERR_USAGE, "--stages and %s exclude each other (the stages give the load and the "
                                               "run time)", other);
     if (ob_run_opts_apply_stages(o, err) != 0) {
-        ob_err_prefix(err, "--stages");
+        if (o->warmup_ns == 0)
+            ob_err_prefix(err, "--stages");
         return -1;
     }
     return 0;
@@ -415,6 +423,30 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err)
             return ob_err_setk(err, OB_ERR_USAGE, "--warmup: the run id \"%s\" is too long to add \".warmup\" (at most "
                                                   "%d characters)", o->run_id, OB_RUN_CAP - 1 - 7);
     }
+    ob_run_opts applied = *o; /* applied when the run opens (the web UI's form may change
+                                 the users first); checked here */
+    return ob_run_opts_apply_reset_stats(&applied, err);
+}
+
+int ob_run_opts_apply_reset_stats(ob_run_opts *o, ob_err *err)
+{
+    if (!o->reset_stats)
+        return 0;
+    const char *other = o->stages.n > 0 ? "--stages" : o->rate > 0 ? "--rate" : o->once ? "--once"
+                      : o->warmup_ns > 0 ? "--warmup" : NULL;
+    if (other)
+        return ob_err_setk(err, OB_ERR_USAGE, "--reset-stats and %s exclude each other (--reset-stats measures from when "
+                                              "the closed model's users are all spawned; %s)", other,
+                           o->once || o->warmup_ns > 0 ? "it is a warm-up" : "--warmup T warms up any load");
+    int64_t spawn_ns = (int64_t)ceil((double)(o->users - 1) / o->spawn_rate * 1e9);
+    if (o->run_time_ns > 0 && spawn_ns >= o->run_time_ns)
+        return ob_err_setk(err, OB_ERR_USAGE, "--reset-stats: spawning %ld users at %g a second takes %.3gs, and -t %.3gs "
+                                              "ends before: nothing would be measured", o->users, o->spawn_rate,
+                           (double)spawn_ns / 1e9, (double)o->run_time_ns / 1e9);
+    o->warmup_ns = spawn_ns;
+    if (o->run_time_ns > 0)
+        o->run_time_ns -= spawn_ns;
+    o->reset_stats = false;
     return 0;
 }
 

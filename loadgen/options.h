@@ -38,6 +38,9 @@ typedef struct ob_run_opts {
                                  run_time_ns their duration */
     int64_t warmup_ns;        /* --warmup: the load runs this long before the measured
                                  time, its records under ob_warmup_run_id (0: none) */
+    bool reset_stats;         /* --reset-stats (Locust's): the closed model's spawning is
+                                 the warm-up, within run_time_ns; applied by
+                                 ob_run_opts_apply_reset_stats when the run opens */
     int64_t stop_timeout_ns;  /* bound on waiting for acks and for the sink to drain */
     long threads;             /* worker threads */
     long connections;         /* HTTP load mode: keep-alive connections in all, split over
@@ -74,6 +77,14 @@ int ob_run_opts_parse(ob_run_opts *o, int argc, char **argv, ob_err *err);
  * stand for: the run time (their sum), the model and its peak (rate stages: rate, else
  * users; rate_max off). Returns 0, or -1 with a usage error. */
 int ob_run_opts_apply_stages(ob_run_opts *o, ob_err *err);
+
+/* --reset-stats given: checks it against the other flags and turns it into what it
+ * stands for: a warm-up as long as the spawning of every user ((users - 1) / spawn
+ * rate; the last user starts at its end), taken from run_time_ns when there is one
+ * (Locust's -t counts the spawning), and reset_stats cleared. Returns 0 (also without
+ * the flag), or -1 with a usage error: not in the closed model (--rate, --stages), with
+ * --once or --warmup, or a run time no longer than the spawning. */
+int ob_run_opts_apply_reset_stats(ob_run_opts *o, ob_err *err);
 
 /* The open model's records meant to go in the first duration_s of the run, over every
  * worker: rate × duration, or with --stages their integral (ob_stages_expected). */

@@ -880,6 +880,8 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     c->stage = -1;
     const ob_run_opts *o = &c->opts;
     pthread_mutex_init(&c->plan.load_lock, NULL);
+    if (ob_run_opts_apply_reset_stats(&c->opts, err) != 0)
+        goto fail;
     c->plan.load = (ob_load){
         .users = o->rate > 0 || o->stages.n > 0 ? 0 : o->users, /* stages: from 0 (drive_stages) */
         .spawn_rate = o->spawn_rate,

@@ -5,7 +5,8 @@
 # measured time, the closed model's users are spawned during the warm-up, a run stopped
 # during its warm-up measured nothing and still accounts for what it sent, compare's cost
 # figures say they cover the measured time, the web UI says it is warming up, two
-# workers' warm-ups are merged, and the misuses are exit 2 with one line.
+# workers' warm-ups are merged, Locust's --reset-stats is the spawning as a warm-up (on
+# the command line and in the web UI's form), and the misuses are exit 2 with one line.
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -141,10 +142,54 @@ warmup_stored "scale-out" "$id5" 800
 got=$(json "$WORK/w0.json" 'd["warmup"]["sent"]')
 check "each worker warmed up with its half (worker 0: $got)" test "$got" = 400
 
+# --reset-stats (Locust's): the spawning of -u at -r is the warm-up, within -t. 6 users
+# at 4 a second: the last starts 1.25 s in, so of -t 3s 1.75 s are measured, with all 6
+id6="wu6-$$-$(date +%s)"
+"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" -u 6 -r 4 --wait 0.05-0.1 -t 3s --reset-stats \
+    --run-id "$id6" --json "$WORK/reset.json" >"$WORK/reset.log" 2>&1
+rc=$?
+tail -12 "$WORK/reset.log"
+check_delivered "$rc" "$WORK/reset.json" "$id6" +20
+got=$(json "$WORK/reset.json" '"%g|%g|%d|%d" % (d["warmup"]["duration_s"], d["duration_s"], min(p["users"] for p in d["series"]), d["warmup"]["sent"] == d["warmup"]["acked"] == d["warmup"]["persisted_by_end"] > 0)')
+check "--reset-stats: 1.25 s of spawning unmeasured, 1.75 s measured with all 6 users, the spawning's records persisted ($got)" \
+    test "$got" = "1.25|1.75|6|1"
+warmup_stored "--reset-stats" "$id6" "$(json "$WORK/reset.json" 'd["warmup"]["acked"]')"
+
+# --reset-stats in the web UI: the form's users and spawn rate decide the warm-up (5 at 2
+# a second: 2 s of -t 4s); a run time no longer than the spawning is refused; a rate in
+# the form (the open model, nothing spawned) has none
+web_start "$WORK/web-rs.log" run --reset-stats -u 2 -r 1 --broker "$url" --mongo "$MONGO_URL"
+code=$(curl -s -H "X-Outbreak: 1" -o "$WORK/rs-bad.json" -w '%{http_code}' -X POST -d users=5 -d spawn_rate=2 -d run_time=2s \
+    "$BASE/api/run/start")
+check "web UI --reset-stats: -t 2s with 2 s of spawning is refused, 400 ($code: $(cat "$WORK/rs-bad.json"))" \
+    grep -q 'spawning 5 users at 2 a second takes 2s' "$WORK/rs-bad.json"
+code=$(curl -s -H "X-Outbreak: 1" -o /dev/null -w "%{http_code}" -X POST -d users=5 -d spawn_rate=2 -d run_time=4s "$BASE/api/run/start")
+sleep 1
+curl -s "$BASE/api/run/state" >"$WORK/rs1.json"
+for _ in $(seq 1 200); do
+    curl -s "$BASE/api/run/state" >"$WORK/rs-poll.json"
+    [ "$(json "$WORK/rs-poll.json" 'd["status"]')" = stopped ] && break
+    sleep 0.1
+done
+code2=$(curl -s -H "X-Outbreak: 1" -o /dev/null -w "%{http_code}" -X POST -d rate=50 -d run_time=1s "$BASE/api/run/start")
+sleep 0.5
+curl -s "$BASE/api/run/state" >"$WORK/rs2.json"
+curl -s "$BASE/api/run/logs?from=0" >"$WORK/rs-logs.json"
+got="$code $(json "$WORK/rs1.json" '"%s|%s" % (d["status"], d["warming_up"])') $code2 $(json "$WORK/rs2.json" '"%s|%s" % (d["status"], d["warming_up"])')"
+check "web UI --reset-stats: the form's 5 users warm up, a rate does not ($got)" \
+    test "$got" = "200 running|True 200 running|False"
+check "web UI --reset-stats: the log says the 2 s warm-up" grep -q "warming up for 2 s first" "$WORK/rs-logs.json"
+kill "$WEB_PID" 2>/dev/null
+wait "$WEB_PID" 2>/dev/null
+
 # misuse: exit 2, one line
 fails_fast 2 "--warmup and --once exclude each other" run --headless --warmup 1s --once
 fails_fast 2 "--warmup: expected a duration like 30s or 5m, not \"soon\"" run --headless --warmup soon
 fails_fast 2 "is too long to add \".warmup\"" run --headless --warmup 1s \
     --run-id "$(printf 'r%.0s' {1..60})"
+fails_fast 2 "--reset-stats and --rate exclude each other" run --headless --reset-stats --rate 100
+fails_fast 2 "--reset-stats and --warmup exclude each other" run --headless --reset-stats --warmup 1s
+fails_fast 2 "--reset-stats: spawning 10 users at 2 a second takes 4.5s, and -t 4s ends before" \
+    run --headless --reset-stats -u 10 -r 2 -t 4s
 
 finish

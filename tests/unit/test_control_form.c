@@ -120,6 +120,30 @@ static void test_stages(void)
     CHECK(parse(zero, 1, &err) == -1 && err.kind == OB_ERR_USAGE && strstr(err.msg, "stages: every stage's target is 0"));
 }
 
+/* run's --warmup and --reset-stats under the form's load: stages exclude a warm-up; the
+ * spawning of the form's users is the warm-up of --reset-stats, none for a rate */
+static void test_warmups(void)
+{
+    ob_err err;
+    ob_run_opts d = defaults_of();
+    d.warmup_ns = 1000000000LL;
+    ob_form_field st[] = {{"stages", "5s:40"}};
+    memset(&err, 0, sizeof err);
+    CHECK(ob_control_parse_start(&d, brokers, 2, st, 1, &form, &err) == -1 && err.kind == OB_ERR_USAGE);
+    CHECK_MSG(strstr(err.msg, "--stages and --warmup exclude each other") != NULL, "%s", err.msg);
+    d = defaults_of();
+    d.reset_stats = true;
+    ob_form_field users[] = {{"users", "9"}, {"spawn_rate", "4"}, {"run_time", "10s"}};
+    CHECK_MSG(ob_control_parse_start(&d, brokers, 2, users, 3, &form, &err) == 0, "%s", err.msg);
+    CHECK(form.opts.warmup_ns == 2000000000LL && form.opts.run_time_ns == 8000000000LL && !form.opts.reset_stats);
+    ob_form_field rate[] = {{"rate", "100"}};
+    CHECK_MSG(ob_control_parse_start(&d, brokers, 2, rate, 1, &form, &err) == 0, "%s", err.msg);
+    CHECK(form.opts.warmup_ns == 0 && form.opts.run_time_ns == 30000000000LL && !form.opts.reset_stats);
+    ob_form_field shortt[] = {{"users", "9"}, {"spawn_rate", "4"}, {"run_time", "2s"}};
+    CHECK(ob_control_parse_start(&d, brokers, 2, shortt, 3, &form, &err) == -1 && err.kind == OB_ERR_USAGE);
+    CHECK_MSG(strstr(err.msg, "spawning 9 users at 4 a second takes 2s") != NULL, "%s", err.msg);
+}
+
 int main(void)
 {
     test_defaults();
@@ -127,5 +151,6 @@ int main(void)
     test_masked();
     test_errors();
     test_stages();
+    test_warmups();
     CHECK_DONE();
 }
