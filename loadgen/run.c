@@ -206,15 +206,65 @@ static void drive_stages(controller *c, int64_t now)
 /* One second's series point; also refreshes the sink figures when there is a store.
  * With a cohort, the point goes into the worker's series, and while sending (not
  * `last`) its figures into its document. */
+/* The run's end within this of the last second's sample: the end is folded into that
+ * second's point instead of a sliver of its own, which printed "5.000" twice in the
+ * series or a point 50 ms long at 5.050 (the controlling thread looks every 50 ms: a
+ * timed run's workers, done just after the tick, were seen at the next look), and drew a
+ * rate spike at the charts' end (a few records over a few ms). */
+#define FOLD_S 0.1
+
+/* Point *into (the previous one) and the point d after it as one point: d's counts added,
+ * its totals and end; the publish interval from into's and d's histograms (the live
+ * interval_publish, still into's, gets d's added); the end-to-end p99 and persisted
+ * likewise, when into's were measured (else d's cover both: since the last reading). */
+static void fold_point(controller *c, ob_series_point *into, const ob_series_point *d, ob_hist *e2e_d)
+{
+    into->t = d->t;
+    into->users = d->users;
+    into->sent += d->sent;
+    into->acked += d->acked;
+    into->failed += d->failed;
+    into->total_sent = d->total_sent;
+    into->total_acked = d->total_acked;
+    into->total_failed = d->total_failed;
+    into->total_median_ms = d->total_median_ms;
+    into->total_mean_ms = d->total_mean_ms;
+    into->total_min_ms = d->total_min_ms;
+    into->total_max_ms = d->total_max_ms;
+    ob_hist_merge(c->interval_publish, c->scratch);
+    int64_t pct[OB_PERCENTILE_COUNT];
+    ob_hist_percentiles(c->interval_publish, ob_percentiles, OB_PERCENTILE_COUNT, pct);
+    for (int i = 0; i < OB_PERCENTILE_COUNT; i++)
+        into->publish_pct_ms[i] = (double)pct[i] / 1e6;
+    if (d->persisted < 0) /* not read now: into's stand */
+        return;
+    if (into->persisted >= 0) {
+        into->persisted += d->persisted;
+        ob_hist_merge(c->interval, e2e_d);
+    } else {
+        into->persisted = d->persisted;
+        ob_hist_copy(c->interval, e2e_d);
+    }
+    into->e2e_p99_ms = ob_hist_count(c->interval) > 0 ? (double)ob_hist_percentile(c->interval, 99) / 1e6 : -1;
+}
+
 static void sample(controller *c, double t, bool last)
 {
     copy_targets(c);
     swap_snapshots(c);
     take_snapshot(c, &c->now);
     ob_run_result *r = &c->result;
-    ob_series_point *p = series_push(c);
+    ob_series_point *into = last && r->nseries > 0 && t - r->series[r->nseries - 1].t < FOLD_S
+                            ? &r->series[r->nseries - 1] : NULL;
+    ob_hist *e2e_d = into && c->store ? ob_hist_new() : NULL;
+    if (into && c->store && !e2e_d)
+        into = NULL; /* out of memory: a point of its own */
+    ob_series_point d = {0}, *p = into ? &d : series_push(c);
     if (!p)
         return;
+    /* the point's publish interval: in scratch when folded (into's stays in
+     * interval_publish), else in interval_publish */
+    ob_hist *interval_publish = into ? c->scratch : c->interval_publish;
     p->t = t;
     p->users = c->now.users;
     p->sent = c->now.sent - c->prev.sent;
@@ -223,9 +273,9 @@ static void sample(controller *c, double t, bool last)
     p->total_sent = c->now.sent;
     p->total_acked = c->now.acked;
     p->total_failed = c->now.failed;
-    ob_hist_diff(c->interval_publish, c->now.publish, c->prev.publish);
+    ob_hist_diff(interval_publish, c->now.publish, c->prev.publish);
     int64_t pct[OB_PERCENTILE_COUNT];
-    ob_hist_percentiles(c->interval_publish, ob_percentiles, OB_PERCENTILE_COUNT, pct);
+    ob_hist_percentiles(interval_publish, ob_percentiles, OB_PERCENTILE_COUNT, pct);
     for (int i = 0; i < OB_PERCENTILE_COUNT; i++)
         p->publish_pct_ms[i] = (double)pct[i] / 1e6;
     p->total_median_ms = (double)ob_hist_percentile(c->now.publish, 50) / 1e6;
@@ -252,9 +302,10 @@ static void sample(controller *c, double t, bool last)
             int64_t persisted = tot.process_persisted >= 0 ? tot.process_persisted : tot.persisted;
             p->persisted = persisted - c->persisted_prev;
             c->persisted_prev = persisted;
-            ob_hist_diff(c->interval, c->e2e_now, c->e2e_prev);
-            if (ob_hist_count(c->interval) > 0)
-                p->e2e_p99_ms = (double)ob_hist_percentile(c->interval, 99) / 1e6;
+            ob_hist *e2e_interval = into ? e2e_d : c->interval;
+            ob_hist_diff(e2e_interval, c->e2e_now, c->e2e_prev);
+            if (ob_hist_count(e2e_interval) > 0)
+                p->e2e_p99_ms = (double)ob_hist_percentile(e2e_interval, 99) / 1e6;
             ob_hist *t2 = c->e2e_prev;
             c->e2e_prev = c->e2e_now;
             c->e2e_now = t2;
@@ -264,10 +315,21 @@ static void sample(controller *c, double t, bool last)
             ob_hist_copy(r->e2e, c->e2e_prev);
         }
     }
-    if (c->cohort && last)
-        ob_cohort_point(c->cohort, p, c->interval_publish);
-    else if (c->cohort)
-        ob_cohort_progress(c->cohort, r, p, c->interval_publish);
+    if (c->cohort && last) {
+        /* the workers' merge adds the points of a second: a folded end is an addition
+         * to into's second (already stored), its counts and histogram; the users of that
+         * second are into's sample's, so it adds none */
+        ob_series_point end = *p;
+        if (into) {
+            end.t = into->t;
+            end.users = 0;
+        }
+        ob_cohort_point(c->cohort, &end, interval_publish);
+    } else if (c->cohort)
+        ob_cohort_progress(c->cohort, r, p, interval_publish);
+    if (into)
+        fold_point(c, into, &d, e2e_d);
+    ob_hist_free(e2e_d);
 }
 
 static int build_payloads(controller *c, ob_err *err)
