@@ -10,7 +10,7 @@
 #   swarm    `docker swarm init --advertise-addr 127.0.0.1` (left at the end, if the
 #            test made it)
 #   deploy   the stack: mongo, nats, sink-nats, 3 x loadgen-scaled (300/s global for
-#            10 s), merge; every service starts at once, the restart policies are the
+#            10 s, given as LOADGEN_STAGES), merge; every service starts at once, the restart policies are the
 #            retry. On this machine the services reach each other only with
 #            endpoint_mode dnsrr (SWARM_ENDPOINT_MODE), and a published port answers on
 #            127.0.0.1 only in mode host (the test's own override publishes mongo so)
@@ -33,8 +33,12 @@ export MONGO_IMAGE=outbreak-local/mongo:latest
 export SWARM_ENDPOINT_MODE=dnsrr
 export OUTBREAK_RUN_ID=swarm-$$
 export OUTBREAK_WORKERS=$WORKERS
-export LOADGEN_RATE=$RATE
-export LOADGEN_TIME=${SECS}s
+# the load as k6's stages, through the variables (LOADGEN_RATE and LOADGEN_TIME empty):
+# a jump to RATE, held for SECS, the same records as --rate RATE -t SECS
+STAGES="0s:$RATE/s,${SECS}s:$RATE/s"
+export LOADGEN_STAGES=$STAGES
+export LOADGEN_RATE=
+export LOADGEN_TIME=
 export MERGE_WAIT=5m
 MONGO_PORT=$(free_port)
 # the test's own additions: MongoDB published in mode host (to count the records from
@@ -224,6 +228,8 @@ if [ -s "$WORK/merged.json" ]; then
     check "merged: $WORKERS workers expected and finished ($expected, $finished)" test "$expected" = "$WORKERS" -a "$finished" = "$WORKERS"
     check "merged: sent $sent within 1 % of $want" python3 -c "import sys; sys.exit(abs($sent - $want) > $want / 100)"
     check "merged: lost $lost = 0, persisted $persisted = sent $sent" test "$lost" = 0 -a "$persisted" = "$sent"
+    got=$(json "$WORK/merged.json" 'd["load"]["stages"]["spec"]')
+    check "merged: the load was LOADGEN_STAGES' ($got)" test "$got" = "$STAGES"
     count=$($MONGO_TOOL count 127.0.0.1 "$MONGO_PORT" outbreak records "$OUTBREAK_RUN_ID" 2>"$WORK/count.err" || echo "?")
     check "MongoDB (through the mode-host port $MONGO_PORT) holds the run's $sent records: $count" test "$count" = "$sent"
 else
