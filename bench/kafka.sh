@@ -34,7 +34,7 @@ PARTITIONS=${BENCH_KAFKA_PARTITIONS:-1}
 LINGER=5
 OB_BATCH=1000000   # outbreak's default batch (librdkafka batch.size), docs/brokers/kafka.md
 SIZE=$(record_size)
-echo "record size: $SIZE bytes (one encoded record)"
+echo "record size: $SIZE bytes (one encoded record, or BENCH_RECORD_SIZE)"
 
 # Topics are named per script run, so each run starts on fresh, empty topics (Kafka
 # deletes topics asynchronously: a name just deleted cannot always be created again at
@@ -94,7 +94,7 @@ compare() {
     delete_topic "$pt"
     create_topic "$ot"
     local url="kafka://$BOOTSTRAP?topic=$ot&partitions=$PARTITIONS&acks=all&idempotence=1&linger=$LINGER"
-    timed "$OUT/outbreak-kafka-$label.cpu" "$OUTBREAK" run --headless --broker "$url" --rate max -t "$TIME" \
+    timed "$OUT/outbreak-kafka-$label.cpu" "$OUTBREAK" run --headless "${OB_SIZE_ARGS[@]}" --broker "$url" --rate max -t "$TIME" \
         --only-summary --json "$OUT/outbreak-kafka-$label.json" >"$OUT/outbreak-kafka-$label.txt" 2>&1 || true
     delete_topic "$ot"
     local s

@@ -11,8 +11,16 @@ mkdir -p "$OUT"
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
+# BENCH_RECORD_SIZE=N: every message of both tools N bytes (outbreak run --record-size N,
+# in OB_SIZE_ARGS); unset, one record's own size (about 190 bytes)
+OB_SIZE_ARGS=()
+[ -n "${BENCH_RECORD_SIZE:-}" ] && OB_SIZE_ARGS=(--record-size "$BENCH_RECORD_SIZE")
 # The size in bytes of one encoded record with its metadata, as outbreak sends it.
 record_size() {
+    if [ -n "${BENCH_RECORD_SIZE:-}" ]; then
+        echo "$BENCH_RECORD_SIZE"
+        return
+    fi
     "$OUTBREAK" run --headless --rate 1000 -t 1s --only-summary --json "$OUT/size.json" >/dev/null 2>&1
     json "$OUT/size.json" 'round(d["avg_record_bytes"])'
 }

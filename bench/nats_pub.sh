@@ -18,7 +18,7 @@ MSGS=${BENCH_MSGS:-5000000}
 JS_MSGS=${BENCH_JS_MSGS:-300000}
 ROUNDS=${BENCH_ROUNDS:-3}
 SIZE=$(record_size)
-echo "message size: $SIZE bytes (one encoded record); $("$NATS" --version) against $(nats_server_version)"
+echo "message size: $SIZE bytes (one encoded record, or BENCH_RECORD_SIZE); $("$NATS" --version) against $(nats_server_version)"
 
 # nats bench prints e.g. "NATS Core NATS publisher stats: 1,234,567 msgs/sec ~ 222 MiB/sec ~ ..."
 nats_rate() { grep -E 'publisher stats:' "$1" | head -1 | sed -E 's/.*stats: *([0-9,]+) msgs\/sec.*/\1/' | tr -d ,; }
@@ -38,7 +38,7 @@ compare() {
         [ -n "$tool" ] || { echo "bench: nats bench printed no rate (see $OUT/nats-$label-$round.txt)" >&2; exit 1; }
         [ -z "$STREAM" ] || "$NATS" -s nats://127.0.0.1:4222 stream rm -f "$STREAM" >/dev/null 2>&1 || true
         timed "$OUT/outbreak-$label-$round.cpu" \
-            "$OUTBREAK" run --headless --broker "$url" --rate max -t "${BENCH_TIME:-5s}" --only-summary \
+            "$OUTBREAK" run --headless "${OB_SIZE_ARGS[@]}" --broker "$url" --rate max -t "${BENCH_TIME:-5s}" --only-summary \
             --json "$OUT/outbreak-$label-$round.json" >"$OUT/outbreak-$label-$round.txt" 2>&1 || true
         ours=$(json "$OUT/outbreak-$label-$round.json" 'd["throughput"]["acked_per_s"]')
         on=$(json "$OUT/outbreak-$label-$round.json" 'd["acked"]')

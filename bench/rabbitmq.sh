@@ -24,7 +24,7 @@ SECS=${BENCH_RABBITMQ_SECS:-10}
 WINDOW=${BENCH_CONFIRM_WINDOW:-1000}
 AMQP=amqp://guest:guest@127.0.0.1:5672
 SIZE=$(record_size)
-echo "message size: $SIZE bytes (one encoded record)"
+echo "message size: $SIZE bytes (one encoded record, or BENCH_RECORD_SIZE)"
 
 # delete_queue NAME: drop a benchmark queue and its messages (an absent queue is fine),
 # then give the broker a moment: it reclaims the message store's files after the delete.
@@ -60,7 +60,7 @@ compare() {
         --size "$SIZE" --time "$SECS" --metrics-format compact >"$OUT/perftest.txt" 2>&1
     delete_queue "$pq"
     delete_queue "$oq"
-    timed "$OUT/outbreak-rabbitmq.cpu" "$OUTBREAK" run --headless --broker "$AMQP/?queue=$oq&confirm_window=$WINDOW&persistent=1&durable=1" \
+    timed "$OUT/outbreak-rabbitmq.cpu" "$OUTBREAK" run --headless "${OB_SIZE_ARGS[@]}" --broker "$AMQP/?queue=$oq&confirm_window=$WINDOW&persistent=1&durable=1" \
         --rate max -t "${SECS}s" --only-summary \
         --json "$OUT/outbreak-rabbitmq.json" >"$OUT/outbreak-rabbitmq.txt" 2>&1 || true
     delete_queue "$oq"

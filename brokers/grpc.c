@@ -11,6 +11,7 @@
 #include "grpc.h"
 
 #include <grpc/support/log.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,21 @@ int ob_grpc_settings_parse(ob_grpc_settings *s, const ob_url *url, ob_err *err)
     return 0;
 }
 
+/* OB_PAD_MAX bytes of 'x': the filler every padded message points at (written once). */
+static uint8_t filler[OB_PAD_MAX];
+static pthread_once_t filler_once = PTHREAD_ONCE_INIT;
+
+static void fill_filler(void)
+{
+    memset(filler, 'x', sizeof filler);
+}
+
+static const uint8_t *pad_filler(void)
+{
+    pthread_once(&filler_once, fill_filler);
+    return filler;
+}
+
 int ob_grpc_record_from_json(const char *json, size_t len, ob_record *r, ob_meta *m,
                           Infected__Infected *inf, ob_err *err)
 {
@@ -71,6 +87,10 @@ int ob_grpc_record_from_json(const char *json, size_t len, ob_record *r, ob_meta
         inf->producer = m->producer;
         inf->seq = (int64_t)m->seq;
         inf->sent_ns = m->sent_ns;
+    }
+    if (r->pad > 0) {
+        inf->pad.len = r->pad;
+        inf->pad.data = (uint8_t *)pad_filler();
     }
     return 0;
 }
@@ -98,6 +118,9 @@ int ob_grpc_record_to_json(const Infected__Infected *inf, char *buf, size_t cap,
         copy_field(inf->run, m.run, sizeof m.run, "run", err))
         return -1;
     r.age = inf->age;
+    if (inf->pad.len > OB_PAD_MAX)
+        return ob_err_set(err, "grpc: pad is too long (%zu bytes, at most %d)", inf->pad.len, OB_PAD_MAX);
+    r.pad = (uint32_t)inf->pad.len;
     m.producer = (uint32_t)inf->producer;
     m.seq = (uint64_t)inf->seq;
     m.sent_ns = inf->sent_ns;

@@ -182,14 +182,9 @@ static grpc_byte_buffer *request_message(const ob_msg *m, ob_err *err)
         return NULL;
     Infected__InfectedRequest req = INFECTED__INFECTED_REQUEST__INIT;
     req.infected = &inf;
-    uint8_t buf[2048];
-    size_t need = infected__infected_request__get_packed_size(&req);
-    if (need > sizeof buf) {
-        ob_err_setk(err, OB_ERR_REJECTED, "grpc: record too large (%zu bytes)", need);
-        return NULL;
-    }
-    size_t n = infected__infected_request__pack(&req, buf);
-    grpc_slice slice = grpc_slice_from_copied_buffer((const char *)buf, n);
+    /* packed straight into the message's own buffer, whatever the record's size */
+    grpc_slice slice = grpc_slice_malloc(infected__infected_request__get_packed_size(&req));
+    infected__infected_request__pack(&req, GRPC_SLICE_START_PTR(slice));
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
     grpc_slice_unref(slice);
     return bb;

@@ -225,24 +225,30 @@ static Infected__InfectedRequest *unpack_request(grpc_byte_buffer *bb)
 static srv_delivery *delivery_from(server_call *c, grpc_byte_buffer *bb)
 {
     Infected__InfectedRequest *req = bb ? unpack_request(bb) : NULL;
-    char json[JSON_CAP];
     ob_err err;
     int n = -1;
+    srv_delivery *d = NULL;
     c->problem_code = GRPC_STATUS_INVALID_ARGUMENT;
-    if (!req)
+    if (!req) {
         snprintf(c->problem, sizeof c->problem, "not an infected.InfectedRequest");
-    else if (!req->infected)
+    } else if (!req->infected) {
         snprintf(c->problem, sizeof c->problem, "the request has no infected record");
-    else if ((n = ob_grpc_record_to_json(req->infected, json, sizeof json, &err)) < 0)
-        snprintf(c->problem, sizeof c->problem, "%.250s", err.msg);
-    srv_delivery *d = n >= 0 ? malloc(sizeof *d + (size_t)n + 1) : NULL;
-    if (n >= 0 && !d) {
-        c->problem_code = GRPC_STATUS_RESOURCE_EXHAUSTED;
-        snprintf(c->problem, sizeof c->problem, "out of memory");
+    } else if (req->infected->pad.len > OB_PAD_MAX) {
+        snprintf(c->problem, sizeof c->problem, "pad is too long (%zu bytes, at most %d)", req->infected->pad.len,
+                 OB_PAD_MAX);
+    } else {
+        /* the record's JSON, its filler included, straight into the delivery */
+        size_t cap = JSON_CAP + req->infected->pad.len;
+        if (!(d = malloc(sizeof *d + cap))) {
+            c->problem_code = GRPC_STATUS_RESOURCE_EXHAUSTED;
+            snprintf(c->problem, sizeof c->problem, "out of memory");
+        } else if ((n = ob_grpc_record_to_json(req->infected, d->json, cap, &err)) < 0) {
+            snprintf(c->problem, sizeof c->problem, "%.250s", err.msg);
+            free(d);
+            d = NULL;
+        }
     }
     if (d) {
-        memcpy(d->json, json, (size_t)n);
-        d->json[n] = '\0';
         d->base = (ob_delivery){.data = d->json, .len = (size_t)n, .handle = d};
         d->call = c;
         d->prev = NULL;

@@ -115,6 +115,7 @@ void ob_gen_record(ob_gen *g, ob_record *r)
     r->age = 1 + (int)below(g, 90);
     strcpy(r->infectedtype, ob_infected_types[below(g, 3)]);
     strcpy(r->state, ob_states[below(g, 2)]);
+    r->pad = 0;
 }
 
 int ob_gen_records(uint64_t seed, size_t count, ob_records *out, ob_err *err)

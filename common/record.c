@@ -145,6 +145,16 @@ int ob_record_encode_body(const ob_record *r, char *buf, size_t cap)
     out_str(&o, r->infectedtype);
     OUT_LIT(&o, ",\"state\":");
     out_str(&o, r->state);
+    if (r->pad > 0) {
+        OUT_LIT(&o, ",\"pad\":\"");
+        if (!o.full && (size_t)(o.last - o.p) >= (size_t)r->pad + 1) {
+            memset(o.p, 'x', r->pad);
+            o.p += r->pad;
+            OUT_LIT(&o, "\"");
+        } else {
+            o.full = true;
+        }
+    }
     return out_end(&o, buf);
 }
 
@@ -212,10 +222,11 @@ enum {
     F_SEQ = 1 << 7,
     F_SENT_NS = 1 << 8,
     F_META = F_RUN | F_PRODUCER | F_SEQ | F_SENT_NS,
+    F_PAD = 1 << 9,
 };
 
 static const char *const field_names[] = {"name", "location", "age", "infectedtype", "state",
-                                          "run", "producer", "seq", "sent_ns"};
+                                          "run", "producer", "seq", "sent_ns", "pad"};
 
 #define KEY_IS(k, n, lit) ((n) == sizeof(lit) - 1 && memcmp((k), (lit), (n)) == 0)
 
@@ -229,6 +240,8 @@ static int key_field(const char *k, size_t n)
             return F_RUN;
         if (KEY_IS(k, n, "seq"))
             return F_SEQ;
+        if (KEY_IS(k, n, "pad"))
+            return F_PAD;
         return 0;
     case 4: return KEY_IS(k, n, "name") ? F_NAME : 0;
     case 5: return KEY_IS(k, n, "state") ? F_STATE : 0;
@@ -269,6 +282,23 @@ static int read_i64(ob_json *j, const char *field, int64_t min, int64_t max, int
     return 0;
 }
 
+/* The filler "pad": a string, only its length kept (read into a small buffer that it
+ * does not have to fit). */
+static int read_pad(ob_json *j, uint32_t *len)
+{
+    ob_json_pos at = ob_json_where(j);
+    if (ob_json_peek(j) != OB_JSON_STRING)
+        return ob_json_fail(j, at, "field \"pad\" must be a string");
+    char small[64];
+    size_t n;
+    if (ob_json_string(j, small, sizeof small, &n) < 0)
+        return -1;
+    if (n > OB_PAD_MAX)
+        return ob_json_fail(j, at, "field \"pad\" is too long (%zu bytes, at most %d)", n, OB_PAD_MAX);
+    *len = (uint32_t)n;
+    return 0;
+}
+
 static int read_u64(ob_json *j, const char *field, uint64_t max, uint64_t *v)
 {
     ob_json_type t = ob_json_peek(j);
@@ -286,6 +316,7 @@ int ob_record_read(ob_json *j, ob_record *r, ob_meta *m, bool *has_meta)
     meta.producer = 0;
     meta.seq = 0;
     meta.sent_ns = 0;
+    r->pad = 0;
     ob_json_peek(j);
     ob_json_pos start = ob_json_where(j);
     if (ob_json_object_begin(j) < 0)
@@ -316,6 +347,7 @@ int ob_record_read(ob_json *j, ob_record *r, ob_meta *m, bool *has_meta)
             break;
         case F_SEQ: rc = read_u64(j, "seq", UINT64_MAX, &meta.seq); break;
         case F_SENT_NS: rc = read_i64(j, "sent_ns", INT64_MIN, INT64_MAX, &meta.sent_ns); break;
+        case F_PAD: rc = read_pad(j, &r->pad); break;
         default: rc = ob_json_skip(j); break;
         }
         if (rc < 0)

@@ -20,12 +20,21 @@
 #define OB_FIELD_CAP 48
 #define OB_RUN_CAP 64
 
+/* The largest filler a record may carry (its "pad" field): a record stays under a
+ * megabyte, the largest message NATS and Kafka take by default. */
+#define OB_PAD_MAX 1000000
+/* The largest record a load generator pads to (run --record-size). */
+#define OB_RECORD_SIZE_MAX OB_PAD_MAX
+
 typedef struct ob_record {
     char name[OB_NAME_CAP];
     char location[OB_FIELD_CAP];
     int age;
     char infectedtype[OB_FIELD_CAP];
     char state[OB_FIELD_CAP];
+    uint32_t pad; /* the length of the optional "pad" field, filler that makes a record as
+                     large as a benchmark asks (run --record-size); its text is not kept,
+                     nor stored by the sinks (0: none) */
 } ob_record;
 
 /* The producer id of a record: a load-generating process's id above the worker's
@@ -48,7 +57,8 @@ typedef struct ob_meta {
 
 /* Writes the five fields as a JSON object *without* its closing brace:
  *   {"name":"..","location":"..","age":N,"infectedtype":"..","state":".."
- * Strings are JSON-escaped. Returns the length written (no NUL), or -1 if cap is too
+ * and, when r->pad > 0, the filler ,"pad":"xxx..." (r->pad times 'x'). Strings are
+ * JSON-escaped. Returns the length written (no NUL), or -1 if cap is too
  * small. */
 int ob_record_encode_body(const ob_record *r, char *buf, size_t cap);
 
@@ -69,7 +79,9 @@ int ob_record_encode(const ob_record *r, const ob_meta *m, char *buf, size_t cap
 
 /* Decodes one JSON object. The five record fields are required with their types
  * (strings; age an integer); "run", "producer", "seq", "sent_ns" are optional and
- * *has_meta tells whether all four were present (m and has_meta may be NULL).
+ * *has_meta tells whether all four were present (m and has_meta may be NULL). "pad" is
+ * optional: a string of at most OB_PAD_MAX bytes whose length goes into r->pad (0
+ * without it); its text is dropped.
  * Unknown keys are ignored; duplicate keys: last wins. Fails on anything that is not
  * exactly one JSON object (trailing non-space is an error), with err like
  * "line 1, column 17: expected ':' after key". */

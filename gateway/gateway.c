@@ -294,14 +294,18 @@ static void publish_request(gw *g, gw_req *r)
             r->producer = it->meta.producer;
             r->seq = it->meta.seq;
         }
-        int len = ob_record_encode(&it->rec, &it->meta, buf, sizeof buf);
+        /* a record padded beyond the stack's buffer (run --record-size) in one of its size */
+        char *big = it->rec.pad > sizeof buf / 2 ? malloc(sizeof buf + it->rec.pad) : NULL;
+        char *out = big ? big : buf;
+        int len = ob_record_encode(&it->rec, &it->meta, out, big ? sizeof buf + it->rec.pad : sizeof buf);
         int64_t now = ob_mono_ns();
         if (len < 0) {
+            free(big);
             ob_publisher_fail_next(g->pub, r->arrival_mono, now, r, "record too large to encode");
             continue;
         }
         for (;;) {
-            int rc = ob_publisher_send(g->pub, buf, (size_t)len, it->rec.location, r->arrival_mono, now, r,
+            int rc = ob_publisher_send(g->pub, out, (size_t)len, it->rec.location, r->arrival_mono, now, r,
                                        NULL);
             if (rc <= 0)
                 break; /* sent, or failed (on_done called) */
@@ -314,6 +318,7 @@ static void publish_request(gw *g, gw_req *r)
                 ob_sleep_until_mono(now + 200 * OB_NS_PER_US);
             now = ob_mono_ns();
         }
+        free(big);
     }
 }
 

@@ -26,6 +26,8 @@ typedef struct ob_run_opts {
                                  then stop (k6's --iterations); 0: no bound */
     uint64_t seed;            /* generator and wait-time seed */
     long pool;                /* generated records to cycle through */
+    long record_size;         /* --record-size: each record padded to about this many bytes
+                                 on the wire, metadata included (0: as they are) */
     long users;               /* closed model: simulated users */
     double spawn_rate;        /* users started per second */
     double wait_min, wait_max; /* seconds a user waits after its ack before sending again */

@@ -342,19 +342,54 @@ static int build_payloads(controller *c, ob_err *err)
     c->payloads = calloc(c->records.count, sizeof *c->payloads);
     if (!c->payloads)
         return ob_err_set(err, "out of memory");
-    char buf[1024];
+    /* --record-size: the metadata a record goes with, at a 10-digit producer and a
+     * 6-digit sequence number (each record comes within a few bytes of the size: the
+     * sequence number's digits); the filler field adds ,"pad":"" around its text */
+    long meta = 0;
+    if (o->record_size > 0) {
+        char m[OB_RUN_CAP + 128];
+        int np = ob_record_meta_prefix(o->run_id, UINT32_MAX, m, sizeof m);
+        int nt = ob_record_meta_tail(100000, ob_real_ns(), m, sizeof m);
+        meta = np > 0 && nt > 0 ? np + nt : 0;
+    }
+    const long pad_field = (long)sizeof ",\"pad\":\"\"" - 1;
+    size_t cap = 2048 + OB_PAD_MAX; /* the five fields escaped, and a filler */
+    char *buf = malloc(cap);
+    if (!buf)
+        return ob_err_set(err, "out of memory");
+    rc = 0;
     for (size_t i = 0; i < c->records.count; i++) {
-        int n = ob_record_encode_body(&c->records.items[i], buf, sizeof buf);
-        if (n < 0)
-            return ob_err_setk(err, OB_ERR_USAGE, "record %zu is too large to encode", i + 1);
+        ob_record *r = &c->records.items[i];
+        if (o->record_size > 0) {
+            r->pad = 0;
+            int natural = ob_record_encode_body(r, buf, cap);
+            long pad = o->record_size - (natural + meta + pad_field);
+            if (natural >= 0 && natural + meta > o->record_size) {
+                rc = ob_err_setk(err, OB_ERR_USAGE, "--record-size %ld is smaller than record %zu (%ld bytes with its "
+                                                     "metadata, before any filler)", o->record_size, i + 1,
+                                  natural + meta);
+                break;
+            }
+            r->pad = pad > 0 ? (uint32_t)pad : 0; /* within the filler field's 9 bytes: as it is */
+        }
+        int n = ob_record_encode_body(r, buf, cap);
+        if (n < 0) {
+            rc = ob_err_setk(err, OB_ERR_USAGE, "record %zu is too large to encode", i + 1);
+            break;
+        }
         c->payloads[i].body = malloc((size_t)n);
-        if (!c->payloads[i].body)
-            return ob_err_set(err, "out of memory");
+        if (!c->payloads[i].body) {
+            rc = ob_err_set(err, "out of memory");
+            break;
+        }
         memcpy(c->payloads[i].body, buf, (size_t)n);
         c->payloads[i].len = (size_t)n;
-        c->payloads[i].key = c->records.items[i].location; /* records outlive the run */
+        c->payloads[i].key = r->location; /* records outlive the run */
+        if ((size_t)n > c->plan.payload_max)
+            c->plan.payload_max = (size_t)n;
     }
-    return 0;
+    free(buf);
+    return rc;
 }
 
 /* The adapter's durability settings, and the figures the reports take from them. */

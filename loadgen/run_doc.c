@@ -60,6 +60,8 @@ static void put_plan(ob_jw *w, const ob_run_opts *o)
     ob_jw_bool(w, o->once);
     if (o->iterations > 0)
         put_int(w, "iterations", o->iterations);
+    if (o->record_size > 0)
+        put_int(w, "record_size", o->record_size);
     if (o->stages.n > 0) {
         char spec[OB_STAGES_SPEC_CAP];
         ob_stages_format(&o->stages, spec, sizeof spec);
@@ -303,6 +305,8 @@ static int read_plan(reader *rd, ob_run_doc *d)
                 o->pool = (long)v;
             else if (strcmp(key, "iterations") == 0)
                 o->iterations = v;
+            else if (strcmp(key, "record_size") == 0)
+                o->record_size = (long)v;
             else if (strcmp(key, "run_time_ns") == 0)
                 o->run_time_ns = v;
             else if (strcmp(key, "warmup_ns") == 0)

@@ -45,6 +45,8 @@ struct ob_worker {
     ob_worker_stats stats;
     ob_gen rng;
 
+    char *send_buf; /* a record with its metadata is assembled here (send_cap bytes) */
+    size_t send_cap;
     char meta_prefix[OB_RUN_CAP + 64]; /* ,"run":"..","producer":N,"seq": */
     size_t meta_prefix_len;
     /* --warmup: the records meant to go before t0_mono are the warm-up's; the measured
@@ -278,12 +280,12 @@ static bool send_one(ob_worker *w, int64_t intended, long user, int64_t now)
             w->share_done = true;
     }
 
-    char buf[2048];
+    char *buf = w->send_buf;
     memcpy(buf, pl->body, pl->len);
     memcpy(buf + pl->len, w->meta_prefix, w->meta_prefix_len);
     size_t head = pl->len + w->meta_prefix_len;
     int n = ob_record_meta_tail(seq, p->t0_real + (intended - p->t0_mono), buf + head,
-                                sizeof buf - head);
+                                w->send_cap - head);
     void *ctx = user >= 0 ? (void *)(uintptr_t)(user + 1) : NULL;
     if (!w->warming)
         ob_hist_record(w->stats.send_delay, now - intended);
@@ -654,6 +656,12 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
     w->lane = plan->worker + plan->workers * (long)index;
     w->producer = plan->process << OB_PRODUCER_WORKER_BITS | ((uint32_t)index + 1);
     w->plan = plan;
+    /* a body, the metadata's prefix and its tail (two numbers and a brace) */
+    w->send_cap = plan->payload_max + sizeof w->meta_prefix + 64;
+    if (!(w->send_buf = malloc(w->send_cap))) {
+        free(w);
+        return ob_err_set(err, "out of memory");
+    }
     pthread_mutex_init(&w->ready_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -761,6 +769,7 @@ void ob_worker_free(ob_worker *w)
     pthread_mutex_destroy(&w->ready_lock);
     pthread_cond_destroy(&w->ready_cond);
     free(w->heap);
+    free(w->send_buf);
     free(w->alive);
     free(w->paces);
     free(w->ready);

@@ -59,6 +59,7 @@ typedef struct ob_plan {
     long worker, workers, lanes;
     const ob_payload *payloads;
     size_t npayloads;
+    size_t payload_max; /* the longest payload's len (a worker's send buffer fits it) */
     int64_t t0_mono; /* the start of the measured time on the monotonic clock */
     int64_t t0_real; /* the same instant on CLOCK_REALTIME */
     int64_t start_mono; /* the schedule's origin: the warm-up's start (--warmup), t0_mono

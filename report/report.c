@@ -129,6 +129,9 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     if (o->iterations > 0)
         fprintf(f, "iterations   %lld records in all (-i), then stop%s: %lld sent\n", o->iterations,
                 o->workers > 1 && o->worker >= 0 ? ", split between the workers" : "", (long long)r->sent);
+    if (o->record_size > 0)
+        fprintf(f, "records      padded to %ld bytes (--record-size): %.1f bytes on average as sent\n", o->record_size,
+                r->sent > 0 ? (double)r->bytes_sent / (double)r->sent : 0.0);
     if (o->workers > 1)
         fprintf(f, "workers      %s %ld of %ld load generators sharing the run (the load above is %s)\n",
                 o->worker >= 0 ? "this is worker" : "merged:", o->worker >= 0 ? o->worker : r->workers_finished,
@@ -284,6 +287,11 @@ static void json_load(ob_jw *w, const ob_run_opts *o)
     ob_jw_key(w, "iterations");
     if (o->iterations > 0)
         ob_jw_int(w, o->iterations);
+    else
+        ob_jw_null(w);
+    ob_jw_key(w, "record_size");
+    if (o->record_size > 0)
+        ob_jw_int(w, o->record_size);
     else
         ob_jw_null(w);
     ob_jw_key(w, "threads");

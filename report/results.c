@@ -111,6 +111,10 @@ void ob_workload_json(ob_jw *w, const ob_run_opts *o)
         ob_jw_key(w, "iterations");
         ob_jw_int(w, o->iterations);
     }
+    if (o->record_size > 0) {
+        ob_jw_key(w, "record_size");
+        ob_jw_int(w, o->record_size);
+    }
     ob_jw_key(w, "run_time_s");
     if (o->run_time_ns > 0)
         ob_jw_numg(w, (double)o->run_time_ns / 1e9, 6);

@@ -354,6 +354,9 @@ if __name__ == "__main__":
         import json
         print(json.dumps(dash(sys.argv[2], int(sys.argv[3]), sys.argv[4],
                               sys.argv[5] if len(sys.argv) > 5 else None), ensure_ascii=False))
+    elif sys.argv[1] == "withfield":  # withfield HOST PORT DB RUN FIELD: the run's documents that have FIELD
+        print(sum(1 for d in find_run(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], {sys.argv[6]: 1})
+                  if sys.argv[6] in d))
     elif sys.argv[1] == "samefields":
         print(samefields(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]))
     elif sys.argv[1] == "workers":

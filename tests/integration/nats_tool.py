@@ -6,6 +6,7 @@
   nats_tool.py streams HOST PORT            prints the stream names, one per line
   nats_tool.py purge HOST PORT STREAM       deletes every message of STREAM (its consumers
                                             stay); prints how many were purged
+  nats_tool.py bytes HOST PORT STREAM       prints STREAM's messages and their bytes
   nats_tool.py info HOST PORT STREAM        prints "storage max_msgs messages" of STREAM as
                                             the server holds it (its config and state)
 
@@ -69,7 +70,7 @@ def names(client):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge", "info"):
+    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge", "info", "bytes"):
         print(__doc__, file=sys.stderr)
         return 2
     client = Client(argv[2], int(argv[3]))
@@ -86,6 +87,13 @@ def main(argv):
             print("info %s: %s" % (argv[4], reply.get("error")), file=sys.stderr)
             return 1
         print(reply["config"].get("storage"), reply["config"].get("max_msgs"), reply["state"].get("messages"))
+        return 0
+    if argv[1] == "bytes":  # bytes HOST PORT STREAM: its messages and their bytes as stored
+        reply = client.request("$JS.API.STREAM.INFO." + argv[4])
+        if "state" not in reply:
+            print("bytes %s: %s" % (argv[4], reply.get("error")), file=sys.stderr)
+            return 1
+        print(reply["state"].get("messages"), reply["state"].get("bytes"))
         return 0
     if argv[1] == "streams":
         for name in names(client):

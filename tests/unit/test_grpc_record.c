@@ -33,6 +33,21 @@ static void test_to_json(void)
     CHECK(n > 0 && ob_record_decode(buf, (size_t)n, &r, &m, &has, &err) == 0 && has && m.producer == 7 &&
           strcmp(r.location, "Quich\xC3\xA9") == 0);
 
+    /* the filler: JSON's "pad" to the message's bytes and back, by its length */
+    r.pad = 500;
+    char padded[2048];
+    m.run[0] = 'q';
+    int pn = ob_record_encode(&r, &m, padded, sizeof padded);
+    ob_record r2;
+    ob_meta m2;
+    Infected__Infected back;
+    CHECK(pn > 500 && ob_grpc_record_from_json(padded, (size_t)pn, &r2, &m2, &back, &err) == 0);
+    CHECK(back.pad.len == 500 && back.pad.data && back.pad.data[0] == 'x' && back.pad.data[499] == 'x');
+    CHECK(ob_grpc_record_to_json(&back, padded, sizeof padded, &err) == pn);
+    CHECK(ob_record_decode(padded, (size_t)pn, &r2, &m2, &has, &err) == 0 && r2.pad == 500);
+    back.pad.len = OB_PAD_MAX + 1;
+    CHECK(ob_grpc_record_to_json(&back, padded, sizeof padded, &err) == -1 && strstr(err.msg, "pad is too long"));
+
     inf.name = "Urban \xC3"; /* cut inside a character */
     CHECK(ob_grpc_record_to_json(&inf, buf, sizeof buf, &err) == -1);
     CHECK_STR(err.msg, "grpc: field name is not valid UTF-8");

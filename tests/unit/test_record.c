@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -27,7 +28,7 @@ static bool rec_eq(const ob_record *a, const ob_record *b)
 {
     return strcmp(a->name, b->name) == 0 && strcmp(a->location, b->location) == 0 &&
            a->age == b->age && strcmp(a->infectedtype, b->infectedtype) == 0 &&
-           strcmp(a->state, b->state) == 0;
+           strcmp(a->state, b->state) == 0 && a->pad == b->pad;
 }
 
 static bool meta_eq(const ob_meta *a, const ob_meta *b)
@@ -491,6 +492,52 @@ static void test_integer_digits(void)
     CHECK(bad == 0);
 }
 
+/* The filler "pad" (run --record-size): encoded as that many 'x' after the five fields,
+ * read back as its length whatever its text, optional, a string, at most OB_PAD_MAX */
+static void test_pad(void)
+{
+    ob_record r = rec("Urban Beldum", "Escuintla", 4, "non-imported", "symptomatic");
+    ob_meta m = {.run = "r-1", .producer = 1, .seq = 1, .sent_ns = 1};
+    char plain[512], padded[1024];
+    int n0 = ob_record_encode(&r, &m, plain, sizeof plain);
+    r.pad = 300;
+    int n1 = ob_record_encode(&r, &m, padded, sizeof padded);
+    CHECK_MSG(n1 == n0 + 300 + (int)strlen(",\"pad\":\"\""), "%d bytes, %d without the filler", n1, n0);
+    CHECK(strstr(padded, ",\"state\":\"symptomatic\",\"pad\":\"xxx") != NULL);
+    CHECK(ob_record_encode(&r, &m, padded, (size_t)n1) == -1 && ob_record_encode(&r, &m, padded, (size_t)n1 + 1) == n1);
+    round_trip(&r, &m, __LINE__);
+    r.pad = 1;
+    round_trip(&r, NULL, __LINE__);
+
+    ob_record d;
+    ob_err err = {0};
+    const char *other = "{\"pad\":\"any text \\u00e9\",\"name\":\"A\",\"location\":\"Escuintla\",\"age\":4,"
+                        "\"infectedtype\":\"imported\",\"state\":\"symptomatic\"}";
+    CHECK_MSG(ob_record_decode(other, strlen(other), &d, NULL, NULL, &err) == 0 && d.pad == 11, "%s: pad %u", err.msg,
+              d.pad);
+    const char *none = "{\"name\":\"A\",\"location\":\"Escuintla\",\"age\":4,\"infectedtype\":\"imported\","
+                       "\"state\":\"symptomatic\"}";
+    d.pad = 7;
+    CHECK(ob_record_decode(none, strlen(none), &d, NULL, NULL, &err) == 0 && d.pad == 0);
+    const char *num = "{\"name\":\"A\",\"location\":\"Escuintla\",\"age\":4,\"infectedtype\":\"imported\","
+                      "\"state\":\"symptomatic\",\"pad\":12}";
+    CHECK(ob_record_decode(num, strlen(num), &d, NULL, NULL, &err) == -1);
+    CHECK_MSG(strstr(err.msg, "field \"pad\" must be a string") != NULL, "%s", err.msg);
+    /* one byte over the limit */
+    size_t big = OB_PAD_MAX + 1, cap = big + 256;
+    char *json = malloc(cap);
+    int k = snprintf(json, cap, "{\"name\":\"A\",\"location\":\"Escuintla\",\"age\":4,\"infectedtype\":\"imported\","
+                                "\"state\":\"symptomatic\",\"pad\":\"");
+    memset(json + k, 'x', big);
+    memcpy(json + k + big, "\"}", 2);
+    CHECK(ob_record_decode(json, (size_t)k + big + 2, &d, NULL, NULL, &err) == -1);
+    CHECK_MSG(strstr(err.msg, "field \"pad\" is too long (1000001 bytes, at most 1000000)") != NULL, "%s", err.msg);
+    json[k + big - 1] = '"';
+    json[k + big] = '}';
+    CHECK(ob_record_decode(json, (size_t)k + big + 1, &d, NULL, NULL, &err) == 0 && d.pad == OB_PAD_MAX);
+    free(json);
+}
+
 int main(void)
 {
     test_encode_exact();
@@ -501,5 +548,6 @@ int main(void)
     test_decode_errors();
     test_json_reader();
     test_domain();
+    test_pad();
     CHECK_DONE();
 }
