@@ -6,7 +6,8 @@
 # avg_record_bytes), the summary's load says the size, and MongoDB's documents have no
 # filler. gRPC carries it in the message's `pad` field, the gateway keeps it (the HTTP
 # load mode), JetStream stores the padded messages (its stream's bytes), a 100 kB record
-# goes through too, and the misuses are exit 2 with one line.
+# goes through too, compare takes it as a workload flag (its report says it), and the
+# misuses are exit 2 with one line.
 source "$(dirname "$0")/lib.sh"
 require_servers
 require_rabbitmq
@@ -53,6 +54,23 @@ sized jetstream-100k "$NATS_URL?jetstream=1&stream=OBRSZB_$$&subject=obrsz.big.$
 for s in "$js" "OBRSZGW_$$" "OBRSZB_$$"; do
     python3 "$OB_SOURCE_DIR/tests/integration/nats_tool.py" rmstreams 127.0.0.1 4222 "$s" >/dev/null 2>&1
 done
+
+# compare: the size is the workload's, each run padded, and the report says it (in a real
+# browser)
+"$OUTBREAK" compare --brokers nats --rate 200 -i 200 --record-size 512 --mongo "$MONGO_URL" --out "$WORK/cmp" \
+    >"$WORK/cmp.log" 2>&1
+rc=$?
+check "compare --record-size exits 0 (got $rc)" test "$rc" -eq 0
+got=$(json "$WORK/cmp/nats.json" '"%d|%d|%d" % (d["load"]["record_size"], d["persisted"], 504 <= d["avg_record_bytes"] <= 512)')
+check "compare --record-size: the run padded to 512 bytes, all 200 persisted ($got)" test "$got" = "512|200|1"
+crc=0
+timeout 120 node "$OB_SOURCE_DIR/tests/browser/check_report.mjs" "$WORK/cmp/index.html" --expect nats \
+    --text "records padded to 512 bytes" >"$WORK/report-check.log" 2>&1 || crc=$?
+cat "$WORK/report-check.log"
+check "compare --record-size: the report's load says the size (exit $crc)" test "$crc" -eq 0
+cid=$(json "$WORK/cmp/results.json" 'd["id"]')
+python3 "$OB_SOURCE_DIR/tests/integration/nats_tool.py" rmstreams 127.0.0.1 4222 "_$(tr 'A-Z' 'a-z' <<<"$cid")" >/dev/null 2>&1
+$MONGO_TOOL dropdb 127.0.0.1 27017 "${MONGO_DB}_${cid}_nats" >/dev/null 2>&1
 
 # misuse: exit 2, one line
 fails_fast 2 "--record-size 100 is smaller than record 1 (" run --headless --record-size 100

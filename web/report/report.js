@@ -330,6 +330,7 @@
     if (isNum(w.run_time_s)) parts.push(w.run_time_s + ' s');
     if (isNum(w.warmup_s) && w.warmup_s > 0) parts.push('after ' + w.warmup_s + ' s of warm-up');
     if (isNum(w.threads)) parts.push(w.threads + ' thread' + (w.threads === 1 ? '' : 's'));
+    if (isNum(w.record_size)) parts.push('records padded to ' + fmtInt(w.record_size) + ' bytes');
     return parts.join(', ');
   }
 
