@@ -616,6 +616,20 @@ static int parse_users(const char *v, long *out, ob_err *err)
     return 0;
 }
 
+static int parse_record_size(const char *v, long *out, ob_err *err)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    while (*end == ' ')
+        end++;
+    if (*end || errno || n < 1 || n > OB_RECORD_SIZE_MAX)
+        return ob_err_setk(err, OB_ERR_USAGE, "record_size: expected bytes from 1 to %d, not \"%.40s\"",
+                           OB_RECORD_SIZE_MAX, v);
+    *out = n;
+    return 0;
+}
+
 static int parse_spawn(const char *v, double *out, ob_err *err)
 {
     if (ob_parse_count(v, out, err) != 0 || !(*out > 0) || *out > 1e6)
@@ -751,6 +765,11 @@ int ob_control_parse_start(const ob_run_opts *defaults, char *const *default_bro
         }
         o.wait_min = lo;
         o.wait_max = hi;
+    }
+    if ((v = field(f, n, "record_size"))) { /* empty: the records as they are */
+        o.record_size = 0;
+        if (!blank(v) && parse_record_size(v, &o.record_size, err) != 0)
+            return -1;
     }
     if ((v = field(f, n, "stages"))) {
         /* the stages stand for users, rate and run time: given, they win over those
@@ -1048,6 +1067,11 @@ static void form_json(ob_control *c, ob_jw *j)
         snprintf(buf, sizeof buf, "%g-%g", o->wait_min, o->wait_max);
     ob_jw_key(j, "wait");
     ob_jw_str(j, buf);
+    ob_jw_key(j, "record_size");
+    if (o->record_size > 0)
+        ob_jw_int(j, o->record_size);
+    else
+        ob_jw_null(j);
     char stages[OB_STAGES_SPEC_CAP];
     ob_stages_format(&o->stages, stages, sizeof stages);
     ob_jw_key(j, "stages");

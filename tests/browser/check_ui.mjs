@@ -95,7 +95,7 @@ const num = (s) => Number(String(s).replace(/[^0-9.\-]/g, ''));
 
 async function startTest(fields) {
     await page.fill('form#start-form [name="broker"]', fields.broker);
-    for (const k of ['users', 'spawn_rate', 'rate', 'run_time', 'wait'])
+    for (const k of ['users', 'spawn_rate', 'rate', 'run_time', 'wait', 'record_size'])
         await page.fill(`form#start-form [name="${k}"]`, fields[k] ?? '');
     await page.click('#start-button');
 }
@@ -160,7 +160,7 @@ try {
         await page.click('#new-button');
         await until('status ready after New test', async () => (await text('#status')).toLowerCase() === 'ready', 10);
         const [a, b] = o.compare.split(',');
-        await startTest({ broker: `${a}\n${b}`, rate: '100', run_time: '3s' });
+        await startTest({ broker: `${a}\n${b}`, rate: '100', run_time: '3s', record_size: '1024' });
         await tab('charts');
         const both = await until('the charts show both middlewares side by side',
             async () => ((await attr('div[data-chart="rps"]', 'data-series')) || '').split(',').length >= 2, 40);
@@ -170,6 +170,11 @@ try {
         await tab('stats');
         const rows = await page.$$eval('table#stats tbody tr[data-middleware]', (trs) => trs.map((t) => t.dataset.middleware));
         check(`comparison: a row per middleware (${rows.join(', ')})`, rows.length === 2);
+        for (const m of rows) {
+            const size = num(await text(`table#stats tbody tr[data-middleware="${m}"] td[data-col="size"]`));
+            check(`comparison: ${m}'s records padded to the form's 1024 bytes (average size ${size})`,
+                size >= 1016 && size <= 1024);
+        }
         await shot('ui-comparison-statistics');
         await tab('download');
         check('comparison: the report is offered', (await page.$('#downloads a[href$="report.html"]')) !== null);

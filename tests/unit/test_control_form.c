@@ -144,6 +144,21 @@ static void test_warmups(void)
     CHECK_MSG(strstr(err.msg, "spawning 9 users at 4 a second takes 2s") != NULL, "%s", err.msg);
 }
 
+/* the record size: bytes, empty for the records as they are, anything else refused */
+static void test_record_size(void)
+{
+    ob_err err;
+    ob_form_field f[] = {{"record_size", "2048"}};
+    CHECK_MSG(parse(f, 1, &err) == 0 && form.opts.record_size == 2048, "%s", err.msg);
+    ob_form_field none[] = {{"record_size", ""}};
+    CHECK(parse(none, 1, &err) == 0 && form.opts.record_size == 0);
+    ob_form_field bad[] = {{"record_size", "1kb"}};
+    CHECK(parse(bad, 1, &err) == -1 && err.kind == OB_ERR_USAGE);
+    CHECK_MSG(strcmp(err.msg, "record_size: expected bytes from 1 to 1000000, not \"1kb\"") == 0, "%s", err.msg);
+    ob_form_field big[] = {{"record_size", "1000001"}};
+    CHECK(parse(big, 1, &err) == -1 && strstr(err.msg, "record_size: expected bytes"));
+}
+
 int main(void)
 {
     test_defaults();
@@ -152,5 +167,6 @@ int main(void)
     test_errors();
     test_stages();
     test_warmups();
+    test_record_size();
     CHECK_DONE();
 }

@@ -173,6 +173,7 @@
     form.elements.run_time.value = f.run_time || '';
     form.elements.wait.value = f.wait || '';
     form.elements.stages.value = f.stages || '';
+    form.elements.record_size.value = isNum(f.record_size) ? f.record_size : '';
   }
 
   function renderQueue(queue) {
@@ -313,7 +314,7 @@
     form.elements.broker.value.split(/\r?\n/).map(function (s) { return s.trim(); })
       .filter(function (s) { return s !== ''; })
       .forEach(function (b) { fields.push(['broker', b]); });
-    ['users', 'spawn_rate', 'rate', 'run_time', 'wait', 'stages'].forEach(function (n) {
+    ['users', 'spawn_rate', 'rate', 'run_time', 'wait', 'record_size', 'stages'].forEach(function (n) {
       fields.push([n, form.elements[n].value.trim()]);
     });
     act('/api/run/start', fields, $('#start-button')).then(function (ok) {
