@@ -203,9 +203,6 @@ static void drive_stages(controller *c, int64_t now)
         ob_worker_wake(c->workers[k]);
 }
 
-/* One second's series point; also refreshes the sink figures when there is a store.
- * With a cohort, the point goes into the worker's series, and while sending (not
- * `last`) its figures into its document. */
 /* The run's end within this of the last second's sample: the end is folded into that
  * second's point instead of a sliver of its own, which printed "5.000" twice in the
  * series or a point 50 ms long at 5.050 (the controlling thread looks every 50 ms: a
@@ -248,6 +245,10 @@ static void fold_point(controller *c, ob_series_point *into, const ob_series_poi
     into->e2e_p99_ms = ob_hist_count(c->interval) > 0 ? (double)ob_hist_percentile(c->interval, 99) / 1e6 : -1;
 }
 
+/* One second's series point; also refreshes the sink figures when there is a store.
+ * With a cohort, the point goes into the worker's series, and while sending (not
+ * `last`) its figures into its document. The last point, at the run's end, is folded
+ * into the one before when it comes within FOLD_S of it. */
 static void sample(controller *c, double t, bool last)
 {
     copy_targets(c);
