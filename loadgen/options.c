@@ -157,9 +157,9 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
         {.name = "record-size", .type = OB_FLAG_LONG, .dest = &o->record_size, .min = 1, .max = OB_RECORD_SIZE_MAX,
          .value_name = "BYTES",
          .help = "pad each record to this size on the wire, metadata\n"
-                 "included (nats bench's --size, the Kafka perf test's\n"
-                 "--record-size), e.g. 1024; the filler is not stored\n"
-                 "(default: as they are, about 190 bytes)"},
+                 "included (the message size of the brokers' bench tools),\n"
+                 "e.g. 1024; the filler is not stored (default: as they\n"
+                 "are, about 190 bytes)"},
         {.name = "broker", .type = OB_FLAG_STRING, .dest = &o->broker, .value_name = "URL",
          .heading = "Middleware and database:",
          .help = ob_broker_help()}, /* the adapters' URL shapes and the default */
