@@ -31,15 +31,27 @@
 
 #include "clock.h"
 
-typedef enum tag_kind { TAG_SEND, TAG_FINISH } tag_kind;
+typedef enum tag_kind { TAG_SEND, TAG_FINISH, TAG_WATCH } tag_kind;
 
 typedef struct gcall gcall;
 
-/* What a completion is about: one of a call's two kinds of batches. */
+/* What a completion is about: one of a call's two kinds of batches, or a channel's
+ * connectivity watch (then `call` is NULL and the tag is a channel_watch's). */
 typedef struct call_tag {
     tag_kind kind;
     gcall *call;
 } call_tag;
+
+/* A channel that is not READY is watched from the publisher's completion queue: a call
+ * that fails at once while the channel is down (gRPC's fail-fast) puts nothing on the
+ * queue that polls the channel's connection attempt, so the HTTP/2 handshake with a
+ * server that is back would wait for gRPC's backup poller (every 5 s); a watch makes
+ * the queue poll it, and the channel is READY as soon as the server answers. */
+typedef struct channel_watch {
+    call_tag tag; /* first: the completion's tag */
+    long index;   /* the channel's */
+    bool armed;   /* a watch is on the queue */
+} channel_watch;
 
 /* One record on a call: its token and, until its SEND_MESSAGE completes (stream mode),
  * its message. */
@@ -51,6 +63,7 @@ typedef struct slot {
 /* One call in flight. */
 struct gcall {
     grpc_call *call;
+    long channel; /* the index of its channel */
     gcall *prev, *next;
     call_tag send_tag, finish_tag;
     slot one;             /* a unary call's record */
@@ -69,6 +82,8 @@ struct ob_grpc_client {
     grpc_completion_queue *cq;
     grpc_channel **channels;
     long nchannels, next_channel;
+    channel_watch *watches; /* one per channel */
+    long nwatches;          /* armed */
     gcall *calls;   /* in flight */
     long ncalls;
     gcall *filling; /* stream mode: the call taking records */
@@ -146,6 +161,7 @@ static gcall *call_start(ob_grpc_broker *gb, const char *method, bool stream, ob
         ob_err_set(err, "grpc: out of memory");
         return NULL;
     }
+    c->channel = cl->next_channel;
     grpc_channel *ch = cl->channels[cl->next_channel];
     cl->next_channel = (cl->next_channel + 1) % cl->nchannels;
     gpr_timespec deadline = deadline_at(ob_mono_ns() + gb->s.deadline_ms * OB_NS_PER_MS);
@@ -255,6 +271,31 @@ static const char *call_failure(const ob_grpc_broker *gb, const gcall *c, char *
     return NULL;
 }
 
+/* Watches channel `i` until its state changes (or WATCH_NS passes), unless it is READY
+ * or watched already; a channel that is IDLE is asked to connect. */
+#define WATCH_NS OB_NS_PER_S
+static void watch_channel(ob_grpc_client *cl, long i)
+{
+    channel_watch *w = &cl->watches[i];
+    if (w->armed || cl->closing)
+        return;
+    grpc_connectivity_state st = grpc_channel_check_connectivity_state(cl->channels[i], 1);
+    if (st == GRPC_CHANNEL_READY || st == GRPC_CHANNEL_SHUTDOWN)
+        return;
+    grpc_channel_watch_connectivity_state(cl->channels[i], st, deadline_at(ob_mono_ns() + WATCH_NS),
+                                          cl->cq, &w->tag);
+    w->armed = true;
+    cl->nwatches++;
+}
+
+/* A watch ended (the state changed, or its time passed): watch again until READY. */
+static void watch_ended(ob_grpc_client *cl, channel_watch *w)
+{
+    w->armed = false;
+    cl->nwatches--;
+    watch_channel(cl, w->index);
+}
+
 /* Answers every record of a finished call and frees it. */
 static void call_finished(ob_grpc_broker *gb, gcall *c, int64_t now)
 {
@@ -263,6 +304,8 @@ static void call_finished(ob_grpc_broker *gb, gcall *c, int64_t now)
     if (!cl->closing) {
         char buf[600];
         const char *why = call_failure(gb, c, buf, sizeof buf);
+        if (why && c->status == GRPC_STATUS_UNAVAILABLE)
+            watch_channel(cl, c->channel);
         for (size_t i = 0; i < c->n; i++)
             gb->base.on_ack(gb->base.ack_arg, c->slots[i].token, why == NULL, why, now);
     }
@@ -375,7 +418,9 @@ static int stream_add(gcall *c, uint64_t token, grpc_byte_buffer *msg)
 static void handle_event(ob_grpc_broker *gb, const grpc_event *ev, int64_t now)
 {
     call_tag *t = ev->tag;
-    if (t->kind == TAG_SEND)
+    if (t->kind == TAG_WATCH)
+        watch_ended(gb->client, (channel_watch *)t);
+    else if (t->kind == TAG_SEND)
         stream_sent(gb, t->call, ev->success != 0);
     else
         call_finished(gb, t->call, now);
@@ -477,7 +522,7 @@ bool ob_grpc_client_poll(ob_broker *b, int64_t until_mono)
     ob_grpc_broker *gb = (ob_grpc_broker *)b;
     ob_grpc_client *cl = gb->client;
     stream_linger_check(gb, ob_mono_ns());
-    if (cl->ncalls == 0)
+    if (cl->ncalls == 0 && cl->nwatches == 0)
         return false;
     if (cl->filling) {
         int64_t linger_end = cl->filling->first_ns + gb->s.linger_ms * OB_NS_PER_MS;
@@ -586,7 +631,8 @@ int ob_grpc_client_open(ob_grpc_broker *gb, ob_err *err)
     }
     cl->cq = grpc_completion_queue_create_for_next(NULL);
     cl->channels = calloc((size_t)s->channels, sizeof *cl->channels);
-    if (!cl->cq || !cl->channels) {
+    cl->watches = calloc((size_t)s->channels, sizeof *cl->watches);
+    if (!cl->cq || !cl->channels || !cl->watches) {
         ob_err_set(err, "grpc: out of memory");
         goto fail;
     }
@@ -595,18 +641,21 @@ int ob_grpc_client_open(ob_grpc_broker *gb, ob_err *err)
         goto fail;
     /* a connection of its own per channel (without the local pool, channels with the
      * same arguments share one subchannel, one TCP connection); while the server is
-     * away, a new attempt every second, as the other adapters do (gRPC's default backs
-     * off to 2 minutes; its "min backoff" is also each attempt's time limit, so 1 s and
-     * not less, or a slow handshake is cut short) */
+     * away, a new attempt every 250 ms at most, as the NATS adapter's reconnect wait
+     * (gRPC's default backs off to 2 minutes; with a second, a server back in the
+     * middle of a run was called again up to a second later, every call meanwhile a
+     * failure); its "min backoff" is each attempt's time limit, so 1 s and not less, or
+     * a slow handshake is cut short */
     grpc_arg arg[] = {
         {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, .value.integer = 1},
         {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, .value.integer = 100},
         {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, .value.integer = 1000},
-        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, .value.integer = 1000},
+        {.type = GRPC_ARG_INTEGER, .key = GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, .value.integer = 250},
     };
     grpc_channel_args args = {.num_args = sizeof arg / sizeof *arg, .args = arg};
     for (long i = 0; i < s->channels; i++) {
         cl->channels[i] = grpc_channel_create(s->target, creds, &args);
+        cl->watches[i] = (channel_watch){.tag = {TAG_WATCH, NULL}, .index = i};
         cl->nchannels++;
     }
     grpc_channel_credentials_release(creds);
@@ -629,18 +678,21 @@ void ob_grpc_client_close(ob_grpc_broker *gb)
     cl->closing = true;
     for (gcall *c = cl->calls; c; c = c->next)
         grpc_call_cancel(c->call, NULL);
-    if (cl->cq) {
+    if (cl->cq)
         while (cl->ncalls > 0)
             serve(gb, ob_mono_ns() + OB_NS_PER_S);
+    /* a destroyed channel ends its watch at once (SHUTDOWN), before the queue's shutdown */
+    for (long i = 0; i < cl->nchannels; i++)
+        grpc_channel_destroy(cl->channels[i]);
+    if (cl->cq) {
         grpc_completion_queue_shutdown(cl->cq);
         while (grpc_completion_queue_next(cl->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL).type !=
                GRPC_QUEUE_SHUTDOWN)
             ;
         grpc_completion_queue_destroy(cl->cq);
     }
-    for (long i = 0; i < cl->nchannels; i++)
-        grpc_channel_destroy(cl->channels[i]);
     free(cl->channels);
+    free(cl->watches);
     free(cl);
     gb->client = NULL;
     grpc_shutdown();

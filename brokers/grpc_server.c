@@ -7,10 +7,14 @@
  * Contracts:
  *  - open binds and starts the server; a port that cannot be bound fails there, naming
  *    the address (SO_REUSEPORT is off, so a second sink on a taken port fails instead of
- *    sharing it). Calls wait inside gRPC until subscribe starts the serving thread.
- *  - The serving thread keeps UNARY_REQUESTS unary and STREAM_REQUESTS streaming calls
- *    requested (so that many clients' calls overlap), runs the completion queue and
- *    hands each record to `deliver`. deliver may block: meanwhile nothing more is read
+ *    sharing it). The serving thread starts there too and runs the completion queue, so
+ *    that a client's connection is taken and set up at once (a sink that recounts a dead
+ *    sink's records before it consumes would otherwise leave clients' handshakes hanging
+ *    and their calls failing); no call is requested before subscribe, so calls wait
+ *    inside gRPC (within their deadlines) until then.
+ *  - From subscribe on, UNARY_REQUESTS unary and STREAM_REQUESTS streaming calls are kept
+ *    requested (so that many clients' calls overlap), and the serving thread hands each
+ *    record to `deliver`. deliver may block: meanwhile nothing more is read
  *    (back-pressure); a streaming call's next message is read once deliver returned.
  *  - Unary: settle(ok) answers InfectedResponse{result} with status OK; settle(!ok)
  *    answers UNAVAILABLE "insert failed" (the sink also settles !ok what it still holds
@@ -514,15 +518,7 @@ static void serve(ob_grpc_server_side *srv)
 
 static void *serve_main(void *arg)
 {
-    ob_grpc_server_side *srv = arg;
-    int requested = 0;
-    for (int i = 0; i < UNARY_REQUESTS; i++)
-        requested += request_call(srv, CALL_UNARY) == 0;
-    for (int i = 0; i < STREAM_REQUESTS; i++)
-        requested += request_call(srv, CALL_STREAM) == 0;
-    if (requested < UNARY_REQUESTS + STREAM_REQUESTS)
-        fprintf(stderr, "outbreak: grpc: only %d calls could be requested\n", requested);
-    serve(srv);
+    serve(arg);
     return NULL;
 }
 
@@ -608,6 +604,9 @@ int ob_grpc_server_open(ob_grpc_broker *gb, ob_err *err)
         return -1;
     grpc_server_start(srv->server);
     srv->started = true;
+    if (pthread_create(&srv->thread, NULL, serve_main, srv) != 0)
+        return ob_err_set(err, "grpc: cannot start the serving thread");
+    srv->thread_started = true;
     return 0;
 }
 
@@ -616,11 +615,17 @@ int ob_grpc_server_open(ob_grpc_broker *gb, ob_err *err)
 int ob_grpc_server_subscribe(ob_broker *b, ob_deliver_fn *deliver_fn, void *arg, ob_err *err)
 {
     ob_grpc_server_side *srv = ((ob_grpc_broker *)b)->server;
-    srv->deliver = deliver_fn;
+    srv->deliver = deliver_fn; /* before any call is requested: nothing is delivered before */
     srv->deliver_arg = arg;
-    if (pthread_create(&srv->thread, NULL, serve_main, srv) != 0)
-        return ob_err_set(err, "grpc: cannot start the serving thread");
-    srv->thread_started = true;
+    int requested = 0;
+    for (int i = 0; i < UNARY_REQUESTS; i++)
+        requested += request_call(srv, CALL_UNARY) == 0;
+    for (int i = 0; i < STREAM_REQUESTS; i++)
+        requested += request_call(srv, CALL_STREAM) == 0;
+    if (requested == 0)
+        return ob_err_set(err, "grpc: cannot request calls on %s", ((ob_grpc_broker *)b)->s.target);
+    if (requested < UNARY_REQUESTS + STREAM_REQUESTS)
+        fprintf(stderr, "outbreak: grpc: only %d calls could be requested\n", requested);
     return 0;
 }
 
