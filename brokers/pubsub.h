@@ -113,6 +113,14 @@ int ob_ps_ensure(ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err
  * durability says); if it does not, or cannot be read, nothing changes. */
 void ob_ps_look_up_subscription(ps_settings *s, ob_pubsub_auth *auth);
 
+/* The emulator keeps everything in memory: one restarted in the middle of a run has
+ * neither the topic nor the subscription, and answers 404. Creates the topic again and,
+ * when `subscription`, the subscription (on the topic, with s->ack_deadline) as open
+ * made them, unless they are there; changes nothing in s (any thread; at most one call
+ * a second per process does anything: the others return 1 at once). Prints one line
+ * saying what was created. 0 when both are there now, 1 when skipped, -1 with err. */
+int ob_ps_recreate(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err);
+
 /* --- publisher ------------------------------------------------------------------------ */
 
 typedef struct ps_batch {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "json.h"
 
 /* Makes room for n more bytes and a NUL. */
@@ -406,6 +407,50 @@ int ob_ps_ensure(ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err
                            "(use another subscription= or delete it)",
                            what, s->endpoint, deadline, s->ack_deadline);
     s->ack_deadline = deadline;
+    return 0;
+}
+
+int ob_ps_recreate(const ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static int64_t last_ns; /* the last attempt's, under lock */
+    pthread_mutex_lock(&lock);
+    int64_t now = ob_mono_ns();
+    bool skip = last_ns != 0 && now - last_ns < OB_NS_PER_S;
+    if (!skip)
+        last_ns = now;
+    pthread_mutex_unlock(&lock);
+    if (skip)
+        return 1;
+    char path[700], what[800], made[1800] = "";
+    snprintf(path, sizeof path, "projects/%s/topics/%s", s->project, s->topic);
+    snprintf(what, sizeof what, "topic %s", path);
+    int rc = ensure_one(s, auth, path, NULL, what, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        snprintf(made, sizeof made, "%s", what);
+    if (subscription) {
+        ps_buf body = {0};
+        char text[1024];
+        snprintf(text, sizeof text, "{\"topic\":\"projects/%s/topics/%s\",\"ackDeadlineSeconds\":%ld}",
+                 s->project, s->topic, s->ack_deadline);
+        if (ob_ps_buf_str(&body, text) != 0)
+            return ob_err_set(err, "pubsub: out of memory");
+        snprintf(path, sizeof path, "projects/%s/subscriptions/%s", s->project, s->subscription);
+        snprintf(what, sizeof what, "subscription %s (ack deadline %ld s)", path, s->ack_deadline);
+        rc = ensure_one(s, auth, path, &body, what, err);
+        ob_ps_buf_free(&body);
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            size_t n = strlen(made);
+            snprintf(made + n, sizeof made - n, "%s%s", n ? " and " : "", what);
+        }
+    }
+    if (made[0])
+        fprintf(stderr, "outbreak: pubsub: %s at %s %s gone (the emulator restarted?): created again\n", made,
+                s->endpoint, strstr(made, " and ") ? "were" : "was");
     return 0;
 }
 

@@ -6,7 +6,9 @@
  *
  * A request that fails on the network, or with 429 or 5xx, is sent again after a backoff
  * (100 ms doubling, at most 5 s) up to `retries` attempts; then, or on any other 4xx,
- * its records fail with the server's message. Everything runs on the publishing thread:
+ * its records fail with the server's message. Against the emulator a 404 means that it
+ * restarted (it keeps nothing): the topic is created again (ob_ps_recreate) and the
+ * request is sent again, as a retry. Everything runs on the publishing thread:
  * requests make progress inside publish, poll (which waits on the sockets until the
  * caller's deadline) and flush. */
 #include "pubsub.h"
@@ -118,7 +120,17 @@ static void finished(ps_broker *pb, ps_batch *b, CURLcode result, int64_t now)
         snprintf(text, sizeof text, "%s", b->req.error[0] ? b->req.error : curl_easy_strerror(result));
     else
         ob_ps_http_error(status, &b->req.resp, text, sizeof text);
-    if (ob_ps_retryable(status) && b->attempts < pb->s.retries) {
+    /* a restarted emulator has no topic: made again (with the subscription the run saw
+     * at open), the request is sent again; records the emulator took before it died are
+     * lost with it (the run counts them lost) */
+    bool recreated = false;
+    if (status == 404 && pb->s.emulator && b->attempts < pb->s.retries) {
+        ob_err rerr;
+        recreated = ob_ps_recreate(&pb->s, pb->auth, pb->s.subscription_known, &rerr) >= 0;
+        if (!recreated)
+            fprintf(stderr, "outbreak: %s\n", rerr.msg);
+    }
+    if ((recreated || ob_ps_retryable(status)) && b->attempts < pb->s.retries) {
         int64_t backoff = BACKOFF_MIN_NS << (b->attempts - 1 < 6 ? b->attempts - 1 : 6);
         b->retry_at = now + (backoff < BACKOFF_MAX_NS ? backoff : BACKOFF_MAX_NS);
         b->next = p->waiting;

@@ -9,7 +9,9 @@
  * and, once a second, extends the deadline of deliveries still outstanding after half
  * the subscription's ack deadline (a slow insert), so that they are not delivered a
  * second time meanwhile. A message delivered again anyway (a sink died, a deadline
- * passed) is counted by the sink as a duplicate if it was inserted. */
+ * passed) is counted by the sink as a duplicate if it was inserted. A pull answered 404
+ * by the emulator (restarted: it keeps nothing) creates the topic and the subscription
+ * again (ob_ps_recreate). */
 #include "pubsub.h"
 
 #include <stdio.h>
@@ -226,6 +228,10 @@ static int pull_once(ps_broker *pb, ps_request *r, char *path)
             else
                 snprintf(why, sizeof why, "%.380s", err.msg);
             fprintf(stderr, "outbreak: pubsub: pull from %s failed: %s (retrying)\n", pb->s.subscription, why);
+            ob_err rerr;
+            /* a restarted emulator has neither the topic nor the subscription */
+            if (status == 404 && pb->s.emulator && ob_ps_recreate(&pb->s, pb->auth, true, &rerr) < 0)
+                fprintf(stderr, "outbreak: %s\n", rerr.msg);
             ob_sleep_until_mono(ob_mono_ns() + 500 * OB_NS_PER_MS);
         }
         ob_ps_request_cleanup(r);

@@ -88,3 +88,24 @@ ob_rabbitmq_env() {
     export LC_ALL=C.UTF-8
     unset XDG_CONFIG_HOME  # Erlang 25 looks for the cookie there too
 }
+
+# pubsub_emulator_home: print the emulator's directory (the one with
+# bin/cloud-pubsub-emulator): OUTBREAK_PUBSUB_EMULATOR_HOME when set, else the
+# platform/pubsub-emulator of the Google Cloud CLI that `gcloud` belongs to, else
+# Debian's /usr/lib/google-cloud-sdk. Fails when there is none. (scripts/deps installs
+# it, scripts/stack runs it, tests/integration/pubsub_restart.sh starts one of its own.)
+pubsub_emulator_home() {
+    local d sdk=/usr/lib/google-cloud-sdk
+    if command -v gcloud >/dev/null 2>&1; then
+        sdk=$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")
+    fi
+    if [ -n "${OUTBREAK_PUBSUB_EMULATOR_HOME:-}" ]; then
+        [ -x "$OUTBREAK_PUBSUB_EMULATOR_HOME/bin/cloud-pubsub-emulator" ] || return 1
+        echo "$OUTBREAK_PUBSUB_EMULATOR_HOME"
+        return 0
+    fi
+    for d in "$sdk/platform/pubsub-emulator" /usr/lib/google-cloud-sdk/platform/pubsub-emulator; do
+        [ -x "$d/bin/cloud-pubsub-emulator" ] && { echo "$d"; return 0; }
+    done
+    return 1
+}
