@@ -5,26 +5,7 @@
 # back writes everything: lost = 0 and one document per acked record. Uses a private
 # FerretDB on its own port and data directory, so the shared server is left alone.
 : "${url:?set url to the broker URL before sourcing scenarios/mongo_outage.sh}"
-PORT=27019
-FERRETDB=${OUTBREAK_TOOLS_DIR:-$HOME/.cache/outbreak/tools}/bin/ferretdb
-[ -x "$FERRETDB" ] || FERRETDB=$(command -v ferretdb) \
-    || { echo "FAIL: no ferretdb binary (scripts/stack up mongo installs it)" >&2; exit 1; }
-data="$WORK/ferretdb"
-mkdir -p "$data"
-start_ferretdb() {
-    "$FERRETDB" --handler=sqlite --sqlite-url="file:$data/" --listen-addr=127.0.0.1:$PORT \
-        --state-dir="$data" --telemetry=disable --debug-addr=- --log-level=error \
-        >>"$WORK/ferretdb.log" 2>&1 &
-    FDB_PID=$!
-    PIDS+=("$FDB_PID")
-    for _ in $(seq 100); do
-        python3 "$OB_SOURCE_DIR/scripts/mongo_ping.py" 127.0.0.1 $PORT --timeout 1 >/dev/null 2>&1 \
-            && return 0
-        sleep 0.1
-    done
-    echo "FAIL: private FerretDB did not start" >&2; cat "$WORK/ferretdb.log" >&2; exit 1
-}
-start_ferretdb
+source "$(dirname "${BASH_SOURCE[0]}")/private_ferretdb.sh"
 mongo="mongodb://127.0.0.1:$PORT/obit_outage"
 
 id="outage-$$-$(date +%s)"

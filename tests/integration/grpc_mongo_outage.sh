@@ -1,0 +1,62 @@
+# grpc_mongo_outage.sh — MongoDB killed and restarted in the middle of a gRPC run. gRPC
+# has no broker to keep a record: the sink (the server) answers a call whose insert
+# failed with UNAVAILABLE, and the client counts that record failed, never acked. What
+# must hold: the sink keeps running and writes again once MongoDB is back; every record
+# is accounted for (sent = acked + failed, every failure "insert failed"); lost = 0 and
+# MongoDB holds persisted >= acked documents of the run (a call answered UNAVAILABLE may
+# have had its insert go through: failed but persisted). Uses a private FerretDB.
+source "$(dirname "$0")/lib.sh"
+require_servers
+source "$(dirname "$0")/scenarios/private_ferretdb.sh"
+mongo="mongodb://127.0.0.1:$PORT/obit_outage"
+port=50181
+url="grpc://127.0.0.1:$port"
+
+"$OUTBREAK" sink --broker "$url" --mongo "$mongo" >"$WORK/sink.log" 2>&1 &
+sink=$!
+PIDS+=("$sink")
+sleep 1
+id="grpc-outage-$$-$(date +%s)"
+"$OUTBREAK" run --headless --broker "$url" --mongo "$mongo" --rate 1000 -t 10s --stop-timeout 60s \
+    --only-summary --run-id "$id" --json "$WORK/o.json" >"$WORK/run.log" 2>&1 &
+run=$!
+sleep 3
+kill -9 "$FDB_PID"; wait "$FDB_PID" 2>/dev/null
+echo "killed FerretDB at t=3s"
+sleep 3
+check "the sink keeps running while MongoDB is down" kill -0 "$sink"
+start_ferretdb
+echo "restarted FerretDB at t=6s"
+wait "$run"
+rc=$?
+tail -14 "$WORK/run.log"
+kill -TERM "$sink"
+wait "$sink"
+src=$?
+cat "$WORK/sink.log"
+
+[ -s "$WORK/o.json" ] || { fail "no JSON summary"; finish; exit 1; }
+read -r sent acked failed persisted lost < <(json "$WORK/o.json" \
+    '" ".join(str(d[k]) for k in ("sent", "acked", "failed", "persisted", "lost"))')
+echo "sent $sent acked $acked failed $failed persisted $persisted lost $lost"
+check "the run exits 1: records failed (got $rc)" test "$rc" -eq 1
+check "sent $sent = acked $acked + failed $failed" test "$sent" -eq $((acked + failed))
+check "records failed while MongoDB was down: $failed > 0" test "$failed" -gt 0
+check "every failure is the server's UNAVAILABLE for an insert that failed" python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1]))["failures"]
+for x in f: print("  %6d x %s" % (x["count"], x["error"]))
+sys.exit(0 if f and all(x["error"].startswith("grpc: UNAVAILABLE insert failed") for x in f) else 1)' "$WORK/o.json"
+check "records acked again after MongoDB came back: the last 3 s all acked" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+tail = [p for p in d["series"] if 8 <= p["t"] <= 10]
+print("  the last seconds (t, acked, failed):", [(p["t"], p["acked"], p["failed"]) for p in tail])
+sys.exit(0 if len(tail) >= 3 and all(p["failed"] == 0 and p["acked"] > 0 for p in tail) else 1)' "$WORK/o.json"
+check "lost = 0" test "$lost" = 0
+check "persisted $persisted >= acked $acked" test "$persisted" -ge "$acked"
+count=$($MONGO_TOOL count 127.0.0.1 $PORT obit_outage records "$id")
+check "MongoDB holds $count documents of the run = persisted $persisted" test "$count" = "$persisted"
+check "the sink said an insert failed" grep -q "insert into MongoDB at 127.0.0.1:$PORT failed" "$WORK/sink.log"
+check "the sink exits 0 after SIGTERM (got $src)" test "$src" -eq 0
+finish
