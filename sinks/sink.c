@@ -17,10 +17,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "broker.h"
@@ -668,22 +670,26 @@ static void nack_queued(sink *s)
 
 /* Recounts the sinks of this way that died without saving their last counts (store.h:
  * ob_store_dead_sinks, ob_store_recount_sink), so that the dashboard's sums stay equal to
- * the records: at start, and then every RECOUNT_CHECK_NS (a dead sink is seen once its
- * heartbeat is 3 intervals plus 2 s old). Consumption waits meanwhile: it is rare. */
-static void recount_dead_sinks(sink *s, bool starting)
+ * the records. `own_only`: at start, before consuming, only a sink of this sink's own id
+ * that still says running (this is its restart: its counts must be whole before this
+ * one adds to them); the others are the recounter's (below). A dead sink is seen once
+ * its heartbeat is 3 intervals plus 2 s old. */
+static void recount_dead_sinks(sink *s, ob_store *store, bool own_only, const atomic_bool *stop)
 {
     char **ids;
     size_t n;
     ob_err err;
-    /* at start, a heartbeat of our own id that says running is ours, dead however recent */
-    if (ob_store_dead_sinks(s->store, s->way, starting ? s->cfg->id : NULL, &ids, &n, &err) != 0) {
-        log_error(s, err.msg);
+    if (ob_store_dead_sinks(store, s->way, own_only ? s->cfg->id : NULL, &ids, &n, &err) != 0) {
+        fprintf(stderr, "outbreak sink: %s\n", err.msg);
         return;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !(stop && atomic_load(stop)); i++) {
+        if (own_only && strcmp(ids[i], s->cfg->id) != 0)
+            continue;
         int64_t t0 = ob_mono_ns(), records;
-        if (ob_store_recount_sink(s->store, ids[i], &records, &err) != 0) {
-            log_error(s, err.msg);
+        if (ob_store_recount_sink(store, ids[i], stop, &records, &err) != 0) {
+            if (!(stop && atomic_load(stop)))
+                fprintf(stderr, "outbreak sink: %s\n", err.msg);
             break;
         }
         fprintf(stderr,
@@ -694,13 +700,81 @@ static void recount_dead_sinks(sink *s, bool starting)
     ob_store_free_ids(ids, n);
 }
 
+/* The recounter: a thread with a MongoDB connection of its own that looks for dead
+ * sinks to recount at its start and then every RECOUNT_CHECK_NS. A recount scans the
+ * records collection (minutes for millions of records on FerretDB): on the consuming
+ * thread it held up the inserts, so every record's end-to-end latency, meanwhile. */
+typedef struct recounter {
+    sink *s;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* on CLOCK_MONOTONIC */
+    atomic_bool stop;
+} recounter;
+
+static void *recounter_main(void *arg)
+{
+    recounter *r = arg;
+    ob_store *store = NULL;
+    ob_err err;
+    pthread_mutex_lock(&r->lock);
+    while (!atomic_load(&r->stop)) {
+        pthread_mutex_unlock(&r->lock);
+        if (!store && ob_store_open(&store, r->s->cfg->mongo_url, &err) != 0) {
+            fprintf(stderr, "outbreak sink: recounting dead sinks: %s\n", err.msg);
+            store = NULL;
+        }
+        if (store)
+            recount_dead_sinks(r->s, store, false, &r->stop);
+        pthread_mutex_lock(&r->lock);
+        int64_t until = ob_mono_ns() + RECOUNT_CHECK_NS;
+        struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+        while (!atomic_load(&r->stop) && pthread_cond_timedwait(&r->wake, &r->lock, &ts) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&r->lock);
+    ob_store_close(store);
+    return NULL;
+}
+
+static int recounter_start(recounter *r, sink *s)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    atomic_init(&r->stop, false);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&r->lock, NULL);
+    r->started = pthread_create(&r->thread, NULL, recounter_main, r) == 0;
+    return r->started ? 0 : -1;
+}
+
+/* Stops the recounter; a recount in progress ends at its next record (or once the
+ * database answers the scan). */
+static void recounter_stop(recounter *r)
+{
+    if (!r->started)
+        return;
+    pthread_mutex_lock(&r->lock);
+    atomic_store(&r->stop, true);
+    pthread_cond_signal(&r->wake);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->lock);
+    r->started = false;
+}
+
 static void run_loop(sink *s)
 {
     const ob_sink_config *cfg = s->cfg;
     int64_t start = ob_mono_ns();
     int64_t next_stats = start + cfg->stats_interval_ms * OB_NS_PER_MS;
     int64_t next_progress = start + PROGRESS_EVERY_NS;
-    int64_t next_recount = start + RECOUNT_CHECK_NS;
     int64_t last_persisted = 0, last_progress = start;
     while (!queue_stopped(&s->q)) {
         size_t n = queue_take(&s->q, s->batch, (size_t)cfg->batch, cfg->linger_ms, MAX_WAIT_MS);
@@ -712,10 +786,6 @@ static void run_loop(sink *s)
             write_beat(s, false);
             publish_metrics(s);
             next_stats = now + cfg->stats_interval_ms * OB_NS_PER_MS;
-        }
-        if (now >= next_recount) {
-            recount_dead_sinks(s, false);
-            next_recount = ob_mono_ns() + RECOUNT_CHECK_NS;
         }
         if (now >= next_progress) {
             double secs = (double)(now - last_progress) / OB_NS_PER_S;
@@ -742,6 +812,7 @@ int ob_sink_run(const ob_sink_config *cfg)
     int rc = 1;
     bool watching = false;
     char burl[1024], murl[1024];
+    recounter rec = {.started = false};
 
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
@@ -771,7 +842,7 @@ int ob_sink_run(const ob_sink_config *cfg)
     }
     s.way = ob_broker_way(s.broker);
     ob_store_set_writer(s.store, cfg->id);
-    recount_dead_sinks(&s, true); /* before consuming: this id's own counts may be among them */
+    recount_dead_sinks(&s, s.store, true, NULL); /* before consuming: this id's own counts */
     ob_url_redacted(cfg->broker_url, burl, sizeof burl);
     ob_url_redacted(cfg->mongo_url, murl, sizeof murl);
     fprintf(stderr, "outbreak sink: %s -> %s, batch %d, id %s\n", burl, murl, cfg->batch,
@@ -782,6 +853,8 @@ int ob_sink_run(const ob_sink_config *cfg)
         goto fail;
     }
     write_beat(&s, false); /* seen at once by a run that waits for its records */
+    if (recounter_start(&rec, &s) != 0)
+        fprintf(stderr, "outbreak sink: cannot start the thread that recounts dead sinks\n");
     if (cfg->ready_fd >= 0) {
         if (write(cfg->ready_fd, "ready\n", 6) != 6)
             fprintf(stderr, "outbreak sink: --ready-fd %d: %s\n", cfg->ready_fd, strerror(errno));
@@ -793,6 +866,7 @@ fail:
     if (s.q.ring)
         queue_stop(&s.q); /* late deliveries are rejected while the broker closes */
     ob_broker_close(s.broker);
+    recounter_stop(&rec);
     ob_store_close(s.store);
     if (watching)
         sigwatch_stop(&w, &old);

@@ -26,6 +26,7 @@
 #ifndef OB_STORE_H
 #define OB_STORE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -199,8 +200,10 @@ void ob_store_free_ids(char **ids, size_t n);
  * FerretDB) and rewrites, per run, its sink_stats document's persisted count and the
  * per-process persisted counts, and its sink_dash document; duplicates, invalid, the histogram and the
  * counts per second stay as the sink last saved them. Then marks its heartbeat
- * "recounted". *records (if not NULL) is the number of records counted. */
-int ob_store_recount_sink(ob_store *s, const char *sink, int64_t *records, ob_err *err);
+ * "recounted". *records (if not NULL) is the number of records counted. When *stop
+ * (if not NULL) becomes true during the scan, it ends there: -1, nothing rewritten. */
+int ob_store_recount_sink(ob_store *s, const char *sink, const atomic_bool *stop, int64_t *records,
+                          ob_err *err);
 
 /* A sink instance's heartbeat (collection sinks). */
 typedef struct ob_sink_beat {

@@ -407,7 +407,8 @@ static int rewrite_run(ob_store *s, const char *sink, recount_run *r, ob_err *er
     return ob_store_put_sink_dash(s, &st, err);
 }
 
-int ob_store_recount_sink(ob_store *s, const char *sink, int64_t *records, ob_err *err)
+int ob_store_recount_sink(ob_store *s, const char *sink, const atomic_bool *stop, int64_t *records,
+                          ob_err *err)
 {
     if (records)
         *records = 0;
@@ -422,7 +423,9 @@ int ob_store_recount_sink(ob_store *s, const char *sink, int64_t *records, ob_er
     int rc = 0;
     const bson_t *doc;
     while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
-        if (recount_doc(doc, &runs, &nruns) != 0)
+        if (stop && atomic_load(stop))
+            rc = ob_err_set(err, "the recount of sink %s was stopped", sink);
+        else if (recount_doc(doc, &runs, &nruns) != 0)
             rc = ob_err_set(err, "out of memory recounting sink %s", sink);
         else if (records)
             (*records)++;
