@@ -668,23 +668,23 @@ static void nack_queued(sink *s)
     }
 }
 
-/* Recounts the sinks of this way that died without saving their last counts (store.h:
+/* Recounts the sinks of `way` that died without saving their last counts (store.h:
  * ob_store_dead_sinks, ob_store_recount_sink), so that the dashboard's sums stay equal to
- * the records. `own_only`: at start, before consuming, only a sink of this sink's own id
+ * the records. `own`: at start, before consuming, only a sink of this sink's own id
  * that still says running (this is its restart: its counts must be whole before this
- * one adds to them); the others are the recounter's (below). A dead sink is seen once
+ * one adds to them); NULL: the others, the recounter's (below). A dead sink is seen once
  * its heartbeat is 3 intervals plus 2 s old. */
-static void recount_dead_sinks(sink *s, ob_store *store, bool own_only, const atomic_bool *stop)
+static void recount_dead_sinks(ob_store *store, const char *way, const char *own, const atomic_bool *stop)
 {
     char **ids;
     size_t n;
     ob_err err;
-    if (ob_store_dead_sinks(store, s->way, own_only ? s->cfg->id : NULL, &ids, &n, &err) != 0) {
+    if (ob_store_dead_sinks(store, way, own, &ids, &n, &err) != 0) {
         fprintf(stderr, "outbreak sink: %s\n", err.msg);
         return;
     }
     for (size_t i = 0; i < n && !(stop && atomic_load(stop)); i++) {
-        if (own_only && strcmp(ids[i], s->cfg->id) != 0)
+        if (own && strcmp(ids[i], own) != 0)
             continue;
         int64_t t0 = ob_mono_ns(), records;
         if (ob_store_recount_sink(store, ids[i], stop, &records, &err) != 0) {
@@ -703,15 +703,33 @@ static void recount_dead_sinks(sink *s, ob_store *store, bool own_only, const at
 /* The recounter: a thread with a MongoDB connection of its own that looks for dead
  * sinks to recount at its start and then every RECOUNT_CHECK_NS. A recount scans the
  * records collection (minutes for millions of records on FerretDB): on the consuming
- * thread it held up the inserts, so every record's end-to-end latency, meanwhile. */
+ * thread it held up the inserts, so every record's end-to-end latency, meanwhile. It
+ * keeps copies of what it needs: a sink that stops while the database still scans
+ * leaves it behind (detached; it frees itself if it ever ends) rather than wait. */
 typedef struct recounter {
-    sink *s;
     pthread_t thread;
-    bool started;
     pthread_mutex_t lock;
-    pthread_cond_t wake; /* on CLOCK_MONOTONIC */
+    pthread_cond_t wake; /* on CLOCK_MONOTONIC: the stop, and the thread's end */
     atomic_bool stop;
+    bool done, detached; /* under lock */
+    char way[32], url[1024];
 } recounter;
+
+#define RECOUNTER_STOP_WAIT_NS (2 * OB_NS_PER_S)
+
+static void recounter_free(recounter *r)
+{
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+/* Waits on r->wake until `until` (monotonic ns) or a signal; r->lock held. */
+static void recounter_wait(recounter *r, int64_t until)
+{
+    struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+    pthread_cond_timedwait(&r->wake, &r->lock, &ts);
+}
 
 static void *recounter_main(void *arg)
 {
@@ -721,52 +739,71 @@ static void *recounter_main(void *arg)
     pthread_mutex_lock(&r->lock);
     while (!atomic_load(&r->stop)) {
         pthread_mutex_unlock(&r->lock);
-        if (!store && ob_store_open(&store, r->s->cfg->mongo_url, &err) != 0) {
+        if (!store && ob_store_open(&store, r->url, &err) != 0) {
             fprintf(stderr, "outbreak sink: recounting dead sinks: %s\n", err.msg);
             store = NULL;
         }
         if (store)
-            recount_dead_sinks(r->s, store, false, &r->stop);
+            recount_dead_sinks(store, r->way, NULL, &r->stop);
         pthread_mutex_lock(&r->lock);
         int64_t until = ob_mono_ns() + RECOUNT_CHECK_NS;
-        struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
-        while (!atomic_load(&r->stop) && pthread_cond_timedwait(&r->wake, &r->lock, &ts) != ETIMEDOUT)
-            ;
+        while (!atomic_load(&r->stop) && ob_mono_ns() < until)
+            recounter_wait(r, until);
     }
+    r->done = true;
+    bool detached = r->detached;
+    pthread_cond_broadcast(&r->wake);
     pthread_mutex_unlock(&r->lock);
     ob_store_close(store);
+    if (detached)
+        recounter_free(r);
     return NULL;
 }
 
-static int recounter_start(recounter *r, sink *s)
+static recounter *recounter_start(const sink *s)
 {
-    memset(r, 0, sizeof *r);
-    r->s = s;
+    recounter *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
     atomic_init(&r->stop, false);
+    snprintf(r->way, sizeof r->way, "%s", s->way);
+    snprintf(r->url, sizeof r->url, "%s", s->cfg->mongo_url);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&r->wake, &attr);
     pthread_condattr_destroy(&attr);
     pthread_mutex_init(&r->lock, NULL);
-    r->started = pthread_create(&r->thread, NULL, recounter_main, r) == 0;
-    return r->started ? 0 : -1;
+    if (pthread_create(&r->thread, NULL, recounter_main, r) != 0) {
+        recounter_free(r);
+        return NULL;
+    }
+    return r;
 }
 
-/* Stops the recounter; a recount in progress ends at its next record (or once the
- * database answers the scan). */
+/* Stops the recounter: a recount in progress ends at its next record; one whose scan the
+ * database has not answered within RECOUNTER_STOP_WAIT_NS is left behind. */
 static void recounter_stop(recounter *r)
 {
-    if (!r->started)
+    if (!r)
         return;
     pthread_mutex_lock(&r->lock);
     atomic_store(&r->stop, true);
-    pthread_cond_signal(&r->wake);
+    pthread_cond_broadcast(&r->wake);
+    int64_t until = ob_mono_ns() + RECOUNTER_STOP_WAIT_NS;
+    while (!r->done && ob_mono_ns() < until)
+        recounter_wait(r, until);
+    bool done = r->done;
+    r->detached = !done;
     pthread_mutex_unlock(&r->lock);
-    pthread_join(r->thread, NULL);
-    pthread_cond_destroy(&r->wake);
-    pthread_mutex_destroy(&r->lock);
-    r->started = false;
+    if (done) {
+        pthread_join(r->thread, NULL);
+        recounter_free(r);
+    } else {
+        pthread_detach(r->thread);
+        fprintf(stderr, "outbreak sink: not waiting for a recount whose scan MongoDB has not answered yet "
+                        "(a sink of this middleware that runs later does it)\n");
+    }
 }
 
 static void run_loop(sink *s)
@@ -812,7 +849,7 @@ int ob_sink_run(const ob_sink_config *cfg)
     int rc = 1;
     bool watching = false;
     char burl[1024], murl[1024];
-    recounter rec = {.started = false};
+    recounter *rec = NULL;
 
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
@@ -842,7 +879,7 @@ int ob_sink_run(const ob_sink_config *cfg)
     }
     s.way = ob_broker_way(s.broker);
     ob_store_set_writer(s.store, cfg->id);
-    recount_dead_sinks(&s, s.store, true, NULL); /* before consuming: this id's own counts */
+    recount_dead_sinks(s.store, s.way, cfg->id, NULL); /* before consuming: this id's own counts */
     ob_url_redacted(cfg->broker_url, burl, sizeof burl);
     ob_url_redacted(cfg->mongo_url, murl, sizeof murl);
     fprintf(stderr, "outbreak sink: %s -> %s, batch %d, id %s\n", burl, murl, cfg->batch,
@@ -853,7 +890,7 @@ int ob_sink_run(const ob_sink_config *cfg)
         goto fail;
     }
     write_beat(&s, false); /* seen at once by a run that waits for its records */
-    if (recounter_start(&rec, &s) != 0)
+    if (!(rec = recounter_start(&s)))
         fprintf(stderr, "outbreak sink: cannot start the thread that recounts dead sinks\n");
     if (cfg->ready_fd >= 0) {
         if (write(cfg->ready_fd, "ready\n", 6) != 6)
@@ -866,7 +903,7 @@ fail:
     if (s.q.ring)
         queue_stop(&s.q); /* late deliveries are rejected while the broker closes */
     ob_broker_close(s.broker);
-    recounter_stop(&rec);
+    recounter_stop(rec);
     ob_store_close(s.store);
     if (watching)
         sigwatch_stop(&w, &old);
