@@ -91,6 +91,16 @@ static void print_count(FILE *f, const char *label, int64_t v)
         fprintf(f, "  %s %" PRId64, label, v);
 }
 
+/* Persisted records without an end-to-end latency (their sink died before it saved its
+ * histogram), 0 if none, -1 when persisted is unknown. */
+static int64_t e2e_unmeasured(const ob_run_result *r)
+{
+    if (r->persisted < 0)
+        return -1;
+    int64_t measured = r->e2e ? ob_hist_count(r->e2e) : 0;
+    return r->persisted > measured ? r->persisted - measured : 0;
+}
+
 void ob_report_summary(FILE *f, const ob_run_result *r)
 {
     const ob_run_opts *o = r->opts;
@@ -185,9 +195,14 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     if (o->rate > 0)
         summary_latency(f, "publish (uncorrected)", r->publish_raw);
     summary_latency(f, "send delay", r->send_delay);
-    if (r->persisted >= 0)
+    if (r->persisted >= 0) {
         summary_latency(f, "end-to-end (to MongoDB)", r->e2e);
-    else
+        int64_t unmeasured = e2e_unmeasured(r);
+        if (unmeasured > 0)
+            fprintf(f, "  end-to-end measured for %" PRId64 " of the %" PRId64 " persisted records: no sink saved "
+                       "the others' latencies (a sink that died before it saved them)\n",
+                    r->persisted - unmeasured, r->persisted);
+    } else
         fprintf(f, "  end-to-end                  unknown: pass --mongo URL (and run outbreak sink)\n");
     fprintf(f, "cost         loadgen %.2f CPU s, peak RSS %.1f MB\n", r->loadgen_cpu_s,
             r->loadgen_peak_rss_mb);
@@ -465,6 +480,7 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_latency(&w, "publish_latency_uncorrected_ms", r->publish_raw);
     json_latency(&w, "send_delay_ms", r->send_delay);
     json_latency(&w, "e2e_latency_ms", stored ? r->e2e : NULL);
+    json_count(&w, "e2e_unmeasured", stored ? e2e_unmeasured(r) : -1);
     ob_jw_key(&w, "latency_curves");
     ob_jw_object(&w);
     json_latency_curve(&w, "publish", r->publish);

@@ -11,7 +11,9 @@
 #     handshake up to 5 s later), and the new sink takes connections while it recounts
 #     (its calls wait inside gRPC instead of failing);
 #   * lost = 0, MongoDB's count = persisted >= acked (the sink answers after the insert;
-#     calls cut by the kill may have been stored: failed but persisted).
+#     calls cut by the kill may have been stored: failed but persisted);
+#   * the end-to-end latencies the killed sink had not saved yet are missing, and the
+#     summary says for how many records (e2e_unmeasured).
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -88,5 +90,14 @@ check "failed but persisted ($((persisted - acked))) <= the calls cut at the kil
     test $((persisted - acked)) -le "$reset"
 count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
 check "MongoDB holds $count documents of the run = persisted $persisted" test "$count" = "$persisted"
+# the killed sink's last latencies died with it: said, not hidden
+read -r unmeasured e2e_n < <(json "$WORK/run.json" '"%s %s" % (d["e2e_unmeasured"], d["e2e_latency_ms"]["count"])')
+echo "end-to-end latencies: $e2e_n, unmeasured $unmeasured"
+check "e2e_unmeasured $unmeasured = persisted $persisted - the end-to-end count $e2e_n" \
+    test "$unmeasured" -eq $((persisted - e2e_n))
+if [ "$unmeasured" -gt 0 ]; then
+    check "the summary says the end-to-end latency covers $e2e_n of the $persisted persisted records" \
+        grep -q "end-to-end measured for $e2e_n of the $persisted persisted records" "$WORK/run.log"
+fi
 check "the new sink is still running" kill -0 "$SINK_PID"
 finish
