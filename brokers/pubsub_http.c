@@ -363,25 +363,41 @@ static int get_subscription(const ps_settings *s, ob_pubsub_auth *auth, const ch
     return rc;
 }
 
-int ob_ps_ensure(ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err)
+/* PUT the topic: as ensure_one; what[cap] gets "topic projects/P/topics/T". */
+static int ensure_topic(const ps_settings *s, ob_pubsub_auth *auth, char *what, size_t cap, ob_err *err)
 {
-    char path[700], what[800];
+    char path[700];
     snprintf(path, sizeof path, "projects/%s/topics/%s", s->project, s->topic);
-    snprintf(what, sizeof what, "topic %s", path);
-    if (ensure_one(s, auth, path, NULL, what, err) < 0)
-        return -1;
-    if (!subscription)
-        return 0;
+    snprintf(what, cap, "topic %s", path);
+    return ensure_one(s, auth, path, NULL, what, err);
+}
+
+/* PUT the subscription, on the topic, with s->ack_deadline: as ensure_one; what[cap]
+ * gets "subscription projects/P/subscriptions/S". */
+static int ensure_subscription(const ps_settings *s, ob_pubsub_auth *auth, char *what, size_t cap,
+                               ob_err *err)
+{
     ps_buf body = {0};
-    char text[1024];
+    char text[1024], path[700];
     snprintf(text, sizeof text, "{\"topic\":\"projects/%s/topics/%s\",\"ackDeadlineSeconds\":%ld}",
              s->project, s->topic, s->ack_deadline);
     if (ob_ps_buf_str(&body, text) != 0)
         return ob_err_set(err, "pubsub: out of memory");
     snprintf(path, sizeof path, "projects/%s/subscriptions/%s", s->project, s->subscription);
-    snprintf(what, sizeof what, "subscription %s", path);
+    snprintf(what, cap, "subscription %s", path);
     int rc = ensure_one(s, auth, path, &body, what, err);
     ob_ps_buf_free(&body);
+    return rc;
+}
+
+int ob_ps_ensure(ps_settings *s, ob_pubsub_auth *auth, bool subscription, ob_err *err)
+{
+    char what[800];
+    if (ensure_topic(s, auth, what, sizeof what, err) < 0)
+        return -1;
+    if (!subscription)
+        return 0;
+    int rc = ensure_subscription(s, auth, what, sizeof what, err);
     if (rc < 0)
         return -1;
     s->subscription_known = true;
@@ -422,30 +438,20 @@ int ob_ps_recreate(const ps_settings *s, ob_pubsub_auth *auth, bool subscription
     pthread_mutex_unlock(&lock);
     if (skip)
         return 1;
-    char path[700], what[800], made[1800] = "";
-    snprintf(path, sizeof path, "projects/%s/topics/%s", s->project, s->topic);
-    snprintf(what, sizeof what, "topic %s", path);
-    int rc = ensure_one(s, auth, path, NULL, what, err);
+    char what[800], made[1800] = "";
+    int rc = ensure_topic(s, auth, what, sizeof what, err);
     if (rc < 0)
         return -1;
     if (rc == 0)
         snprintf(made, sizeof made, "%s", what);
     if (subscription) {
-        ps_buf body = {0};
-        char text[1024];
-        snprintf(text, sizeof text, "{\"topic\":\"projects/%s/topics/%s\",\"ackDeadlineSeconds\":%ld}",
-                 s->project, s->topic, s->ack_deadline);
-        if (ob_ps_buf_str(&body, text) != 0)
-            return ob_err_set(err, "pubsub: out of memory");
-        snprintf(path, sizeof path, "projects/%s/subscriptions/%s", s->project, s->subscription);
-        snprintf(what, sizeof what, "subscription %s (ack deadline %ld s)", path, s->ack_deadline);
-        rc = ensure_one(s, auth, path, &body, what, err);
-        ob_ps_buf_free(&body);
+        rc = ensure_subscription(s, auth, what, sizeof what, err);
         if (rc < 0)
             return -1;
         if (rc == 0) {
             size_t n = strlen(made);
-            snprintf(made + n, sizeof made - n, "%s%s", n ? " and " : "", what);
+            snprintf(made + n, sizeof made - n, "%s%s (ack deadline %ld s)", n ? " and " : "", what,
+                     s->ack_deadline);
         }
     }
     if (made[0])

@@ -34,13 +34,10 @@ check "the first sink listens on 127.0.0.1:$port" wait_port
 sink1=$SINK_PID
 
 id="grpc-kill-$$-$(date +%s)"
-"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate "$RATE" -t 14s --only-summary \
-    --stop-timeout 30s --run-id "$id" --json "$WORK/run.json" >"$WORK/run.log" 2>&1 &
-run_pid=$!
-PIDS+=("$run_pid")
+run_in_background "$id" "$url" --rate "$RATE" -t 14s --stop-timeout 30s
 sleep 3
-kill -9 "$sink1"
-t_kill=$(now)
+kill_hard "$sink1"
+t_kill=$T_KILL
 sleep 6
 "$OUTBREAK" sink --broker "$url" --mongo "$MONGO_URL" >"$WORK/sink2.log" 2>&1 &
 SINK_PID=$!
@@ -48,7 +45,7 @@ PIDS+=("$SINK_PID")
 check "the second sink listens on 127.0.0.1:$port" wait_port
 t_listen=$(now)
 rc=0
-wait "$run_pid" || rc=$?
+wait "$RUN_PID" || rc=$?
 tail -16 "$WORK/run.log"
 echo "--- the new sink's log:"
 cat "$WORK/sink2.log"

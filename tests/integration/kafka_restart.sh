@@ -20,24 +20,12 @@ for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])')
 K=$WORK/kafka
 mkdir -p "$K/data"
-cat >"$K/server.properties" <<CONF
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$CTL
-controller.listener.names=CONTROLLER
+{ kafka_kraft_conf "$K" "$CTL" PLAINTEXT; cat <<CONF
 listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CTL
 advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-log.dirs=$K/data
-num.partitions=1
-default.replication.factor=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
 CONF
+} >"$K/server.properties"
 export KAFKA_HEAP_OPTS="-Xms128m -Xmx384m"
 "$KAFKA_BIN/kafka-storage" format -t "$("$KAFKA_BIN/kafka-storage" random-uuid)" \
     -c "$K/server.properties" >"$WORK/format.log" 2>&1
@@ -63,23 +51,18 @@ check "the private Kafka is up on 127.0.0.1:$PORT" test "$up" = 1
 url="kafka://127.0.0.1:$PORT?topic=obit.restart&group=obit-restart"
 start_sink "$url" "$WORK/sink.log"
 id="kafka-restart-$$-$(date +%s)"
-"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 300 -t 20s --only-summary \
-    --stop-timeout 60s --run-id "$id" --json "$WORK/run.json" >"$WORK/run.log" 2>&1 &
-run_pid=$!
-PIDS+=("$run_pid")
+run_in_background "$id" "$url" --rate 300 -t 20s --stop-timeout 60s
 sleep 5
-kill -9 "$KAFKA_PID"
-wait "$KAFKA_PID" 2>/dev/null
-t_kill=$(date +%s.%N)
+kill_hard "$KAFKA_PID"
 echo "killed the private Kafka 5 s into the run"
 sleep 4
 kafka_start "$WORK/kafka2.log"
 t_up=$(date +%s.%N)
 check "the private Kafka started again on its data" test "$up" = 1
-down=$(python3 -c "print('%.1f' % ($t_up - $t_kill))")
+down=$(python3 -c "print('%.1f' % ($t_up - $T_KILL))")
 echo "the broker was away for $down s"
 rc=0
-wait "$run_pid" || rc=$?
+wait "$RUN_PID" || rc=$?
 tail -16 "$WORK/run.log"
 
 check "the run exits 0 (got $rc)" test "$rc" -eq 0

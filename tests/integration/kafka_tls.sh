@@ -58,20 +58,8 @@ SCRAM_JAAS="org.apache.kafka.common.security.scram.ScramLoginModule required;"
 # broker_conf DIR CTL_PORT — what both private Kafkas' server.properties hold besides
 # their listeners: one KRaft node, DIR/data, the test's PEM keystore and CA
 broker_conf() {
+    kafka_kraft_conf "$1" "$2" INTERNAL
     cat <<CONF
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$2
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=INTERNAL
-log.dirs=$1/data
-num.partitions=1
-default.replication.factor=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
 ssl.keystore.type=PEM
 ssl.keystore.location=$T/broker-keystore.pem
 ssl.truststore.type=PEM

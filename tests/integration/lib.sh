@@ -81,6 +81,27 @@ delete_kafka_topics() {
     "$KAFKA_TOPICS" --bootstrap-server 127.0.0.1:9092 --delete --topic "obit\\..*\\.$$" >/dev/null 2>&1
 }
 
+# kafka_kraft_conf DIR CTL_PORT INTER_LISTENER — the lines of a private one-node Kafka's
+# server.properties (KRaft: broker and controller) besides its listeners: data in
+# DIR/data, the controller on 127.0.0.1:CTL_PORT, one replica of everything.
+kafka_kraft_conf() {
+    cat <<CONF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$2
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=$3
+log.dirs=$1/data
+num.partitions=1
+default.replication.factor=1
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+CONF
+}
+
 export PUBSUB_EMULATOR_HOST=${PUBSUB_EMULATOR_HOST:-127.0.0.1:8085}
 require_pubsub() { require_service pubsub "Pub/Sub emulator on 127.0.0.1:8085"; }
 
@@ -190,6 +211,25 @@ check_verdicts() {
 
 # json FILE EXPR — evaluates a Python expression on the JSON document `d`.
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# run_in_background RUN_ID URL ARGS... — `outbreak run --headless --only-summary` through
+# URL into $MONGO_URL, run id RUN_ID, with ARGS (the load), in the background: the
+# summary in $WORK/run.json, the output in $WORK/run.log. Sets RUN_PID.
+run_in_background() {
+    local id=$1 url=$2
+    shift 2
+    "$OUTBREAK" run --headless --only-summary --broker "$url" --mongo "$MONGO_URL" --run-id "$id" \
+        --json "$WORK/run.json" "$@" >"$WORK/run.log" 2>&1 &
+    RUN_PID=$!
+    PIDS+=("$RUN_PID")
+}
+
+# kill_hard PID — SIGKILL, then waits until it is gone; sets T_KILL (epoch seconds).
+kill_hard() {
+    kill -9 "$1"
+    wait "$1" 2>/dev/null
+    T_KILL=$(date +%s.%N)
+}
 
 # start_sink BROKER_URL LOG — starts `outbreak sink` in the background; sets SINK_PID.
 start_sink() {

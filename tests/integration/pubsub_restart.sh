@@ -39,20 +39,15 @@ project="obit-$$"
 url="pubsub://$project/obit-restart?emulator=127.0.0.1:$PORT"
 start_sink "$url" "$WORK/sink.log"
 id="pubsub-restart-$$-$(date +%s)"
-"$OUTBREAK" run --headless --broker "$url" --mongo "$MONGO_URL" --rate 300 -t 16s --only-summary \
-    --stop-timeout 30s --run-id "$id" --json "$WORK/run.json" >"$WORK/run.log" 2>&1 &
-run_pid=$!
-PIDS+=("$run_pid")
+run_in_background "$id" "$url" --rate 300 -t 16s --stop-timeout 30s
 sleep 4
-kill -9 "$EM_PID"
-wait "$EM_PID" 2>/dev/null
-t_kill=$(date +%s.%N)
+kill_hard "$EM_PID"
 sleep 2
 em_start "$WORK/em2.log"
 check "the private emulator started again" test "$up" = 1
-echo "the emulator was away for $(python3 -c "print('%.1f' % ($(date +%s.%N) - $t_kill))") s"
+echo "the emulator was away for $(python3 -c "print('%.1f' % ($(date +%s.%N) - $T_KILL))") s"
 rc=0
-wait "$run_pid" || rc=$?
+wait "$RUN_PID" || rc=$?
 tail -14 "$WORK/run.log"
 
 [ -s "$WORK/run.json" ] || { fail "no JSON summary"; finish; exit 1; }
