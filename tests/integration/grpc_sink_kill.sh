@@ -29,12 +29,13 @@ wait_port() {
     return 1
 }
 now() { date +%s.%N; }
+commas() { python3 -c "print(f'{int(\"$1\"):,}')"; }  # 3486 -> 3,486, as the report writes it
 start_sink "$url" "$WORK/sink1.log"
 check "the first sink listens on 127.0.0.1:$port" wait_port
 sink1=$SINK_PID
 
 id="grpc-kill-$$-$(date +%s)"
-run_in_background "$id" "$url" --rate "$RATE" -t 14s --stop-timeout 30s
+run_in_background "$id" "$url" --rate "$RATE" -t 14s --stop-timeout 30s --html "$WORK/run.html"
 sleep 3
 kill_hard "$sink1"
 t_kill=$T_KILL
@@ -95,6 +96,12 @@ check "e2e_unmeasured $unmeasured = persisted $persisted - the end-to-end count 
 if [ "$unmeasured" -gt 0 ]; then
     check "the summary says the end-to-end latency covers $e2e_n of the $persisted persisted records" \
         grep -q "end-to-end measured for $e2e_n of the $persisted persisted records" "$WORK/run.log"
+    crc=0
+    timeout 120 node "$OB_SOURCE_DIR/tests/browser/check_report.mjs" "$WORK/run.html" --expect grpc \
+        --text "end-to-end latency measured for $(commas "$e2e_n") of the $(commas "$persisted") persisted records" \
+        >"$WORK/report-check.log" 2>&1 || crc=$?
+    cat "$WORK/report-check.log"
+    check "the run's HTML report, in Chromium, says it too (exit $crc)" test "$crc" -eq 0
 fi
 check "the new sink is still running" kill -0 "$SINK_PID"
 finish

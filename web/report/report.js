@@ -421,6 +421,10 @@
         add(ul, el('li', null, it.key + ': persisted unknown; records/s (*) and its throughput line are acked records per second.'));
       if (isNum(r.lost) && r.lost > 0)
         add(ul, el('li', null, it.key + ': ' + fmtInt(r.lost) + ' acked record(s) were not persisted (lost).'));
+      if (isNum(r.e2e_unmeasured) && r.e2e_unmeasured > 0 && isNum(r.persisted))
+        add(ul, el('li', null, it.key + ': end-to-end latency measured for ' +
+          fmtInt(r.persisted - r.e2e_unmeasured) + ' of the ' + fmtInt(r.persisted) +
+          ' persisted records; no sink saved the others\u2019 latencies (a sink that died before it saved them).'));
     });
     if (!ul.children.length) ul.hidden = true;
   }
