@@ -247,11 +247,25 @@ amqp_connection_state_t ob_rmq_connect(const rmq_broker *rb, ob_err *err)
     amqp_set_handshake_timeout(conn, &tv);
     amqp_set_rpc_timeout(conn, &tv);
 
-    amqp_table_entry_t prop = {
-        .key = amqp_cstring_bytes("connection_name"),
-        .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(rb->base.client_name)},
+    /* Capabilities, which rabbitmq-c merges with its own. consumer_cancel_notify: a
+     * consumer whose queue is deleted gets basic.cancel (the sink then connects again,
+     * which declares the queue again, and consumes); without it the broker drops the
+     * consumer silently and the sink waits for ever. connection.blocked: a broker that
+     * blocks publishers (a memory or disk alarm) says so (connection.blocked and
+     * .unblocked, which the publisher reports); without it the publisher only stalls. */
+    amqp_table_entry_t capability[] = {
+        {.key = amqp_cstring_bytes("consumer_cancel_notify"),
+         .value = {.kind = AMQP_FIELD_KIND_BOOLEAN, .value.boolean = 1}},
+        {.key = amqp_cstring_bytes("connection.blocked"),
+         .value = {.kind = AMQP_FIELD_KIND_BOOLEAN, .value.boolean = 1}},
     };
-    amqp_table_t props = {.num_entries = 1, .entries = &prop};
+    amqp_table_entry_t props_entries[] = {
+        {.key = amqp_cstring_bytes("connection_name"),
+         .value = {.kind = AMQP_FIELD_KIND_UTF8, .value.bytes = amqp_cstring_bytes(rb->base.client_name)}},
+        {.key = amqp_cstring_bytes("capabilities"),
+         .value = {.kind = AMQP_FIELD_KIND_TABLE, .value.table = {.num_entries = 2, .entries = capability}}},
+    };
+    amqp_table_t props = {.num_entries = 2, .entries = props_entries};
     amqp_rpc_reply_t r = amqp_login_with_properties(conn, s->vhost, 0, 131072, (int)s->heartbeat,
                                                     &props, AMQP_SASL_METHOD_PLAIN, s->user, s->pass);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
