@@ -437,23 +437,21 @@ static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMs
 
 /* A stream that existed: na->stream says what it holds, and it must have what the URL
  * gave. Takes `si`. */
-static int jetstream_take_existing(nats_adapter *na, jsStreamInfo *si, ob_err *err)
+static int jetstream_take_existing(nats_adapter *na, jsStreamInfo *si, nats_stream_facts *f, ob_err *err)
 {
-    ob_nats_stream_facts(si->Config, true, &na->stream);
+    ob_nats_stream_facts(si->Config, true, f);
     jsStreamInfo_Destroy(si);
-    return ob_nats_stream_matches(&na->s, &na->stream, err);
+    return ob_nats_stream_matches(&na->s, f, err);
 }
 
-/* The stream: found (it must have what the URL gave) or created with the URL's settings;
- * either way na->stream says what the server holds. */
-static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
+int ob_nats_stream_ensure(nats_adapter *na, nats_stream_facts *f, ob_err *err)
 {
     const nats_settings *st = &na->s;
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
     natsStatus s = js_GetStreamInfo(&si, na->js, st->stream, NULL, &jerr);
     if (s == NATS_OK)
-        return jetstream_take_existing(na, si, err);
+        return jetstream_take_existing(na, si, f, err);
     if (s != NATS_NOT_FOUND)
         return ob_nats_fail(err, OB_ERR_REJECTED, "cannot look up JetStream stream at", st->address, s);
     jsStreamConfig cfg;
@@ -474,11 +472,11 @@ static int jetstream_ensure_stream(nats_adapter *na, ob_err *err)
         /* another sink or publisher created it meanwhile: take it as it is */
         s = js_GetStreamInfo(&si, na->js, st->stream, NULL, &jerr);
         if (s == NATS_OK)
-            return jetstream_take_existing(na, si, err);
+            return jetstream_take_existing(na, si, f, err);
     }
     if (s != NATS_OK)
         return ob_nats_fail(err, OB_ERR_REJECTED, "cannot create JetStream stream at", st->address, s);
-    ob_nats_stream_facts(si && si->Config ? si->Config : &cfg, false, &na->stream);
+    ob_nats_stream_facts(si && si->Config ? si->Config : &cfg, false, f);
     jsStreamInfo_Destroy(si);
     return 0;
 }
@@ -1127,7 +1125,7 @@ static int open_jetstream(nats_adapter *na, ob_err *err)
     natsStatus s = natsConnection_JetStream(&na->js, na->nc, &jo);
     if (s != NATS_OK)
         return ob_nats_fail(err, OB_ERR_UNAVAILABLE, "cannot get a JetStream context on", na->s.address, s);
-    if (jetstream_ensure_stream(na, err) != 0)
+    if (ob_nats_stream_ensure(na, &na->stream, err) != 0)
         return -1;
     if (na->base.role != OB_ROLE_PUBLISHER)
         return 0;

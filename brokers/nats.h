@@ -282,6 +282,10 @@ typedef struct nats_adapter {
     void *deliver_arg;
 } nats_adapter;
 
+/* The JetStream stream: found (it must have what the URL gave) or created with the
+ * URL's settings; *f says what the server holds. 0, or -1 with one line in err. */
+int ob_nats_stream_ensure(nats_adapter *na, nats_stream_facts *f, ob_err *err);
+
 int ob_nats_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *err);
 void ob_nats_settle(ob_broker *b, ob_delivery *d, bool ok);
 /* Stops the receive thread and drops the subscriptions. Safe when never subscribed. */

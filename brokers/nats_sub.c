@@ -51,6 +51,54 @@ static void deliver_copy(nats_adapter *na, natsMsg *msg)
     na->deliver(na->deliver_arg, &d->base);
 }
 
+#define CONSUMER_CHECK_NS OB_NS_PER_S /* idle this long: is the consumer still there? */
+
+/* The durable pull consumer (created if missing), as na->sub. */
+static natsStatus pull_subscribe(nats_adapter *na)
+{
+    const nats_settings *st = &na->s;
+    jsSubOptions so;
+    jsErrCode jerr = 0;
+    jsSubOptions_Init(&so);
+    so.Stream = st->stream;
+    so.Config.AckPolicy = js_AckExplicit;
+    so.Config.MaxAckPending = st->max_ack_pending;
+    so.Config.AckWait = st->ack_wait_ms * OB_NS_PER_MS;
+    return js_PullSubscribe(&na->sub, na->js, st->subject, st->durable, NULL, &so, &jerr);
+}
+
+/* The stream, or its durable consumer, deleted under the sink: the pull requests then go
+ * unanswered, and nothing else would say so. Asked after CONSUMER_CHECK_NS without a
+ * delivery; when the server says the consumer is not there, the stream (if it went too)
+ * and the consumer are made again as at open, on one line. */
+static void consumer_check(nats_adapter *na)
+{
+    const nats_settings *st = &na->s;
+    jsConsumerInfo *ci = NULL;
+    jsErrCode jerr = 0;
+    natsStatus s = js_GetConsumerInfo(&ci, na->js, st->stream, st->durable, NULL, &jerr);
+    if (s == NATS_OK)
+        jsConsumerInfo_Destroy(ci);
+    bool stream_gone = jerr == JSStreamNotFoundErr;
+    if (s == NATS_OK || !(stream_gone || jerr == JSConsumerNotFoundErr || s == NATS_NOT_FOUND))
+        return; /* there, or the server is away (cnats reconnects) */
+    fprintf(stderr, "outbreak: nats: the durable consumer %s of stream %s at %s is gone%s: creating %s again\n",
+            st->durable, st->stream, st->address, stream_gone ? " with its stream (deleted?)" : " (deleted?)",
+            stream_gone ? "both" : "it");
+    nats_stream_facts facts;
+    ob_err err;
+    if (ob_nats_stream_ensure(na, &facts, &err) != 0) {
+        fprintf(stderr, "outbreak: %s\n", err.msg);
+        return;
+    }
+    natsSubscription_Destroy(na->sub); /* frees it; the consumer is not deleted */
+    na->sub = NULL;
+    s = pull_subscribe(na);
+    if (s != NATS_OK)
+        fprintf(stderr, "outbreak: nats: cannot create the durable consumer %s on %s again: %s\n", st->durable,
+                st->address, natsStatus_GetText(s));
+}
+
 /* One pull request of our own to the durable consumer ($JS.API.CONSUMER.MSG.NEXT): up
  * to `batch` messages, the server holding the request open for 500 ms. Not cnats'
  * natsSubscription_Fetch: in cnats 3.4.1 it was seen (under ASan) to return more
@@ -58,8 +106,9 @@ static void deliver_copy(nats_adapter *na, natsMsg *msg)
  * sink's rare heap corruption. Messages of an earlier request that arrive late are
  * deliveries like any other; a status message (408 request expired, 404 no messages:
  * no $JS.ACK reply subject) ends this request. */
-static natsStatus jetstream_pull(nats_adapter *na)
+static natsStatus jetstream_pull(nats_adapter *na, long *got_out)
 {
+    *got_out = 0;
     char req[96];
     int n = snprintf(req, sizeof req, "{\"batch\":%ld,\"expires\":500000000}", na->s.batch);
     natsStatus s = natsConnection_PublishRequest(na->nc, na->next_subject, na->pull_inbox, req, n);
@@ -83,6 +132,7 @@ static natsStatus jetstream_pull(nats_adapter *na)
         }
         deliver_copy(na, msg);
         got++;
+        *got_out = got;
     }
     return NATS_OK;
 }
@@ -90,10 +140,19 @@ static natsStatus jetstream_pull(nats_adapter *na)
 static void *receive_main(void *arg)
 {
     nats_adapter *na = arg;
+    int64_t last_got = ob_mono_ns(), next_check = last_got + CONSUMER_CHECK_NS;
     while (!atomic_load(&na->stop)) {
         natsStatus s;
         if (na->s.jetstream) {
-            s = jetstream_pull(na);
+            long got = 0;
+            s = jetstream_pull(na, &got);
+            int64_t now = ob_mono_ns();
+            if (got > 0)
+                last_got = now;
+            else if (now - last_got >= CONSUMER_CHECK_NS && now >= next_check && !atomic_load(&na->stop)) {
+                consumer_check(na);
+                next_check = ob_mono_ns() + CONSUMER_CHECK_NS;
+            }
         } else {
             natsMsg *msg = NULL;
             s = natsSubscription_NextMsg(&msg, na->sub, 500);
@@ -112,14 +171,7 @@ int ob_nats_subscribe(ob_broker *b, ob_deliver_fn *deliver, void *arg, ob_err *e
     const nats_settings *st = &na->s;
     natsStatus s;
     if (st->jetstream) {
-        jsSubOptions so;
-        jsErrCode jerr = 0;
-        jsSubOptions_Init(&so);
-        so.Stream = st->stream;
-        so.Config.AckPolicy = js_AckExplicit;
-        so.Config.MaxAckPending = st->max_ack_pending;
-        so.Config.AckWait = st->ack_wait_ms * OB_NS_PER_MS;
-        s = js_PullSubscribe(&na->sub, na->js, st->subject, st->durable, NULL, &so, &jerr);
+        s = pull_subscribe(na);
         if (s != NATS_OK)
             return ob_nats_fail(err, OB_ERR_REJECTED, "cannot create durable consumer on", st->address, s);
         snprintf(na->next_subject, sizeof na->next_subject, "$JS.API.CONSUMER.MSG.NEXT.%s.%s",

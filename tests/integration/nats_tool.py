@@ -9,10 +9,12 @@
   nats_tool.py bytes HOST PORT STREAM       prints STREAM's messages and their bytes
   nats_tool.py info HOST PORT STREAM        prints "storage max_msgs messages" of STREAM as
                                             the server holds it (its config and state)
+  nats_tool.py rmconsumer HOST PORT STREAM DURABLE  deletes the consumer DURABLE of STREAM
 
 Speaks the client protocol: CONNECT, a SUB on an inbox, a PUB request to
 $JS.API.STREAM.NAMES / $JS.API.STREAM.DELETE.<name> / $JS.API.STREAM.PURGE.<name> /
-$JS.API.STREAM.INFO.<name>, and reads the MSG reply."""
+$JS.API.STREAM.INFO.<name> / $JS.API.CONSUMER.DELETE.<stream>.<durable>, and reads the MSG
+reply."""
 
 import json
 import socket
@@ -70,7 +72,7 @@ def names(client):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge", "info", "bytes"):
+    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge", "info", "bytes", "rmconsumer"):
         print(__doc__, file=sys.stderr)
         return 2
     client = Client(argv[2], int(argv[3]))
@@ -94,6 +96,12 @@ def main(argv):
             print("bytes %s: %s" % (argv[4], reply.get("error")), file=sys.stderr)
             return 1
         print(reply["state"].get("messages"), reply["state"].get("bytes"))
+        return 0
+    if argv[1] == "rmconsumer":  # rmconsumer HOST PORT STREAM DURABLE
+        reply = client.request("$JS.API.CONSUMER.DELETE.%s.%s" % (argv[4], argv[5]))
+        if not reply.get("success"):
+            print("rmconsumer %s %s: %s" % (argv[4], argv[5], reply.get("error")), file=sys.stderr)
+            return 1
         return 0
     if argv[1] == "streams":
         for name in names(client):
