@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 
@@ -310,6 +311,82 @@ void ob_kafka_sub_settle(ob_broker *b, ob_delivery *d, bool ok)
     free(kd);
 }
 
+/* Closing the consumer, on a thread of its own: librdkafka 2.0 can wait for ever in
+ * rd_kafka_destroy when the topic was deleted under the consumer (a partition's reference
+ * to its broker is never dropped: librdkafka issue 4362; seen here with the topic deleted
+ * in the middle of a run). A sink must not hang at its stop, so close waits CLOSE_WAIT_NS
+ * for it, and otherwise says so and leaves it (the process is ending). */
+#define CLOSE_WAIT_NS (10 * OB_NS_PER_S)
+
+typedef struct kafka_closing {
+    rd_kafka_t *rk;
+    pthread_mutex_t lock;
+    pthread_cond_t done_cond;
+    bool done, abandoned; /* under lock */
+} kafka_closing;
+
+static void *closing_main(void *arg)
+{
+    kafka_closing *c = arg;
+    rd_kafka_consumer_close(c->rk);
+    rd_kafka_destroy(c->rk);
+    pthread_mutex_lock(&c->lock);
+    c->done = true;
+    bool abandoned = c->abandoned;
+    pthread_cond_signal(&c->done_cond);
+    pthread_mutex_unlock(&c->lock);
+    if (abandoned) {
+        pthread_cond_destroy(&c->done_cond);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+    }
+    return NULL;
+}
+
+static void close_consumer(kafka_broker *kb)
+{
+    kafka_closing *c = calloc(1, sizeof *c);
+    pthread_t thread;
+    if (c) {
+        c->rk = kb->rk;
+        pthread_mutex_init(&c->lock, NULL);
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&c->done_cond, &attr);
+        pthread_condattr_destroy(&attr);
+    }
+    if (!c || pthread_create(&thread, NULL, closing_main, c) != 0) { /* here, then */
+        if (c) {
+            pthread_cond_destroy(&c->done_cond);
+            pthread_mutex_destroy(&c->lock);
+            free(c);
+        }
+        rd_kafka_consumer_close(kb->rk);
+        rd_kafka_destroy(kb->rk);
+        return;
+    }
+    int64_t until = ob_mono_ns() + CLOSE_WAIT_NS;
+    struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+    pthread_mutex_lock(&c->lock);
+    while (!c->done && pthread_cond_timedwait(&c->done_cond, &c->lock, &ts) == 0)
+        ;
+    bool done = c->done;
+    c->abandoned = !done;
+    pthread_mutex_unlock(&c->lock);
+    if (done) {
+        pthread_join(thread, NULL);
+        pthread_cond_destroy(&c->done_cond);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+    } else {
+        pthread_detach(thread);
+        fprintf(stderr, "outbreak: kafka: the consumer of %s on %s did not close within %lld s "
+                        "(librdkafka waits for ever after a topic was deleted under it): not waiting longer\n",
+                kb->s.topic, kb->s.bootstrap, (long long)(CLOSE_WAIT_NS / OB_NS_PER_S));
+    }
+}
+
 void ob_kafka_sub_close(kafka_broker *kb)
 {
     kafka_subscriber *sb = &kb->sub;
@@ -320,8 +397,7 @@ void ob_kafka_sub_close(kafka_broker *kb)
     }
     if (kb->rk) {
         commit_done(kb, NULL, true); /* what the sink settled last */
-        rd_kafka_consumer_close(kb->rk);
-        rd_kafka_destroy(kb->rk);
+        close_consumer(kb);
         kb->rk = NULL;
     }
     for (int32_t p = 0; p < sb->ntracks; p++) {
