@@ -45,12 +45,7 @@ scenario() {
     check "$name: persisted $persisted + lost $lost = acked $acked" test $((persisted + lost)) -eq "$acked"
     count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
     check "$name: MongoDB holds $count documents of the run = persisted $persisted" test "$count" = "$persisted"
-    check "$name: the last 5 s were all acked and persisted" python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-tail = [p for p in d["series"] if 8 <= p["t"] <= 12]
-print("  t, acked, failed, persisted:", [(p["t"], p["acked"], p["failed"], p["persisted"]) for p in tail])
-sys.exit(0 if len(tail) == 5 and all(p["failed"] == 0 and p["acked"] > 250 for p in tail) else 1)' "$WORK/run-$name.json"
+    check_seconds_acked "$name: the last 5 s were all acked and persisted" "$WORK/run-$name.json" 8 12
 }
 
 scenario consumer consumer

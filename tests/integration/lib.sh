@@ -224,6 +224,20 @@ run_in_background() {
     PIDS+=("$RUN_PID")
 }
 
+# check_seconds_acked DESCRIPTION JSON FROM TO — a check that the run's seconds FROM..TO
+# (the t of its series' points) all went through: no failure, over 250 records acked in
+# each (the tests' runs are at 300/s), their persisted counts printed.
+check_seconds_acked() {
+    check "$1" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+lo, hi = int(sys.argv[2]), int(sys.argv[3])
+tail = [p for p in d["series"] if lo <= p["t"] <= hi]
+print("  t, acked, failed, persisted:", [(p["t"], p["acked"], p["failed"], p["persisted"]) for p in tail])
+sys.exit(0 if len(tail) == hi - lo + 1 and all(p["failed"] == 0 and p["acked"] > 250 for p in tail) else 1)' \
+        "$2" "$3" "$4"
+}
+
 # kill_hard PID — SIGKILL, then waits until it is gone; sets T_KILL (epoch seconds).
 kill_hard() {
     kill -9 "$1"
