@@ -196,6 +196,11 @@ struct ob_broker_ops {
     /* Acknowledges (ok) or rejects for redelivery (!ok) a delivery and releases it. Any
      * thread. */
     void (*settle)(ob_broker *b, ob_delivery *d, bool ok);
+    /* Where the middleware does not deliver a record again after settle(!ok) (core NATS
+     * drops it; a gRPC sink answers the client an error), what becomes of it, as the sink
+     * says it after a count ("3 deliveries dropped (...)"); NULL when it redelivers it
+     * (the default when the op is NULL). */
+    const char *(*rejected_means)(ob_broker *b);
     /* Fills *d (zeroed) with the durability settings in force. */
     void (*durability)(ob_broker *b, ob_durability *d);
     /* Stops the receive thread (if any) and releases what open acquired, also after an
@@ -278,6 +283,18 @@ static inline int ob_broker_subscribe(ob_broker *b, ob_deliver_fn *fn, void *arg
 static inline void ob_broker_settle(ob_broker *b, ob_delivery *d, bool ok)
 {
     b->ops->settle(b, d, ok);
+}
+/* Whether a delivery settled !ok comes again (ob_broker_ops.rejected_means). */
+static inline bool ob_broker_redelivers(ob_broker *b)
+{
+    return !b->ops->rejected_means || !b->ops->rejected_means(b);
+}
+/* What settle(!ok) does to a record, in words: "rejected for redelivery" or the
+ * adapter's. */
+static inline const char *ob_broker_rejected_means(ob_broker *b)
+{
+    const char *means = b->ops->rejected_means ? b->ops->rejected_means(b) : NULL;
+    return means ? means : "rejected for redelivery";
 }
 static inline const char *ob_broker_way(const ob_broker *b)
 {

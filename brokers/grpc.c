@@ -182,6 +182,14 @@ static int grpc_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
     return b->role == OB_ROLE_PUBLISHER ? ob_grpc_client_open(gb, err) : ob_grpc_server_open(gb, err);
 }
 
+/* No broker keeps the record: the client's call is answered UNAVAILABLE, and the client
+ * counts the record failed (grpc_server.c). */
+static const char *grpc_adapter_rejected_means(ob_broker *b)
+{
+    (void)b;
+    return "answered UNAVAILABLE (the client counts a failure)";
+}
+
 static void grpc_adapter_durability(ob_broker *b, ob_durability *d)
 {
     const ob_grpc_settings *s = &((const ob_grpc_broker *)b)->s;
@@ -216,6 +224,7 @@ static void grpc_adapter_durability(ob_broker *b, ob_durability *d)
         .flush = ob_grpc_client_flush,                                                        \
         .subscribe = ob_grpc_server_subscribe,                                                \
         .settle = ob_grpc_server_settle,                                                      \
+        .rejected_means = grpc_adapter_rejected_means,                                        \
         .durability = grpc_adapter_durability,                                                \
         .close = grpc_adapter_close,                                                          \
     }

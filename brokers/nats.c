@@ -925,6 +925,13 @@ static const char *writes_text(const nats_adapter *na)
                               : "buffered (cnats' flusher, gathers up to 1 ms)";
 }
 
+/* Core NATS keeps nothing: a record the sink could not store is gone (the sink's
+ * summary and the run's lost count say so); JetStream redelivers it (a -NAK). */
+static const char *nats_adapter_rejected_means(ob_broker *b)
+{
+    return ((nats_adapter *)b)->s.jetstream ? NULL : "dropped (core NATS does not deliver again: lost)";
+}
+
 static void nats_adapter_durability(ob_broker *b, ob_durability *d)
 {
     const nats_adapter *na = (nats_adapter *)b;
@@ -1196,6 +1203,7 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
         .flush = nats_adapter_flush,                                                          \
         .subscribe = ob_nats_subscribe,                                                       \
         .settle = ob_nats_settle,                                                             \
+        .rejected_means = nats_adapter_rejected_means,                                        \
         .durability = nats_adapter_durability,                                                \
         .close = nats_adapter_close,                                                          \
     }

@@ -479,7 +479,8 @@ static int64_t drain_count(controller *c, int limit_ms, bool *timed_out)
  * `unconfirmed` if they were still working. Without an answer from MongoDB's count,
  * missing records are also unconfirmed when a sink of the run died (its last inserts
  * are counted nowhere) or, up to their number, when the sinks reported duplicates (the
- * record is there, but maybe counted already). */
+ * record is there, but maybe counted already) or unsure records (an insert that failed
+ * where the middleware does not deliver again: maybe there, counted nowhere). */
 static void drain(controller *c)
 {
     ob_run_result *r = &c->result;
@@ -506,9 +507,11 @@ static void drain(controller *c)
         else
             act_last = act;
         /* a sink of the run that died uncleanly inserted records its statistics never
-         * counted: the sinks' counts are then a floor, and MongoDB's count (bounded) the
-         * figure, even when they reach what was acked */
-        bool died = act_last.dead > 0;
+         * counted, and an insert that failed where the middleware does not deliver its
+         * records again may have stored them (unsure): the sinks' counts are then a
+         * floor, and MongoDB's count (bounded) the figure, even when they reach what was
+         * acked */
+        bool died = act_last.dead > 0 || (last.ok && last.tot.unsure > 0);
         if (last.ok && last.persisted >= r->acked && (!died || counted_at)) {
             done_at = now;
             break;
@@ -587,10 +590,11 @@ static void drain(controller *c)
             r->persisted = last.persisted;
             r->persisted_source = "sink_stats";
             missing = r->acked > last.persisted ? r->acked - last.persisted : 0;
+            int64_t maybe_there = last.duplicates + last.tot.unsure;
             if (!idle || act_last.dead > 0)
                 r->unconfirmed = missing;
             else
-                r->unconfirmed = missing < last.duplicates ? missing : last.duplicates;
+                r->unconfirmed = missing < maybe_there ? missing : maybe_there;
             r->lost = missing - r->unconfirmed;
         } else {
             r->persisted = r->lost = r->unconfirmed = -1; /* MongoDB could not be read */

@@ -54,6 +54,7 @@ typedef struct queue {
 typedef struct run_stats {
     char run[OB_RUN_CAP];
     int64_t persisted, duplicates, invalid;
+    int64_t unsure; /* in inserts that failed as a whole, not delivered again (store.h) */
     int64_t last_persisted_ns; /* CLOCK_REALTIME of this instance's latest insert */
     ob_per_second by_second;   /* this instance's inserts per epoch second */
     ob_hist *e2e;
@@ -306,8 +307,8 @@ static run_stats *run_get(sink *s, const char *run, ob_err *err)
         goto oom;
     }
     snprintf(r->run, sizeof r->run, "%s", run);
-    if (ob_store_get_sink_stats(s->store, run, s->cfg->id, &r->persisted, &r->duplicates,
-                                &r->invalid, r->e2e, &r->procs, &r->nprocs, err) < 0 ||
+    ob_sink_totals saved;
+    if (ob_store_get_sink_stats(s->store, run, s->cfg->id, &saved, r->e2e, &r->procs, &r->nprocs, err) < 0 ||
         ob_store_get_sink_dash(s->store, run, s->cfg->id, r->dash, err) < 0) {
         ob_hist_free(r->e2e);
         free(r->procs);
@@ -315,6 +316,10 @@ static run_stats *run_get(sink *s, const char *run, ob_err *err)
         free(r);
         return NULL;
     }
+    r->persisted = saved.persisted;
+    r->duplicates = saved.duplicates;
+    r->invalid = saved.invalid;
+    r->unsure = saved.unsure;
     r->cap_procs = r->nprocs;
     s->runs[s->nruns++] = r;
     return s->last_run = r;
@@ -386,6 +391,7 @@ static void write_stats(sink *s, bool final)
                             .persisted = r->persisted,
                             .duplicates = r->duplicates,
                             .invalid = r->invalid,
+                            .unsure = r->unsure,
                             .processes = r->procs,
                             .nprocesses = r->nprocs,
                             .last_persisted_ns = r->last_persisted_ns,
@@ -473,8 +479,8 @@ static void process_batch(sink *s, size_t n)
         if (s->rstats[nvalid] && s->pidx[nvalid] < 0)
             ob_err_set(&err, "out of memory for the statistics of run %s", m->run);
         if (s->pidx[nvalid] < 0) {
-            char line[sizeof err.msg + 64];
-            snprintf(line, sizeof line, "%s; delivery rejected for redelivery", err.msg);
+            char line[sizeof err.msg + 128];
+            snprintf(line, sizeof line, "%s; delivery %s", err.msg, ob_broker_rejected_means(s->broker));
             log_error(s, line);
             s->nacked++;
             ob_broker_settle(s->broker, d, false);
@@ -498,15 +504,24 @@ static void process_batch(sink *s, size_t n)
         s->insert_ns += ob_mono_ns() - insert_t0;
     }
     if (rc != 0) {
-        for (size_t j = 0; j < nvalid; j++)
+        /* MongoDB may have stored them all the same (a connection cut mid-insert): where
+         * they come again, the insert then finds them there (duplicates); where they do
+         * not, the run must ask MongoDB (store.h, unsure) */
+        bool again = ob_broker_redelivers(s->broker);
+        for (size_t j = 0; j < nvalid; j++) {
+            if (!again) {
+                s->rstats[j]->unsure++;
+                s->rstats[j]->dirty = true;
+            }
             ob_broker_settle(s->broker, s->batch[s->pos[j]], false);
+        }
         s->nacked += (int64_t)nvalid;
         s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : BACKOFF_MIN_MS;
         if (s->backoff_ms > BACKOFF_MAX_MS)
             s->backoff_ms = BACKOFF_MAX_MS;
-        char line[sizeof err.msg + 96];
-        snprintf(line, sizeof line, "%s; %zu deliveries rejected for redelivery, retrying in %d ms",
-                 err.msg, nvalid, s->backoff_ms);
+        char line[sizeof err.msg + 160];
+        snprintf(line, sizeof line, "%s; %zu deliveries %s, retrying in %d ms", err.msg, nvalid,
+                 ob_broker_rejected_means(s->broker), s->backoff_ms);
         log_error(s, line);
         queue_sleep(&s->q, s->backoff_ms);
         return;
@@ -622,7 +637,7 @@ static void publish_metrics(sink *s)
         ob_prom_labels_add(labels, sizeof labels, base, "run", s->runs[i]->run);
         ob_prom_histogram(f, "outbreak_e2e_latency_seconds", labels, s->runs[i]->e2e);
     }
-    ob_prom_family(f, "outbreak_sink_rejected_total", "counter", "Deliveries rejected for redelivery (not stored).");
+    ob_prom_family(f, "outbreak_sink_rejected_total", "counter", "Deliveries not stored, rejected (redelivered where the middleware can).");
     ob_prom_int(f, "outbreak_sink_rejected_total", base, s->nacked);
     ob_prom_family(f, "outbreak_sink_inserts_total", "counter", "Bulk inserts MongoDB answered.");
     ob_prom_int(f, "outbreak_sink_inserts_total", base, s->inserts);
@@ -648,9 +663,9 @@ static void print_totals(const sink *s, const char *prefix, double rate)
                  (double)s->insert_ns / (double)s->inserts / OB_NS_PER_MS);
     fprintf(stderr,
             "outbreak sink: %s%lld persisted (%.0f/s), %lld duplicates, %lld invalid, "
-            "%lld rejected for redelivery, %zu run%s%s\n",
+            "%lld %s, %zu run%s%s\n",
             prefix, (long long)s->persisted, rate, (long long)s->duplicates,
-            (long long)s->invalid, (long long)s->nacked, s->nruns, s->nruns == 1 ? "" : "s", inserts);
+            (long long)s->invalid, (long long)s->nacked, ob_broker_rejected_means(s->broker), s->nruns, s->nruns == 1 ? "" : "s", inserts);
 }
 
 /* Rejects (for redelivery) whatever is still queued; the sink is stopped, so the

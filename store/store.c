@@ -437,6 +437,8 @@ static int add_stats_doc(const bson_t *doc, int64_t process, ob_sink_totals *acc
         acc->duplicates += bson_iter_as_int64(&it);
     if (bson_iter_init_find(&it, doc, "invalid"))
         acc->invalid += bson_iter_as_int64(&it);
+    if (bson_iter_init_find(&it, doc, "unsure"))
+        acc->unsure += bson_iter_as_int64(&it);
     if (bson_iter_init_find(&it, doc, "last_persisted_ns") && bson_iter_as_int64(&it) > acc->last_persisted_ns)
         acc->last_persisted_ns = bson_iter_as_int64(&it);
     if (!acc->way[0] && bson_iter_init_find(&it, doc, "way") && BSON_ITER_HOLDS_UTF8(&it))
@@ -477,13 +479,12 @@ static void collect_process(void *arg, const ob_process_count *pc)
     l->items[l->n++] = *pc;
 }
 
-int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int64_t *persisted,
-                            int64_t *duplicates, int64_t *invalid, ob_hist *e2e,
-                            ob_process_count **procs, size_t *nprocs, ob_err *err)
+int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, ob_sink_totals *one,
+                            ob_hist *e2e, ob_process_count **procs, size_t *nprocs, ob_err *err)
 {
     char id[OB_RUN_CAP + 256];
     snprintf(id, sizeof id, "%s/%s", run, sink);
-    *persisted = *duplicates = *invalid = 0;
+    memset(one, 0, sizeof *one);
     if (procs) {
         *procs = NULL;
         *nprocs = 0;
@@ -494,11 +495,7 @@ int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int6
     const bson_t *doc;
     int rc = 0;
     if (mongoc_cursor_next(cur, &doc)) {
-        ob_sink_totals one = {0};
-        rc = add_stats_doc(doc, -1, &one, e2e, err) == 0 ? 1 : -1;
-        *persisted = one.persisted;
-        *duplicates = one.duplicates;
-        *invalid = one.invalid;
+        rc = add_stats_doc(doc, -1, one, e2e, err) == 0 ? 1 : -1;
         if (rc == 1 && procs) {
             process_list l = {0};
             each_process(doc, collect_process, &l);
@@ -547,6 +544,7 @@ int ob_store_put_sink_stats(ob_store *s, const ob_sink_stats *st, ob_err *err)
     BSON_APPEND_INT64(&doc, "persisted", st->persisted);
     BSON_APPEND_INT64(&doc, "duplicates", st->duplicates);
     BSON_APPEND_INT64(&doc, "invalid", st->invalid);
+    BSON_APPEND_INT64(&doc, "unsure", st->unsure);
     bson_t arr, one;
     BSON_APPEND_ARRAY_BEGIN(&doc, "processes", &arr);
     for (size_t i = 0; i < st->nprocesses; i++) {

@@ -57,6 +57,10 @@ typedef struct ob_sink_totals {
     int64_t persisted;  /* documents inserted by the sinks (sum over sink instances) */
     int64_t duplicates; /* duplicate-key errors (redeliveries absorbed by _id) */
     int64_t invalid;    /* deliveries that were not a valid record (acked and dropped) */
+    int64_t unsure;     /* records in inserts that failed as a whole where the middleware
+                           does not deliver them again (core NATS, gRPC): MongoDB may have
+                           stored them all the same (a connection cut mid-insert), and no
+                           sink counts them; MongoDB's own count can tell */
     int sinks;          /* sink instances that reported for this run */
     int64_t last_persisted_ns; /* the latest insert of any of them (CLOCK_REALTIME), 0 if
                                   none said */
@@ -144,7 +148,7 @@ typedef struct ob_sink_stats {
     const char *run;
     const char *sink;
     const char *way;
-    int64_t persisted, duplicates, invalid;
+    int64_t persisted, duplicates, invalid, unsure; /* as in ob_sink_totals */
     const ob_process_count *processes; /* persisted and duplicates split by process */
     size_t nprocesses;
     int64_t last_persisted_ns; /* CLOCK_REALTIME of the latest insert MongoDB acknowledged
@@ -157,13 +161,12 @@ typedef struct ob_sink_stats {
 
 /* Reads the sink_stats document "<run>/<sink>" left by an earlier instance with the same
  * sink id, so that a restarted sink goes on from its counts instead of overwriting
- * them: fills persisted, duplicates, invalid, adds its histogram into e2e (if not NULL)
- * and, if procs is not NULL, sets *procs to a malloc'd array of its per-process counts
- * (*nprocs entries; NULL and 0 if none). Returns 1 if there was one, 0 if not (counts
- * set to 0), -1 on error. */
-int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, int64_t *persisted,
-                            int64_t *duplicates, int64_t *invalid, ob_hist *e2e,
-                            ob_process_count **procs, size_t *nprocs, ob_err *err);
+ * them: fills one's persisted, duplicates, invalid and unsure (the rest zeroed), adds its
+ * histogram into e2e (if not NULL) and, if procs is not NULL, sets *procs to a malloc'd
+ * array of its per-process counts (*nprocs entries; NULL and 0 if none). Returns 1 if
+ * there was one, 0 if not (counts set to 0), -1 on error. */
+int ob_store_get_sink_stats(ob_store *s, const char *run, const char *sink, ob_sink_totals *one,
+                            ob_hist *e2e, ob_process_count **procs, size_t *nprocs, ob_err *err);
 
 /* Replaces (upserts) the sink_stats document "<run>/<sink>" with these counts, and the
  * sink_dash document with the dash if it is not NULL. */

@@ -357,14 +357,14 @@ static int recount_doc(const bson_t *doc, recount_run **runs, size_t *nruns)
 }
 
 /* Rewrites one run's sink_stats document of `sink` with the recounted figures: persisted,
- * processes (recounted persisted, the saved duplicates) and dash. */
+ * processes (recounted persisted, the saved duplicates), unsure (0: the recount found
+ * whatever of them MongoDB holds) and dash. */
 static int rewrite_run(ob_store *s, const char *sink, recount_run *r, ob_err *err)
 {
-    int64_t persisted, duplicates, invalid;
+    ob_sink_totals old;
     ob_process_count *saved = NULL;
     size_t nsaved = 0;
-    if (ob_store_get_sink_stats(s, r->run, sink, &persisted, &duplicates, &invalid, NULL, &saved,
-                                &nsaved, err) < 0)
+    if (ob_store_get_sink_stats(s, r->run, sink, &old, NULL, &saved, &nsaved, err) < 0)
         return -1;
     char id[OB_RUN_CAP + 256];
     snprintf(id, sizeof id, "%s/%s", r->run, sink);
@@ -375,6 +375,7 @@ static int rewrite_run(ob_store *s, const char *sink, recount_run *r, ob_err *er
     BSON_APPEND_UTF8(&set, "sink", sink);
     BSON_APPEND_UTF8(&set, "way", r->way);
     BSON_APPEND_INT64(&set, "persisted", r->persisted);
+    BSON_APPEND_INT64(&set, "unsure", 0); /* counted: whatever MongoDB holds is in persisted */
     BSON_APPEND_ARRAY_BEGIN(&set, "processes", &arr);
     for (size_t i = 0; i < r->nprocs; i++) {
         int64_t dups = 0;

@@ -263,6 +263,7 @@ static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
     CHECK(t.persisted == 100);
     CHECK(t.duplicates == 5);
     CHECK(t.invalid == 1);
+    CHECK(t.unsure == 0); /* documents without the field (older sinks) */
     CHECK(t.sinks == 2);
     CHECK_STR(t.way, "nats");
     CHECK_MSG(ob_hist_count(merged) == 100, "%lld", (long long)ob_hist_count(merged));
@@ -289,26 +290,25 @@ static void test_sink_totals(ob_store *s, mongoc_client_t *raw)
                         .duplicates = 1, .invalid = 0, .e2e = h1};
     CHECK_MSG(ob_store_put_sink_stats(s, &st, &err) == 0, "%s", err.msg);
     st.persisted = 20;
+    st.unsure = 3;
     st.e2e = h2;
     CHECK_MSG(ob_store_put_sink_stats(s, &st, &err) == 0, "%s", err.msg);
     ob_hist_reset(merged);
     CHECK(ob_store_sink_totals(s, "r-u", -1, &t, merged, &err) == 0);
-    CHECK(t.persisted == 20 && t.duplicates == 1 && t.sinks == 1);
+    CHECK(t.persisted == 20 && t.duplicates == 1 && t.sinks == 1 && t.unsure == 3);
     CHECK(ob_hist_count(merged) == 10);
     /* A restarted sink with the same id reads its counts back. */
-    int64_t pers = -1, dups = -1, inv = -1;
+    ob_sink_totals one = {.persisted = -1, .duplicates = -1, .invalid = -1, .unsure = -1};
     ob_process_count *procs = NULL;
     size_t nprocs = 99;
     ob_hist_reset(merged);
-    CHECK_MSG(ob_store_get_sink_stats(s, "r-u", "host-1", &pers, &dups, &inv, merged, &procs,
-                                      &nprocs, &err) == 1,
+    CHECK_MSG(ob_store_get_sink_stats(s, "r-u", "host-1", &one, merged, &procs, &nprocs, &err) == 1,
               "%s", err.msg);
-    CHECK(pers == 20 && dups == 1 && inv == 0);
+    CHECK(one.persisted == 20 && one.duplicates == 1 && one.invalid == 0 && one.unsure == 3);
     CHECK(procs == NULL && nprocs == 0);
     CHECK(ob_hist_count(merged) == 10);
-    CHECK(ob_store_get_sink_stats(s, "r-u", "host-2", &pers, &dups, &inv, merged, NULL, NULL,
-                                  &err) == 0);
-    CHECK(pers == 0 && dups == 0 && inv == 0);
+    CHECK(ob_store_get_sink_stats(s, "r-u", "host-2", &one, merged, NULL, NULL, &err) == 0);
+    CHECK(one.persisted == 0 && one.duplicates == 0 && one.invalid == 0 && one.unsure == 0);
     CHECK(ob_hist_count(merged) == 10);
 
     bson_t doc;
@@ -355,12 +355,11 @@ static void test_process_counts(ob_store *s)
     CHECK(ob_store_sink_totals(s, "r-p", 8, &t, NULL, &err) == 0);
     CHECK(t.process_persisted == 0 && t.process_duplicates == 0);
 
-    int64_t pers, dups, inv;
+    ob_sink_totals one;
     ob_process_count *procs = NULL;
     size_t nprocs = 0;
-    CHECK(ob_store_get_sink_stats(s, "r-p", "sink-a", &pers, &dups, &inv, NULL, &procs, &nprocs,
-                                  &err) == 1);
-    CHECK(pers == 150 && nprocs == 2);
+    CHECK(ob_store_get_sink_stats(s, "r-p", "sink-a", &one, NULL, &procs, &nprocs, &err) == 1);
+    CHECK(one.persisted == 150 && nprocs == 2);
     if (nprocs == 2) {
         CHECK(procs[0].process == 7 && procs[0].persisted == 100 && procs[0].duplicates == 2);
         CHECK(procs[1].process == 9 && procs[1].persisted == 50 && procs[1].duplicates == 0);
