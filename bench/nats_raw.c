@@ -17,6 +17,15 @@
  * the answer. Prints one line: "raw MODE n=N p50_ms=.. p90_ms=.. p99_ms=.. max_ms=..
  * mean_ms=.. late=L" (late: sends that started after their deadline, the previous
  * answer being slower than the period). The payload is SIZE bytes (default 189) of JSON.
+ *
+ *   MODE arrivals  a subscriber of SUBJECT, for bench/paced_wire.sh: prints "ready" once
+ *                subscribed, then takes RATE * SECONDS messages (or what came until 3 s
+ *                passed without one), each stamped with the time of the read it came in,
+ *                and prints how a publisher paced at RATE reached it: "arrivals n=N
+ *                reads=R batched=B% lateness_p50_ms=.. p90 p99 max" (lateness: message
+ *                i's arrival after the schedule t + i / RATE, t set so that the earliest
+ *                is 0; batched: the messages that came in the same read as the one
+ *                before, a batch the publisher or its client library wrote at once).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -35,6 +44,13 @@
 static int fd = -1;
 static char rbuf[1 << 16];
 static size_t rlen;
+static long long last_read_ns; /* when the latest read returned (arrivals) */
+static long long reads;        /* reads that returned bytes */
+/* The arrivals mode (see the header): each message's read time and read number. */
+static long long *arr_at, *arr_read;
+static size_t arr_n;
+static double arr_rate;
+static void arrivals_report(void);
 
 static void die(const char *what)
 {
@@ -72,12 +88,16 @@ static void fill(void)
         ssize_t r = read(fd, rbuf + rlen, sizeof rbuf - rlen);
         if (r > 0) {
             rlen += (size_t)r;
+            reads++;
+            last_read_ns = now_ns();
             return;
         }
         if (r == 0) {
             errno = 0;
             die("the server closed the connection");
         }
+        if (arr_at && (errno == EAGAIN || errno == EWOULDBLOCK))
+            arrivals_report(); /* the arrivals mode's timeout: the publisher is done */
         if (errno != EINTR)
             die("read");
     }
@@ -130,6 +150,62 @@ static int next_op(void)
     }
 }
 
+static int cmp(const void *a, const void *b);
+static double pct(const long long *v, size_t n, double p);
+
+
+/* Prints the arrivals line from what came and exits (at the count, or when a read
+ * timed out: the publisher is done). */
+static void arrivals_report(void)
+{
+    size_t n = arr_n;
+    if (n < 2) {
+        fprintf(stderr, "ob_nats_raw: %zu messages arrived\n", n);
+        exit(1);
+    }
+    long long period = (long long)(1e9 / arr_rate), lowest = 0, batched = 0;
+    for (size_t i = 0; i < n; i++) {
+        arr_at[i] -= (long long)i * period;
+        if (i == 0 || arr_at[i] < lowest)
+            lowest = arr_at[i];
+        if (i > 0 && arr_read[i] == arr_read[i - 1])
+            batched++;
+    }
+    for (size_t i = 0; i < n; i++)
+        arr_at[i] -= lowest;
+    long long distinct = arr_read[n - 1] - arr_read[0] + 1;
+    qsort(arr_at, n, sizeof *arr_at, cmp);
+    printf("arrivals n=%zu reads=%lld batched=%.1f%% lateness_p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f\n", n,
+           distinct, 100.0 * (double)batched / (double)(n - 1), pct(arr_at, n, 50), pct(arr_at, n, 90),
+           pct(arr_at, n, 99), (double)arr_at[n - 1] / 1e6);
+    exit(0);
+}
+
+static int arrivals(double rate, double secs)
+{
+    size_t total = (size_t)(rate * secs);
+    arr_rate = rate;
+    arr_at = malloc((total ? total : 1) * sizeof *arr_at);
+    arr_read = malloc((total ? total : 1) * sizeof *arr_read);
+    if (!arr_at || !arr_read)
+        die("malloc");
+    printf("ready\n");
+    fflush(stdout);
+    while (arr_n < total) {
+        if (next_op() != 'M')
+            continue;
+        if (arr_n == 0) { /* from now on, 3 s without a message ends it (fill) */
+            struct timeval tv = {.tv_sec = 3};
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        }
+        arr_at[arr_n] = last_read_ns;
+        arr_read[arr_n] = reads;
+        arr_n++;
+    }
+    arrivals_report();
+    return 0;
+}
+
 static int cmp(const void *a, const void *b)
 {
     long long x = *(const long long *)a, y = *(const long long *)b;
@@ -149,7 +225,7 @@ static double pct(const long long *v, size_t n, double p)
 int main(int argc, char **argv)
 {
     if (argc < 5) {
-        fprintf(stderr, "usage: ob_nats_raw js|ping|marker SUBJECT RATE SECONDS [SIZE [HOST [PORT]]]\n");
+        fprintf(stderr, "usage: ob_nats_raw js|ping|marker|arrivals SUBJECT RATE SECONDS [SIZE [HOST [PORT]]]\n");
         return 2;
     }
     const char *mode = argv[1], *subject = argv[2];
@@ -157,7 +233,8 @@ int main(int argc, char **argv)
     size_t size = argc > 5 ? strtoul(argv[5], NULL, 10) : 189;
     const char *host = argc > 6 ? argv[6] : "127.0.0.1", *port = argc > 7 ? argv[7] : "4222";
     int js = strcmp(mode, "js") == 0, ping = strcmp(mode, "ping") == 0, marker = strcmp(mode, "marker") == 0;
-    if (!(js || ping || marker) || rate <= 0 || secs <= 0 || size < 2 || size > 60000) {
+    int sub_only = strcmp(mode, "arrivals") == 0;
+    if (!(js || ping || marker || sub_only) || rate <= 0 || secs <= 0 || size < 2 || size > 60000) {
         fprintf(stderr, "ob_nats_raw: bad arguments\n");
         return 2;
     }
@@ -172,8 +249,11 @@ int main(int argc, char **argv)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-    char inbox[64];
-    snprintf(inbox, sizeof inbox, "_INBOX.obraw.%ld", (long)getpid());
+    char inbox[300];
+    if (sub_only)
+        snprintf(inbox, sizeof inbox, "%s", subject);
+    else
+        snprintf(inbox, sizeof inbox, "_INBOX.obraw.%ld", (long)getpid());
     char hello[256];
     int hl = snprintf(hello, sizeof hello,
                       "CONNECT {\"verbose\":false,\"pedantic\":false,\"name\":\"ob_nats_raw\",\"lang\":\"c\","
@@ -182,6 +262,8 @@ int main(int argc, char **argv)
     send_all(hello, (size_t)hl);
     while (next_op() != 'P')
         ;
+    if (sub_only)
+        return arrivals(rate, secs);
 
     /* one request, built once: PUB line, payload, and the ping or marker after it */
     size_t cap = size + 512, n = 0;

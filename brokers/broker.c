@@ -220,6 +220,20 @@ int ob_broker_check_url(const char *text, ob_err *err)
     return 0;
 }
 
+ob_auto_tick ob_broker_auto_tick(const char *text)
+{
+    ob_url url;
+    const ob_broker_ops *ops;
+    ob_err err;
+    ob_auto_tick t = {0};
+    if (parse_checked(text, &url, &ops, &err) != 0)
+        return t;
+    if (ops->auto_tick)
+        t = ops->auto_tick(&url);
+    ob_url_free(&url);
+    return t;
+}
+
 int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts, ob_err *err)
 {
     *out = NULL;

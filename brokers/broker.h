@@ -87,6 +87,20 @@ typedef struct ob_broker_opts {
     bool paced_open;
 } ob_broker_opts;
 
+/* ---- the open model's default step ------------------------------------------------ */
+
+/* `outbreak run --rate N` without --tick: above above_rate records/s per publishing
+ * thread, the records due within step_ns are sent together, one wake-up for them all.
+ * An adapter proposes a step only where its client library would hold each record about
+ * that long before writing it anyway (core NATS: cnats' flusher gathers a millisecond
+ * from the first record it is handed), so that the step changes nothing on the wire and
+ * saves the wake-ups (docs/measurement.md, "The tick"). step_ns 0: none (each record at
+ * its own time). */
+typedef struct ob_auto_tick {
+    int64_t step_ns;
+    double above_rate;
+} ob_auto_tick;
+
 /* ---- durability: what an ack means, typed ----------------------------------------- */
 
 #define OB_DURABILITY_MAX_EXTRAS 24
@@ -163,6 +177,9 @@ struct ob_broker_ops {
      * option otherwise (the registry makes it a usage error). Called by
      * ob_broker_check_url and by ob_broker_open before open. */
     int (*check)(const ob_url *url, ob_err *err);
+    /* The open model's default step for a publisher of this URL (ob_auto_tick); the URL
+     * checked already. NULL: none. */
+    ob_auto_tick (*auto_tick)(const ob_url *url);
     /* REQUIRED. The local stack's URL for comparison `id` (lower case), with names of
      * that comparison's own (stream, queue, topic, ...) so that nothing left from an
      * earlier run is in the way. Writes "" if it does not fit. */
@@ -257,6 +274,8 @@ void ob_broker_endpoint(const char *text, char *host, size_t cap, int *port);
  * its options are known and valid. -1 with a one-line message otherwise, kind
  * OB_ERR_USAGE. */
 int ob_broker_check_url(const char *url, ob_err *err);
+/* The adapter's ob_auto_tick for this URL; {0} when it has none or the URL is not valid. */
+ob_auto_tick ob_broker_auto_tick(const char *url);
 
 /* Parses and checks the URL (a usage error if it is wrong), allocates the handle, fills
  * in the defaults (connect timeout 3000 ms, client name "outbreak"), checks that a

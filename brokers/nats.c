@@ -159,6 +159,23 @@ static int nats_adapter_check(const ob_url *url, ob_err *err)
     return ob_nats_settings_parse(&s, url, err);
 }
 
+/* Core NATS paced above what its loop wakes for record by record (OB_NATS_LOOP_WAKES a
+ * second): cnats' flusher would gather each record for a millisecond before writing it
+ * (a subscriber sees the records arrive in batches a millisecond apart either way), so
+ * the open model sends a millisecond's records together and the loop writes them at
+ * once (choose_io: the tick makes it fit). Not where cnats' threads stay whatever the
+ * tick (TLS, io=threads, write=asap or buffered, confirm=ping) nor for JetStream. */
+static ob_auto_tick nats_adapter_auto_tick(const ob_url *url)
+{
+    nats_settings s;
+    ob_err err;
+    ob_auto_tick none = {0};
+    if (ob_nats_settings_parse(&s, url, &err) != 0 || s.jetstream || s.sec.tls || strcmp(s.io, "auto") != 0 ||
+        strcmp(s.write, "auto") != 0 || strcmp(s.confirm, "ping") == 0)
+        return none;
+    return (ob_auto_tick){.step_ns = OB_NS_PER_MS, .above_rate = OB_NATS_LOOP_WAKES};
+}
+
 static void nats_adapter_default_url(const char *id, char *buf, size_t cap)
 {
     snprintf(buf, cap, "nats://127.0.0.1:4222?jetstream=1&stream=OUTBREAK_%s&subject=outbreak.compare.%s",
@@ -1197,6 +1214,7 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
         .params = params,                                                                     \
         .check = nats_adapter_check,                                                          \
         .default_url = nats_adapter_default_url,                                              \
+        .auto_tick = nats_adapter_auto_tick,                                                  \
         .open = nats_adapter_open,                                                            \
         .publish = nats_adapter_publish,                                                      \
         .poll = nats_adapter_poll,                                                            \

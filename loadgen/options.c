@@ -48,6 +48,22 @@ static int parse_rate(const char *v, void *dest, ob_err *err)
     return 0;
 }
 
+/* --tick auto (the default), 0 (each record at its own time) or a step. */
+static int parse_tick(const char *v, void *dest, ob_err *err)
+{
+    ob_run_opts *o = dest;
+    o->tick_ns = 0;
+    o->tick_off = false;
+    if (strcmp(v, "auto") == 0)
+        return 0;
+    int64_t ns;
+    if (ob_parse_duration(v, &ns, err) != 0)
+        return ob_err_set(err, "expected auto, 0 or a step like 1ms or 500us, not \"%s\"", v);
+    o->tick_ns = ns;
+    o->tick_off = ns == 0;
+    return 0;
+}
+
 static int parse_stages(const char *v, void *dest, ob_err *err)
 {
     return ob_stages_parse(v, dest, err);
@@ -110,12 +126,14 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
                  "from the intended send time (default: closed model);\n"
                  "\"max\": no pacing, as fast as the broker and the\n"
                  "in-flight window allow (like the brokers' own bench tools)"},
-        {.name = "tick", .type = OB_FLAG_DURATION, .dest = &o->tick_ns, .value_name = "T",
+        {.name = "tick", .type = OB_FLAG_CUSTOM, .dest = o, .parse = parse_tick, .value_name = "T",
          .help = "open model: send on a grid of this step, each record\n"
                  "at the first tick at or after its intended time (up to T\n"
                  "late, counted in the send delay and the latency): fewer\n"
-                 "wake-ups, less CPU per record; e.g. 1ms (default 0: each\n"
-                 "record at its own time)"},
+                 "wake-ups, less CPU per record; e.g. 1ms. 0: each record\n"
+                 "at its own time. auto (the default): 0, except where the\n"
+                 "middleware's client would hold the records that long\n"
+                 "anyway (core NATS above 3000/s a thread: 1ms)"},
         {.name = "stages", .type = OB_FLAG_CUSTOM, .dest = &o->stages, .parse = parse_stages,
          .repeatable = true, .value_name = "D:T,...",
          .heading = "Load over time (k6's stages):",

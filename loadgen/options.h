@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "broker.h"
 #include "err.h"
 #include "record.h"
 #include "stages.h"
@@ -33,7 +34,11 @@ typedef struct ob_run_opts {
     double wait_min, wait_max; /* seconds a user waits after its ack before sending again */
     double rate;              /* open model: records per second (0 = closed model) */
     bool rate_max;            /* --rate max: open model without pacing (rate is huge) */
-    int64_t tick_ns;          /* --tick: open model sends on this grid (0: each at its time) */
+    int64_t tick_ns;          /* --tick T: the open model sends on this grid (0: not given,
+                                 or --tick 0: see tick_off) */
+    bool tick_off;            /* --tick 0: each record at its own time, no auto step */
+    ob_auto_tick auto_tick;   /* --tick auto (neither of the above): the adapter's step
+                                 (broker.h), resolved by ob_run_open; {0}: none */
     int64_t run_time_ns;      /* 0: until interrupted or --once is done */
     ob_stages stages;         /* --stages (n 0: none): the load over time; with them rate
                                  (rate stages) or users (user stages) is the peak and

@@ -984,6 +984,9 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     pthread_mutex_init(&c->plan.load_lock, NULL);
     if (ob_run_opts_apply_reset_stats(&c->opts, err) != 0)
         goto fail;
+    c->opts.auto_tick = (ob_auto_tick){0};
+    if (o->rate > 0 && !o->rate_max && o->tick_ns <= 0 && !o->tick_off)
+        c->opts.auto_tick = ob_broker_auto_tick(o->broker);
     c->plan.load = (ob_load){
         .users = o->rate > 0 || o->stages.n > 0 ? 0 : o->users, /* stages: from 0 (drive_stages) */
         .spawn_rate = o->spawn_rate,

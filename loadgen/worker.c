@@ -67,6 +67,7 @@ struct ob_worker {
     ob_load load;
 
     /* open model: the schedule's parts, in order of k0 */
+    int64_t last_intended; /* the previous record's intended time (0: none yet) */
     pace *paces;
     size_t npaces, paces_cap;
     ob_stages_cursor stage_cursor; /* --stages: the schedule is theirs (stages.h) */
@@ -369,12 +370,28 @@ static void open_change(ob_worker *w, uint64_t k)
     w->paces[w->npaces++] = np;
 }
 
-/* When a record meant to go at `intended` goes: then, or with --tick at the first tick
- * of the grid (from t0) at or after it, so that the records due within one step go
- * together, one wake-up for them all. */
-static int64_t send_tick(const ob_plan *p, int64_t intended)
+/* The step in force for a record meant to go at `intended`: --tick's; without one, the
+ * adapter's auto step (options.h) where the records come closer together than its bound
+ * (this record's time from the previous one's, so that a rate changed from the web UI
+ * or by --stages is followed record by record); 0: none. */
+static int64_t tick_step(const ob_worker *w, int64_t intended)
 {
-    int64_t step = p->opts->tick_ns;
+    const ob_run_opts *o = w->plan->opts;
+    if (o->tick_ns > 0)
+        return o->tick_ns;
+    const ob_auto_tick *a = &o->auto_tick;
+    if (a->step_ns <= 0 || w->last_intended == 0)
+        return 0;
+    return (double)(intended - w->last_intended) * a->above_rate < (double)OB_NS_PER_S ? a->step_ns : 0;
+}
+
+/* When a record meant to go at `intended` goes: then, or on a step (tick_step) at the
+ * first tick of the grid (from t0) at or after it, so that the records due within one
+ * step go together, one wake-up for them all. */
+static int64_t send_tick(const ob_worker *w, int64_t intended)
+{
+    const ob_plan *p = w->plan;
+    int64_t step = tick_step(w, intended);
     if (step <= 0)
         return intended;
     int64_t since = intended - p->start_mono;
@@ -409,7 +426,7 @@ static void run_open_model(ob_worker *w)
             break;
         bool moved = false;
         int64_t idle_from = now;
-        int64_t wake = send_tick(p, intended);
+        int64_t wake = p->opts->rate_max ? intended : send_tick(w, intended);
         while (now < wake) {
             int64_t until = now + CHANGE_POLL_NS;
             idle_until(w, wake < until ? wake : until);
@@ -436,6 +453,7 @@ static void run_open_model(ob_worker *w)
         }
         if (blocked)
             atomic_fetch_add_explicit(&w->stats.window_wait_ns, now - blocked, memory_order_relaxed);
+        w->last_intended = intended;
         k++;
     }
 }
@@ -715,7 +733,8 @@ int ob_worker_create(ob_worker **out, int index, ob_plan *plan, ob_err *err)
         .on_done = on_done,
         .done_arg = w,
         .paced_rate = paced_rate(w, o, nusers),
-        .paced_tick_ns = open_model ? o->tick_ns : 0, /* --tick: the open model only */
+        /* --tick, or the auto step (the adapter's hint: its io choice counts on it) */
+        .paced_tick_ns = !open_model ? 0 : o->tick_ns > 0 ? o->tick_ns : o->auto_tick.step_ns,
         .paced_open = open_model,
         .warmup = w->warming,
     };

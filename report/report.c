@@ -101,6 +101,38 @@ static int64_t e2e_unmeasured(const ob_run_result *r)
     return r->persisted > measured ? r->persisted - measured : 0;
 }
 
+/* The open model's step in force (ms, 0: none) and whether it is --tick auto's: the
+ * adapter's step where the peak rate per thread is above its bound (worker.c applies it
+ * record by record, so with --stages or a rate changed from the web UI only in part). */
+static double tick_ms(const ob_run_opts *o, bool *is_auto)
+{
+    *is_auto = false;
+    if (o->tick_ns > 0)
+        return (double)o->tick_ns / 1e6;
+    long lanes = o->threads * (o->workers > 1 ? o->workers : 1);
+    if (o->auto_tick.step_ns > 0 && o->rate / (double)(lanes > 0 ? lanes : 1) > o->auto_tick.above_rate) {
+        *is_auto = true;
+        return (double)o->auto_tick.step_ns / 1e6;
+    }
+    return 0;
+}
+
+/* ", sent on a 1.000 ms tick" and, for --tick auto's, what it is; "" without one. */
+static const char *tick_text(const ob_run_opts *o, char *buf, size_t cap)
+{
+    bool is_auto;
+    double ms = tick_ms(o, &is_auto);
+    if (ms <= 0)
+        snprintf(buf, cap, "%s", "");
+    else if (!is_auto)
+        snprintf(buf, cap, ", sent on a %.3f ms tick", ms);
+    else
+        snprintf(buf, cap, ", sent on a %.3f ms tick above %.0f records/s a thread (--tick auto: the "
+                           "middleware's client holds each record that long anyway; --tick 0: each at its time)",
+                 ms, o->auto_tick.above_rate);
+    return buf;
+}
+
 void ob_report_summary(FILE *f, const ob_run_result *r)
 {
     const ob_run_opts *o = r->opts;
@@ -115,24 +147,20 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
         fprintf(f, "note         %s (%s) has no broker acknowledgement: acked means %s, not "
                    "that anything stored it\n",
                 r->way, r->mode, r->ack_meaning);
-    char stages[OB_STAGES_SPEC_CAP];
+    char stages[OB_STAGES_SPEC_CAP], tick[320];
     ob_stages_format(&o->stages, stages, sizeof stages);
+    tick_text(o, tick, sizeof tick);
     if (o->stages.n > 0 && o->rate > 0) {
-        fprintf(f, "load         open model, stages %s (a mean of %.1f records/s, at most %.1f), %ld thread(s)", stages,
-                ob_stages_expected(&o->stages, o->run_time_ns) / ((double)o->run_time_ns / 1e9), o->rate, o->threads);
-        if (o->tick_ns > 0)
-            fprintf(f, ", sent on a %.3f ms tick", (double)o->tick_ns / 1e6);
-        fputc('\n', f);
+        fprintf(f, "load         open model, stages %s (a mean of %.1f records/s, at most %.1f), %ld thread(s)%s\n",
+                stages, ob_stages_expected(&o->stages, o->run_time_ns) / ((double)o->run_time_ns / 1e9), o->rate,
+                o->threads, tick);
     } else if (o->stages.n > 0)
         fprintf(f, "load         closed model, stages %s (at most %ld users), wait %.3f-%.3f s\n", stages, o->users,
                 o->wait_min, o->wait_max);
     else if (o->rate_max)
         fprintf(f, "load         open model, unpaced (--rate max), %ld thread(s)\n", o->threads);
-    else if (o->rate > 0 && o->tick_ns > 0)
-        fprintf(f, "load         open model, %.1f records/s, %ld thread(s), sent on a %.3f ms tick\n", o->rate,
-                o->threads, (double)o->tick_ns / 1e6);
     else if (o->rate > 0)
-        fprintf(f, "load         open model, %.1f records/s, %ld thread(s)\n", o->rate, o->threads);
+        fprintf(f, "load         open model, %.1f records/s, %ld thread(s)%s\n", o->rate, o->threads, tick);
     else
         fprintf(f, "load         closed model, %ld users, spawn rate %.1f/s, wait %.3f-%.3f s\n",
                 o->users, o->spawn_rate, o->wait_min, o->wait_max);
@@ -289,7 +317,10 @@ static void json_load(ob_jw *w, const ob_run_opts *o)
         ob_jw_str(w, "max");
     } else if (o->rate > 0) {
         json_num(w, "rate", o->rate);
-        json_num(w, "tick_ms", (double)o->tick_ns / 1e6);
+        bool is_auto;
+        json_num(w, "tick_ms", tick_ms(o, &is_auto));
+        ob_jw_key(w, "tick_auto");
+        ob_jw_bool(w, is_auto);
     } else {
         ob_jw_key(w, "users");
         ob_jw_int(w, o->users);

@@ -22,6 +22,7 @@ misuse '--rate' run --rate -5
 misuse 'needs --rate N' run --tick 1ms -u 5
 misuse 'needs --rate N (not max)' run --tick 1ms --rate max
 misuse 'at most 1s' run --tick 5s --rate 100
+misuse 'expected auto, 0 or a step' run --tick soon --rate 100
 misuse '--users' run -u 0
 misuse '--users' run -u many
 misuse 'needs a value' run -t

@@ -3,8 +3,10 @@
 # a thread woken every second, whose own wake-up jitter on a loaded machine shifts a few
 # hundred records between neighbouring seconds (the total is what pacing decides). And
 # the NATS adapter's write policy (write=auto) as the summary states it, at 10 000/s and
-# at 500/s; with --tick 1ms, the publisher's own event loop (io=loop); with --tick 10ms,
-# one wake-up a tick, the marker's reply read at the next one with the time it arrived.
+# at 500/s; --tick auto (the default) at 10 000/s: core NATS' millisecond step and the
+# publisher's own loop, and with --tick 0 each record at its own time and cnats' flusher;
+# with --tick 1ms, the publisher's own event loop (io=loop); with --tick 10ms, one wake-up
+# a tick, the marker's reply read at the next one with the time it arrived.
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -34,12 +36,28 @@ check "uncorrected latency reported beside the corrected one" \
     test "$(json "$out" 'd["publish_latency_uncorrected_ms"]["count"]')" -gt 0
 check "core NATS says it has no broker ack" test "$(json "$out" 'd["broker_acks"]')" = False
 check "durability says core" test "$(json "$out" 'd["durability"]["mode"]')" = core
-# write=auto: 10 000/s on one thread is above 2 000/s, so cnats' flusher gathers writes;
+# --tick auto: 10 000/s on one thread is above the 3 000/s core NATS' loop wakes for
+# record by record, where cnats' flusher would gather a millisecond of records before
+# writing them; so the records go on a 1 ms grid (the summary says so, and the send delay
+# shows the wait: p50 about half a tick) and the publisher's own loop writes each tick's
+# records at once; the publish latency from the intended time is the flusher's as well
+got=$(json "$out" '"%s %.3f %s / %s %.3f %.3f" % (d["load"]["tick_auto"], d["load"]["tick_ms"], d["durability"]["io"], d["durability"]["writes"].split()[0], d["send_delay_ms"]["p50"], d["publish_latency_ms"]["p50"])')
+echo "10 000/s, --tick auto: tick_auto, tick_ms, io / writes, send delay p50, publish p50 (ms): $got"
+check "10 000/s by default: --tick auto's 1 ms step, io=loop, the send delay p50 0.25-1 ms, the publish p50 under 1.5 ms ($got)" python3 -c "
+import sys; a, t, io, _, w, d50, p50 = sys.argv[1].split()
+sys.exit(not (a == 'True' and float(t) == 1 and io == 'loop' and w == 'gathered' and 0.25 <= float(d50) <= 1 and float(p50) < 1.5))" "$got"
+grep -q "sent on a 1.000 ms tick above 3000 records/s a thread (--tick auto" "$WORK/rate.log"
+check "the summary's load line says the auto tick" test $? -eq 0
+# --tick 0: each record at its own time; 10 000/s on one thread is above 2 000/s, so
+# write=auto lets cnats' flusher gather the writes (io=threads)
+exact="$WORK/exact.json"
+"$OUTBREAK" run --headless --broker "$NATS_URL" --rate 10000 --tick 0 -t 3s --only-summary \
+    --json "$exact" >"$WORK/exact.log" 2>&1
+got=$(json "$exact" '"%s %.3f %s %s" % (d["load"]["tick_auto"], d["load"]["tick_ms"], d["durability"]["io"], d["durability"]["writes"].split()[0])')
+check "10 000/s, --tick 0: no tick, cnats' threads, writes buffered (got: $got)" test "$got" = "False 0.000 threads buffered"
 # a run paced at 500/s writes each publish at once, and says so (io=threads); with
 # io=auto, 500 wake-ups a second are few enough for the publisher's own loop, which
 # writes each record when it pauses for the next one and reads the marker's reply then
-w=$(json "$out" 'd["durability"]["writes"]')
-check "10 000/s on one thread: writes buffered (got: $w)" test "${w%% *}" = buffered
 "$OUTBREAK" run --headless --broker "$NATS_URL?io=threads" --rate 500 -t 1s --only-summary \
     --json "$WORK/slow.json" >"$WORK/slow.log" 2>&1
 w=$(json "$WORK/slow.json" 'd["durability"]["writes"] + " / acked %d of %d" % (d["acked"], d["sent"])')
@@ -52,6 +70,8 @@ check "500/s, io=threads: each publish written at once, every record acked (got:
 w=$(json "$WORK/slow-loop.json" '"%s / acked %d of %d, %d latencies, mean %.3f ms, p50 %.3f ms" % (d["durability"]["io"], d["acked"], d["sent"], d["publish_latency_ms"]["count"], d["publish_latency_ms"]["mean"], d["publish_latency_ms"]["p50"])')
 check "500/s, io=auto: the publisher's own loop, every record acked with a median latency under 1 ms (got: $w)" \
     python3 -c "import sys; sys.exit(not (sys.argv[1].startswith('loop / acked 500 of 500, 500 latencies') and float(sys.argv[1].split()[-2]) < 1))" "$w"
+got=$(json "$WORK/slow-loop.json" '"%s %.3f" % (d["load"]["tick_auto"], d["load"]["tick_ms"])')
+check "500/s, --tick auto: below core NATS' bound, no tick (got: $got)" test "$got" = "False 0.000"
 # --tick 1ms: the records due within a millisecond go together at its end, so each waits
 # about half a tick (the send delay says so: p50 ~0.5 ms, where without a tick it is a
 # few µs); the rate is kept all the same
@@ -103,7 +123,6 @@ import sys; sys.exit(not (int(sys.argv[1]) == 0 and sys.argv[2] != 'no-thread' a
 check "--tick 10ms: io=loop, every record acked with a latency, its mean within 2 ms of the send delay's (got: $lat)" python3 -c "
 import sys; io, a, n, m, dm = sys.argv[1].split()
 sys.exit(not (io == 'loop' and int(a) == int(n) == 8000 and float(dm) <= float(m) < float(dm) + 2))" "$lat"
-check "without --tick: cnats' threads (io=threads)" test "$(json "$out" 'd["durability"]["io"]')" = threads
-unticked=$(json "$out" '"%.3f" % d["send_delay_ms"]["p50"]')
-check "without --tick the send delay p50 is under 0.25 ms ($unticked)" python3 -c "import sys; sys.exit(not float(sys.argv[1]) < 0.25)" "$unticked"
+unticked=$(json "$exact" '"%.3f" % d["send_delay_ms"]["p50"]')
+check "with --tick 0 the send delay p50 is under 0.25 ms ($unticked)" python3 -c "import sys; sys.exit(not float(sys.argv[1]) < 0.25)" "$unticked"
 finish
