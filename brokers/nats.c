@@ -49,7 +49,7 @@ extern const ob_broker_ops ob_nats_ops, ob_nats_tls_ops;
 
 static const char *const params[] = {
     "jetstream", "subject", "stream",  "storage",         "replicas", "max_pending",
-    "flush_every", "durable", "batch", "max_ack_pending", "ack_wait", "queue",
+    "flush_every", "durable", "batch", "max_ack_pending", "ack_wait", "queue", "puback_timeout",
     "tls",         "ca",      "cert",  "key",             "verify",   "hostname",
     "token",       "nkey",    "creds", "write",   "confirm",  "io",
     "max_msgs",    "max_bytes", "max_age",
@@ -139,6 +139,7 @@ int ob_nats_settings_parse(nats_settings *s, const ob_url *url, ob_err *err)
         ob_url_param_int(url, "batch", 256, 1, 10000, &s->batch, err) ||
         ob_url_param_int(url, "max_ack_pending", 4096, 1, 1 << 20, &s->max_ack_pending, err) ||
         ob_url_param_int(url, "ack_wait", 30000, 100, 3600000, &s->ack_wait_ms, err) ||
+        ob_url_param_int(url, "puback_timeout", 5000, 100, 3600000, &s->puback_timeout_ms, err) ||
         subject_ok(s->subject, err) || name_ok("stream", s->stream, ".*>/\\", err) ||
         name_ok("durable", s->durable, ".*>/\\", err) || name_ok("queue", s->queue, "", err) ||
         ob_nats_security_parse(&s->sec, url, s->address, err) ||
@@ -232,7 +233,7 @@ static size_t slot_hash(const nats_adapter *na, uint64_t token)
 }
 
 /* Caller holds na->lock. Returns -1 when the table is full. */
-static int inflight_put(nats_adapter *na, uint64_t token)
+static int inflight_put(nats_adapter *na, uint64_t token, int64_t now)
 {
     if (na->ninflight + 1 >= na->nslots / 2)
         return -1;
@@ -240,6 +241,7 @@ static int inflight_put(nats_adapter *na, uint64_t token)
     while (na->slots[i].token)
         i = (i + 1) & (na->nslots - 1);
     na->slots[i].token = token;
+    na->slots[i].sent_mono = now;
     na->ninflight++;
     return 0;
 }
@@ -297,6 +299,54 @@ static void reported(nats_adapter *na)
     if (--na->reporting == 0 && na->ninflight == 0)
         pthread_cond_broadcast(&na->room);
     pthread_mutex_unlock(&na->lock);
+}
+
+/* How often js_expire looks, at most (on the publisher thread's publish, poll and wait
+ * for room). */
+#define JS_SWEEP_NS (250 * OB_NS_PER_MS)
+#define JS_SWEEP_PUBLISHES 4096u
+
+/* Fails the JetStream publishes that have waited puback_timeout for their PubAck (none
+ * will come: no stream takes the subject but something subscribes to it, so the server
+ * answers no "no responders"; a PubAck lost with a server that went away), so that they
+ * are counted and their room in the window is given back: without it a run waits for
+ * them for ever. A PubAck that comes later finds its token gone and is dropped (the
+ * record counts failed; it may be stored all the same: docs/measurement.md, "Failed but
+ * persisted"). Publisher thread. */
+static void js_expire(nats_adapter *na, int64_t now)
+{
+    na->js_since_sweep = 0;
+    if (now < na->js_next_sweep)
+        return;
+    na->js_next_sweep = now + JS_SWEEP_NS;
+    int64_t before = now - (int64_t)na->s.puback_timeout_ms * OB_NS_PER_MS;
+    pthread_mutex_lock(&na->lock);
+    size_t n = 0;
+    for (size_t i = 0; i < na->nslots; i++)
+        n += na->slots[i].token && na->slots[i].sent_mono <= before;
+    uint64_t *late = n ? malloc(n * sizeof *late) : NULL;
+    size_t k = 0;
+    for (size_t i = 0; late && i < na->nslots && k < n; i++)
+        if (na->slots[i].token && na->slots[i].sent_mono <= before)
+            late[k++] = na->slots[i].token;
+    for (size_t i = 0; i < k; i++)
+        inflight_take(na, late[i]); /* keeps the probe runs whole */
+    na->reporting += k;
+    if (k)
+        pthread_cond_broadcast(&na->room);
+    pthread_mutex_unlock(&na->lock);
+    if (k == 0) {
+        free(late);
+        return;
+    }
+    char why[128];
+    snprintf(why, sizeof why, "no PubAck within %ld ms (puback_timeout): is a stream taking the subject?",
+             na->s.puback_timeout_ms);
+    for (size_t i = 0; i < k; i++) {
+        report(na, late[i], false, why, ob_mono_ns());
+        reported(na);
+    }
+    free(late);
 }
 
 const char *ob_nats_puback_error(const char *data, size_t len, char *why, size_t cap)
@@ -774,21 +824,30 @@ static int nats_adapter_publish(ob_broker *b, const ob_msg *m, ob_err *err)
             core_loop_wait(na, 0);
         return 0;
     }
-    /* JetStream: at most max_pending in flight (as cnats' own async publish), waiting up
-     * to 10 s for room */
+    /* JetStream: at most max_pending in flight (as cnats' own async publish), waiting for
+     * room while the oldest are failed after puback_timeout (js_expire), up to that and
+     * a second in all */
+    if (++na->js_since_sweep >= JS_SWEEP_PUBLISHES)
+        js_expire(na, ob_mono_ns());
     pthread_mutex_lock(&na->lock);
     if (na->ninflight >= (size_t)st->max_pending) {
-        int64_t until = ob_real_ns() + 10 * OB_NS_PER_S;
-        struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
-        while (na->ninflight >= (size_t)st->max_pending &&
-               pthread_cond_timedwait(&na->room, &na->lock, &ts) == 0)
-            ;
+        int64_t give_up = ob_mono_ns() + (int64_t)(st->puback_timeout_ms + 1000) * OB_NS_PER_MS;
+        while (na->ninflight >= (size_t)st->max_pending && ob_mono_ns() < give_up) {
+            int64_t until = ob_real_ns() + JS_SWEEP_NS;
+            struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+            pthread_cond_timedwait(&na->room, &na->lock, &ts);
+            if (na->ninflight >= (size_t)st->max_pending) {
+                pthread_mutex_unlock(&na->lock);
+                js_expire(na, ob_mono_ns());
+                pthread_mutex_lock(&na->lock);
+            }
+        }
     }
-    int put = na->ninflight >= (size_t)st->max_pending ? -1 : inflight_put(na, m->token);
+    int put = na->ninflight >= (size_t)st->max_pending ? -1 : inflight_put(na, m->token, ob_mono_ns());
     pthread_mutex_unlock(&na->lock);
     if (put != 0)
-        return ob_err_setk(err, OB_ERR_TIMEOUT, "nats: %ld JetStream publishes to %s without a PubAck for 10 s",
-                           st->max_pending, st->address);
+        return ob_err_setk(err, OB_ERR_TIMEOUT, "nats: %ld JetStream publishes to %s without a PubAck for %ld ms",
+                           st->max_pending, st->address, st->puback_timeout_ms + 1000);
     char reply[128];
     memcpy(reply, na->reply_prefix, na->reply_prefix_len);
     snprintf(reply + na->reply_prefix_len, sizeof reply - na->reply_prefix_len, "%" PRIx64, m->token);
@@ -836,6 +895,7 @@ static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
     }
     /* otherwise acks arrive on cnats' threads: nothing to wait for here */
     if (na->s.jetstream) {
+        js_expire(na, ob_mono_ns());
         if (na->pinger_started && na->js_unflushed) { /* write what it published now */
             pthread_mutex_lock(&na->lock);
             na->js_kicks++;
@@ -905,11 +965,19 @@ static int nats_adapter_flush(ob_broker *b, int timeout_ms)
         return 0;
     if (!na->s.jetstream)
         return core_flush(na, timeout_ms);
-    int64_t until = ob_real_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
-    struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
+    /* the PubAcks, or puback_timeout for each (js_expire), or timeout_ms for all */
+    int64_t until = ob_mono_ns() + (int64_t)(timeout_ms > 0 ? timeout_ms : 1) * OB_NS_PER_MS;
     pthread_mutex_lock(&na->lock);
-    while ((na->ninflight > 0 || na->reporting > 0) && pthread_cond_timedwait(&na->room, &na->lock, &ts) == 0)
-        ;
+    while ((na->ninflight > 0 || na->reporting > 0) && ob_mono_ns() < until) {
+        int64_t step = ob_real_ns() + JS_SWEEP_NS;
+        struct timespec ts = {.tv_sec = step / OB_NS_PER_S, .tv_nsec = step % OB_NS_PER_S};
+        pthread_cond_timedwait(&na->room, &na->lock, &ts);
+        if (na->ninflight > 0) {
+            pthread_mutex_unlock(&na->lock);
+            js_expire(na, ob_mono_ns());
+            pthread_mutex_lock(&na->lock);
+        }
+    }
     /* Timed out: whatever is still pending is reported failed (an answer being reported
      * now is its reporter's). */
     size_t n = 0;

@@ -78,6 +78,7 @@ typedef struct nats_settings {
     char confirm[16];         /* auto | ping | marker: how a core batch is confirmed (JetStream: ping = write when it pauses) */
     char io[16];              /* auto | loop | threads: who reads and writes the socket */
     long replicas, max_pending, flush_every, batch, max_ack_pending, ack_wait_ms;
+    long puback_timeout_ms;   /* JetStream publisher: a publish without a PubAck this long fails */
     /* the stream's limits when this process creates it (0: none, JetStream's default) */
     int64_t max_msgs, max_bytes, max_age_ns;
     /* which of storage, replicas and the limits the URL gave: an existing stream must
@@ -132,6 +133,7 @@ int ob_nats_fail(ob_err *err, ob_err_kind otherwise, const char *what, const cha
 /* The set of in-flight JetStream publishes, by token (0: an empty slot). */
 typedef struct nats_inflight_slot {
     uint64_t token;
+    int64_t sent_mono; /* when it was published: puback_timeout runs from here */
 } nats_inflight_slot;
 
 /* Core NATS: the tokens published before one marker, consecutive (a token that does not
@@ -264,6 +266,8 @@ typedef struct nats_adapter {
     size_t reporting;         /* PubAcks taken from the in-flight set, not yet handed to
                                  on_ack: a flush waits for them too (under `lock`) */
     pthread_cond_t room;      /* signalled as PubAcks come: below max_pending, or none left */
+    int64_t js_next_sweep;    /* publisher thread: when js_expire next looks (mono ns) */
+    unsigned js_since_sweep;  /* publisher thread: publishes since it last looked */
     natsSubscription *reply_sub;
     nats_reply_bin reply_bin; /* reply_sub's delivery thread */
     char *reply_inbox;        /* _INBOX.<nuid> */

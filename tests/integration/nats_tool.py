@@ -10,6 +10,11 @@
   nats_tool.py info HOST PORT STREAM        prints "storage max_msgs messages" of STREAM as
                                             the server holds it (its config and state)
   nats_tool.py rmconsumer HOST PORT STREAM DURABLE  deletes the consumer DURABLE of STREAM
+  nats_tool.py silent HOST PORT SUBJECT SECONDS     subscribes to SUBJECT and answers nothing
+                                            for SECONDS (prints "ready" once subscribed, then
+                                            how many messages came): a JetStream publish
+                                            to SUBJECT then gets neither a PubAck nor "no
+                                            responders"
 
 Speaks the client protocol: CONNECT, a SUB on an inbox, a PUB request to
 $JS.API.STREAM.NAMES / $JS.API.STREAM.DELETE.<name> / $JS.API.STREAM.PURGE.<name> /
@@ -72,10 +77,30 @@ def names(client):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge", "info", "bytes", "rmconsumer"):
+    if len(argv) < 4 or argv[1] not in ("rmstreams", "streams", "purge", "info", "bytes", "rmconsumer", "silent"):
         print(__doc__, file=sys.stderr)
         return 2
     client = Client(argv[2], int(argv[3]))
+    if argv[1] == "silent":  # silent HOST PORT SUBJECT SECONDS
+        client.sock.sendall(b"SUB %s 2\r\nPING\r\n" % argv[4].encode())
+        while client.line() != b"PONG":
+            pass
+        print("ready", flush=True)
+        client.sock.settimeout(0.2)
+        import time
+        end, count = time.monotonic() + float(argv[5]), 0
+        while time.monotonic() < end:
+            try:
+                data = client.sock.recv(1 << 16)
+            except socket.timeout:
+                continue
+            if not data:
+                break
+            count += data.count(b"MSG ")
+            if b"PING\r\n" in data:
+                client.sock.sendall(b"PONG\r\n")
+        print(count)
+        return 0
     if argv[1] == "purge":
         reply = client.request("$JS.API.STREAM.PURGE." + argv[4])
         if not reply.get("success"):
