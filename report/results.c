@@ -91,6 +91,15 @@ void ob_workload_json(ob_jw *w, const ob_run_opts *o)
         ob_jw_numg(w, o->rate, 6);
     else
         ob_jw_null(w);
+    /* the open model's --tick as given: a step in ms (0: each record at its own time),
+     * or "auto" (each middleware's result says what it came to: load.tick_ms) */
+    if (o->rate > 0 && !o->rate_max) {
+        ob_jw_key(w, "tick");
+        if (o->tick_ns > 0 || o->tick_off)
+            ob_jw_numg(w, (double)o->tick_ns / 1e6, 6);
+        else
+            ob_jw_str(w, "auto");
+    }
     ob_jw_key(w, "users");
     if (o->rate > 0) {
         ob_jw_null(w);

@@ -324,6 +324,11 @@
       (w.stages.target === 'records/s' ? ' records/s)' : ' users)'));
     else if (w.rate === 'max') parts.push('as fast as it goes');
     else if (isNum(w.rate)) parts.push(fmtNum(w.rate) + ' records/s');
+    /* a result's load: the step it used; the workload's: --tick as given */
+    if (isNum(w.tick_ms) && w.tick_ms > 0)
+      parts.push('sent on a ' + fmtValue(w.tick_ms) + ' ms tick' + (w.tick_auto ? ' (--tick auto)' : ''));
+    else if (isNum(w.tick) && w.tick > 0) parts.push('sent on a ' + fmtValue(w.tick) + ' ms tick');
+    else if (w.tick === 'auto') parts.push('--tick auto');
     if (isNum(w.users) && !staged) parts.push(w.users + ' users' + (isNum(w.spawn_rate) ? ' (+' + w.spawn_rate + '/s)' : ''));
     if (isNum(w.wait_min_s) || isNum(w.wait_max_s))
       parts.push('wait ' + fmtValue(w.wait_min_s) + '\u2013' + fmtValue(w.wait_max_s) + ' s');
