@@ -133,7 +133,7 @@ int ob_nats_fail(ob_err *err, ob_err_kind otherwise, const char *what, const cha
 /* The set of in-flight JetStream publishes, by token (0: an empty slot). */
 typedef struct nats_inflight_slot {
     uint64_t token;
-    int64_t sent_mono; /* when it was published: puback_timeout runs from here */
+    int64_t sent_mono; /* when it was published (CLOCK_MONOTONIC_COARSE): puback_timeout runs from here */
 } nats_inflight_slot;
 
 /* Core NATS: the tokens published before one marker, consecutive (a token that does not
