@@ -4,36 +4,14 @@
 # must hold: the sink keeps running and writes again once MongoDB is back; every record
 # is accounted for (sent = acked + failed, every failure "insert failed"); lost = 0 and
 # MongoDB holds persisted >= acked documents of the run (a call answered UNAVAILABLE may
-# have had its insert go through: failed but persisted). Uses a private FerretDB.
+# have had its insert go through: failed but persisted). Uses a private FerretDB
+# (scenarios/mongo_outage_run.sh).
 source "$(dirname "$0")/lib.sh"
 require_servers
-source "$(dirname "$0")/scenarios/private_ferretdb.sh"
-mongo="mongodb://127.0.0.1:$PORT/obit_outage"
 port=50181
 url="grpc://127.0.0.1:$port"
-
-"$OUTBREAK" sink --broker "$url" --mongo "$mongo" >"$WORK/sink.log" 2>&1 &
-sink=$!
-PIDS+=("$sink")
-sleep 1
-id="grpc-outage-$$-$(date +%s)"
-"$OUTBREAK" run --headless --broker "$url" --mongo "$mongo" --rate 1000 -t 10s --stop-timeout 60s \
-    --only-summary --run-id "$id" --json "$WORK/o.json" >"$WORK/run.log" 2>&1 &
-run=$!
-sleep 3
-kill -9 "$FDB_PID"; wait "$FDB_PID" 2>/dev/null
-echo "killed FerretDB at t=3s"
-sleep 3
-check "the sink keeps running while MongoDB is down" kill -0 "$sink"
-start_ferretdb
-echo "restarted FerretDB at t=6s"
-wait "$run"
-rc=$?
-tail -14 "$WORK/run.log"
-kill -TERM "$sink"
-wait "$sink"
-src=$?
-cat "$WORK/sink.log"
+run_args=(--rate 1000 -t 10s --stop-timeout 60s)
+source "$(dirname "$0")/scenarios/mongo_outage_run.sh"
 
 [ -s "$WORK/o.json" ] || { fail "no JSON summary"; finish; exit 1; }
 read -r sent acked failed persisted lost < <(json "$WORK/o.json" \
@@ -59,14 +37,5 @@ check "persisted $persisted >= acked $acked" test "$persisted" -ge "$acked"
 # them): the run asked MongoDB rather than trust the sinks' counts
 source=$(json "$WORK/o.json" 'd["persisted_source"]')
 check "persisted comes from MongoDB's count (got $source)" test "$source" = mongodb_count
-count=$($MONGO_TOOL count 127.0.0.1 $PORT obit_outage records "$id")
-check "MongoDB holds $count documents of the run = persisted $persisted" test "$count" = "$persisted"
-check "the sink said an insert failed" grep -q "insert into MongoDB at 127.0.0.1:$PORT failed" "$WORK/sink.log"
-check "the sink said the calls were answered UNAVAILABLE, not rejected for redelivery" \
-    grep -q "deliveries answered UNAVAILABLE (the client counts a failure), retrying in" "$WORK/sink.log"
-check "no line promises a redelivery" bash -c '! grep -q "for redelivery" "$1"' _ "$WORK/sink.log"
-answered=$(sed -n 's/.*stopped: .* \([0-9][0-9]*\) answered UNAVAILABLE.*/\1/p' "$WORK/sink.log")
-check "the sink's totals count the calls it answered UNAVAILABLE (${answered:-none}) = the run's failed $failed" \
-    test "${answered:-x}" = "$failed"
-check "the sink exits 0 after SIGTERM (got $src)" test "$src" -eq 0
+check_not_redelivered "$persisted" "answered UNAVAILABLE (the client counts a failure)" "$failed"
 finish

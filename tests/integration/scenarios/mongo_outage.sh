@@ -5,32 +5,9 @@
 # back writes everything: lost = 0 and one document per acked record. Uses a private
 # FerretDB on its own port and data directory, so the shared server is left alone.
 : "${url:?set url to the broker URL before sourcing scenarios/mongo_outage.sh}"
-source "$(dirname "${BASH_SOURCE[0]}")/private_ferretdb.sh"
-mongo="mongodb://127.0.0.1:$PORT/obit_outage"
-
-id="outage-$$-$(date +%s)"
-"$OUTBREAK" sink --broker "$url" --mongo "$mongo" >"$WORK/sink.log" 2>&1 &
-sink=$!
-PIDS+=("$sink")
-sleep 1
 # 16 000 records, each once, at 2000/s (a count that does not depend on the machine's speed)
-"$OUTBREAK" run --headless --broker "$url" --mongo "$mongo" --rate 2000 --pool 16000 --once --stop-timeout 60s --headless \
-    --only-summary --run-id "$id" --json "$WORK/o.json" >"$WORK/run.log" 2>&1 &
-run=$!
-sleep 3
-kill -9 "$FDB_PID"; wait "$FDB_PID" 2>/dev/null
-echo "killed FerretDB at t=3s"
-sleep 3
-check "the sink keeps running while MongoDB is down" kill -0 "$sink"
-start_ferretdb
-echo "restarted FerretDB at t=6s"
-wait "$run"
-rc=$?
-tail -12 "$WORK/run.log"
-kill -TERM "$sink"
-wait "$sink"
-src=$?
-cat "$WORK/sink.log"
+run_args=(--rate 2000 --pool 16000 --once --stop-timeout 60s)
+source "$(dirname "${BASH_SOURCE[0]}")/mongo_outage_run.sh"
 
 acked=$(json "$WORK/o.json" 'd["acked"]')
 check "run exits 0 (got $rc)" test "$rc" -eq 0
