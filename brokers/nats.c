@@ -512,12 +512,25 @@ static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMs
 }
 
 /* A stream that existed: na->stream says what it holds, and it must have what the URL
- * gave. Takes `si`. */
+ * gave. One that does not take the subject is said at once, on one line: a publisher's
+ * records then go to whichever stream takes the subject (none: each publish fails, "no
+ * responders"), and this stream's sinks never see them. Not refused: another stream may
+ * take the subject, for a publisher measured alone. Takes `si`. */
 static int jetstream_take_existing(nats_adapter *na, jsStreamInfo *si, nats_stream_facts *f, ob_err *err)
 {
     ob_nats_stream_facts(si->Config, true, f);
     jsStreamInfo_Destroy(si);
-    return ob_nats_stream_matches(&na->s, f, err);
+    if (ob_nats_stream_matches(&na->s, f, err) != 0)
+        return -1;
+    if (!ob_nats_stream_takes(f, na->s.subject))
+        fprintf(stderr,
+                "outbreak: nats: stream %s at %s takes %s, not the subject %s: %s (use another stream= or subject=, "
+                "or add the subject to the stream)\n",
+                na->s.stream, na->s.address, f->subjects, na->s.subject,
+                na->base.role == OB_ROLE_PUBLISHER ? "the records go to whichever stream takes it, none of this "
+                                                     "stream's sinks"
+                                                   : "this sink will see none of the subject's records");
+    return 0;
 }
 
 int ob_nats_stream_ensure(nats_adapter *na, nats_stream_facts *f, ob_err *err)

@@ -191,6 +191,8 @@ typedef struct nats_stream_facts {
     char retention[16];     /* limits | interest | workqueue */
     int64_t max_msgs, max_bytes, max_age_ns; /* 0: no limit (the server's -1 too) */
     char limits[192];       /* "none", or "max_msgs N, max_bytes N, max_age S s, discard old" */
+    char subjects[512];     /* the subjects it takes, joined by ", " ("": none listed) */
+    bool subjects_cut;      /* more than subjects holds: not all are known */
 } nats_stream_facts;
 
 /* The sinks' durable consumer as the server has it, looked up by a JetStream publisher at
@@ -203,6 +205,11 @@ typedef struct nats_consumer_facts {
 
 /* The facts of the stream config `cfg` (existed: whether it was found) into *f. */
 void ob_nats_stream_facts(const jsStreamConfig *cfg, bool existed, nats_stream_facts *f);
+/* Whether the NATS subject `subject` is one the pattern takes: tokens split at '.', '*'
+ * takes any one token, a last '>' one or more. */
+bool ob_nats_subject_matches(const char *pattern, const char *subject);
+/* Whether the stream `f` takes `subject` (true when its subjects are not all known). */
+bool ob_nats_stream_takes(const nats_stream_facts *f, const char *subject);
 /* 0 if the existing stream `f` has every setting the URL gave (s->given), else -1 with
  * one line naming the stream, the setting, what the stream has and what the URL asks. */
 int ob_nats_stream_matches(const nats_settings *s, const nats_stream_facts *f, ob_err *err);

@@ -38,6 +38,17 @@ void ob_nats_stream_facts(const jsStreamConfig *cfg, bool existed, nats_stream_f
     f->max_msgs = limit_of(cfg->MaxMsgs);
     f->max_bytes = limit_of(cfg->MaxBytes);
     f->max_age_ns = limit_of(cfg->MaxAge);
+    size_t used = 0;
+    for (int i = 0; i < cfg->SubjectsLen && cfg->Subjects && !f->subjects_cut; i++) {
+        int n = snprintf(f->subjects + used, sizeof f->subjects - used, "%s%s", used ? ", " : "",
+                         cfg->Subjects[i] ? cfg->Subjects[i] : "");
+        if (n < 0 || (size_t)n >= sizeof f->subjects - used) {
+            f->subjects[used] = '\0'; /* the whole names only */
+            f->subjects_cut = true;
+        } else {
+            used += (size_t)n;
+        }
+    }
     if (f->max_msgs == 0 && f->max_bytes == 0 && f->max_age_ns == 0) {
         snprintf(f->limits, sizeof f->limits, "none");
         return;
@@ -78,6 +89,36 @@ static int limit_matches(const nats_settings *s, unsigned given, const char *key
     snprintf(h, sizeof h, "%" PRId64, has);
     snprintf(a, sizeof a, "%" PRId64, asked);
     return mismatch(s, key, has ? h : "none", a, err);
+}
+
+bool ob_nats_subject_matches(const char *pattern, const char *subject)
+{
+    for (;;) {
+        size_t pl = strcspn(pattern, "."), sl = strcspn(subject, ".");
+        if (pl == 1 && pattern[0] == '>' && pattern[1] == '\0')
+            return sl > 0;
+        if (sl == 0 || !((pl == 1 && pattern[0] == '*') || (pl == sl && strncmp(pattern, subject, pl) == 0)))
+            return false;
+        pattern += pl;
+        subject += sl;
+        if (!*pattern || !*subject)
+            return !*pattern && !*subject;
+        pattern++;
+        subject++;
+    }
+}
+
+bool ob_nats_stream_takes(const nats_stream_facts *f, const char *subject)
+{
+    if (!f->subjects[0] || f->subjects_cut)
+        return true; /* not known */
+    char list[sizeof f->subjects];
+    snprintf(list, sizeof list, "%s", f->subjects);
+    char *save = NULL;
+    for (char *p = strtok_r(list, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+        if (ob_nats_subject_matches(p, subject))
+            return true;
+    return false;
 }
 
 int ob_nats_stream_matches(const nats_settings *s, const nats_stream_facts *f, ob_err *err)

@@ -284,6 +284,35 @@ static void test_stream(void)
     CHECK(ob_nats_stream_matches(&s, &f, &err) == -1 && strstr(err.msg, "max_bytes none, the URL asks for max_bytes=1000000"));
     CHECK(parse("nats://127.0.0.1:4222?jetstream=1&stream=S&max_age=0", &s, &err) == 0);
     CHECK(ob_nats_stream_matches(&s, &f, &err) == -1 && strstr(err.msg, "max_age 90s, the URL asks for max_age=0s"));
+
+    /* NATS subject patterns */
+    CHECK(ob_nats_subject_matches("a.b", "a.b"));
+    CHECK(!ob_nats_subject_matches("a.b", "a.bc"));
+    CHECK(!ob_nats_subject_matches("a.b", "a.b.c"));
+    CHECK(!ob_nats_subject_matches("a.b.c", "a.b"));
+    CHECK(ob_nats_subject_matches("a.*", "a.b"));
+    CHECK(!ob_nats_subject_matches("a.*", "a.b.c"));
+    CHECK(ob_nats_subject_matches("*.b", "x.b"));
+    CHECK(ob_nats_subject_matches("a.>", "a.b.c"));
+    CHECK(ob_nats_subject_matches(">", "a"));
+    CHECK(!ob_nats_subject_matches("a.>", "a"));
+    CHECK(ob_nats_subject_matches("a.*.c.>", "a.x.c.d.e"));
+    CHECK(!ob_nats_subject_matches("a.*.c", "a.x.d"));
+
+    /* the stream's subjects and the URL's subject */
+    jsStreamConfig_Init(&cfg);
+    const char *subjects[] = {"objs.w.0", "other.>"};
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 2;
+    ob_nats_stream_facts(&cfg, true, &f);
+    CHECK_STR(f.subjects, "objs.w.0, other.>");
+    CHECK(ob_nats_stream_takes(&f, "objs.w.0"));
+    CHECK(ob_nats_stream_takes(&f, "other.a.b"));
+    CHECK(!ob_nats_stream_takes(&f, "objs.w.x"));
+    CHECK(!ob_nats_stream_takes(&f, "other"));
+    jsStreamConfig_Init(&cfg); /* no subjects listed (a mirror): not known, taken */
+    ob_nats_stream_facts(&cfg, true, &f);
+    CHECK(f.subjects[0] == '\0' && ob_nats_stream_takes(&f, "anything"));
 }
 
 /* What a PubAck's body says (also fuzzed: fuzz_nats_puback.c). */
