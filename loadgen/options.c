@@ -132,8 +132,8 @@ static size_t run_flags(ob_flag *flags, ob_run_opts *o, bool *users_given, bool 
                  "late, counted in the send delay and the latency): fewer\n"
                  "wake-ups, less CPU per record; e.g. 1ms. 0: each record\n"
                  "at its own time. auto (the default): 0, except where the\n"
-                 "middleware's client would hold the records that long\n"
-                 "anyway (core NATS above 3000/s a thread: 1ms)"},
+                 "middleware's client library would hold each record a\n"
+                 "step anyway; the summary says which (docs/measurement.md)"},
         {.name = "stages", .type = OB_FLAG_CUSTOM, .dest = &o->stages, .parse = parse_stages,
          .repeatable = true, .value_name = "D:T,...",
          .heading = "Load over time (k6's stages):",
