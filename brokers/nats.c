@@ -321,14 +321,25 @@ static int64_t coarse_ns(void)
  * are counted and their room in the window is given back: without it a run waits for
  * them for ever. A PubAck that comes later finds its token gone and is dropped (the
  * record counts failed; it may be stored all the same: docs/measurement.md, "Failed but
- * persisted"). Publisher thread. */
+ * persisted"). Not while the connection is down: the publishes then wait in cnats'
+ * reconnect buffer, or their PubAcks were lost with the connection, and the timeout
+ * runs again from the reconnection (a broker restarted within it loses nothing, and a
+ * gateway's window stays full while the broker is away, so that it answers 503 at once).
+ * Publisher thread. */
 static void js_expire(nats_adapter *na, int64_t now)
 {
     na->js_since_sweep = 0;
     if (now < na->js_next_sweep)
         return;
     na->js_next_sweep = now + JS_SWEEP_NS;
-    int64_t before = coarse_ns() - (int64_t)na->s.puback_timeout_ms * OB_NS_PER_MS;
+    int64_t coarse = coarse_ns();
+    if (natsConnection_Status(na->nc) != NATS_CONN_STATUS_CONNECTED) {
+        na->js_resumed = coarse;
+        return;
+    }
+    int64_t before = coarse - (int64_t)na->s.puback_timeout_ms * OB_NS_PER_MS;
+    if (na->js_resumed > before)
+        return;
     pthread_mutex_lock(&na->lock);
     size_t n = 0;
     for (size_t i = 0; i < na->nslots; i++)

@@ -274,6 +274,8 @@ typedef struct nats_adapter {
                                  on_ack: a flush waits for them too (under `lock`) */
     pthread_cond_t room;      /* signalled as PubAcks come: below max_pending, or none left */
     int64_t js_next_sweep;    /* publisher thread: when js_expire next looks (mono ns) */
+    int64_t js_resumed;       /* publisher thread: when js_expire last saw the connection
+                                 down (CLOCK_MONOTONIC_COARSE; 0: never) */
     unsigned js_since_sweep;  /* publisher thread: publishes since it last looked */
     natsSubscription *reply_sub;
     nats_reply_bin reply_bin; /* reply_sub's delivery thread */
