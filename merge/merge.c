@@ -313,6 +313,8 @@ static void write_workers_json(ob_merge *m)
             else
                 ob_jw_int(&w, counts[k].v);
         }
+        ob_jw_key(&w, "persisted_source");
+        ob_jw_str(&w, x->persisted < 0 ? NULL : x->counted ? "mongodb_count" : "sink_stats");
         if (x->reason[0]) {
             ob_jw_key(&w, "reason");
             ob_jw_str(&w, x->reason);
@@ -331,9 +333,32 @@ static void write_workers_json(ob_merge *m)
     m->r.workers_json = text;
 }
 
-/* Each worker's records in MongoDB now (the sinks' counts of its producer ids), and
- * from them its lost or unconfirmed: a finished worker's drain saw its sinks idle
- * (lost) or still working (unconfirmed); what is still missing now keeps that verdict. */
+/* A finished worker's records in MongoDB by MongoDB's own count, when the sinks' counts
+ * leave a gap (a sink that died before it wrote its statistics and is not recounted
+ * yet, or an insert that failed where the middleware does not deliver again but stored
+ * some records: run.c's drain asks the same), within what is left of the merge's count
+ * time (*left_ms). Returns the count, or -1 (no time left, or no answer in it). */
+static int64_t worker_count(ob_store *s, const char *run, const ob_merge_worker *x, int *left_ms)
+{
+    if (*left_ms <= 0)
+        return -1;
+    int64_t t0 = ob_mono_ns(), n = -1;
+    ob_err err;
+    if (ob_store_count_records(s, run, x->process, *left_ms, &n, &err) != 0) {
+        fprintf(stderr, "outbreak merge: worker %d: %s (its persisted comes from the sinks' counts)\n", x->index,
+                err.msg);
+        n = -1;
+    }
+    *left_ms -= (int)((ob_mono_ns() - t0) / OB_NS_PER_MS);
+    return n;
+}
+
+/* Each worker's records in MongoDB now (the sinks' counts of its producer ids, or
+ * MongoDB's count where those fall short of what it acked), and from them its lost or
+ * unconfirmed: a finished worker's drain saw its sinks idle (lost) or still working
+ * (unconfirmed); what is still missing now keeps that verdict. Without MongoDB's count,
+ * a worker that could not tell whether some records were stored (unconfirmed beside
+ * lost) keeps that share unconfirmed. */
 static int account(ob_merge *m, ob_store *s, const ob_run_doc *docs, ob_err *err)
 {
     ob_run_result *r = &m->r;
@@ -344,6 +369,7 @@ static int account(ob_merge *m, ob_store *s, const ob_run_doc *docs, ob_err *err
     bool split = true;
     int64_t persisted = 0, duplicates = 0, lost = 0, unconfirmed = 0;
     bool lost_known = true;
+    int counted = 0, count_left_ms = OB_MERGE_COUNT_MS;
     for (int i = 0; i < m->expected; i++) {
         ob_merge_worker *x = &m->workers[i];
         if (strcmp(x->state, "missing") == 0) {
@@ -366,21 +392,31 @@ static int account(ob_merge *m, ob_store *s, const ob_run_doc *docs, ob_err *err
             continue;
         }
         const ob_run_result *w = &docs[i].r;
+        if (x->persisted < x->acked) {
+            int64_t n = worker_count(s, m->opts.run_id, x, &count_left_ms);
+            if (n > x->persisted) {
+                persisted += n - x->persisted;
+                x->persisted = n;
+                x->counted = true;
+                counted++;
+            }
+        }
         int64_t missing = x->acked > x->persisted ? x->acked - x->persisted : 0;
         if (w->lost < 0 && w->unconfirmed < 0) {
             lost_known = false;
             continue;
         }
         bool working = w->unconfirmed > 0 && w->lost <= 0;
-        x->lost = working ? 0 : missing;
-        x->unconfirmed = working ? missing : 0;
+        int64_t unsure = x->counted || w->unconfirmed < 0 ? 0 : w->unconfirmed;
+        x->unconfirmed = working ? missing : missing < unsure ? missing : unsure;
+        x->lost = missing - x->unconfirmed;
         lost += x->lost;
         unconfirmed += x->unconfirmed;
     }
     r->persisted = split ? persisted : tot.persisted;
     r->duplicates = split ? duplicates : tot.duplicates;
     r->invalid = tot.invalid;
-    r->persisted_source = "sink_stats";
+    r->persisted_source = split && counted ? "mongodb_count" : "sink_stats";
     r->lost = lost_known && split ? lost : -1;
     r->unconfirmed = lost_known && split ? unconfirmed : -1;
     return 0;

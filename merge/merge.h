@@ -32,7 +32,9 @@ typedef struct ob_merge_worker {
     int64_t pid;
     uint32_t process;
     int64_t sent, acked, failed;   /* -1: unknown (missing, or no figures) */
-    int64_t persisted, duplicates; /* its records in MongoDB by the sinks' counts; -1 unknown */
+    int64_t persisted, duplicates; /* its records in MongoDB by the sinks' counts, or by
+                                      MongoDB's count where those leave a gap; -1 unknown */
+    bool counted;                  /* persisted is MongoDB's count of its records */
     int64_t lost, unconfirmed;     /* -1: cannot be established (not finished) */
     char reason[256];              /* failed: why */
 } ob_merge_worker;
@@ -46,6 +48,10 @@ typedef struct ob_merge {
     char *workers_json;
     char way[32];
 } ob_merge;
+
+/* MongoDB's count of a worker's records, asked when the sinks' counts leave a gap (a scan
+ * on FerretDB), is given this long in all, over every worker of the merge. */
+#define OB_MERGE_COUNT_MS 30000
 
 /* A worker silent for longer than this (3 of its 1 s updates, and margin) is killed. */
 #define OB_MERGE_SILENT_NS (8 * 1000000000LL)
