@@ -7,9 +7,9 @@
 # /usr/bin/time (outbreak's process only; never the broker's or a sink's):
 #   full    --rate max  -t BENCH_FULL_TIME (5s)
 #   paced   --rate BENCH_PACED_RATE (10000) -t BENCH_PACED_TIME (10s), as a user types it
-#           (--tick auto: each record at its own time, except core NATS, where the
-#           default above 3 000/s a thread is a 1 ms step: docs/measurement.md)
-#   tick 0  core NATS only: the same with --tick 0 (each record at its own time)
+#           (--tick auto: each record at its own time, except NATS, core and JetStream,
+#           where the default above 3 000/s a thread is a 1 ms step: docs/measurement.md)
+#   tick 0  NATS only: the same with --tick 0 (each record at its own time)
 #   tick T  the same with --tick T, for each T of BENCH_TICKS ("1ms 10ms")
 #   tick T thr  core NATS only: the same with io=threads (cnats' reader and flusher
 #           threads), where io=auto picks the publisher's own loop (docs/brokers/nats.md)
@@ -142,13 +142,14 @@ for m in $WHICH; do
         # core NATS: each tick with io=auto (the publisher's own loop at 2 records a
         # wake-up or more) and again with io=threads (cnats' reader and flusher threads)
         variants="none $TICKS"
+        [ "$m" != jetstream ] || variants="none 0 $TICKS"
         [ "$m" != core ] || variants="none 0 $TICKS $(printf '%s:threads ' $TICKS)"
         for v in $variants; do
             t=${v%%:*} vurl=$url label=paced
             case $v in *:threads) vurl="$url&io=threads" ;; esac
             if [ "$t" = none ]; then
                 set --
-                [ "$m" != core ] || label="paced auto"
+                [ "$m" != core ] && [ "$m" != jetstream ] || label="paced auto"
             else
                 label="tick $t"
                 set -- --tick "$t"

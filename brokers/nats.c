@@ -160,18 +160,20 @@ static int nats_adapter_check(const ob_url *url, ob_err *err)
     return ob_nats_settings_parse(&s, url, err);
 }
 
-/* Core NATS paced above what its loop wakes for record by record (OB_NATS_LOOP_WAKES a
+/* NATS paced above what its loop wakes for record by record (OB_NATS_LOOP_WAKES a
  * second): cnats' flusher would gather each record for a millisecond before writing it
  * (a subscriber sees the records arrive in batches a millisecond apart either way), so
- * the open model sends a millisecond's records together and the loop writes them at
- * once (choose_io: the tick makes it fit). Not where cnats' threads stay whatever the
- * tick (TLS, io=threads, write=asap or buffered, confirm=ping) nor for JetStream. */
+ * the open model sends a millisecond's records together, written at once: core NATS by
+ * the publisher's own loop (choose_io: the tick makes it fit), JetStream publish by
+ * publish (send_asap: a few writes a tick, and no flusher holding them another
+ * millisecond). Not where cnats' threads and flusher stay whatever the tick (TLS,
+ * io=threads, write=asap or buffered, confirm=ping). */
 static ob_auto_tick nats_adapter_auto_tick(const ob_url *url)
 {
     nats_settings s;
     ob_err err;
     ob_auto_tick none = {0};
-    if (ob_nats_settings_parse(&s, url, &err) != 0 || s.jetstream || s.sec.tls || strcmp(s.io, "auto") != 0 ||
+    if (ob_nats_settings_parse(&s, url, &err) != 0 || s.sec.tls || strcmp(s.io, "auto") != 0 ||
         strcmp(s.write, "auto") != 0 || strcmp(s.confirm, "ping") == 0)
         return none;
     return (ob_auto_tick){.step_ns = OB_NS_PER_MS, .above_rate = OB_NATS_LOOP_WAKES};
@@ -1146,12 +1148,17 @@ static void nats_adapter_close(ob_broker *b)
  * flusher thread, which gathers for a millisecond before it writes: cheap per record
  * when records come fast, but up to 1 ms added to each round trip of a slow publisher.
  * write=auto: at once for a publisher paced at up to OB_NATS_ASAP_RATE records/s (a
- * write per record costs little then), buffered when faster or not paced. */
+ * write per record costs little then), or on a tick of at most the flusher's millisecond
+ * (the tick has gathered them already: the flusher would add a wake-up and up to another
+ * millisecond to each tick's records); buffered when faster or not paced. */
 static bool send_asap(const nats_settings *s, const ob_broker *b)
 {
     if (strcmp(s->write, "auto") != 0)
         return strcmp(s->write, "asap") == 0;
-    return b->role == OB_ROLE_PUBLISHER && b->paced_rate > 0 && b->paced_rate <= OB_NATS_ASAP_RATE;
+    if (b->role != OB_ROLE_PUBLISHER || b->paced_rate <= 0)
+        return false;
+    return b->paced_rate <= OB_NATS_ASAP_RATE ||
+           (b->paced_open && b->paced_tick_ns > 0 && b->paced_tick_ns <= OB_NS_PER_MS);
 }
 
 /* io=auto: the publishing thread reads and writes for a core publisher confirmed by
