@@ -432,8 +432,11 @@ static void *publisher_main(void *arg)
     }
     int64_t last_poll = ob_mono_ns();
     for (;;) {
-        gw_req *batch = g->qhead;
-        g->qhead = g->qtail = NULL;
+        /* the own loop publishes its rounds itself (inline_pub): what is queued is its */
+        bool inline_pub = g->inline_pub;
+        gw_req *batch = inline_pub ? NULL : g->qhead;
+        if (!inline_pub)
+            g->qhead = g->qtail = NULL;
         bool stop = g->pub_stop;
         pthread_mutex_unlock(&g->lock);
         int64_t now = ob_mono_ns();
@@ -441,9 +444,11 @@ static void *publisher_main(void *arg)
         pthread_mutex_lock(&g->pub_lock);
         publish_batch(g, batch);
         /* acks to read; and, idle, once a second: an adapter may keep its connection
-         * alive from poll (heartbeats) */
+         * alive from poll (heartbeats). Inline, the loop polls after each round, and
+         * this thread only for what no round may come to do (a marker to retry), at
+         * once: the acks come on the adapter's threads */
         if (ob_publisher_inflight(g->pub) > 0 || now - last_poll >= OB_NS_PER_S) {
-            waited = ob_publisher_poll(g->pub, now + 200 * OB_NS_PER_US);
+            waited = ob_publisher_poll(g->pub, inline_pub ? now : now + 200 * OB_NS_PER_US);
             last_poll = now;
         }
         pthread_mutex_unlock(&g->pub_lock);
@@ -456,8 +461,8 @@ static void *publisher_main(void *arg)
          * until a request comes, or a millisecond while records are in flight (a marker
          * to retry, deadlines to expire; every 200 us cost a wake-up or more per request
          * at low rates) */
-        if (!waited && !g->qhead && !g->pub_stop) {
-            int64_t until = now + (ob_publisher_inflight(g->pub) > 0 ? OB_NS_PER_MS : 20 * OB_NS_PER_MS);
+        if (!waited && (!g->qhead || g->inline_pub) && !g->pub_stop) {
+            int64_t until = now + (ob_publisher_inflight(g->pub) > 0 && !g->inline_pub ? OB_NS_PER_MS : 20 * OB_NS_PER_MS);
             struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
             g->pub_waiting = true;
             pthread_cond_timedwait(&g->wake, &g->lock, &ts);
