@@ -460,7 +460,7 @@ static void *publisher_main(void *arg)
         /* nothing to publish and an adapter whose acks come on threads of its own: sleep
          * until a request comes, or a millisecond while records are in flight (a marker
          * to retry, deadlines to expire; every 200 us cost a wake-up or more per request
-         * at low rates) */
+         * at low rates); 20 ms when the own loop publishes (inline_pub): the deadlines */
         if (!waited && (!g->qhead || g->inline_pub) && !g->pub_stop) {
             int64_t until = now + (ob_publisher_inflight(g->pub) > 0 && !g->inline_pub ? OB_NS_PER_MS : 20 * OB_NS_PER_MS);
             struct timespec ts = {.tv_sec = until / OB_NS_PER_S, .tv_nsec = until % OB_NS_PER_S};
