@@ -334,10 +334,11 @@ static void write_workers_json(ob_merge *m)
 }
 
 /* A finished worker's records in MongoDB by MongoDB's own count, when the sinks' counts
- * leave a gap (a sink that died before it wrote its statistics and is not recounted
- * yet, or an insert that failed where the middleware does not deliver again but stored
- * some records: run.c's drain asks the same), within what is left of the merge's count
- * time (*left_ms). Returns the count, or -1 (no time left, or no answer in it). */
+ * leave a gap or the worker's drain took that count (a sink that died before it wrote
+ * its statistics and is not recounted yet, or an insert that failed where the
+ * middleware does not deliver again but stored some records: run.c's drain asks the
+ * same), within what is left of the merge's count time (*left_ms). Returns the count,
+ * or -1 (no time left, or no answer in it). */
 static int64_t worker_count(ob_store *s, const char *run, const ob_merge_worker *x, int *left_ms)
 {
     if (*left_ms <= 0)
@@ -392,7 +393,11 @@ static int account(ob_merge *m, ob_store *s, const ob_run_doc *docs, ob_err *err
             continue;
         }
         const ob_run_result *w = &docs[i].r;
-        if (x->persisted < x->acked) {
+        /* a gap, or a worker whose own drain took MongoDB's count (its sinks' counts a
+         * floor: a sink died, or an insert failed that may have stored some records):
+         * the merge says what the worker said */
+        bool worker_counted = w->persisted_source && strcmp(w->persisted_source, "mongodb_count") == 0;
+        if (x->persisted < x->acked || worker_counted) {
             int64_t n = worker_count(s, m->opts.run_id, x, &count_left_ms);
             if (n > x->persisted) {
                 persisted += n - x->persisted;
