@@ -679,12 +679,15 @@ static void core_on_marker(natsConnection *nc, natsSubscription *sub, natsMsg *m
 
 /* io=loop: the markers cnats has read (queued on the sync subscription), taken on the
  * publishing thread, with the time the loop's last read says they arrived. Returns how
- * many. */
+ * many. The queue's length is asked first: natsSubscription_NextMsg on an empty queue
+ * fails with a timeout that cnats formats into its error stack (snprintf), and the loop
+ * asks after every wait, most of which bring no marker. */
 static int core_take_markers(nats_adapter *na)
 {
-    int n = 0;
+    int n = 0, queued = 0;
     natsMsg *msg = NULL;
-    while (natsSubscription_NextMsg(&msg, na->marker_sub, 0) == NATS_OK) {
+    while (natsSubscription_GetPending(na->marker_sub, &queued, NULL) == NATS_OK && queued > 0 &&
+           natsSubscription_NextMsg(&msg, na->marker_sub, 0) == NATS_OK) {
         core_marker(na, msg, na->loop.rx_mono > 0 ? na->loop.rx_mono : ob_mono_ns());
         n++;
     }
