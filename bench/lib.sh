@@ -10,7 +10,7 @@ mkdir -p "$OUT"
 "$ROOT/scripts/stack" up nats mongo >/dev/null
 
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
-ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
+ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 # BENCH_RECORD_SIZE=N: every message of both tools N bytes (outbreak run --record-size N,
 # in OB_SIZE_ARGS); unset, one record's own size (about 190 bytes)
 OB_SIZE_ARGS=()
@@ -48,6 +48,36 @@ timed_fine() {
 rc = subprocess.call(sys.argv[2:])
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
 open(sys.argv[1], "w").write("%.6f %.6f\n" % (u.ru_utime, u.ru_stime))
+sys.exit(rc)' "$@"
+}
+# timed_steady FILE FROM TO CMD...: as timed_fine, and also the CPU the process spent
+# between FROM and TO seconds after its start (the sum over its threads of
+# /proc/PID/task/TID/schedstat, nanoseconds on the CPU): its steady state, without the
+# start-up, the connecting, the end's drain and the summary. FILE's line: "user system
+# steady_seconds window_seconds" (steady "nan" when the process was gone before TO).
+timed_steady() {
+    python3 -c 'import glob, resource, subprocess, sys, time
+def cpu(pid):
+    total = 0
+    for f in glob.glob("/proc/%d/task/*/schedstat" % pid):
+        try:
+            total += int(open(f).read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+f, a, b = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+t0 = time.monotonic()
+p = subprocess.Popen(sys.argv[4:])
+steady = "nan"
+time.sleep(max(0.0, t0 + a - time.monotonic()))
+c0, w0 = cpu(p.pid), time.monotonic()
+time.sleep(max(0.0, t0 + b - time.monotonic()))
+c1, w1 = cpu(p.pid), time.monotonic()
+if p.poll() is None:
+    steady = "%.6f" % ((c1 - c0) / 1e9)
+rc = p.wait()
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(f, "w").write("%.6f %.6f %s %.6f\n" % (u.ru_utime, u.ru_stime, steady, w1 - w0))
 sys.exit(rc)' "$@"
 }
 # cpu_secs FILE: user + system seconds from a FILE written by timed (the last line: time

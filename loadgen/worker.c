@@ -33,9 +33,10 @@ typedef struct pace {
  * the load (a change is followed within this)... */
 #define CHANGE_POLL_NS (20 * OB_NS_PER_MS)
 /* ...unless its records go on a step (--tick) longer than that: then it looks once a
- * step, when it wakes to send anyway (a look costs a wake-up: at --tick 100ms four more
- * a step, a third of the thread's CPU for core NATS at 10 000/s), but at least this
- * often, so that a stop or a change is followed within it whatever the step. */
+ * step, when it wakes to send anyway (a look costs a wake-up: at --tick 100ms the 20 ms
+ * looks were four more a step, about a third of the sending thread's CPU at 10 000/s
+ * for an adapter that writes a tick's records in one go), but at least this often, so
+ * that a stop or a change is followed within it whatever the step. */
 #define CHANGE_POLL_MAX_NS (100 * OB_NS_PER_MS)
 
 struct ob_worker {
@@ -228,15 +229,17 @@ static int64_t idle_cap(ob_worker *w)
 }
 
 /* Sleeps until `until` (monotonic), but wakes to poll the adapter (see idle_cap) so that
- * it can make progress on acks. The poll is given up to CHANGE_POLL_NS while records are
- * in flight: one that waits for the acks itself returns as soon as they come; one that
- * returns at once is followed by a sleep of at most idle_cap. (What the poll did the last
- * time does not cap this one: an adapter with nothing outstanding returns at once, and
- * the next tick's records, once sent, are worth waiting for.) */
-static void idle_until(ob_worker *w, int64_t until)
+ * it can make progress on acks. The poll is given up to `look` ns while records are in
+ * flight (CHANGE_POLL_NS, or a longer step's: run_open_model): one that waits for the
+ * acks itself returns as soon as they come; one that reads them when the time comes,
+ * with the time they arrived (an adapter's own loop on a tick), is not woken halfway for
+ * them; one that returns at once is followed by a sleep of at most idle_cap. (What the
+ * poll did the last time does not cap this one: an adapter with nothing outstanding
+ * returns at once, and the next tick's records, once sent, are worth waiting for.) */
+static void idle_until(ob_worker *w, int64_t until, int64_t look)
 {
     int64_t now = ob_mono_ns();
-    int64_t cap = now + (has_inflight(w) ? CHANGE_POLL_NS : OB_NS_PER_S);
+    int64_t cap = now + (has_inflight(w) ? look : OB_NS_PER_S);
     if ((w->poll_waits = ob_publisher_poll(w->pub, until < cap ? until : cap)))
         return; /* the adapter waited for acks on this thread */
     cap = now + idle_cap(w);
@@ -436,7 +439,7 @@ static void run_open_model(ob_worker *w)
         look = look < CHANGE_POLL_NS ? CHANGE_POLL_NS : look > CHANGE_POLL_MAX_NS ? CHANGE_POLL_MAX_NS : look;
         while (now < wake) {
             int64_t until = now + look;
-            idle_until(w, wake < until ? wake : until);
+            idle_until(w, wake < until ? wake : until, look);
             now = ob_mono_ns();
             if (!atomic_load_explicit(&p->running, memory_order_relaxed))
                 return;
@@ -451,7 +454,7 @@ static void run_open_model(ob_worker *w)
         while (!send_one(w, intended, -1, now)) {
             if (!blocked)
                 blocked = now;
-            idle_until(w, ob_mono_ns() + 50 * OB_NS_PER_US);
+            idle_until(w, ob_mono_ns() + 50 * OB_NS_PER_US, CHANGE_POLL_NS);
             now = ob_mono_ns();
             if (!keep_sending(w, now)) {
                 atomic_fetch_add_explicit(&w->stats.window_wait_ns, now - blocked, memory_order_relaxed);
@@ -635,7 +638,7 @@ static void run_closed_model(ob_worker *w)
             due_user u = heap_pop(w);
             if (!send_one(w, u.when, u.user, now)) {
                 heap_push(w, u.when, u.user);
-                idle_until(w, now + 50 * OB_NS_PER_US);
+                idle_until(w, now + 50 * OB_NS_PER_US, CHANGE_POLL_NS);
                 break;
             }
             now = ob_mono_ns();
