@@ -113,9 +113,9 @@ one() {
 # marginal CPU_LONG N_LONG CPU_SHORT N_SHORT: µs of CPU per record between a long and a
 # short run of the same kind (what one more record costs: start-up, connecting and the
 # summary cancel out)
+marginal() { python3 -c "import sys; a, n, b, m = map(float, sys.argv[1:]); print('%.3f' % ((a - b) * 1e6 / (n - m)) if n > m else 'nan')" "$@"; }
 # met RATIO: "met" when RATIO <= 3 (the goal), else "NOT met" (a nan too)
 met() { python3 -c "import sys; r = float(sys.argv[1]); print('met' if r <= 3 else 'NOT met')" "$1"; }
-marginal() { python3 -c "import sys; a, n, b, m = map(float, sys.argv[1:]); print('%.3f' % ((a - b) * 1e6 / (n - m)) if n > m else 'nan')" "$@"; }
 
 FLOOR_BIN=${OB_TIMER_FLOOR:-$(dirname "$OUTBREAK")/bench/ob_timer_floor}
 [ -x "$FLOOR_BIN" ] || { echo "bench: $FLOOR_BIN missing (cmake --build build --target ob_timer_floor)" >&2; exit 1; }
