@@ -408,6 +408,14 @@ static int64_t send_tick(const ob_worker *w, int64_t intended)
     return p->start_mono + (since + step - 1) / step * step;
 }
 
+/* How long the wait for a record meant to go at `intended` goes between looks at the
+ * load: CHANGE_POLL_NS, or its step when longer, up to CHANGE_POLL_MAX_NS. */
+static int64_t look_ns(const ob_worker *w, int64_t intended)
+{
+    int64_t step = tick_step(w, intended);
+    return step < CHANGE_POLL_NS ? CHANGE_POLL_NS : step > CHANGE_POLL_MAX_NS ? CHANGE_POLL_MAX_NS : step;
+}
+
 static void run_open_model(ob_worker *w)
 {
     const ob_plan *p = w->plan;
@@ -435,8 +443,7 @@ static void run_open_model(ob_worker *w)
         bool moved = false;
         int64_t idle_from = now;
         int64_t wake = p->opts->rate_max ? intended : send_tick(w, intended);
-        int64_t look = tick_step(w, intended);
-        look = look < CHANGE_POLL_NS ? CHANGE_POLL_NS : look > CHANGE_POLL_MAX_NS ? CHANGE_POLL_MAX_NS : look;
+        int64_t look = now < wake ? look_ns(w, intended) : 0; /* no wait, no look */
         while (now < wake) {
             int64_t until = now + look;
             idle_until(w, wake < until ? wake : until, look);
