@@ -215,6 +215,23 @@ static int topic_exists(kafka_broker *kb, ob_err *err)
     return found;
 }
 
+/* Waits until the cluster's metadata shows the topic that was just created (here, or by
+ * another process: TOPIC_ALREADY_EXISTS), up to the connect timeout: a consumer that
+ * subscribed before it showed would see "Unknown topic or partition", and its group's
+ * leader could assign it no partition until its next metadata refresh (a sink started
+ * beside another, which made the topic a moment before). 1 once shown, 0 if not in
+ * time (taken as created all the same), -1 (err set) if the cluster cannot be asked. */
+static int topic_shown(kafka_broker *kb, ob_err *err)
+{
+    int64_t until = ob_mono_ns() + (int64_t)kb->base.connect_timeout_ms * 1000000;
+    for (;;) {
+        int found = topic_exists(kb, err);
+        if (found != 0 || ob_mono_ns() >= until)
+            return found;
+        ob_sleep_until_mono(ob_mono_ns() + 50 * OB_NS_PER_MS);
+    }
+}
+
 /* An existing topic has what the URL names, or -1 with one line saying what differs. */
 static int topic_matches(kafka_broker *kb, ob_err *err)
 {
@@ -281,11 +298,12 @@ int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err)
     if (rc == 0 && e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
         /* made by another process meanwhile: taken as it is (if the metadata does not
          * show it yet, the durability says what the URL asked) */
-        int again = topic_exists(kb, err);
+        int again = topic_shown(kb, err);
         rc = again < 0 ? -1 : again == 0 ? 0 : topic_matches(kb, err);
     } else if (rc == 0) {
+        rc = topic_shown(kb, err) < 0 ? -1 : 0;
         kb->topic_known = true;
-        kb->topic_existed = false;
+        kb->topic_existed = false; /* made here, whatever the metadata now says */
         kb->topic_partitions = s->partitions;
         kb->topic_replication = s->replication;
     }
