@@ -532,6 +532,7 @@ static void jetstream_on_reply(natsConnection *nc, natsSubscription *sub, natsMs
 static int jetstream_take_existing(nats_adapter *na, jsStreamInfo *si, nats_stream_facts *f, ob_err *err)
 {
     ob_nats_stream_facts(si->Config, true, f);
+    f->msgs = (int64_t)si->State.Msgs;
     jsStreamInfo_Destroy(si);
     if (ob_nats_stream_matches(&na->s, f, err) != 0)
         return -1;
@@ -1055,6 +1056,36 @@ static const char *nats_adapter_rejected_means(ob_broker *b)
     return ((nats_adapter *)b)->s.jetstream ? NULL : "dropped (core NATS does not deliver again: lost)";
 }
 
+/* JetStream publisher: the records from before this process that wait for the sinks'
+ * consumer, which sinks deliver before any of this run's: the consumer's undelivered and
+ * unacknowledged ones, or, before a sink has made it, every record of a stream that takes
+ * only this subject (a new consumer starts from the first); -1 when not known. */
+static int64_t jetstream_backlog(const nats_adapter *na)
+{
+    const nats_consumer_facts *c = &na->consumer;
+    const nats_stream_facts *f = &na->stream;
+    if (c->exists)
+        return c->backlog;
+    if (c->looked && f->known && !f->subjects_cut && strcmp(f->subjects, na->s.subject) == 0)
+        return f->msgs;
+    return -1;
+}
+
+/* Says a backlog (jetstream_backlog) once per process: it delays every record of the run
+ * on its way to MongoDB, and its end-to-end latency counts that wait. */
+static void say_backlog(const nats_adapter *na)
+{
+    static atomic_bool said;
+    int64_t n = jetstream_backlog(na);
+    if (n <= 0 || atomic_exchange(&said, true))
+        return;
+    fprintf(stderr,
+            "outbreak: nats: %lld records from before this run wait in stream %s at %s for the sinks' consumer "
+            "%s: sinks deliver them first, so this run's records reach MongoDB after them and their end-to-end "
+            "latency counts that wait (a stream of the run's own: stream=NAME; or empty it: nats stream purge %s)\n",
+            (long long)n, na->s.stream, na->s.address, na->s.durable, na->s.stream);
+}
+
 static void nats_adapter_durability(ob_broker *b, ob_durability *d)
 {
     const nats_adapter *na = (nats_adapter *)b;
@@ -1107,10 +1138,16 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
     bool found = na->base.role == OB_ROLE_PUBLISHER && c->exists;
     ob_durability_int(d, "max_ack_pending", found ? c->max_ack_pending : s->max_ack_pending);
     ob_durability_int(d, "ack_wait_ms", found ? c->ack_wait_ms : s->ack_wait_ms);
-    if (na->base.role == OB_ROLE_PUBLISHER)
+    if (na->base.role == OB_ROLE_PUBLISHER) {
         ob_durability_str(d, "consumer_origin", found       ? "existed"
                                                 : c->looked ? "not there at start"
                                                             : "not known (the server did not say)");
+        int64_t backlog = jetstream_backlog(na);
+        if (backlog >= 0)
+            ob_durability_int(d, "backlog_at_start", backlog);
+        else
+            ob_durability_str(d, "backlog_at_start", NULL);
+    }
     ob_nats_security_durability(&s->sec, d);
 }
 
@@ -1265,6 +1302,7 @@ static int open_jetstream(nats_adapter *na, ob_err *err)
     if (na->base.role != OB_ROLE_PUBLISHER)
         return 0;
     ob_nats_consumer_look_up(na->js, &na->s, &na->consumer);
+    say_backlog(na);
     if (jetstream_open_replies(na, err) != 0)
         return -1;
     return !na->send_asap && core_pings(na) ? start_pinger(na, err) : 0;

@@ -193,6 +193,7 @@ typedef struct nats_stream_facts {
     char limits[192];       /* "none", or "max_msgs N, max_bytes N, max_age S s, discard old" */
     char subjects[512];     /* the subjects it takes, joined by ", " ("": none listed) */
     bool subjects_cut;      /* more than subjects holds: not all are known */
+    int64_t msgs;           /* the records it held when read at open (any subject) */
 } nats_stream_facts;
 
 /* The sinks' durable consumer as the server has it, looked up by a JetStream publisher at
@@ -201,6 +202,8 @@ typedef struct nats_consumer_facts {
     bool looked;            /* the server was asked */
     bool exists;            /* it answered with the consumer */
     long ack_wait_ms, max_ack_pending;
+    int64_t backlog;        /* exists: records not yet delivered to it or delivered and not
+                             * acked when looked up (from before this process) */
 } nats_consumer_facts;
 
 /* The facts of the stream config `cfg` (existed: whether it was found) into *f. */

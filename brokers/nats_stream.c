@@ -153,6 +153,7 @@ void ob_nats_consumer_look_up(jsCtx *js, const nats_settings *s, nats_consumer_f
         f->exists = true;
         f->ack_wait_ms = (long)(ci->Config->AckWait / 1000000);
         f->max_ack_pending = (long)ci->Config->MaxAckPending;
+        f->backlog = (int64_t)ci->NumPending + (int64_t)ci->NumAckPending;
     }
     jsConsumerInfo_Destroy(ci);
 }

@@ -57,8 +57,9 @@ int ob_rmq_settings_parse(rmq_settings *s, const ob_url *url, ob_err *err);
  * consumer. Gives up after the handle's connect timeout at each step. On failure returns
  * NULL with a one-line message naming the address (and vhost/user for login errors)
  * and a kind: unavailable (no connection, connection lost), rejected (the broker said
- * no: ACCESS_REFUSED, NOT_FOUND, PRECONDITION_FAILED, ...), timeout. */
-amqp_connection_state_t ob_rmq_connect(const rmq_broker *rb, ob_err *err);
+ * no: ACCESS_REFUSED, NOT_FOUND, PRECONDITION_FAILED, ...), timeout. `ready` (may be
+ * NULL): the messages ready in the queue when it was declared. */
+amqp_connection_state_t ob_rmq_connect(const rmq_broker *rb, int64_t *ready, ob_err *err);
 
 /* Closes politely (channel, connection; short timeouts) and frees. NULL-safe. */
 void ob_rmq_disconnect(amqp_connection_state_t conn);
@@ -92,6 +93,9 @@ typedef struct rmq_publisher {
     int64_t last_keepalive_ns;    /* of the last heartbeat chance given to rabbitmq-c */
     int64_t backoff_ns;
     char lost_reason[200];        /* why the last connection ended */
+    int64_t backlog;              /* messages ready in the queue at the first connect (from
+                                   * before this process: the sinks take them first); -1 if
+                                   * not known */
     bool blocked;                 /* connection.blocked (a resource alarm) */
     long reconnects;
 } rmq_publisher;

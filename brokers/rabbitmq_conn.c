@@ -143,16 +143,19 @@ static amqp_table_t no_arguments(void)
     return (amqp_table_t){.num_entries = 0, .entries = NULL};
 }
 
-static int declare(const rmq_settings *s, amqp_connection_state_t conn, ob_err *err)
+static int declare(const rmq_settings *s, amqp_connection_state_t conn, int64_t *ready, ob_err *err)
 {
     char what[700];
     amqp_bytes_t queue = amqp_cstring_bytes(s->queue);
     if (!s->declare) {
         /* passive: only checks that the queue is there */
-        amqp_queue_declare(conn, RMQ_CHANNEL, queue, 1, 0, 0, 0, no_arguments());
+        amqp_queue_declare_ok_t *ok = amqp_queue_declare(conn, RMQ_CHANNEL, queue, 1, 0, 0, 0, no_arguments());
         snprintf(what, sizeof what, "queue \"%s\" (declare=0) is not usable", s->queue);
-        return amqp_get_rpc_reply(conn).reply_type == AMQP_RESPONSE_NORMAL ? 0
-                                                                          : step_failed(s, what, conn, err);
+        if (amqp_get_rpc_reply(conn).reply_type != AMQP_RESPONSE_NORMAL)
+            return step_failed(s, what, conn, err);
+        if (ok && ready)
+            *ready = ok->message_count;
+        return 0;
     }
     if (s->exchange[0]) {
         amqp_exchange_declare(conn, RMQ_CHANNEL, amqp_cstring_bytes(s->exchange),
@@ -170,12 +173,14 @@ static int declare(const rmq_settings *s, amqp_connection_state_t conn, ob_err *
      * it (by another tool, say) would otherwise not be "equivalent" on RabbitMQ 3.10 */
     bool quorum = strcmp(s->queue_type, "quorum") == 0;
     amqp_table_t args = {.num_entries = quorum ? 1 : 0, .entries = quorum ? &type_arg : NULL};
-    amqp_queue_declare(conn, RMQ_CHANNEL, queue, 0, s->durable, 0, 0, args);
+    amqp_queue_declare_ok_t *ok = amqp_queue_declare(conn, RMQ_CHANNEL, queue, 0, s->durable, 0, 0, args);
     if (amqp_get_rpc_reply(conn).reply_type != AMQP_RESPONSE_NORMAL) {
         snprintf(what, sizeof what, "cannot declare %s%s queue \"%s\"",
                  s->durable ? "durable " : "", s->queue_type, s->queue);
         return step_failed(s, what, conn, err);
     }
+    if (ok && ready)
+        *ready = ok->message_count;
     if (s->exchange[0]) {
         amqp_queue_bind(conn, RMQ_CHANNEL, queue, amqp_cstring_bytes(s->exchange),
                         amqp_cstring_bytes(s->routing_key), no_arguments());
@@ -224,7 +229,7 @@ static amqp_socket_t *new_socket(const rmq_settings *s, amqp_connection_state_t 
     return sock;
 }
 
-amqp_connection_state_t ob_rmq_connect(const rmq_broker *rb, ob_err *err)
+amqp_connection_state_t ob_rmq_connect(const rmq_broker *rb, int64_t *ready, ob_err *err)
 {
     const rmq_settings *s = &rb->s;
     ob_role role = rb->base.role;
@@ -280,7 +285,7 @@ amqp_connection_state_t ob_rmq_connect(const rmq_broker *rb, ob_err *err)
         step_failed(s, "cannot open a channel", conn, err);
         goto fail;
     }
-    if (declare(s, conn, err) != 0)
+    if (declare(s, conn, ready, err) != 0)
         goto fail;
     if (role == OB_ROLE_PUBLISHER && s->confirms) {
         amqp_confirm_select(conn, RMQ_CHANNEL);

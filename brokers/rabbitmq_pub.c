@@ -207,7 +207,7 @@ static int ensure_connected(rmq_broker *rb, ob_err *err)
     ob_sleep_until_mono(p->retry_at);
     int64_t now = ob_mono_ns();
     ob_err cerr;
-    p->conn = ob_rmq_connect(rb, &cerr);
+    p->conn = ob_rmq_connect(rb, NULL, &cerr);
     if (!p->conn) {
         p->retry_at = now + p->backoff_ns;
         p->backoff_ns = p->backoff_ns * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : p->backoff_ns * 2;
@@ -219,6 +219,20 @@ static int ensure_connected(rmq_broker *rb, ob_err *err)
     p->reconnects++;
     fprintf(stderr, "outbreak: rabbitmq: reconnected to %s\n", rb->s.address);
     return 0;
+}
+
+/* Says, once per process, a queue that holds records from before this run: the sinks
+ * take them first, which delays this run's records on their way to MongoDB. */
+static void say_backlog(const rmq_broker *rb)
+{
+    static atomic_bool said;
+    if (rb->pub.backlog <= 0 || atomic_exchange(&said, true))
+        return;
+    fprintf(stderr,
+            "outbreak: rabbitmq: %lld records from before this run wait in queue \"%s\" at %s: sinks deliver them "
+            "first, so this run's records reach MongoDB after them and their end-to-end latency counts that wait (a "
+            "queue of the run's own: queue=NAME; or empty it: rabbitmqctl purge_queue %s)\n",
+            (long long)rb->pub.backlog, rb->s.queue, rb->s.address, rb->s.queue);
 }
 
 int ob_rmq_pub_init(rmq_broker *rb, ob_err *err)
@@ -233,8 +247,12 @@ int ob_rmq_pub_init(rmq_broker *rb, ob_err *err)
     p->mask = n - 1;
     p->next_tag = p->low = 1;
     p->backoff_ns = BACKOFF_MIN_NS;
-    p->conn = ob_rmq_connect(rb, err);
-    return p->conn ? 0 : -1;
+    p->backlog = -1;
+    p->conn = ob_rmq_connect(rb, &p->backlog, err);
+    if (!p->conn)
+        return -1;
+    say_backlog(rb);
+    return 0;
 }
 
 int ob_rmq_pub_publish(ob_broker *b, const ob_msg *m, ob_err *err)

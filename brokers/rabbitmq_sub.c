@@ -59,7 +59,7 @@ static void reconnect(rmq_broker *rb)
             return;
         ob_err err;
         attempts++;
-        sb->conn = ob_rmq_connect(rb, &err);
+        sb->conn = ob_rmq_connect(rb, NULL, &err);
         if (sb->conn) {
             sb->generation++;
             sb->reconnects++;
@@ -189,7 +189,7 @@ int ob_rmq_sub_init(rmq_broker *rb, ob_err *err)
     if (sb->wake_fd < 0)
         return ob_err_set(err, "rabbitmq: cannot create an eventfd: %s", strerror(errno));
     sb->generation = 1;
-    sb->conn = ob_rmq_connect(rb, err);
+    sb->conn = ob_rmq_connect(rb, NULL, err);
     return sb->conn ? 0 : -1;
 }
 

@@ -5,7 +5,8 @@
 # (2 s) is too short for the backlog ends with its records `unconfirmed` (not lost) and
 # exit status 3; a run with a long enough --stop-timeout waits — longer than 10 s
 # without one of its own records persisted, the old no-progress cutoff that called them
-# lost — and ends with lost 0, unconfirmed 0, exit 0.
+# lost — and ends with lost 0, unconfirmed 0, exit 0. Each run says at its start how many
+# records wait for the sinks' consumer before its own (backlog_at_start).
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -16,6 +17,13 @@ backlog=200000
     --only-summary --json "$WORK/a.json" >"$WORK/a.log" 2>&1
 check "the backlog is in the stream: acked $(json "$WORK/a.json" 'd["acked"]') = $backlog" \
     test "$(json "$WORK/a.json" 'd["acked"]')" = "$backlog"
+# a run started before any sink made the consumer says what the consumer will deliver
+# first: the stream's every record, in a line and as backlog_at_start
+"$OUTBREAK" run --headless --broker "$url" --rate 100 --pool 5 --once --run-id "probe-$$" --only-summary \
+    --json "$WORK/p.json" >"$WORK/p.log" 2>&1
+got=$(json "$WORK/p.json" '"%s|%s" % (d["durability"]["backlog_at_start"], d["durability"]["consumer_origin"])')
+check "a run says the backlog waiting for the sinks' consumer ($got)" test "$got" = "$backlog|not there at start"
+check "... in a line at its start" grep -q "nats: $backlog records from before this run wait in stream OBITBL_$$" "$WORK/p.log"
 
 "$OUTBREAK" sink --broker "$url" --mongo "$MONGO_URL" --batch 5 --linger 0 >"$WORK/sink.log" 2>&1 &
 PIDS+=($!)
@@ -33,6 +41,9 @@ acked=$(json "$WORK/b.json" 'd["acked"]')
 unconfirmed=$(json "$WORK/b.json" 'd["unconfirmed"]')
 persisted=$(json "$WORK/b.json" 'd["persisted"]')
 check "short run: acked 1000, lost 0" test "$acked" = 1000 -a "$(json "$WORK/b.json" 'd["lost"]')" = 0
+got=$(json "$WORK/b.json" 'd["durability"]["backlog_at_start"]')
+check "short run: it said the backlog the sink was working through (0 < $got <= $((backlog + 5)))" \
+    test "$got" -gt 0 -a "$got" -le $((backlog + 5))
 check "short run: unconfirmed $unconfirmed > 0, = acked - persisted ($acked - $persisted)" \
     test "$unconfirmed" -gt 0 -a "$unconfirmed" -eq $((acked - persisted))
 check "short run: the console says unconfirmed $unconfirmed" grep -q "lost 0  unconfirmed $unconfirmed\$" "$WORK/b.log"

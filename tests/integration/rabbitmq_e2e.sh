@@ -61,4 +61,21 @@ rc=$?
 check "idle publisher (heartbeat 1 s, 3-4 s between records) exits 0 (got $rc)" test "$rc" -eq 0
 check "idle publisher: nothing failed, $(json "$WORK/h.json" 'd["acked"]') acked" test "$(json "$WORK/h.json" 'd["failed"]')" = 0
 check "idle publisher: the connection was never lost" sh -c "! grep -q 'connection to .* lost' '$WORK/run4.log'"
+
+# --- 5. records left in the queue from before a run: said at its start -----------------
+# no sink read the idle publisher's records: they wait in its queue, and the next run
+# there says how many (the sinks would deliver them before any of its own), in a line
+# and in its durability's backlog_at_start; a queue with nothing waiting says 0
+left=$(json "$WORK/h.json" 'd["acked"]')
+"$OUTBREAK" run --headless --broker "${RABBIT_URL}?queue=$q" --rate 50 --pool 5 --once --only-summary \
+    --json "$WORK/bl.json" >"$WORK/run5.log" 2>&1
+got=$(json "$WORK/bl.json" 'd["durability"]["backlog_at_start"]')
+check "a run says the $left records left in the queue before it (backlog_at_start $got)" test "$got" = "$left"
+check "... in a line at its start" grep -q "rabbitmq: $left records from before this run wait in queue \"$q\"" \
+    "$WORK/run5.log"
+q=$(rabbit_queue "obit.empty.$$")
+"$OUTBREAK" run --headless --broker "${RABBIT_URL}?queue=$q" --rate 50 --pool 5 --once --only-summary \
+    --json "$WORK/bl0.json" >"$WORK/run6.log" 2>&1
+got=$(json "$WORK/bl0.json" 'd["durability"]["backlog_at_start"]')
+check "a new queue: backlog_at_start 0 (got $got), no line" sh -c "test '$got' = 0 && ! grep -q 'from before this run' '$WORK/run6.log'"
 finish
