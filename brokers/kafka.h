@@ -62,6 +62,13 @@ int ob_kafka_ensure_topic(kafka_broker *kb, ob_err *err);
  * ob_kafka_min_isr, which waits for the answer until 2 s after the asking at most and
  * returns 0 when the cluster did not say (some do not answer DescribeConfigs at all).
  * ob_kafka_min_isr_forget drops the question (before the handle goes). */
+/* A publisher's look, at open, at what the sinks' group (the URL's group) has still to
+ * read of the topic: the sum over its partitions of the high watermark minus the group's
+ * committed offset (or the low watermark where it committed none: auto.offset.reset
+ * earliest), into kb->backlog; 0 for a topic this process created; -1 when the cluster
+ * did not say within the connect timeout. Says it in a line, once per process, when
+ * there is any. */
+void ob_kafka_backlog_look_up(kafka_broker *kb);
 void ob_kafka_min_isr_ask(kafka_broker *kb);
 long ob_kafka_min_isr(kafka_broker *kb);
 void ob_kafka_min_isr_forget(kafka_broker *kb);
@@ -146,6 +153,9 @@ struct kafka_broker {
     bool topic_known;
     bool topic_existed;        /* there before this process opened (else created by it) */
     long topic_partitions, topic_replication;
+    /* publisher: the records of the topic the sinks' group has not committed yet, read at
+     * open (ob_kafka_backlog_look_up); -1 if not known */
+    int64_t backlog;
     /* the topic's min.insync.replicas, asked at open and read when the durability is
      * first wanted (under min_isr_lock): 0 while not known */
     pthread_mutex_t min_isr_lock;

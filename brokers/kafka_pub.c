@@ -85,6 +85,7 @@ int ob_kafka_pub_init(kafka_broker *kb, const ob_url *url, ob_err *err)
     if (ob_kafka_ensure_topic(kb, err) != 0)
         return -1;
     ob_kafka_min_isr_ask(kb);
+    ob_kafka_backlog_look_up(kb);
     p->rkt = rd_kafka_topic_new(kb->rk, kb->s.topic, NULL);
     if (!p->rkt)
         return ob_err_set(err, "kafka: topic \"%s\": %s", kb->s.topic,

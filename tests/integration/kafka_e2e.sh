@@ -52,6 +52,22 @@ check "durability: acks=1 is said, key by location, lz4" test \
     --json "$WORK/found.json" >"$WORK/found.log" 2>&1
 got=$(json "$WORK/found.json" '"%s|%s" % (d["durability"]["partitions"], d["durability"]["topic_origin"])')
 check "a URL without partitions: the topic's 4, not the default 3 ($got)" test "$got" = "4|existed"
+# what the sinks' group has still to read when a run starts, said in a line and as
+# backlog_at_start: the default group (outbreak-sink) never read this topic, so the keyed
+# run's 5000 records wait for it; the keyed sink's group, stopped (it commits as it goes),
+# read them all
+got=$(json "$WORK/found.json" 'd["durability"]["backlog_at_start"]')
+check "the 5000 records a group that never read the topic has before it (backlog_at_start $got)" test "$got" = 5000
+check "... in a line at the run's start" \
+    grep -q "kafka: 5000 records from before this run wait in topic \"$topic\" on 127.0.0.1:9092 for the sinks' group outbreak-sink" \
+    "$WORK/found.log"
+kill -TERM "$SINK_PID"
+wait "$SINK_PID" 2>/dev/null
+"$OUTBREAK" run --headless --broker "$url" --rate 100 --pool 5 --once --only-summary --json "$WORK/read.json" \
+    >"$WORK/read.log" 2>&1
+got=$(json "$WORK/read.json" 'd["durability"]["backlog_at_start"]')
+check "the group that read them all: backlog_at_start 0 (got $got), no line" \
+    sh -c "test '$got' = 0 && ! grep -q 'from before this run' '$WORK/read.log'"
 got=$(json "$WORK/k.json" 'd["durability"]["min_insync_replicas"]')
 check "durability: the topic's min.insync.replicas, the cluster's default ($got)" test "$got" = 1
 # a topic made outside with its own min.insync.replicas: the run says it (acks=1 does not
