@@ -409,10 +409,11 @@ static void read_durability(controller *c)
                                              least this, or what is left of --stop-timeout */
 
 /* The way of the sinks that can hold the run's records: the run's, or NULL (every
- * way's) behind the gateways of a relay (the HTTP load mode). */
+ * way's) behind the gateways of a relay (the HTTP load mode). Asked of the URL's
+ * adapter: a relay is in no comparison, so not found by its way. */
 static const char *sinks_way(const ob_run_result *r)
 {
-    const ob_broker_ops *ops = ob_broker_by_way(r->way);
+    const ob_broker_ops *ops = ob_broker_of_url(r->url);
     return ops && ops->relay ? NULL : r->way;
 }
 
@@ -556,7 +557,7 @@ static void drain(controller *c)
                     last.persisted, r->acked);
             if (act_ok && act.running > 0)
                 fprintf(stderr, " (%d sink%s of %s running, %" PRId64 " deliveries queued)", act.running,
-                        act.running == 1 ? "" : "s", r->way, act.queued);
+                        act.running == 1 ? "" : "s", sink_way ? sink_way : "every way", act.queued);
             fputc('\n', stderr);
             last_print = now;
         }
