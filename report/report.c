@@ -83,6 +83,15 @@ static void summary_latency(FILE *f, const char *label, const ob_hist *h)
     fprintf(f, "   n=%" PRId64 "\n", ob_hist_count(h));
 }
 
+/* The durability's integer extra `key`, or -1 when it has none (or not an integer). */
+static int64_t durability_int(const ob_durability *d, const char *key)
+{
+    for (int i = 0; i < d->nextras; i++)
+        if (strcmp(d->extras[i].key, key) == 0)
+            return d->extras[i].type == OB_DUR_INT ? d->extras[i].num : -1;
+    return -1;
+}
+
 static void print_count(FILE *f, const char *label, int64_t v)
 {
     if (v < 0)
@@ -203,12 +212,18 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     print_count(f, "lost", r->lost);
     print_count(f, "unconfirmed", r->unconfirmed);
     fputc('\n', f);
-    if (r->persisted_source)
-        fprintf(f, "persisted    from %s%s\n",
+    if (r->persisted_source) {
+        fprintf(f, "persisted    from %s%s",
                 strcmp(r->persisted_source, "mongodb_count") == 0 ? "MongoDB's count of the run's documents"
                                                                   : "the sinks' exact counts (sink_stats)",
                 r->unconfirmed > 0 ? "; unconfirmed: acked, not persisted yet while the sinks were still working"
                                    : "");
+        int64_t backlog = durability_int(&r->durability, "backlog_at_start");
+        if (backlog > 0)
+            fprintf(f, "; %" PRId64 " records from before the run waited for the sinks at its start, delivered "
+                       "before its own (backlog_at_start)", backlog);
+        fputc('\n', f);
+    }
     fprintf(f, "throughput   sent %.1f/s  acked %.1f/s", rate(r->sent, r->duration_s),
             rate(r->acked, r->duration_s));
     if (r->persisted >= 0)

@@ -44,6 +44,8 @@ check "short run: acked 1000, lost 0" test "$acked" = 1000 -a "$(json "$WORK/b.j
 got=$(json "$WORK/b.json" 'd["durability"]["backlog_at_start"]')
 check "short run: it said the backlog the sink was working through (0 < $got <= $((backlog + 5)))" \
     test "$got" -gt 0 -a "$got" -le $((backlog + 5))
+check "short run: its summary says so beside unconfirmed" \
+    grep -q "^persisted .*; unconfirmed: .*; $got records from before the run waited for the sinks at its start" "$WORK/b.log"
 check "short run: unconfirmed $unconfirmed > 0, = acked - persisted ($acked - $persisted)" \
     test "$unconfirmed" -gt 0 -a "$unconfirmed" -eq $((acked - persisted))
 check "short run: the console says unconfirmed $unconfirmed" grep -q "lost 0  unconfirmed $unconfirmed\$" "$WORK/b.log"
