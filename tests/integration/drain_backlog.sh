@@ -12,11 +12,7 @@ require_servers
 
 url="$NATS_URL?jetstream=1&stream=OBITBL_$$&subject=obit.bl.$$&durable=obit-bl-$$"
 backlog=200000
-# the backlog: published with no sink running, one run id
-"$OUTBREAK" run --headless --broker "$url" -u 1024 -r 1000000 --once --pool "$backlog" --run-id "backlog-$$" \
-    --only-summary --json "$WORK/a.json" >"$WORK/a.log" 2>&1
-check "the backlog is in the stream: acked $(json "$WORK/a.json" 'd["acked"]') = $backlog" \
-    test "$(json "$WORK/a.json" 'd["acked"]')" = "$backlog"
+make_backlog "$url" "$backlog"
 # a run started before any sink made the consumer says what the consumer will deliver
 # first: the stream's every record, in a line and as backlog_at_start
 "$OUTBREAK" run --headless --broker "$url" --rate 100 --pool 5 --once --run-id "probe-$$" --only-summary \

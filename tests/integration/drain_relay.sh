@@ -11,10 +11,7 @@ require_servers
 
 url="$NATS_URL?jetstream=1&stream=OBITRL_$$&subject=obit.rl.$$&durable=obit-rl-$$"
 backlog=200000
-"$OUTBREAK" run --headless --broker "$url" -u 1024 -r 1000000 --once --pool "$backlog" --run-id "backlog-$$" \
-    --only-summary --json "$WORK/a.json" >"$WORK/a.log" 2>&1
-check "the backlog is in the stream: acked $(json "$WORK/a.json" 'd["acked"]') = $backlog" \
-    test "$(json "$WORK/a.json" 'd["acked"]')" = "$backlog"
+make_backlog "$url" "$backlog"
 
 "$OUTBREAK" sink --broker "$url" --mongo "$MONGO_URL" --batch 5 --linger 0 >"$WORK/sink.log" 2>&1 &
 PIDS+=($!)

@@ -245,6 +245,16 @@ kill_hard() {
     T_KILL=$(date +%s.%N)
 }
 
+# make_backlog BROKER_URL N — N records of run backlog-$$ published with no sink running,
+# for a sink to work through before a later run's (checked: all N acked).
+make_backlog() {
+    "$OUTBREAK" run --headless --broker "$1" -u 1024 -r 1000000 --once --pool "$2" --run-id "backlog-$$" \
+        --only-summary --json "$WORK/backlog.json" >"$WORK/backlog.log" 2>&1
+    local acked
+    acked=$(json "$WORK/backlog.json" 'd["acked"]')
+    check "the backlog is in the stream: acked $acked = $2" test "$acked" = "$2"
+}
+
 # start_sink BROKER_URL LOG — starts `outbreak sink` in the background; sets SINK_PID.
 start_sink() {
     "$OUTBREAK" sink --broker "$1" --mongo "$MONGO_URL" >"$2" 2>&1 &
