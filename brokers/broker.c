@@ -7,6 +7,7 @@
 #include "broker.h"
 
 #include <assert.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,25 @@ void ob_durability_free(ob_durability *d)
     for (int i = 0; i < d->nextras && i < OB_DURABILITY_MAX_EXTRAS; i++)
         free(d->extras[i].str);
     memset(d, 0, sizeof *d);
+}
+
+void ob_durability_backlog(ob_durability *d, int64_t n)
+{
+    if (n >= 0)
+        ob_durability_int(d, "backlog_at_start", n);
+    else
+        ob_durability_str(d, "backlog_at_start", NULL);
+}
+
+void ob_broker_say_backlog(const char *way, int64_t n, const char *where, const char *remedy)
+{
+    static atomic_bool said;
+    if (n <= 0 || atomic_exchange(&said, true))
+        return;
+    fprintf(stderr,
+            "outbreak: %s: %lld records from before this run wait in %s: sinks deliver them first, so this run's "
+            "records reach MongoDB after them and their end-to-end latency counts that wait (%s)\n",
+            way, (long long)n, where, remedy);
 }
 
 void ob_durability_write(ob_jw *w, const ob_durability *d)

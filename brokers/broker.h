@@ -144,6 +144,17 @@ void ob_durability_free(ob_durability *d);
 /* Writes *d as one JSON object through w (escaped; nothing is ever cut). */
 void ob_durability_write(ob_jw *w, const ob_durability *d);
 
+/* ---- a backlog from before the run --------------------------------------------------- */
+
+/* What a publisher found waiting for the sinks when it opened (records from before the
+ * run, which the sinks deliver before any of its own): the durability's
+ * "backlog_at_start", n records, or null when n < 0 (not known). */
+void ob_durability_backlog(ob_durability *d, int64_t n);
+/* Says such a backlog of n > 0 records in one line on stderr, once per process (nothing
+ * when n <= 0): "outbreak: WAY: N records from before this run wait in WHERE: sinks
+ * deliver them first, ... (REMEDY)". */
+void ob_broker_say_backlog(const char *way, int64_t n, const char *where, const char *remedy);
+
 /* ---- the vtable --------------------------------------------------------------------- */
 
 struct ob_broker_ops {

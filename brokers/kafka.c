@@ -90,10 +90,7 @@ static void kafka_durability(ob_broker *b, ob_durability *d)
             ob_durability_int(d, "min_insync_replicas", min_isr);
         else
             ob_durability_str(d, "min_insync_replicas", "not known (the cluster did not say)");
-        if (kb->backlog >= 0)
-            ob_durability_int(d, "backlog_at_start", kb->backlog);
-        else
-            ob_durability_str(d, "backlog_at_start", NULL);
+        ob_durability_backlog(d, kb->backlog);
     }
     ob_durability_str(d, "key", s->key_by_location ? "location" : "none");
     ob_durability_str(d, "group", s->group);

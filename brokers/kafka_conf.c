@@ -355,7 +355,6 @@ static rd_kafka_topic_partition_list_t *group_offsets(kafka_broker *kb, bool *kn
 
 void ob_kafka_backlog_look_up(kafka_broker *kb)
 {
-    static atomic_bool said;
     kb->backlog = -1;
     if (!kb->topic_known)
         return;
@@ -381,12 +380,10 @@ void ob_kafka_backlog_look_up(kafka_broker *kb)
     if (!known)
         return;
     kb->backlog = sum;
-    if (sum > 0 && !atomic_exchange(&said, true))
-        fprintf(stderr,
-                "outbreak: kafka: %lld records from before this run wait in topic \"%s\" on %s for the sinks' "
-                "group %s: sinks read them first, so this run's records reach MongoDB after them and their "
-                "end-to-end latency counts that wait (a topic of the run's own: topic=NAME)\n",
-                (long long)sum, kb->s.topic, kb->s.bootstrap, kb->s.group);
+    char where[1600];
+    snprintf(where, sizeof where, "topic \"%s\" on %s for the sinks' group %s", kb->s.topic, kb->s.bootstrap,
+             kb->s.group);
+    ob_broker_say_backlog("kafka", sum, where, "a topic of the run's own: topic=NAME");
 }
 
 #define MIN_ISR_WAIT_NS (2 * OB_NS_PER_S)

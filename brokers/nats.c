@@ -1071,19 +1071,16 @@ static int64_t jetstream_backlog(const nats_adapter *na)
     return -1;
 }
 
-/* Says a backlog (jetstream_backlog) once per process: it delays every record of the run
- * on its way to MongoDB, and its end-to-end latency counts that wait. */
+/* Says a backlog (jetstream_backlog): it delays every record of the run on its way to
+ * MongoDB, and its end-to-end latency counts that wait. */
 static void say_backlog(const nats_adapter *na)
 {
-    static atomic_bool said;
-    int64_t n = jetstream_backlog(na);
-    if (n <= 0 || atomic_exchange(&said, true))
-        return;
-    fprintf(stderr,
-            "outbreak: nats: %lld records from before this run wait in stream %s at %s for the sinks' consumer "
-            "%s: sinks deliver them first, so this run's records reach MongoDB after them and their end-to-end "
-            "latency counts that wait (a stream of the run's own: stream=NAME; or empty it: nats stream purge %s)\n",
-            (long long)n, na->s.stream, na->s.address, na->s.durable, na->s.stream);
+    char where[700], remedy[400];
+    snprintf(where, sizeof where, "stream %s at %s for the sinks' consumer %s", na->s.stream, na->s.address,
+             na->s.durable);
+    snprintf(remedy, sizeof remedy, "a stream of the run's own: stream=NAME; or empty it: nats stream purge %s",
+             na->s.stream);
+    ob_broker_say_backlog("nats", jetstream_backlog(na), where, remedy);
 }
 
 static void nats_adapter_durability(ob_broker *b, ob_durability *d)
@@ -1142,11 +1139,7 @@ static void nats_adapter_durability(ob_broker *b, ob_durability *d)
         ob_durability_str(d, "consumer_origin", found       ? "existed"
                                                 : c->looked ? "not there at start"
                                                             : "not known (the server did not say)");
-        int64_t backlog = jetstream_backlog(na);
-        if (backlog >= 0)
-            ob_durability_int(d, "backlog_at_start", backlog);
-        else
-            ob_durability_str(d, "backlog_at_start", NULL);
+        ob_durability_backlog(d, jetstream_backlog(na));
     }
     ob_nats_security_durability(&s->sec, d);
 }

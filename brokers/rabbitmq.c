@@ -77,11 +77,7 @@ static void rmq_durability(ob_broker *b, ob_durability *d)
     ob_durability_str(d, "consumer_ack", "manual, after the MongoDB insert");
     ob_durability_int(d, "prefetch", s->prefetch);
     if (b->role == OB_ROLE_PUBLISHER) {
-        int64_t backlog = ((const rmq_broker *)b)->pub.backlog;
-        if (backlog >= 0)
-            ob_durability_int(d, "backlog_at_start", backlog);
-        else
-            ob_durability_str(d, "backlog_at_start", NULL);
+        ob_durability_backlog(d, ((const rmq_broker *)b)->pub.backlog);
     }
 }
 

@@ -221,18 +221,15 @@ static int ensure_connected(rmq_broker *rb, ob_err *err)
     return 0;
 }
 
-/* Says, once per process, a queue that holds records from before this run: the sinks
- * take them first, which delays this run's records on their way to MongoDB. */
+/* Says a queue that holds records from before this run: the sinks take them first, which
+ * delays this run's records on their way to MongoDB. */
 static void say_backlog(const rmq_broker *rb)
 {
-    static atomic_bool said;
-    if (rb->pub.backlog <= 0 || atomic_exchange(&said, true))
-        return;
-    fprintf(stderr,
-            "outbreak: rabbitmq: %lld records from before this run wait in queue \"%s\" at %s: sinks deliver them "
-            "first, so this run's records reach MongoDB after them and their end-to-end latency counts that wait (a "
-            "queue of the run's own: queue=NAME; or empty it: rabbitmqctl purge_queue %s)\n",
-            (long long)rb->pub.backlog, rb->s.queue, rb->s.address, rb->s.queue);
+    char where[700], remedy[400];
+    snprintf(where, sizeof where, "queue \"%s\" at %s", rb->s.queue, rb->s.address);
+    snprintf(remedy, sizeof remedy, "a queue of the run's own: queue=NAME; or empty it: rabbitmqctl purge_queue %s",
+             rb->s.queue);
+    ob_broker_say_backlog("rabbitmq", rb->pub.backlog, where, remedy);
 }
 
 int ob_rmq_pub_init(rmq_broker *rb, ob_err *err)
