@@ -311,6 +311,7 @@ static void sample(controller *c, double t, bool last)
             c->e2e_prev = c->e2e_now;
             c->e2e_now = t2;
             r->persisted = persisted;
+            r->run_persisted = tot.persisted;
             r->duplicates = tot.process_duplicates >= 0 ? tot.process_duplicates : tot.duplicates;
             r->lost = -1;
             ob_hist_copy(r->e2e, c->e2e_prev);
@@ -442,6 +443,7 @@ static void drain_read(controller *c, drain_view *v)
     v->persisted = split ? v->tot.process_persisted : v->tot.persisted;
     v->duplicates = split ? v->tot.process_duplicates : v->tot.duplicates;
     ob_hist_copy(c->result.e2e, c->e2e_now);
+    c->result.run_persisted = v->tot.persisted;
 }
 
 /* MongoDB's own count of this process's records, bounded by limit_ms: >= 0, or -1
@@ -1049,6 +1051,7 @@ int ob_run_open(ob_run **out, const ob_run_opts *opts, ob_err *err)
     r->process = c->process;
     r->warmup_s = (double)o->warmup_ns / 1e9;
     r->warmup_sent = r->warmup_acked = r->warmup_failed = r->warmup_persisted = -1;
+    r->run_persisted = -1;
     copy_targets(c);
     *out = c;
     return 0;

@@ -76,6 +76,9 @@ typedef struct ob_run_result {
     int64_t sent, acked, failed;
     int64_t bytes_sent;
     int64_t persisted, duplicates, invalid, lost; /* -1: unknown (no --mongo) */
+    int64_t run_persisted;  /* the run id's persisted over every process that shares it:
+                               the records the e2e histogram is over (more than persisted
+                               when other processes send with the run id); -1: unknown */
     int64_t unconfirmed;    /* acked, not persisted when the drain ended, the sinks still
                                working: -1 unknown (no --mongo) */
     const char *persisted_source; /* "sink_stats" or "mongodb_count"; NULL: unknown */

@@ -412,6 +412,7 @@ int ob_run_doc_decode(const char *text, ob_run_doc *d, ob_err *err)
     r->way = d->way;
     r->persisted = r->duplicates = r->invalid = r->lost = r->unconfirmed = -1;
     r->warmup_sent = r->warmup_acked = r->warmup_failed = r->warmup_persisted = -1;
+    r->run_persisted = -1;
     d->opts.workers = 1;
     d->opts.worker = -1;
     size_t len = strlen(text);

@@ -367,6 +367,7 @@ static int account(ob_merge *m, ob_store *s, const ob_run_doc *docs, ob_err *err
     if (ob_store_sink_totals(s, m->opts.run_id, -1, &tot, r->e2e, err) != 0)
         return -1;
     r->sinks = tot.sinks;
+    r->run_persisted = tot.persisted;
     bool split = true;
     int64_t persisted = 0, duplicates = 0, lost = 0, unconfirmed = 0;
     bool lost_known = true;

@@ -36,6 +36,13 @@ static double rate(int64_t n, double seconds)
 
 /* --- console ------------------------------------------------------------------------ */
 
+/* Whether the end-to-end histogram is over more records than this result counts: those
+ * of other processes sharing the run id (the sinks keep one histogram per run). */
+static bool e2e_is_the_runs(const ob_run_result *r)
+{
+    return r->persisted >= 0 && r->run_persisted > r->persisted;
+}
+
 static void table_row(FILE *f, const char *type, const char *name, int64_t reqs, int64_t fails,
                       const ob_hist *h, double reqs_s, double fails_s)
 {
@@ -66,9 +73,12 @@ void ob_report_table(FILE *f, const ob_run_result *r, const ob_series_point *las
         table_row(f, "e2e", name, r->persisted, r->lost > 0 ? r->lost : 0, r->e2e,
                   last && last->persisted >= 0 ? (double)last->persisted : 0, 0);
     }
-    fprintf(f, "(times in ms; publish = %s; users %" PRId64 ", acked %" PRId64 ")\n\n",
+    fprintf(f, "(times in ms; publish = %s; users %" PRId64 ", acked %" PRId64,
             r->broker_acks ? "send -> broker ack" : "send -> round trip through the broker (no ack)",
             r->users, r->acked);
+    if (e2e_is_the_runs(r))
+        fprintf(f, "; e2e times: the run's %" PRId64 " records, every process's", r->run_persisted);
+    fputs(")\n\n", f);
 }
 
 static void summary_latency(FILE *f, const char *label, const ob_hist *h)
@@ -101,13 +111,15 @@ static void print_count(FILE *f, const char *label, int64_t v)
 }
 
 /* Persisted records without an end-to-end latency (their sink died before it saved its
- * histogram), 0 if none, -1 when persisted is unknown. */
+ * histogram), 0 if none, -1 when persisted is unknown; of the run's records when the
+ * histogram is the run's. */
 static int64_t e2e_unmeasured(const ob_run_result *r)
 {
     if (r->persisted < 0)
         return -1;
+    int64_t persisted = e2e_is_the_runs(r) ? r->run_persisted : r->persisted;
     int64_t measured = r->e2e ? ob_hist_count(r->e2e) : 0;
-    return r->persisted > measured ? r->persisted - measured : 0;
+    return persisted > measured ? persisted - measured : 0;
 }
 
 /* The open model's step in force (ms, 0: none) and whether it is --tick auto's: the
@@ -241,10 +253,15 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     if (r->persisted >= 0) {
         summary_latency(f, "end-to-end (to MongoDB)", r->e2e);
         int64_t unmeasured = e2e_unmeasured(r);
+        int64_t population = e2e_is_the_runs(r) ? r->run_persisted : r->persisted;
+        if (e2e_is_the_runs(r))
+            fprintf(f, "  end-to-end is the run's: over the %" PRId64 " records of every process sharing run %s "
+                       "(this one's %" PRId64 " among them); the sinks keep one histogram per run\n",
+                    r->run_persisted, o->run_id, r->persisted);
         if (unmeasured > 0)
             fprintf(f, "  end-to-end measured for %" PRId64 " of the %" PRId64 " persisted records: no sink saved "
                        "the others' latencies (a sink that died before it saved them)\n",
-                    r->persisted - unmeasured, r->persisted);
+                    population - unmeasured, population);
     } else
         fprintf(f, "  end-to-end                  unknown: pass --mongo URL (and run outbreak sink)\n");
     fprintf(f, "cost         loadgen %.2f CPU s, peak RSS %.1f MB\n", r->loadgen_cpu_s,
@@ -527,6 +544,11 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_latency(&w, "send_delay_ms", r->send_delay);
     json_latency(&w, "e2e_latency_ms", stored ? r->e2e : NULL);
     json_count(&w, "e2e_unmeasured", stored ? e2e_unmeasured(r) : -1);
+    ob_jw_key(&w, "e2e_scope");
+    if (stored && r->e2e)
+        ob_jw_str(&w, e2e_is_the_runs(r) ? "run" : "own");
+    else
+        ob_jw_null(&w);
     ob_jw_key(&w, "latency_curves");
     ob_jw_object(&w);
     json_latency_curve(&w, "publish", r->publish);

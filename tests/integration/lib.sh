@@ -178,6 +178,8 @@ check_delivered() {
     check "MongoDB holds $count documents of the run = acked $ACKED" test "$count" = "$ACKED"
     check "e2e latency measured for every record" \
         test "$(json "$f" 'd["e2e_latency_ms"]["count"]')" = "$ACKED"
+    check "the end-to-end histogram is over the run's own records (e2e_scope own)" \
+        test "$(json "$f" 'd["e2e_scope"]')" = own
 }
 
 # run_workers N NAME RUN-ARGS... — N `outbreak run --headless --only-summary --workers N`

@@ -2,7 +2,8 @@
 # (scale-out's way) into one sink: their producer ids differ in the process part
 # (producer = process << 8 | worker), so no record of one takes the _id of a record of
 # the other. Each process checks its own records: persisted = its own acked, lost 0,
-# unconfirmed 0; MongoDB holds the sum of both runs' acked, no duplicates.
+# unconfirmed 0; MongoDB holds the sum of both runs' acked, no duplicates. The end-to-end
+# histogram, which the sinks keep per run id, is the run's: each summary says so.
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -27,6 +28,12 @@ for i in 1 2; do
     check "process $i: acked 10000, persisted = its own acked, duplicates 0, lost 0, unconfirmed 0" \
         test "$(json "$f" '[d[k] for k in ("acked","persisted","duplicates","lost","unconfirmed")]')" \
         = "[10000, 10000, 0, 0, 0]"
+    # the sinks keep one end-to-end histogram per run id: each process's summary says it is
+    # the run's, over more records than its own (the other one ran at the same time)
+    read -r scope e2e_n < <(json "$f" '"%s %s" % (d["e2e_scope"], d["e2e_latency_ms"]["count"])')
+    check "process $i: its end-to-end is the run's (e2e_scope $scope), over $e2e_n > its own 10000 records" \
+        test "$scope" = run -a "$e2e_n" -gt 10000
+    check "process $i: the console says so" grep -q "end-to-end is the run's: over the $e2e_n records" "$WORK/p$i.log"
 done
 p1=$(json "$WORK/p1.json" 'd["process"]')
 p2=$(json "$WORK/p2.json" 'd["process"]')
