@@ -493,6 +493,25 @@ static void print_line(const ob_flag *f, const char *value, const char *where)
     printf("%-44s # %s\n", line, where);
 }
 
+/* The flag that decides the value of flags[k]'s dest: of the flags that share it (an
+ * alias, as -H/--host for --broker), the one given by the strongest source, the first
+ * in the set when none is given; k itself when no other flag shares its dest, or when
+ * another gives it from a source of the same level. */
+static size_t dest_owner(const ob_flag_set *set, const int *best, size_t k)
+{
+    size_t owner = k;
+    const ob_flag *f = &set->flags[k];
+    if (!f->dest || f->type == OB_FLAG_CUSTOM) /* a custom flag's dest may be a whole struct */
+        return k;
+    for (size_t j = 0; j < set->nflags; j++) {
+        if (j == k || set->flags[j].dest != f->dest || set->flags[j].type != f->type)
+            continue;
+        if (best[j] > best[owner] || (best[j] == best[owner] && best[j] < 0 && j < owner))
+            owner = j;
+    }
+    return owner; /* both given by sources of one level: k (the later one given wins) */
+}
+
 static void print_config(const ob_flag_set *set, char **defaults, const int *best, const sources_read *r,
                          const cli *c, int nrest_cli)
 {
@@ -505,16 +524,25 @@ static void print_config(const ob_flag_set *set, char **defaults, const int *bes
         const ob_flag *f = rest ? &set->rest_flags[k - set->nflags] : &set->flags[k];
         if (!f->name)
             continue;
+        size_t owner = rest ? k : dest_owner(set, best, k);
+        if (owner != k && best[k] < 0)
+            continue; /* an alias not given: its value is the other flag's line */
+        char unused[80] = "";
+        if (owner != k)
+            snprintf(unused, sizeof unused, "; not used: --%s's is stronger", set->flags[owner].name);
         if (best[k] == LEVEL_CLI) {
             for (int i = 0; i < c->n; i++)
-                if (c->flag[i] == f)
-                    print_line(f, f->type == OB_FLAG_BOOL ? "true" : c->value[i], "command line");
+                if (c->flag[i] == f) {
+                    char where[120];
+                    snprintf(where, sizeof where, "command line%s", unused);
+                    print_line(f, f->type == OB_FLAG_BOOL ? "true" : c->value[i], where);
+                }
         } else if (best[k] >= 0) {
             for (size_t i = 0; i < r->n; i++)
                 if (r->v[i].f == f && r->v[i].level == best[k]) {
-                    char where[320];
-                    snprintf(where, sizeof where, "%s%s%s", best[k] == LEVEL_ENV ? "env " : "", r->v[i].where,
-                             rest ? " (handed on)" : "");
+                    char where[400];
+                    snprintf(where, sizeof where, "%s%s%s%s", best[k] == LEVEL_ENV ? "env " : "", r->v[i].where,
+                             rest ? " (handed on)" : "", unused);
                     print_line(f, r->v[i].value, where);
                 }
         } else if (!rest) {

@@ -74,6 +74,17 @@ check "the command line over the environment" has_line "$out" "stop-timeout = 9s
 check "a repeatable variable: values separated by blanks, the files' dropped" \
     bash -c "[ \$(grep -c '^threshold =' '$out') = 2 ] && grep -qE '^threshold = e2e_p99<2s +# env OUTBREAK_THRESHOLD\$' '$out'"
 
+# an alias (-H/--host for --broker) shares its flag's value: the line of the weaker one says
+# it is not used, and an alias not given prints no line of its own
+out=$WORK/pc-alias
+OUTBREAK_HOST=http://127.0.0.1:8000/ \
+    check "run --print-config with OUTBREAK_HOST and --broker" print_config "$out" run --broker nats://127.0.0.1:4222
+check "the command line's --broker" has_line "$out" "broker = nats://127.0.0.1:4222" "command line"
+check "OUTBREAK_HOST: not used" has_line "$out" "host = http://127.0.0.1:8000/" \
+    "env OUTBREAK_HOST; not used: --broker's is stronger"
+check "run --print-config alone" print_config "$out" run
+check "no line for --host when neither is given" bash -c "grep -q '^broker = ' '$out' && ! grep -q '^host = ' '$out'"
+
 out=$WORK/pc3
 check "sink --print-config" print_config "$out" sink
 check "sink: its [sink] key" has_line "$out" "batch = 10" "outbreak.conf:8"
