@@ -149,8 +149,11 @@ void ob_gw_stats_summary(FILE *f, ob_gw_stats *s, const ob_gw_view *v)
     for (size_t i = 0; i < NPCTS; i++)
         fprintf(f, " %7s", pct_names[i]);
     fprintf(f, " %9s\n", "# reqs");
-    for (size_t i = 0; i < NPCTS; i++)
-        fprintf(f, " %7.2f", ms(ob_hist_percentile(s->ack, pcts[i])));
+    for (size_t i = 0; i < NPCTS; i++) /* none answered 200: no latency, not 0 */
+        if (ob_hist_count(s->ack) > 0)
+            fprintf(f, " %7.2f", ms(ob_hist_percentile(s->ack, pcts[i])));
+        else
+            fprintf(f, " %7s", "-");
     fprintf(f, " %9lld\n", (long long)ob_hist_count(s->ack));
     int64_t up = atomic_load(&s->broker_up_mono);
     long long attempts = atomic_load(&s->broker_attempts), down = atomic_load(&s->broker_down);

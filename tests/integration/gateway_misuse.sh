@@ -136,6 +136,9 @@ wait "$client"
 check "SIGTERM with 4 requests in flight: exit 0 (got $GW_RC) within 5 s (${GW_MS} ms)" \
     test "$GW_RC" = 0 -a "$GW_MS" -lt 5000
 check "  and each of them was answered 503 ($(cat "$WORK/term.out"))" grep -q '^codes {"503": 4}' "$WORK/term.out"
+# no request answered 200: its summary has no ack latency to give, and says so (not 0.00)
+check "  its summary: no ack latency without a 200 ($(grep -A2 '^Ack latency' "$WORK/gw-term.log" | tail -n 1))" \
+    grep -qE '^ +- +- +- +- +- +- +- +- +- +- +- +0$' "$WORK/gw-term.log"
 start_nats
 ok=0
 t0=$(date +%s%N)
