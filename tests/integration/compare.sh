@@ -103,6 +103,7 @@ check "rabbitmq: broker found by its port: $(broker rabbitmq)" grep -q '^beam.sm
 check "kafka: broker found by its port: $(broker kafka)" grep -q '^java (pid [0-9]*)$' <<<"$(broker kafka)"
 check "pubsub: emulator found by its port: $(broker pubsub)" grep -q '^java (pid [0-9]*)$' <<<"$(broker pubsub)"
 check "grpc: no broker process (the sink serves gRPC)" test "$(broker grpc)" = "none (the sink serves gRPC)"
+check "  and the console says so, not 'broker 0.00'" grep -q '^  CPU s: broker none (the sink serves gRPC), sink ' "$WORK/compare.log"
 for m in nats rabbitmq kafka pubsub; do
     check "$m: the broker used CPU during the run" test "$(broker_cpu "$m")" = True
 done
