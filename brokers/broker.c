@@ -372,6 +372,30 @@ void ob_broker_say_backlog(const char *way, int64_t n, const char *where, const 
             way, (long long)n, where, remedy);
 }
 
+void ob_durability_merge(ob_durability *into, const ob_durability *from)
+{
+    size_t plen = strlen(OB_DURABILITY_COUNT_PREFIX);
+    for (int i = 0; i < from->nextras; i++) {
+        const ob_dur_extra *e = &from->extras[i];
+        ob_dur_extra *mine = NULL;
+        for (int k = 0; k < into->nextras && !mine; k++)
+            if (strcmp(into->extras[k].key, e->key) == 0)
+                mine = &into->extras[k];
+        if (mine) {
+            if (mine->type == OB_DUR_INT && e->type == OB_DUR_INT &&
+                strncmp(e->key, OB_DURABILITY_COUNT_PREFIX, plen) == 0)
+                mine->num += e->num;
+            continue;
+        }
+        switch (e->type) {
+        case OB_DUR_STR: ob_durability_str(into, e->key, e->str); break;
+        case OB_DUR_INT: ob_durability_int(into, e->key, e->num); break;
+        case OB_DUR_BOOL: ob_durability_bool(into, e->key, e->flag); break;
+        case OB_DUR_NULL: ob_durability_str(into, e->key, NULL); break;
+        }
+    }
+}
+
 void ob_durability_write(ob_jw *w, const ob_durability *d)
 {
     ob_jw_object(w);

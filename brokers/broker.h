@@ -139,6 +139,16 @@ void ob_durability_set(ob_durability *d, const char *mode, bool broker_ack, cons
 int ob_durability_str(ob_durability *d, const char *key, const char *value);
 int ob_durability_int(ob_durability *d, const char *key, int64_t value);
 int ob_durability_bool(ob_durability *d, const char *key, bool value);
+/* Integer extras whose key starts with this count answers (an HTTP relay's, per way
+ * behind its gateways: "answers_nats"); they add up when handles or processes are
+ * merged. */
+#define OB_DURABILITY_COUNT_PREFIX "answers_"
+/* A relay's string extra "behind_<way>": what an answer through that way means. */
+#define OB_DURABILITY_BEHIND_PREFIX "behind_"
+/* Merges `from` into `into`: an extra of `from` that `into` lacks is appended (copied),
+ * and an integer extra of both whose key starts with OB_DURABILITY_COUNT_PREFIX is
+ * added up; the common fields and the other extras of `into` stay. */
+void ob_durability_merge(ob_durability *into, const ob_durability *from);
 /* Frees the extras' strings and empties *d. NULL-safe; a zeroed struct is fine. */
 void ob_durability_free(ob_durability *d);
 /* Writes *d as one JSON object through w (escaped; nothing is ever cut). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "json.h"
 #include "net.h"
 
 const char *const ob_http_params[] = {"connections", "timeout", "verify", "cacert", NULL};
@@ -104,4 +105,81 @@ void ob_http_status_text(long status, const char *body, char *buf, size_t cap)
         snprintf(buf, cap, "HTTP %ld", status);
     else
         snprintf(buf, cap, "HTTP %ld: %.*s", status, (int)(n < 120 ? n : 120), body);
+}
+
+/* ---- what the gateways behind said ----------------------------------------------- */
+
+/* A way not seen before: its entry from the body's JSON (way, ack, acked_means). */
+static void behind_add(http_behind *t, const char *body, size_t len, const char *way, size_t way_len)
+{
+    if (t->n == HTTP_BEHIND_MAX) {
+        t->others++;
+        return;
+    }
+    http_behind_way *e = &t->w[t->n];
+    memset(e, 0, sizeof *e);
+    snprintf(e->way, sizeof e->way, "%.*s", (int)way_len, way);
+    ob_json j;
+    ob_json_init(&j, body, len);
+    char key[32];
+    if (ob_json_object_begin(&j) == 0) {
+        while (ob_json_object_next(&j, key, sizeof key, NULL) == 1) {
+            char *into = strcmp(key, "ack") == 0           ? e->ack
+                         : strcmp(key, "acked_means") == 0 ? e->means
+                                                           : NULL;
+            size_t cap = into == e->ack ? sizeof e->ack : sizeof e->means;
+            if (into && ob_json_peek(&j) == OB_JSON_STRING) {
+                if (ob_json_string(&j, into, cap, NULL) != 0)
+                    break;
+            } else if (ob_json_skip(&j) != 0) {
+                break; /* a body cut short: what was read so far stays */
+            }
+        }
+    }
+    e->answers = 1;
+    t->last = t->n++;
+}
+
+void ob_http_behind_note(http_behind *t, const char *body, size_t len)
+{
+    static const char key[] = "\"way\":\"";
+    const char *at = len >= sizeof key - 1 ? memmem(body, len, key, sizeof key - 1) : NULL;
+    if (!at) {
+        t->unnamed++;
+        return;
+    }
+    const char *way = at + sizeof key - 1, *end = body + len;
+    const char *quote = memchr(way, '"', (size_t)(end - way));
+    if (!quote || quote == way) {
+        t->unnamed++;
+        return;
+    }
+    size_t n = (size_t)(quote - way);
+    if (t->n > 0 && strlen(t->w[t->last].way) == n && memcmp(t->w[t->last].way, way, n) == 0) {
+        t->w[t->last].answers++;
+        return;
+    }
+    for (int i = 0; i < t->n; i++)
+        if (strlen(t->w[i].way) == n && memcmp(t->w[i].way, way, n) == 0) {
+            t->w[i].answers++;
+            t->last = i;
+            return;
+        }
+    behind_add(t, body, len, way, n);
+}
+
+void ob_http_behind_durability(const http_behind *t, ob_durability *d)
+{
+    char key[40];
+    for (int i = 0; i < t->n; i++) {
+        const http_behind_way *e = &t->w[i];
+        snprintf(key, sizeof key, OB_DURABILITY_BEHIND_PREFIX "%s", e->way);
+        ob_durability_str(d, key, e->means[0] ? e->means : e->ack[0] ? e->ack : NULL);
+        snprintf(key, sizeof key, OB_DURABILITY_COUNT_PREFIX "%s", e->way);
+        ob_durability_int(d, key, e->answers);
+    }
+    if (t->unnamed > 0)
+        ob_durability_int(d, "answers_unnamed", t->unnamed);
+    if (t->others > 0)
+        ob_durability_int(d, "answers_other_ways", t->others);
 }

@@ -63,6 +63,35 @@ int ob_http_open_common(ob_broker *b, const ob_url *url, http_settings *s, ob_er
  * body is empty or an HTML page. */
 void ob_http_status_text(long status, const char *body, char *buf, size_t cap);
 
+/* What the gateways behind the URL said their 2xx answers mean: the body of an
+ * `outbreak gateway`'s 200 names its middleware and what its ack means
+ * ({"acked":1,...,"way":"nats","ack":"PubAck","acked_means":"..."}, docs/gateway.md).
+ * One entry per way named, in the order first seen, with how many 2xx named it; a 2xx
+ * whose body names no way (another server) is counted in `unnamed`. */
+#define HTTP_BEHIND_MAX 6 /* the five middlewares and one more: 2 extras each */
+#define HTTP_BODY_KEPT 512 /* the start of an answer's body each client keeps */
+
+typedef struct http_behind_way {
+    char way[24];
+    char ack[96];
+    char means[320];
+    int64_t answers;
+} http_behind_way;
+
+typedef struct http_behind {
+    int n, last;
+    int64_t unnamed, others; /* 2xx naming no way; naming a way past HTTP_BEHIND_MAX */
+    http_behind_way w[HTTP_BEHIND_MAX];
+} http_behind;
+
+/* Notes one 2xx answer's body (its first len bytes, maybe cut): a memmem for the way
+ * per answer, the JSON read (ob_json) only for a way not seen before. */
+void ob_http_behind_note(http_behind *t, const char *body, size_t len);
+/* Adds the ways to d: "behind_<way>": what a 2xx through that way means (its
+ * acked_means), and "answers_<way>": how many 2xx named it; "answers_unnamed" when some
+ * named none. Nothing when no 2xx came. */
+void ob_http_behind_durability(const http_behind *t, ob_durability *d);
+
 #define HTTP_TIMEOUT_TEXT "http: no answer within %ld ms (timeout)"
 #define HTTP_STOP_TEXT "http: no answer within the stop timeout"
 

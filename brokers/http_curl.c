@@ -28,7 +28,8 @@ typedef struct http_job {
 typedef struct http_req {
     CURL *easy;
     http_job *job;
-    char line[160];     /* the start of the answer's body, for a failure's message */
+    char line[HTTP_BODY_KEPT]; /* the start of the answer's body: a failure's message, the
+                                  way a gateway names */
     size_t line_len;
     char error[CURL_ERROR_SIZE];
     struct http_req *next_free;
@@ -37,6 +38,7 @@ typedef struct http_req {
 typedef struct http_broker {
     ob_broker base;
     http_settings s;
+    http_behind behind; /* what the gateways' 2xx said (owned by the publishing thread) */
     CURLM *multi;
     struct curl_slist *headers;
     http_req *reqs;         /* `connections` of them */
@@ -166,7 +168,9 @@ static int harvest(http_broker *hb)
         hb->nactive--;
         bool ok = rc == CURLE_OK && status >= 200 && status < 300;
         char why[300];
-        if (!ok)
+        if (ok)
+            ob_http_behind_note(&hb->behind, r->line, r->line_len);
+        else
             failure_text(r, rc, status, hb->s.timeout_ms, why, sizeof why);
         hb->base.on_ack(hb->base.ack_arg, job->token, ok, ok ? NULL : why, now);
         free(job);
@@ -413,7 +417,9 @@ static int http_open(ob_broker *b, const ob_url *url, ob_err *err)
 
 static void http_durability(ob_broker *b, ob_durability *d)
 {
-    ob_http_durability_common(&((const http_broker *)b)->s, "libcurl", d);
+    const http_broker *hb = (const http_broker *)b;
+    ob_http_durability_common(&hb->s, "libcurl", d);
+    ob_http_behind_durability(&hb->behind, d);
 }
 
 const ob_broker_ops ob_https_ops = {

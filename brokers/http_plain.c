@@ -59,7 +59,8 @@ typedef struct http_conn {
     char *out;          /* the request: headers and body */
     size_t out_len, out_cap, out_off;
     http_parser parser;
-    char line[160];     /* the start of the answer's body, for a failure's message */
+    char line[HTTP_BODY_KEPT]; /* the start of the answer's body: a failure's message, the
+                                  way a gateway names */
     size_t line_len;
     struct http_conn *next_free;
 } http_conn;
@@ -67,6 +68,7 @@ typedef struct http_conn {
 typedef struct http_broker {
     ob_broker base;
     http_settings s;
+    http_behind behind; /* what the gateways' 2xx said (owned by the publishing thread) */
     struct sockaddr_storage addr;
     socklen_t addr_len;
     char head[2304];      /* "POST path HTTP/1.1\r\nHost: ...\r\n[Authorization: ...]Content-Length: " */
@@ -310,7 +312,9 @@ static void conn_done(http_broker *hb, http_conn *c)
     bool keep = http_should_keep_alive(&c->parser);
     bool ok = status >= 200 && status < 300;
     char why[300];
-    if (!ok)
+    if (ok)
+        ob_http_behind_note(&hb->behind, c->line, c->line_len);
+    else
         ob_http_status_text(status, c->line, why, sizeof why);
     /* a connection whose request was not all written (an early answer) is not reused */
     if (!keep || c->out_off < c->out_len)
@@ -617,7 +621,9 @@ static int http_open(ob_broker *b, const ob_url *url, ob_err *err)
 
 static void http_durability(ob_broker *b, ob_durability *d)
 {
-    ob_http_durability_common(&((const http_broker *)b)->s, "outbreak (epoll, http_parser)", d);
+    const http_broker *hb = (const http_broker *)b;
+    ob_http_durability_common(&hb->s, "outbreak (epoll, http_parser)", d);
+    ob_http_behind_durability(&hb->behind, d);
 }
 
 const ob_broker_ops ob_http_ops = {

@@ -395,13 +395,40 @@ static int build_payloads(controller *c, ob_err *err)
 }
 
 /* The adapter's durability settings, and the figures the reports take from them. */
+static void read_durability_fields(ob_run_result *r)
+{
+    r->mode = r->durability.mode[0] ? r->durability.mode : "default";
+    r->broker_acks = r->durability.broker_ack;
+    r->ack_meaning = r->durability.acked_means;
+}
+
 static void read_durability(controller *c)
 {
     ob_run_result *r = &c->result;
     ob_worker_durability(c->workers[0], &r->durability);
-    r->mode = r->durability.mode[0] ? r->durability.mode : "default";
-    r->broker_acks = r->durability.broker_ack;
-    r->ack_meaning = r->durability.acked_means;
+    read_durability_fields(r);
+}
+
+/* A relay's durability again once its workers have stopped: it says what the servers
+ * behind it said of their answers (an HTTP relay: the ways behind the gateways, what a
+ * 2xx through each means, how many answers each gave), over every worker's handle. */
+static void relay_durability(controller *c)
+{
+    ob_run_result *r = &c->result;
+    const ob_broker_ops *ops = ob_broker_of_url(r->url);
+    if (!ops || !ops->relay || c->nworkers < 1)
+        return;
+    ob_durability all = {0};
+    ob_worker_durability(c->workers[0], &all);
+    for (long i = 1; i < c->nworkers; i++) {
+        ob_durability d = {0};
+        ob_worker_durability(c->workers[i], &d);
+        ob_durability_merge(&all, &d);
+        ob_durability_free(&d);
+    }
+    ob_durability_free(&r->durability);
+    r->durability = all;
+    read_durability_fields(r);
 }
 
 #define NO_PROGRESS_NS (10 * OB_NS_PER_S) /* sinks idle this long: they are done */
@@ -970,6 +997,7 @@ done:;
     }
     for (long i = 0; i < c->nworkers; i++)
         ob_worker_join(c->workers[i]);
+    relay_durability(c);
     sample(c, end > p->t0_mono ? (double)(end - p->t0_mono) / 1e9 : 0, true);
     judge_rate(c);
     return 0;

@@ -241,15 +241,7 @@ static void take_plan(ob_merge *m, const ob_run_doc *d, const char *run)
     ob_durability_set(&m->r.durability, d->r.durability.mode, d->r.durability.broker_ack,
                       d->r.durability.publish_ack, d->r.durability.delivery,
                       d->r.durability.acked_means[0] ? d->r.durability.acked_means : NULL);
-    for (int i = 0; i < d->r.durability.nextras; i++) {
-        const ob_dur_extra *e = &d->r.durability.extras[i];
-        switch (e->type) {
-        case OB_DUR_STR: ob_durability_str(&m->r.durability, e->key, e->str); break;
-        case OB_DUR_INT: ob_durability_int(&m->r.durability, e->key, e->num); break;
-        case OB_DUR_BOOL: ob_durability_bool(&m->r.durability, e->key, e->flag); break;
-        case OB_DUR_NULL: ob_durability_str(&m->r.durability, e->key, NULL); break;
-        }
-    }
+    ob_durability_merge(&m->r.durability, &d->r.durability);
     m->r.mode = m->r.durability.mode[0] ? m->r.durability.mode : "default";
     m->r.broker_acks = m->r.durability.broker_ack;
     m->r.ack_meaning = m->r.durability.acked_means;
@@ -517,6 +509,10 @@ int ob_merge_run(ob_store *s, const char *run, int64_t wait_ns, volatile sig_ato
             take_plan(m, w, run);
             have_plan = true;
             r->t0_real_ns = w->r.t0_real_ns;
+        } else {
+            /* a relay's answers per way behind its gateways add up; a way only another
+             * worker's answers named is added */
+            ob_durability_merge(&r->durability, &w->r.durability);
         }
         add_warmup(r, &w->r);
         r->sent += w->r.sent;

@@ -154,6 +154,30 @@ static const char *tick_text(const ob_run_opts *o, char *buf, size_t cap)
     return buf;
 }
 
+/* A relay's answers per way behind it, with what an answer through each means: one
+ * line each ("behind       nats: 130 answers, the broker's PubAck (...)"). */
+static void summary_behind(FILE *f, const ob_durability *d)
+{
+    size_t plen = strlen(OB_DURABILITY_COUNT_PREFIX);
+    for (int i = 0; i < d->nextras; i++) {
+        const ob_dur_extra *e = &d->extras[i];
+        if (e->type != OB_DUR_INT || strncmp(e->key, OB_DURABILITY_COUNT_PREFIX, plen) != 0)
+            continue;
+        const char *way = e->key + plen, *means = NULL;
+        char key[sizeof e->key + 8];
+        snprintf(key, sizeof key, OB_DURABILITY_BEHIND_PREFIX "%s", way);
+        for (int k = 0; k < d->nextras; k++)
+            if (d->extras[k].type == OB_DUR_STR && strcmp(d->extras[k].key, key) == 0)
+                means = d->extras[k].str;
+        if (strcmp(way, "unnamed") == 0)
+            fprintf(f, "behind       %" PRId64 " answers named no way (not from outbreak gateway)\n", e->num);
+        else if (strcmp(way, "other_ways") == 0)
+            fprintf(f, "behind       %" PRId64 " answers through more ways than are listed\n", e->num);
+        else
+            fprintf(f, "behind       %s: %" PRId64 " answers, %s\n", way, e->num, means ? means : "its ack not said");
+    }
+}
+
 void ob_report_summary(FILE *f, const ob_run_result *r)
 {
     const ob_run_opts *o = r->opts;
@@ -164,6 +188,7 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
     ob_jw_init(&w, f);
     ob_durability_write(&w, &r->durability);
     fputc('\n', f);
+    summary_behind(f, &r->durability);
     if (!r->broker_acks)
         fprintf(f, "note         %s (%s) has no broker acknowledgement: acked means %s, not "
                    "that anything stored it\n",

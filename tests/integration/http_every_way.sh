@@ -38,6 +38,14 @@ through() {
     check "$label: the gateway answered $ACKED requests 200 and acked as many records, none failed" \
         test "$(json "$WORK/gw-$label.json" '(d["codes"], d["acked"], d["failed"], d["middleware"])')" = \
         "({'200': $ACKED}, $ACKED, 0, '$way')"
+    # the run's durability says what the gateway's 2xx meant: the way its answers named,
+    # what its middleware's ack means (as the gateway's own summary says it), how many
+    local means
+    means=$(json "$WORK/gw-$label.json" 'd["durability"].get("acked_means") or "the broker'"'"'s %s (%s, %s)" % (d["durability"]["publish_ack"], d["durability"]["mode"], d["durability"]["delivery"])')
+    check "$label: the run's durability: behind_$way = the gateway's acked_means ($means), answers_$way = $ACKED" \
+        test "$(json "$f" '(d["durability"].get("behind_'"$way"'"), d["durability"].get("answers_'"$way"'"))')" = \
+        "$(python3 -c 'import sys; print((sys.argv[1], int(sys.argv[2])))' "$means" "$ACKED")"
+    check "$label: and its summary's line" test -n "$means" -a "$(grep -cF "behind       $way: $ACKED answers, $means" "$WORK/run-$label.out")" = 1
     kill -TERM "$SINK_PID"
     wait "$SINK_PID"
 }

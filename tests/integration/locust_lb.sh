@@ -59,6 +59,15 @@ check "end-to-end latency for every record (from the run's intended send time)" 
 $MONGO_TOOL ways 127.0.0.1 27017 "$MONGO_DB" "lbrun-$$" >"$WORK/ways-run.txt"
 echo "the run's records by way: $(tr '\n' ' ' <"$WORK/ways-run.txt")"
 check "the run's records went all three ways" test "$(wc -l <"$WORK/ways-run.txt")" = 3
+# the run's durability says which ways answered behind nginx, how often, and what each
+# one's 2xx means: the answers per way are the records MongoDB holds per way
+answers=$(json "$WORK/run.json" '" ".join("%s %d" % (k[8:], v) for k, v in sorted(d["durability"].items()) if k.startswith("answers_"))')
+check "the run's durability: answers per way ($answers) = MongoDB's records per way" \
+    test "$answers" = "$(sort "$WORK/ways-run.txt" | tr '\n' ' ' | sed 's/ $//')"
+check "  each with what its 2xx means" \
+    test "$(json "$WORK/run.json" 'sorted(k for k in d["durability"] if k.startswith("behind_") and d["durability"][k])')" = \
+    "['behind_kafka', 'behind_nats', 'behind_rabbitmq']"
+check "  and the summary's lines: one per way" test "$(grep -c '^behind       [a-z]*: [0-9]* answers, ' "$WORK/run.out")" = 3
 check "none of the run's records was stamped with the gateways' id (Locust's 1000 still)" \
     test "$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$RUN")" = 1000
 finish

@@ -160,8 +160,37 @@ static void test_too_many(void)
     ob_durability_free(&d);
 }
 
+/* Merging two handles' or workers' durabilities: counts of answers add up, an extra
+ * only the second has is appended, the first's other values stay. */
+static void test_merge(void)
+{
+    ob_durability a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    ob_durability_set(&a, "http", true, "HTTP 2xx", "the middleware's", NULL);
+    ob_durability_int(&a, "connections", 8);
+    ob_durability_str(&a, OB_DURABILITY_BEHIND_PREFIX "nats", "the broker's PubAck");
+    ob_durability_int(&a, OB_DURABILITY_COUNT_PREFIX "nats", 40);
+    ob_durability_set(&b, "http", true, "HTTP 2xx", "the middleware's", NULL);
+    ob_durability_int(&b, "connections", 16);
+    ob_durability_str(&b, OB_DURABILITY_BEHIND_PREFIX "kafka", "the broker's delivery report");
+    ob_durability_int(&b, OB_DURABILITY_COUNT_PREFIX "kafka", 7);
+    ob_durability_int(&b, OB_DURABILITY_COUNT_PREFIX "nats", 2);
+    ob_durability_merge(&a, &b);
+    size_t len;
+    char *text = write_json(&a, &len);
+    CHECK_STR(text, "{\"mode\":\"http\",\"broker_ack\":true,\"publish_ack\":\"HTTP 2xx\","
+                    "\"delivery\":\"the middleware's\",\"connections\":8,"
+                    "\"behind_nats\":\"the broker's PubAck\",\"answers_nats\":42,"
+                    "\"behind_kafka\":\"the broker's delivery report\",\"answers_kafka\":7}");
+    free(text);
+    ob_durability_free(&a);
+    ob_durability_free(&b);
+}
+
 int main(void)
 {
+    test_merge();
     test_nasty_values();
     test_acked_means_and_order();
     test_too_many();
