@@ -289,8 +289,11 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
                     population - unmeasured, population);
     } else
         fprintf(f, "  end-to-end                  unknown: pass --mongo URL (and run outbreak sink)\n");
-    fprintf(f, "cost         loadgen %.2f CPU s, peak RSS %.1f MB\n", r->loadgen_cpu_s,
-            r->loadgen_peak_rss_mb);
+    if (r->workers_json) /* merged: docs/scale-out.md, "Cost" */
+        fprintf(f, "cost         loadgen %.2f CPU s (the workers' together), peak RSS %.1f MB (the largest worker's)\n",
+                r->loadgen_cpu_s, r->loadgen_peak_rss_mb);
+    else
+        fprintf(f, "cost         loadgen %.2f CPU s, peak RSS %.1f MB\n", r->loadgen_cpu_s, r->loadgen_peak_rss_mb);
     for (int i = 0; i < r->nfailure_kinds; i++)
         fprintf(f, "failure      %" PRId64 " x %s\n", r->failures[i].count, r->failures[i].msg);
 }

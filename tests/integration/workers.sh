@@ -72,6 +72,9 @@ check "one worker process merged at the end (process $merger)" test -n "$merger"
 rc=$?
 check "outbreak merge exits 0 (got $rc: $(tail -1 "$WORK/merge.err"))" test "$rc" -eq 0
 check "merge wrote Locust's stats CSV" test -s "$WORK/merged_stats.csv"
+check "the merged cost line says the CPU is the workers' together, the RSS the largest worker's" \
+    grep -q '^cost         loadgen [0-9.]* CPU s (the workers. together), peak RSS [0-9.]* MB (the largest worker.s)$' \
+    "$WORK/merge.log"
 
 $MONGO_TOOL workers 127.0.0.1 27017 "$MONGO_DB" "$id" >"$WORK/workers.json"
 python3 - "$WORK" >"$WORK/verdict.txt" <<'EOF'
@@ -90,6 +93,10 @@ say(sorted(w["load"]["worker"] for w in ws) == [0, 1, 2, 3], "the four processes
 say(all(abs(w["sent"] - 20000) <= 200 for w in ws), "each worker sent a quarter within 1 %%: %s" % [w["sent"] for w in ws])
 say(m["lost"] == 0 and m["failed"] == 0, "merged lost %s, failed %s" % (m["lost"], m["failed"]))
 say(m["persisted"] == m["acked"] == sent, "merged persisted %s = acked %s = sent" % (m["persisted"], m["acked"]))
+# the sinks keep one end-to-end histogram per run: each worker's own summary says it is
+# the run's (over more records than its own), the merged one that it is its own
+say(m["e2e_scope"] == "own" and all(w["e2e_scope"] == "run" for w in ws),
+    "e2e_scope: merged %s, workers %s" % (m["e2e_scope"], [w["e2e_scope"] for w in ws]))
 say(m["workers"]["expected"] == 4 and m["workers"]["finished"] == 4 and m["workers"]["complete"],
     "workers: %s of %s finished" % (m["workers"]["finished"], m["workers"]["expected"]))
 secs = [p for p in m["series"] if 1 <= p["t"] <= 10]
@@ -131,7 +138,7 @@ print("merged publish p50 %s ms, p99 %s ms, p99.9 %s ms; e2e p99 %s ms" %
       (p["p50"], p["p99"], p["p99.9"], m["e2e_latency_ms"]["p99"]))
 EOF
 cat "$WORK/verdict.txt"
-check_verdicts "$WORK/verdict.txt" 9
+check_verdicts "$WORK/verdict.txt" 10
 count=$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$id")
 acked=$(json "$WORK/merged.json" 'd["acked"]')
 check "MongoDB holds $count documents of the run = merged acked $acked" test "$count" = "$acked"
