@@ -155,6 +155,16 @@ void ob_http_behind_note(http_behind *t, const char *body, size_t len)
         return;
     }
     size_t n = (size_t)(quote - way);
+    /* a middleware's name, as a gateway writes it: anything else names no way (and
+     * could not be a durability key) */
+    bool name = n < sizeof t->w[0].way;
+    for (size_t i = 0; name && i < n; i++)
+        name = (way[i] >= 'a' && way[i] <= 'z') || (way[i] >= 'A' && way[i] <= 'Z') ||
+               (way[i] >= '0' && way[i] <= '9') || way[i] == '_' || way[i] == '-' || way[i] == '.';
+    if (!name) {
+        t->unnamed++;
+        return;
+    }
     if (t->n > 0 && strlen(t->w[t->last].way) == n && memcmp(t->w[t->last].way, way, n) == 0) {
         t->w[t->last].answers++;
         return;
