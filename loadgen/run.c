@@ -445,6 +445,19 @@ static const char *sinks_way(const ob_run_result *r)
     return ops && ops->relay ? NULL : r->way;
 }
 
+void ob_run_take_ways(ob_run_result *r, const ob_sink_totals *tot, bool relay)
+{
+    r->nways = 0;
+    if (!tot || (tot->nways < 2 && !relay))
+        return;
+    r->nways = tot->nways;
+    for (int i = 0; i < tot->nways; i++) {
+        r->persisted_by_way[i] = tot->ways[i];
+        if (r->persisted_by_way[i].process_persisted < 0) /* not split by process: the run's */
+            r->persisted_by_way[i].process_persisted = r->persisted_by_way[i].persisted;
+    }
+}
+
 /* What the drain knows about this process's records at one instant. */
 typedef struct drain_view {
     bool ok;              /* the sinks' statistics could be read */
@@ -642,6 +655,7 @@ static void drain(controller *c)
     r->duplicates = last.ok ? last.duplicates : -1;
     r->invalid = last.ok ? last.tot.invalid : -1;
     r->sinks = last.tot.sinks;
+    ob_run_take_ways(r, last.ok ? &last.tot : NULL, !sinks_way(r));
 }
 
 /* The series' persisted counts from the sinks' exact counts per wall-clock second

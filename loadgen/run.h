@@ -20,6 +20,7 @@
 #include "err.h"
 #include "histogram.h"
 #include "options.h"
+#include "store.h"
 #include "worker.h"
 
 /* One second of the run. Counts are for that second; percentiles too. */
@@ -76,6 +77,11 @@ typedef struct ob_run_result {
     int64_t sent, acked, failed;
     int64_t bytes_sent;
     int64_t persisted, duplicates, invalid, lost; /* -1: unknown (no --mongo) */
+    /* the sinks' counts by way (this process's share where they split it), when more
+     * than one way holds the run's records or the URL is a relay's (gateways); nways 0:
+     * not shown */
+    ob_way_persisted persisted_by_way[OB_SINK_WAYS_MAX];
+    int nways;
     int64_t run_persisted;  /* the run id's persisted over every process that shares it:
                                the records the e2e histogram is over (more than persisted
                                when other processes send with the run id); -1: unknown */
@@ -97,6 +103,12 @@ typedef struct ob_run_result {
     long workers_finished;
     const char *workers_json;
 } ob_run_result;
+
+/* Fills r's persisted_by_way from the sinks' totals (NULL: unknown, none shown): shown
+ * when more than one way holds the run's records, or always for a relay; each way's
+ * process_persisted is this process's share, or the way's count where the sinks did
+ * not split it. */
+void ob_run_take_ways(ob_run_result *r, const ob_sink_totals *tot, bool relay);
 
 typedef struct ob_run ob_run;
 

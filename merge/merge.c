@@ -360,6 +360,8 @@ static int account(ob_merge *m, ob_store *s, const ob_run_doc *docs, ob_err *err
         return -1;
     r->sinks = tot.sinks;
     r->run_persisted = tot.persisted;
+    const ob_broker_ops *ops = ob_broker_of_url(r->url);
+    ob_run_take_ways(r, &tot, ops && ops->relay);
     bool split = true;
     int64_t persisted = 0, duplicates = 0, lost = 0, unconfirmed = 0;
     bool lost_known = true;

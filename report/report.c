@@ -261,6 +261,13 @@ void ob_report_summary(FILE *f, const ob_run_result *r)
                        "before its own (backlog_at_start)", backlog);
         fputc('\n', f);
     }
+    if (r->persisted >= 0 && r->nways > 0) {
+        fprintf(f, "persisted    by way (the sinks' counts):");
+        for (int i = 0; i < r->nways; i++)
+            fprintf(f, "%s %s %" PRId64, i ? "," : "", r->persisted_by_way[i].way,
+                    r->persisted_by_way[i].process_persisted);
+        fputc('\n', f);
+    }
     fprintf(f, "throughput   sent %.1f/s  acked %.1f/s", rate(r->sent, r->duration_s),
             rate(r->acked, r->duration_s));
     if (r->persisted >= 0)
@@ -572,6 +579,15 @@ int ob_report_json(FILE *f, const ob_run_result *r)
     json_latency(&w, "send_delay_ms", r->send_delay);
     json_latency(&w, "e2e_latency_ms", stored ? r->e2e : NULL);
     json_count(&w, "e2e_unmeasured", stored ? e2e_unmeasured(r) : -1);
+    if (stored && r->nways > 0) {
+        ob_jw_key(&w, "persisted_by_way");
+        ob_jw_object(&w);
+        for (int i = 0; i < r->nways; i++) {
+            ob_jw_key(&w, r->persisted_by_way[i].way);
+            ob_jw_int(&w, r->persisted_by_way[i].process_persisted);
+        }
+        ob_jw_end(&w);
+    }
     ob_jw_key(&w, "e2e_scope");
     if (stored && r->e2e)
         ob_jw_str(&w, e2e_is_the_runs(r) ? "run" : "own");

@@ -421,15 +421,50 @@ static void add_process(void *arg, const ob_process_count *pc)
  * not yet -1) adds that process's share, or sets them to -1 when the document does not
  * split its counts by process. -1 with err naming the document if its histogram is
  * malformed. */
+/* The entry of `way` in acc->ways, added if new; NULL when they are full. */
+static ob_way_persisted *way_entry(ob_sink_totals *acc, const char *way, int64_t process)
+{
+    for (int i = 0; i < acc->nways; i++)
+        if (strcmp(acc->ways[i].way, way) == 0)
+            return &acc->ways[i];
+    if (acc->nways == OB_SINK_WAYS_MAX)
+        return NULL;
+    ob_way_persisted *w = &acc->ways[acc->nways++];
+    snprintf(w->way, sizeof w->way, "%s", way);
+    w->persisted = 0;
+    w->process_persisted = process >= 0 ? 0 : -1;
+    return w;
+}
+
 static int add_stats_doc(const bson_t *doc, int64_t process, ob_sink_totals *acc, ob_hist *e2e,
                          ob_err *err)
 {
     bson_iter_t it;
     acc->sinks++;
-    if (process >= 0 && acc->process_persisted >= 0) {
-        process_sum ps = {.process = process, .acc = acc};
-        if (!each_process(doc, add_process, &ps))
+    /* this document's part of the process's share (-1: it does not split by process) */
+    int64_t doc_process = -1;
+    if (process >= 0) {
+        ob_sink_totals one = {0};
+        process_sum ps = {.process = process, .acc = &one};
+        if (each_process(doc, add_process, &ps))
+            doc_process = one.process_persisted;
+        if (acc->process_persisted >= 0 && doc_process >= 0) {
+            acc->process_persisted += one.process_persisted;
+            acc->process_duplicates += one.process_duplicates;
+        } else {
             acc->process_persisted = acc->process_duplicates = -1;
+        }
+    }
+    int64_t doc_persisted = 0;
+    if (bson_iter_init_find(&it, doc, "persisted"))
+        doc_persisted = bson_iter_as_int64(&it);
+    if (bson_iter_init_find(&it, doc, "way") && BSON_ITER_HOLDS_UTF8(&it)) {
+        ob_way_persisted *w = way_entry(acc, bson_iter_utf8(&it, NULL), process);
+        if (w) {
+            w->persisted += doc_persisted;
+            if (w->process_persisted >= 0)
+                w->process_persisted = doc_process >= 0 ? w->process_persisted + doc_process : -1;
+        }
     }
     if (bson_iter_init_find(&it, doc, "persisted"))
         acc->persisted += bson_iter_as_int64(&it);

@@ -53,6 +53,15 @@ int ob_store_flag_url(const char *value, void *dest, ob_err *err);
 /* NULL-safe. */
 void ob_store_close(ob_store *s);
 
+/* One way's share of a run's persisted records, as its sinks counted them. */
+#define OB_SINK_WAYS_MAX 8
+typedef struct ob_way_persisted {
+    char way[16];
+    int64_t persisted;         /* the way's sinks' documents inserted for the run */
+    int64_t process_persisted; /* of them, the process asked for (-1: not asked, or a sink
+                                  document without the split) */
+} ob_way_persisted;
+
 typedef struct ob_sink_totals {
     int64_t persisted;  /* documents inserted by the sinks (sum over sink instances) */
     int64_t duplicates; /* duplicate-key errors (redeliveries absorbed by _id) */
@@ -68,6 +77,10 @@ typedef struct ob_sink_totals {
     /* the share of one process (the `process` asked for): -1 when not asked or when a
      * sink document has no per-process counts (an older sink) */
     int64_t process_persisted, process_duplicates;
+    /* per way (the sink documents' "way"), in the order first met; ways past
+     * OB_SINK_WAYS_MAX are left out (nways stays at the maximum) */
+    ob_way_persisted ways[OB_SINK_WAYS_MAX];
+    int nways;
 } ob_sink_totals;
 
 /* Sums the sink_stats documents of `run`; merges their end-to-end histograms into

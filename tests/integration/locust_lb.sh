@@ -68,6 +68,10 @@ check "  each with what its 2xx means" \
     test "$(json "$WORK/run.json" 'sorted(k for k in d["durability"] if k.startswith("behind_") and d["durability"][k])')" = \
     "['behind_kafka', 'behind_nats', 'behind_rabbitmq']"
 check "  and the summary's lines: one per way" test "$(grep -c '^behind       [a-z]*: [0-9]* answers, ' "$WORK/run.out")" = 3
+persisted=$(json "$WORK/run.json" '" ".join("%s %d" % kv for kv in sorted(d["persisted_by_way"].items()))')
+check "the sinks' counts by way ($persisted) = MongoDB's records per way" \
+    test "$persisted" = "$(sort "$WORK/ways-run.txt" | tr '\n' ' ' | sed 's/ $//')"
+check "  on the summary's line" grep -qE '^persisted    by way \(the sinks. counts\): [a-z]+ [0-9]+, [a-z]+ [0-9]+, [a-z]+ [0-9]+$' "$WORK/run.out"
 check "none of the run's records was stamped with the gateways' id (Locust's 1000 still)" \
     test "$($MONGO_TOOL count 127.0.0.1 27017 "$MONGO_DB" records "$RUN")" = 1000
 finish

@@ -355,6 +355,27 @@ static void test_process_counts(ob_store *s)
     CHECK(ob_store_sink_totals(s, "r-p", 8, &t, NULL, &err) == 0);
     CHECK(t.process_persisted == 0 && t.process_duplicates == 0);
 
+    /* by way: a third sink of another way; each way's count and process 9's share of it */
+    ob_process_count c[] = {{.process = 9, .persisted = 30, .duplicates = 0},
+                            {.process = 7, .persisted = 4, .duplicates = 0}};
+    st = (ob_sink_stats){.run = "r-p", .sink = "sink-c", .way = "kafka", .persisted = 34,
+                         .processes = c, .nprocesses = 2};
+    CHECK_MSG(ob_store_put_sink_stats(s, &st, &err) == 0, "%s", err.msg);
+    CHECK(ob_store_sink_totals(s, "r-p", 9, &t, NULL, &err) == 0);
+    CHECK_MSG(t.nways == 2, "%d ways", t.nways);
+    for (int i = 0; i < t.nways; i++) {
+        const ob_way_persisted *w = &t.ways[i];
+        if (strcmp(w->way, "nats") == 0)
+            CHECK_MSG(w->persisted == 175 && w->process_persisted == 75, "nats %lld %lld",
+                      (long long)w->persisted, (long long)w->process_persisted);
+        else
+            CHECK_MSG(strcmp(w->way, "kafka") == 0 && w->persisted == 34 && w->process_persisted == 30,
+                      "%s %lld %lld", w->way, (long long)w->persisted, (long long)w->process_persisted);
+    }
+    CHECK(t.process_persisted == 105 && t.persisted == 209);
+    CHECK(ob_store_sink_totals(s, "r-p", -1, &t, NULL, &err) == 0);
+    CHECK(t.nways == 2 && t.ways[0].process_persisted == -1 && t.ways[1].process_persisted == -1);
+
     ob_sink_totals one;
     ob_process_count *procs = NULL;
     size_t nprocs = 0;
