@@ -460,7 +460,7 @@ static void print_figures(const ob_summary_figures *s, const ob_cost *cost)
            fig(a, sizeof a, s->persisted_per_s, 0), fig(b, sizeof b, s->publish_p50_ms, 2),
            fig(c, sizeof c, s->publish_p99_ms, 2), fig(d, sizeof d, s->e2e_p50_ms, 2),
            fig(e, sizeof e, s->e2e_p99_ms, 2));
-    /* no broker process (gRPC: the sink is the server): say so, not 0.00 */
+    /* no broker process (the sink is the server): say so, not 0.00 */
     bool no_broker = strncmp(cost->broker_process, "none", 4) == 0;
     printf("  CPU s: broker %s, sink %s, load generator %s (database %s)%s\n",
            no_broker ? cost->broker_process : fig(a, sizeof a, cost->broker_cpu_s, 2),
