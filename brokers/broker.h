@@ -143,6 +143,10 @@ int ob_durability_bool(ob_durability *d, const char *key, bool value);
  * behind its gateways: "answers_nats"); they add up when handles or processes are
  * merged. */
 #define OB_DURABILITY_COUNT_PREFIX "answers_"
+/* The two counts of answers that name no way of their own: answers that named none (a
+ * server other than a gateway) and answers through more ways than are listed. */
+#define OB_DURABILITY_UNNAMED "unnamed"
+#define OB_DURABILITY_OTHER_WAYS "other_ways"
 /* A relay's string extra "behind_<way>": what an answer through that way means. */
 #define OB_DURABILITY_BEHIND_PREFIX "behind_"
 /* Merges `from` into `into`: an extra of `from` that `into` lacks is appended (copied),

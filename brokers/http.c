@@ -189,7 +189,7 @@ void ob_http_behind_durability(const http_behind *t, ob_durability *d)
         ob_durability_int(d, key, e->answers);
     }
     if (t->unnamed > 0)
-        ob_durability_int(d, "answers_unnamed", t->unnamed);
+        ob_durability_int(d, OB_DURABILITY_COUNT_PREFIX OB_DURABILITY_UNNAMED, t->unnamed);
     if (t->others > 0)
-        ob_durability_int(d, "answers_other_ways", t->others);
+        ob_durability_int(d, OB_DURABILITY_COUNT_PREFIX OB_DURABILITY_OTHER_WAYS, t->others);
 }

@@ -169,9 +169,9 @@ static void summary_behind(FILE *f, const ob_durability *d)
         for (int k = 0; k < d->nextras; k++)
             if (d->extras[k].type == OB_DUR_STR && strcmp(d->extras[k].key, key) == 0)
                 means = d->extras[k].str;
-        if (strcmp(way, "unnamed") == 0)
+        if (strcmp(way, OB_DURABILITY_UNNAMED) == 0)
             fprintf(f, "behind       %" PRId64 " answers named no way (not from outbreak gateway)\n", e->num);
-        else if (strcmp(way, "other_ways") == 0)
+        else if (strcmp(way, OB_DURABILITY_OTHER_WAYS) == 0)
             fprintf(f, "behind       %" PRId64 " answers through more ways than are listed\n", e->num);
         else
             fprintf(f, "behind       %s: %" PRId64 " answers, %s\n", way, e->num, means ? means : "its ack not said");

@@ -466,8 +466,7 @@ static int add_stats_doc(const bson_t *doc, int64_t process, ob_sink_totals *acc
                 w->process_persisted = doc_process >= 0 ? w->process_persisted + doc_process : -1;
         }
     }
-    if (bson_iter_init_find(&it, doc, "persisted"))
-        acc->persisted += bson_iter_as_int64(&it);
+    acc->persisted += doc_persisted;
     if (bson_iter_init_find(&it, doc, "duplicates"))
         acc->duplicates += bson_iter_as_int64(&it);
     if (bson_iter_init_find(&it, doc, "invalid"))
