@@ -1329,7 +1329,14 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
         natsOptions_Destroy(no);
         return ob_nats_fail(err, OB_ERR_INTERNAL, "cannot set options for", na->s.address, s);
     }
-    s = natsConnection_Connect(&na->nc, no);
+    /* a nonce signature refused for its zero first byte (nats_auth.c): a new connection
+     * brings a new nonce; 4 such in a row: 1 in 2^32 */
+    for (int tries = 0;; tries++) {
+        int refused = atomic_load(&na->s.sec.zero_led_refused);
+        s = natsConnection_Connect(&na->nc, no);
+        if (s == NATS_OK || tries == 3 || atomic_load(&na->s.sec.zero_led_refused) == refused)
+            break;
+    }
     natsOptions_Destroy(no);
     if (s != NATS_OK)
         return ob_nats_connect_fail(err, &na->s.sec, na->s.address, s);

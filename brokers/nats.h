@@ -47,6 +47,7 @@ typedef struct nats_security {
     char user[256];           /* NATS_AUTH_USER: the user name (not a secret) */
     char file[NATS_PATH_MAX]; /* NATS_AUTH_NKEY, NATS_AUTH_CREDS */
     char nkey_public[64];     /* NATS_AUTH_NKEY: the public key of the seed (U...) */
+    atomic_int zero_led_refused; /* nonce signatures refused for their zero first byte */
 } nats_security;
 
 /* The URL's options, checked. */
@@ -109,8 +110,17 @@ int ob_nats_stream_names(const char *data, size_t len, char *out, size_t cap);
  * file and the address; never a secret in it. */
 int ob_nats_security_parse(nats_security *sec, const ob_url *url, const char *address, ob_err *err);
 
-/* Sets TLS and the credentials on cnats' options (url: the same URL, for the secrets). */
-natsStatus ob_nats_security_apply(const nats_security *sec, const ob_url *url, natsOptions *no);
+/* Sets TLS and the credentials on cnats' options (url: the same URL, for the secrets);
+ * sec must outlive the connection (cnats signs the nonce through it at every connect). */
+natsStatus ob_nats_security_apply(nats_security *sec, const ob_url *url, natsOptions *no);
+
+/* cnats' natsSignatureHandler for an nkey or creds file (closure: its nats_security):
+ * the Ed25519 signature of nonce by the file's user seed, read again at each call. A
+ * signature whose first byte is zero is refused (NATS_ERR, counted in zero_led_refused):
+ * cnats 3.4 would send it as none; the connect is made again instead. Exposed for the
+ * unit test. */
+natsStatus ob_nats_sign_nonce(char **err_txt, unsigned char **signature, int *signature_len, const char *nonce,
+                              void *closure);
 
 /* Adds "tls", "tls_verify", "client_cert" and "auth" (and the user name) to d. */
 void ob_nats_security_durability(const nats_security *sec, ob_durability *d);

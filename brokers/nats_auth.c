@@ -6,10 +6,10 @@
  *
  * The options are checked before anything connects: every file named must be readable
  * (a usage error naming the file and the address otherwise), an nkey file must hold a
- * user seed (its public key, which cnats needs beside the seed file, is derived here
- * with OpenSSL's Ed25519), a creds file a user JWT and a seed. A user name without a
- * password is refused rather than taken for a token (cnats' habit): a secret in the
- * user name would be printed wherever the URL is, since only the password and the
+ * user seed (its public key, which cnats sends, is derived here with OpenSSL's Ed25519),
+ * a creds file a user JWT and a seed; the server's nonce is signed here too. A user name
+ * without a password is refused rather than taken for a token (cnats' habit): a secret
+ * in the user name would be printed wherever the URL is, since only the password and the
  * secret-looking options (token=) are masked. The secrets stay where they were given
  * (the URL, the files); cnats gets them at connect; no message quotes one. */
 #include "nats.h"
@@ -81,30 +81,60 @@ static void b32_encode(const unsigned char *p, size_t n, char *out)
     out[o] = '\0';
 }
 
+/* The 32-byte Ed25519 seed of the user seed `seed` (58 base32 characters, "SU...") into
+ * raw[32]; -1 if it is not one (its length, CRC or prefixes). */
+static int nkey_user_seed(const char *seed, size_t n, unsigned char out[32])
+{
+    unsigned char raw[40];
+    int rc = -1;
+    if (n == 58 && b32_decode(seed, n, raw, sizeof raw) == 36) {
+        uint16_t want = (uint16_t)(raw[34] | raw[35] << 8);
+        if (crc16(raw, 34) == want && (raw[0] & 0xf8) == NKEY_PREFIX_SEED &&
+            (((raw[0] & 7) << 5) | ((raw[1] & 0xf8) >> 3)) == NKEY_PREFIX_USER) {
+            memcpy(out, raw + 2, 32);
+            rc = 0;
+        }
+    }
+    OPENSSL_cleanse(raw, sizeof raw);
+    return rc;
+}
+
+/* The first word of text that is a valid user seed ("SU" and 56 more base32 characters,
+ * as nk, nsc and a creds file write it), its 32 bytes into out; -1 if none is. */
+static int find_user_seed(const char *text, unsigned char out[32])
+{
+    for (const char *w = text; *w; w++) {
+        if (w[0] != 'S' || w[1] != 'U' || (w > text && strchr(b32, w[-1])))
+            continue;
+        if (nkey_user_seed(w, strspn(w, b32), out) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* The public key ("U...", 56 characters) of the Ed25519 seed raw[32] into pub[cap]. */
+static int nkey_public_of(const unsigned char seed[32], char *pub, size_t cap)
+{
+    unsigned char key[35];
+    size_t plen = 32;
+    EVP_PKEY *pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    int rc = -1;
+    if (cap >= 57 && pk && EVP_PKEY_get_raw_public_key(pk, key + 1, &plen) == 1 && plen == 32) {
+        key[0] = NKEY_PREFIX_USER;
+        uint16_t crc = crc16(key, 33);
+        key[33] = (unsigned char)(crc & 0xff);
+        key[34] = (unsigned char)(crc >> 8);
+        b32_encode(key, sizeof key, pub);
+        rc = 0;
+    }
+    EVP_PKEY_free(pk);
+    return rc;
+}
+
 int ob_nats_nkey_public(const char *seed, char *pub, size_t cap)
 {
-    unsigned char raw[40], key[35];
-    int rc = -1;
-    size_t n = strlen(seed);
-    EVP_PKEY *pk = NULL;
-    if (cap < 57 || n != 58 || b32_decode(seed, n, raw, sizeof raw) != 36)
-        goto done;
-    uint16_t want = (uint16_t)(raw[34] | raw[35] << 8);
-    if (crc16(raw, 34) != want || (raw[0] & 0xf8) != NKEY_PREFIX_SEED ||
-        (((raw[0] & 7) << 5) | ((raw[1] & 0xf8) >> 3)) != NKEY_PREFIX_USER)
-        goto done;
-    pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, raw + 2, 32);
-    size_t plen = 32;
-    if (!pk || EVP_PKEY_get_raw_public_key(pk, key + 1, &plen) != 1 || plen != 32)
-        goto done;
-    key[0] = NKEY_PREFIX_USER;
-    uint16_t crc = crc16(key, 33);
-    key[33] = (unsigned char)(crc & 0xff);
-    key[34] = (unsigned char)(crc >> 8);
-    b32_encode(key, sizeof key, pub);
-    rc = 0;
-done:
-    EVP_PKEY_free(pk);
+    unsigned char raw[32];
+    int rc = nkey_user_seed(seed, strlen(seed), raw) == 0 ? nkey_public_of(raw, pub, cap) : -1;
     OPENSSL_cleanse(raw, sizeof raw);
     return rc;
 }
@@ -136,48 +166,175 @@ static int read_file(const char *opt, const char *path, const char *address, cha
     return 0;
 }
 
-/* An nkey file: the first word that looks like a user seed ("SU" and 56 more base32
- * characters), as nk and nsc write it. */
+/* An nkey file: the first word that is a user seed, whose public key cnats sends. */
 static int load_nkey(nats_security *sec, const char *address, ob_err *err)
 {
     char buf[8192];
+    unsigned char seed[32];
     int rc = read_file("nkey", sec->file, address, buf, sizeof buf, err);
     if (rc == 0) {
-        rc = -1;
-        for (char *w = buf; *w && rc != 0; w++) {
-            if (w[0] != 'S' || w[1] != 'U' || (w > buf && strchr(b32, w[-1])))
-                continue;
-            size_t len = strspn(w, b32);
-            char seed[59];
-            if (len != 58)
-                continue;
-            memcpy(seed, w, 58);
-            seed[58] = '\0';
-            rc = ob_nats_nkey_public(seed, sec->nkey_public, sizeof sec->nkey_public);
-            OPENSSL_cleanse(seed, sizeof seed);
-        }
+        rc = find_user_seed(buf, seed) == 0 ? nkey_public_of(seed, sec->nkey_public, sizeof sec->nkey_public)
+                                            : -1;
         if (rc != 0)
             ob_err_setk(err, OB_ERR_USAGE,
                         "nats: option nkey: %s (for %s) holds no valid user nkey seed (SU...)", sec->file,
                         address);
     }
+    OPENSSL_cleanse(seed, sizeof seed);
     OPENSSL_cleanse(buf, sizeof buf);
     return rc;
 }
 
-/* A creds file: a user JWT and an nkey seed between their "-----BEGIN" lines. */
+/* A creds file's user JWT: the first line of JWT characters after its "BEGIN NATS USER
+ * JWT" line, into out[cap]; -1 if there is none or it does not fit. */
+static int creds_jwt(const char *text, char *out, size_t cap)
+{
+    static const char jwt_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=";
+    const char *p = strstr(text, "BEGIN NATS USER JWT");
+    p = p ? strchr(p, '\n') : NULL;
+    while (p && *p && !strchr(jwt_chars, *p))
+        p++;
+    size_t n = p ? strspn(p, jwt_chars) : 0;
+    if (n == 0 || n >= cap)
+        return -1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* A creds file's seed: the first user seed after its "NKEY SEED" line. */
+static int creds_seed(const char *text, unsigned char out[32])
+{
+    const char *p = strstr(text, "NKEY SEED");
+    return p ? find_user_seed(p, out) : -1;
+}
+
+enum { CREDS_MAX = 65536, JWT_MAX = 16384 };
+
+/* A creds file: a user JWT and a user seed between their "-----BEGIN" lines. */
 static int load_creds(const nats_security *sec, const char *address, ob_err *err)
 {
-    char buf[65536];
-    int rc = read_file("creds", sec->file, address, buf, sizeof buf, err);
-    if (rc == 0 && !strstr(buf, "BEGIN NATS USER JWT"))
+    char *buf = malloc(CREDS_MAX), *jwt = malloc(JWT_MAX);
+    unsigned char seed[32];
+    int rc = buf && jwt ? read_file("creds", sec->file, address, buf, CREDS_MAX, err)
+                        : ob_err_set(err, "nats: out of memory reading %s", sec->file);
+    if (rc == 0 && creds_jwt(buf, jwt, JWT_MAX) != 0)
         rc = ob_err_setk(err, OB_ERR_USAGE, "nats: option creds: %s (for %s) holds no user JWT "
-                         "(-----BEGIN NATS USER JWT-----)", sec->file, address);
-    else if (rc == 0 && !strstr(buf, "NKEY SEED"))
-        rc = ob_err_setk(err, OB_ERR_USAGE, "nats: option creds: %s (for %s) holds no nkey seed "
-                         "(-----BEGIN USER NKEY SEED-----)", sec->file, address);
-    OPENSSL_cleanse(buf, sizeof buf);
+                         "(-----BEGIN NATS USER JWT----- and the JWT on the next line)", sec->file, address);
+    else if (rc == 0 && creds_seed(buf, seed) != 0)
+        rc = ob_err_setk(err, OB_ERR_USAGE, "nats: option creds: %s (for %s) holds no valid user nkey seed "
+                         "(-----BEGIN USER NKEY SEED----- and SU... on the next line)", sec->file, address);
+    OPENSSL_cleanse(seed, sizeof seed);
+    if (buf)
+        OPENSSL_cleanse(buf, CREDS_MAX);
+    if (jwt)
+        OPENSSL_cleanse(jwt, JWT_MAX);
+    free(buf);
+    free(jwt);
     return rc;
+}
+
+/* --- the connect's callbacks -----------------------------------------------------------
+ * cnats calls these at every connect and reconnect: the files are read again each time
+ * (as cnats' own SetNKeyFromSeed does), so a rotated creds file is picked up, and no secret
+ * stays in memory between connects. The nonce is signed with OpenSSL's Ed25519.
+ *
+ * cnats 3.4 (Debian's) takes the raw signature for a C string when it encodes it: one
+ * that begins with a zero byte (1 connect in 256) is sent as no signature at all, and the
+ * server refuses the connect ("Authorization Violation"). Its own signer has the same
+ * fault. Ed25519 signs a nonce always the same way, so such a signature is refused here
+ * (counted in sec->zero_led_refused) and the connect is made again: the next connection
+ * brings a new nonce. cnats' reconnects do so by themselves; the first connect is retried
+ * by the adapter (ob_nats_connect). */
+
+static natsStatus callback_fail(char **err_txt, const ob_err *e)
+{
+    *err_txt = strdup(e->msg);
+    return NATS_ERR;
+}
+
+/* Reads the file of sec (nkey or creds) into a new buffer of CREDS_MAX; NULL with err. */
+static char *read_secret_file(const nats_security *sec, ob_err *err)
+{
+    char *buf = malloc(CREDS_MAX);
+    if (!buf) {
+        ob_err_set(err, "nats: out of memory reading %s", sec->file);
+        return NULL;
+    }
+    if (read_file(sec->auth == NATS_AUTH_NKEY ? "nkey" : "creds", sec->file, "the server", buf, CREDS_MAX,
+                  err) == 0)
+        return buf;
+    free(buf);
+    return NULL;
+}
+
+static void free_secret_file(char *buf)
+{
+    if (buf)
+        OPENSSL_cleanse(buf, CREDS_MAX);
+    free(buf);
+}
+
+natsStatus ob_nats_sign_nonce(char **err_txt, unsigned char **signature, int *signature_len, const char *nonce,
+                              void *closure)
+{
+    nats_security *sec = closure;
+    ob_err e = {0};
+    unsigned char seed[32];
+    char *buf = read_secret_file(sec, &e);
+    int found = !buf                          ? -1
+                : sec->auth == NATS_AUTH_NKEY ? find_user_seed(buf, seed)
+                                              : creds_seed(buf, seed);
+    free_secret_file(buf);
+    if (found != 0) {
+        if (buf)
+            ob_err_set(&e, "nats: %s holds no valid user nkey seed any more", sec->file);
+        OPENSSL_cleanse(seed, sizeof seed);
+        return callback_fail(err_txt, &e);
+    }
+    EVP_PKEY *pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+    OPENSSL_cleanse(seed, sizeof seed);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char *sig = malloc(64);
+    size_t len = 64;
+    bool ok = pk && ctx && sig && EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk) == 1 &&
+              EVP_DigestSign(ctx, sig, &len, (const unsigned char *)nonce, strlen(nonce)) == 1 && len == 64;
+    EVP_MD_CTX_free(ctx);
+    EVP_PKEY_free(pk);
+    if (!ok) {
+        free(sig);
+        ob_err_set(&e, "nats: cannot sign the server's nonce with the seed of %s (OpenSSL's Ed25519)",
+                   sec->file);
+        return callback_fail(err_txt, &e);
+    }
+    if (sig[0] == 0) {
+        free(sig);
+        atomic_fetch_add(&sec->zero_led_refused, 1);
+        ob_err_set(&e, "nats: the nonce's signature begins with a zero byte, which cnats would send as "
+                   "none; connecting again for a new nonce");
+        return callback_fail(err_txt, &e);
+    }
+    *signature = sig;
+    *signature_len = (int)len;
+    return NATS_OK;
+}
+
+static natsStatus user_jwt(char **jwt_out, char **err_txt, void *closure)
+{
+    const nats_security *sec = closure;
+    ob_err e = {0};
+    char *buf = read_secret_file(sec, &e);
+    char *jwt = buf ? malloc(JWT_MAX) : NULL;
+    int found = jwt ? creds_jwt(buf, jwt, JWT_MAX) : -1;
+    free_secret_file(buf);
+    if (found != 0) {
+        free(jwt);
+        if (buf)
+            ob_err_set(&e, "nats: %s holds no user JWT any more", sec->file);
+        return callback_fail(err_txt, &e);
+    }
+    *jwt_out = jwt;
+    return NATS_OK;
 }
 
 static int path_option(const ob_url *url, const char *key, char *dst, const char *address, ob_err *err)
@@ -245,7 +402,7 @@ int ob_nats_security_parse(nats_security *sec, const ob_url *url, const char *ad
     return 0;
 }
 
-natsStatus ob_nats_security_apply(const nats_security *sec, const ob_url *url, natsOptions *no)
+natsStatus ob_nats_security_apply(nats_security *sec, const ob_url *url, natsOptions *no)
 {
     natsStatus s = NATS_OK;
     if (sec->tls) {
@@ -264,8 +421,9 @@ natsStatus ob_nats_security_apply(const nats_security *sec, const ob_url *url, n
     switch (sec->auth) {
     case NATS_AUTH_USER: return natsOptions_SetUserInfo(no, url->user, url->pass);
     case NATS_AUTH_TOKEN: return natsOptions_SetToken(no, ob_url_param_str(url, "token", ""));
-    case NATS_AUTH_NKEY: return natsOptions_SetNKeyFromSeed(no, sec->nkey_public, sec->file);
-    case NATS_AUTH_CREDS: return natsOptions_SetUserCredentialsFromFiles(no, sec->file, NULL);
+    case NATS_AUTH_NKEY: return natsOptions_SetNKey(no, sec->nkey_public, ob_nats_sign_nonce, sec);
+    case NATS_AUTH_CREDS:
+        return natsOptions_SetUserCredentialsCallbacks(no, user_jwt, sec, ob_nats_sign_nonce, sec);
     case NATS_AUTH_NONE: break;
     }
     return NATS_OK;

@@ -142,11 +142,16 @@ operator: "$C/op.jwt"
 resolver: MEMORY
 resolver_preload: { $(cat "$C/account.pub"): "$(cat "$C/account.jwt")" }
 EOF
-for s in mtls pass token nkey creds; do
+P_NKEYPLAIN=$(free_port)
+cat >"$WORK/nkeyplain.conf" <<EOF
+listen: 127.0.0.1:$P_NKEYPLAIN
+authorization { users: [ { nkey: $(cat "$C/user.pub") } ] }
+EOF
+for s in mtls pass token nkey creds nkeyplain; do
     "$NATS_SERVER" -c "$WORK/$s.conf" >"$WORK/server-$s.log" 2>&1 &
     PIDS+=($!)
 done
-for p in $P_MTLS $P_PASS $P_TOKEN $P_NKEY $P_CREDS; do
+for p in $P_MTLS $P_PASS $P_TOKEN $P_NKEY $P_CREDS $P_NKEYPLAIN; do
     wait_port "$p" || fail "no nats-server listening on $p ($(tail -2 "$WORK"/server-*.log))"
 done
 
@@ -183,6 +188,32 @@ e2e nkey "nats://localhost:$P_NKEY?$CA&nkey=$C/user.nk&subject=obit.nkey.$$" nke
 check "[nkey] durability names the nkey's public key" \
     test "$(json "$OUT-nkey.json" 'd["durability"]["nkey"]')" = "$(cat "$C/user.pub")"
 e2e creds "nats://127.0.0.1:$P_CREDS?creds=$C/user.creds&subject=obit.creds.$$" "creds (user JWT)"
+
+# A nonce whose signature begins with a zero byte (1 connect in 256): cnats 3.4 sends such
+# a signature as none, and the server refuses the connect. nonce_proxy.py offers one on
+# its first connection and relays the next to the server; the run connects again rather
+# than fail, and sends no CONNECT without a signature. The sink goes to the server.
+zero_nonce() {
+    local name=$1 key=$2 upstream=$3 query=$4 id="nats-zero-$1-$$-$(date +%s)" rc=0 pport
+    pport=$(free_port)
+    python3 "$OB_SOURCE_DIR/tests/integration/nonce_proxy.py" "$pport" "$upstream" "$key" >"$WORK/proxy-$name.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 300); do grep -q '^ready' "$WORK/proxy-$name.log" && break; sleep 0.1; done
+    check "[$name] the proxy found a nonce whose signature begins with a zero byte ($(head -1 "$WORK/proxy-$name.log"))" \
+        grep -q '^ready' "$WORK/proxy-$name.log"
+    start_sink "nats://127.0.0.1:$upstream?$query" "$OUT-sink-$name.log"
+    "$OUTBREAK" run --headless --broker "nats://127.0.0.1:$pport?$query" --mongo "$MONGO_URL" --rate 200 -t 1s \
+        --run-id "$id" --json "$OUT-$name.json" >"$OUT-run-$name.log" 2>&1 || rc=$?
+    kill "$SINK_PID" 2>/dev/null
+    wait "$SINK_PID" 2>/dev/null
+    echo "[$name] $(grep -E '^delivery' "$OUT-run-$name.log") | proxy: $(tail -n +2 "$WORK/proxy-$name.log" | tr '\n' ';')"
+    check_delivered "$rc" "$OUT-$name.json" "$id" 200
+    check "[$name] the first connect, offered that nonce, sent no CONNECT and was closed" \
+        grep -qx 'conn 1: no CONNECT, closed' "$WORK/proxy-$name.log"
+    check "[$name] the run connected again, through to the server" grep -qx 'conn 2: relayed' "$WORK/proxy-$name.log"
+}
+zero_nonce nkeyzero "$C/nkuser.der" "$P_NKEYPLAIN" "nkey=$C/user.nk&subject=obit.nkz.$$"
+zero_nonce credszero "$C/creduser.der" "$P_CREDS" "creds=$C/user.creds&subject=obit.crz.$$"
 
 # tls:// is the same adapter (ob_nats_tls_ops in the registry)
 e2e tlsscheme "tls://127.0.0.1:$P_MTLS?$CA&cert=$C/client.pem&key=$C/client.key&subject=obit.tlss.$$" none

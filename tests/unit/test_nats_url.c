@@ -189,11 +189,55 @@ static void test_auth(void)
     fails("nats://h:4222?nkey=", "option nkey must be 1..");
     fails("nats://h:4222?creds=%D/missing.creds", "option creds: cannot read");
     fails("nats://h:4222?creds=%D/user.nk", "holds no user JWT");
-    fails("nats://h:4222?creds=%D/jwt-only.creds", "holds no nkey seed");
+    fails("nats://h:4222?creds=%D/jwt-only.creds", "holds no valid user nkey seed");
     fails("nats://h:4222?nkey=" SEED, "option nkey takes a file holding the seed, not the seed");
 }
 
 /* write=: when cnats writes a publish (auto by default; asap, buffered; nothing else) */
+/* The nonce's signature: SEED's Ed25519 signatures of two nonces, made independently
+ * (Python's cryptography); "nonce-173"'s begins with a zero byte, which cnats 3.4 would
+ * send as no signature: refused and counted, so that the adapter connects again. */
+#define SIG_PLAIN "ad38e3774241a391bcf9ef9281ae4ddd52be70918d0c91aeee67bb756aa11b24" \
+                  "7ba64e9a107e578535bda9e2c1a14e9202fbff8cbd605fbb1dc3019aadda3b0b"
+
+static void test_sign_nonce(void)
+{
+    const char *urls[] = {"nats://h?nkey=%D/user.nk", "nats://h?creds=%D/user.creds"};
+    for (int u = 0; u < 2; u++) {
+        nats_settings s;
+        ob_err err;
+        CHECK_MSG(parse(urls[u], &s, &err) == 0, "%s", err.msg);
+        char *txt = NULL, hex[129] = "";
+        unsigned char *sig = NULL;
+        int len = 0;
+        CHECK(ob_nats_sign_nonce(&txt, &sig, &len, "nonce-plain", &s.sec) == NATS_OK && txt == NULL);
+        CHECK_MSG(sig && len == 64, "%s: a signature of %d bytes", urls[u], len);
+        for (int i = 0; sig && i < len && i < 64; i++)
+            snprintf(hex + 2 * i, 3, "%02x", sig[i]);
+        CHECK_STR(hex, SIG_PLAIN);
+        free(sig);
+        sig = NULL;
+        CHECK(atomic_load(&s.sec.zero_led_refused) == 0);
+        CHECK(ob_nats_sign_nonce(&txt, &sig, &len, "nonce-173", &s.sec) == NATS_ERR && sig == NULL);
+        CHECK_MSG(txt && strstr(txt, "begins with a zero byte"), "%s: %s", urls[u], txt ? txt : "(none)");
+        free(txt);
+        CHECK(atomic_load(&s.sec.zero_led_refused) == 1);
+    }
+    /* the file gone between connects: cnats gets the reason */
+    nats_settings s;
+    ob_err err;
+    char p[128], *txt = NULL;
+    unsigned char *sig = NULL;
+    int len = 0;
+    write_file("gone.nk", SEED "\n");
+    CHECK_MSG(parse("nats://h?nkey=%D/gone.nk", &s, &err) == 0, "%s", err.msg);
+    path(p, sizeof p, "gone.nk");
+    unlink(p);
+    CHECK(ob_nats_sign_nonce(&txt, &sig, &len, "nonce-plain", &s.sec) == NATS_ERR && sig == NULL);
+    CHECK_MSG(txt && strstr(txt, "cannot read") && strstr(txt, "gone.nk"), "%s", txt ? txt : "(none)");
+    free(txt);
+}
+
 static void test_write(void)
 {
     nats_settings s;
@@ -374,6 +418,7 @@ int main(void)
     test_plain();
     test_tls();
     test_auth();
+    test_sign_nonce();
     test_write();
     test_confirm();
     test_io();
