@@ -4,7 +4,9 @@
 # (Ed25519 by openssl, the nkey and JWT encodings in Python), and private nats-servers on
 # free ports: mutual TLS with JetStream, TLS with a user and password, a token, an nkey
 # user, and operator mode with a .creds user. Through each, `outbreak sink` and `outbreak
-# run` end to end with lost 0 and the durability naming TLS and the auth method. Then the
+# run` end to end with lost 0 and the durability naming TLS and the auth method. A nonce
+# whose signature begins with a zero byte (nonce_proxy.py offers one), at the first
+# connect (nkey and creds) and at a reconnect: outbreak connects again. Then the
 # failures, each exit 1 or 2 within 5 s with one line naming the cause and the address: a
 # wrong CA, a wrong password, a plaintext client against the TLS-only server, a TLS client
 # against a plaintext one, a missing creds file, an unreadable nkey file. Last, no 8-byte
@@ -214,6 +216,31 @@ zero_nonce() {
 }
 zero_nonce nkeyzero "$C/nkuser.der" "$P_NKEYPLAIN" "nkey=$C/user.nk&subject=obit.nkz.$$"
 zero_nonce credszero "$C/creduser.der" "$P_CREDS" "creds=$C/user.creds&subject=obit.crz.$$"
+
+# ... and on a reconnect: the proxy relays the first connection and cuts it after 1 s,
+# offers the nonce on the second; cnats' reconnect refuses it, connects a third time and
+# the run goes on: every record accounted for, the later ones acked
+rport=$(free_port)
+python3 "$OB_SOURCE_DIR/tests/integration/nonce_proxy.py" "$rport" "$P_NKEYPLAIN" "$C/nkuser.der" 1 \
+    >"$WORK/proxy-reconnect.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 300); do grep -q '^ready' "$WORK/proxy-reconnect.log" && break; sleep 0.1; done
+rc=0
+"$OUTBREAK" run --headless --broker "nats://127.0.0.1:$rport?nkey=$C/user.nk&subject=obit.nkr.$$" --rate 200 -t 3s \
+    --json "$OUT-nkeyreconnect.json" >"$OUT-run-nkeyreconnect.log" 2>&1 || rc=$?
+counts=$(json "$OUT-nkeyreconnect.json" '"%d %d %d" % (d["sent"], d["acked"], d["failed"])' 2>/dev/null)
+echo "[nkeyreconnect] sent acked failed: $counts | proxy: $(tail -n +2 "$WORK/proxy-reconnect.log" | tr '\n' ';')"
+# the records whose confirmation the cut took are failed, and the run exits 1 for them
+# (as core_reconnect.sh shows); none failed, it exits 0
+nfailed=$(json "$OUT-nkeyreconnect.json" 'd["failed"]' 2>/dev/null || echo none)
+check "[nkeyreconnect] exit $rc, failed $nfailed: 1 with failures, 0 without" \
+    test "$rc" -eq "$([ "${nfailed:-0}" != 0 ] && echo 1 || echo 0)" -a "$nfailed" != none
+[ "$nfailed" = 0 ] || check "[nkeyreconnect] the failures are those sent before cnats reconnected" \
+    grep -q "failure .*sent before cnats reconnected" "$OUT-run-nkeyreconnect.log"
+check "[nkeyreconnect] the first connection cut, the second (offered the nonce) sent no CONNECT, the third relayed" \
+    grep -qz 'conn 1: cut.*conn 2: no CONNECT, closed.*conn 3: relayed' <(tr '\n' ' ' <"$WORK/proxy-reconnect.log")
+check "[nkeyreconnect] every record accounted for (sent = acked + failed) and those after the cut acked (>= 350 of 600: $counts)" \
+    python3 -c "import sys; s, a, f = map(int, sys.argv[1].split()); sys.exit(not (s == a + f and a >= 350))" "$counts"
 
 # tls:// is the same adapter (ob_nats_tls_ops in the registry)
 e2e tlsscheme "tls://127.0.0.1:$P_MTLS?$CA&cert=$C/client.pem&key=$C/client.key&subject=obit.tlss.$$" none
