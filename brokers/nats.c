@@ -457,20 +457,23 @@ static void core_find_streams(nats_adapter *na)
     natsInbox *inbox = NULL;
     natsSubscription *sub = NULL;
     natsMsg *reply = NULL;
+    natsStatus got = NATS_TIMEOUT;
     if (natsInbox_Create(&inbox) == NATS_OK && natsConnection_SubscribeSync(&sub, na->nc, inbox) == NATS_OK &&
         natsConnection_PublishRequest(na->nc, "$JS.API.STREAM.NAMES", inbox, req, n) == NATS_OK) {
         if (!na->use_loop) {
-            natsSubscription_NextMsg(&reply, sub, 500);
+            got = natsSubscription_NextMsg(&reply, sub, 500);
         } else {
             int64_t until = ob_mono_ns() + 500 * OB_NS_PER_MS;
-            while (natsSubscription_NextMsg(&reply, sub, 0) != NATS_OK && ob_mono_ns() < until)
+            while ((got = natsSubscription_NextMsg(&reply, sub, 0)) != NATS_OK && got != NATS_NO_RESPONDERS &&
+                   ob_mono_ns() < until)
                 ob_nats_loop_wait(&na->loop, na->nc, until, false);
         }
     }
-    /* a status (503: no responders) has no data and names no stream; what is found is
-     * said in the durability, which every summary prints (not here: a start that fails
-     * after this, as a gateway's listen, says one line) */
-    na->stored_by_known = reply != NULL;
+    /* a 503 status (no responders: no JetStream) comes back from cnats as that status,
+     * not as a message: no stream takes the subject. What is found is said in the
+     * durability, which every summary prints (not here: a start that fails after this,
+     * as a gateway's listen, says one line) */
+    na->stored_by_known = reply != NULL || got == NATS_NO_RESPONDERS;
     if (reply)
         ob_nats_stream_names(natsMsg_GetData(reply), (size_t)natsMsg_GetDataLength(reply), na->stored_by,
                              sizeof na->stored_by);

@@ -7,7 +7,8 @@
 # The same with confirm=marker is checked for accounting only, and with io=loop (a paced
 # publisher reading and writing the socket on its own thread, cnats' event-loop mode:
 # cnats' reconnect thread attaches the new socket) for accounting and acks after the
-# restart. Uses a private nats-server on its own port.
+# restart. Uses a private nats-server on its own port, without JetStream: each summary
+# says no stream stores the subject (its "no responders" is an answer).
 source "$(dirname "$0")/lib.sh"
 require_servers
 PORT=4334
@@ -46,6 +47,9 @@ one() {
     check "  the summary states confirm=$confirm" \
         test "$(json "$j" 'd["durability"].get("confirm")')" = "$confirm"
     [ "$io" = auto ] || check "  the summary states io=$io" test "$(json "$j" 'd["durability"].get("io")')" = "$io"
+    # a server without JetStream answers the stream question "no responders" at once
+    check "  the summary says no stream stores the subject (a server without JetStream)" \
+        test "$(json "$j" 'd["durability"].get("stored_by_streams")')" = none
     R_SENT=$(json "$j" 'd["sent"]')
     R_ACKED=$(json "$j" 'd["acked"]')
     R_FAILED=$(json "$j" 'd["failed"]')
