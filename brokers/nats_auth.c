@@ -22,6 +22,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "json.h"
+
 #define WHO "nats"
 
 /* --- nkeys: base32 with a CRC16, Ed25519 ------------------------------------------------ */
@@ -402,6 +404,48 @@ int ob_nats_security_parse(nats_security *sec, const ob_url *url, const char *ad
     return 0;
 }
 
+/* cnats 3.4 writes the user name, password and token into its CONNECT's JSON as they
+ * are: a '"' or '\' in one broke the JSON (the server closed the connection: "Expected
+ * 'PONG', got ''"). cnats gets them JSON-escaped, which the server reads back as they
+ * were given. A new string (cleansed and freed by free_secret), or NULL. */
+static char *json_escaped(const char *secret)
+{
+    size_t cap = strlen(secret) * 6 + 3;
+    char *buf = malloc(cap);
+    int n = buf ? ob_json_write_string(buf, cap, secret) : -1;
+    if (n < 2) {
+        free(buf);
+        return NULL;
+    }
+    memmove(buf, buf + 1, (size_t)n - 2); /* without its quotes */
+    buf[n - 2] = '\0';
+    return buf;
+}
+
+static void free_secret(char *s)
+{
+    if (s)
+        OPENSSL_cleanse(s, strlen(s));
+    free(s);
+}
+
+static natsStatus set_user_info(natsOptions *no, const char *user, const char *pass)
+{
+    char *u = json_escaped(user), *p = json_escaped(pass);
+    natsStatus s = u && p ? natsOptions_SetUserInfo(no, u, p) : NATS_NO_MEMORY;
+    free_secret(u);
+    free_secret(p);
+    return s;
+}
+
+static natsStatus set_token(natsOptions *no, const char *token)
+{
+    char *t = json_escaped(token);
+    natsStatus s = t ? natsOptions_SetToken(no, t) : NATS_NO_MEMORY;
+    free_secret(t);
+    return s;
+}
+
 natsStatus ob_nats_security_apply(nats_security *sec, const ob_url *url, natsOptions *no)
 {
     natsStatus s = NATS_OK;
@@ -419,8 +463,8 @@ natsStatus ob_nats_security_apply(nats_security *sec, const ob_url *url, natsOpt
     if (s != NATS_OK)
         return s;
     switch (sec->auth) {
-    case NATS_AUTH_USER: return natsOptions_SetUserInfo(no, url->user, url->pass);
-    case NATS_AUTH_TOKEN: return natsOptions_SetToken(no, ob_url_param_str(url, "token", ""));
+    case NATS_AUTH_USER: return set_user_info(no, url->user, url->pass);
+    case NATS_AUTH_TOKEN: return set_token(no, ob_url_param_str(url, "token", ""));
     case NATS_AUTH_NKEY: return natsOptions_SetNKey(no, sec->nkey_public, ob_nats_sign_nonce, sec);
     case NATS_AUTH_CREDS:
         return natsOptions_SetUserCredentialsCallbacks(no, user_jwt, sec, ob_nats_sign_nonce, sec);

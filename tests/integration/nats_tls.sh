@@ -109,7 +109,12 @@ check "nkeys, the operator, account and user JWTs and the .creds file made" test
 
 PASS="pw-$(openssl rand -hex 12)"
 TOKEN="tok-$(openssl rand -hex 16)"
-printf '%s\n%s\n' "$PASS" "$TOKEN" >>"$C/secrets.txt"
+# a password with the characters JSON escapes ('"', '\') and one a URL does ('%'): the
+# configuration file quotes it escaped, the URL percent-encodes it
+QPASS="pq-$(openssl rand -hex 8)\"\\%z"
+QPASS_CONF=$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$QPASS")
+QPASS_URL=$(python3 -c 'import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1], safe=""))' "$QPASS")
+printf '%s\n%s\n%s\n' "$PASS" "$TOKEN" "$QPASS" >>"$C/secrets.txt"
 
 # --- the servers ------------------------------------------------------------------------
 TLS_SERVER="tls { cert_file: \"$C/server.pem\", key_file: \"$C/server.key\", timeout: 2 }"
@@ -124,7 +129,7 @@ cat >"$WORK/pass.conf" <<EOF
 listen: 127.0.0.1:$P_PASS
 jetstream { store_dir: "$WORK/js-pass" }
 $TLS_SERVER
-authorization { user: alice, password: "$PASS" }
+authorization { users: [ { user: alice, password: "$PASS" }, { user: bob, password: $QPASS_CONF } ] }
 EOF
 P_TOKEN=$(free_port)
 cat >"$WORK/token.conf" <<EOF
@@ -185,6 +190,8 @@ check "[mtls] JetStream with a client certificate" \
     test "$(json "$OUT-mtls.json" 'd["durability"]["mode"], d["durability"]["client_cert"]')" = "jetstream True"
 e2e pass "nats://alice:$PASS@127.0.0.1:$P_PASS?$CA&jetstream=1&stream=OBIT_PW_$$&subject=obit.pw.$$" user/password
 check "[pass] the URL is shown with its password masked" grep -q "alice:\*\*\*@127.0.0.1:$P_PASS" "$OUT-run-pass.log"
+# cnats writes the password into its CONNECT's JSON as it is: outbreak escapes it first
+e2e passquote "nats://bob:$QPASS_URL@127.0.0.1:$P_PASS?$CA&jetstream=1&stream=OBIT_PWQ_$$&subject=obit.pwq.$$" user/password
 e2e token "nats://127.0.0.1:$P_TOKEN?token=$TOKEN&subject=obit.token.$$" token
 e2e nkey "nats://localhost:$P_NKEY?$CA&nkey=$C/user.nk&subject=obit.nkey.$$" nkey
 check "[nkey] durability names the nkey's public key" \
