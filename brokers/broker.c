@@ -235,6 +235,16 @@ ob_auto_tick ob_broker_auto_tick(const char *text)
     return t;
 }
 
+void ob_broker_measure_from(ob_broker *b, uint64_t token)
+{
+    atomic_store_explicit(&b->measure_from, token, memory_order_release);
+}
+
+bool ob_broker_measured(const ob_broker *b, uint64_t token)
+{
+    return token >= atomic_load_explicit(&((ob_broker *)b)->measure_from, memory_order_acquire);
+}
+
 int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts, ob_err *err)
 {
     *out = NULL;
@@ -261,6 +271,7 @@ int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts
     b->paced_rate = opts->paced_rate > 0 ? opts->paced_rate : 0;
     b->paced_tick_ns = opts->paced_tick_ns > 0 ? opts->paced_tick_ns : 0;
     b->paced_open = opts->paced_open && b->paced_rate > 0;
+    atomic_init(&b->measure_from, opts->warmup ? UINT64_MAX : 1);
     snprintf(b->client_name, sizeof b->client_name, "%s",
              opts->client_name && *opts->client_name ? opts->client_name : "outbreak");
     rc = ops->open(b, &url, err);

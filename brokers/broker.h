@@ -29,6 +29,7 @@
 #ifndef OB_BROKER_H
 #define OB_BROKER_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,10 @@ typedef struct ob_broker_opts {
      * to send the next record (no user); acks may be read when the publisher next wakes,
      * provided their times are those they arrived at. A hint, as paced_rate. */
     bool paced_open;
+    /* publisher role: the first publishes are a warm-up, until ob_broker_measure_from
+     * names the first measured token (--warmup). For an adapter that keeps counts of its
+     * own (the HTTP mode's answers by way): ob_broker_measured tells which to leave out. */
+    bool warmup;
 } ob_broker_opts;
 
 /* ---- the open model's default step ------------------------------------------------ */
@@ -262,7 +267,14 @@ struct ob_broker {
     double paced_rate;       /* ob_broker_opts' hint; 0 = as fast as it can */
     int64_t paced_tick_ns;   /* ob_broker_opts' hint; 0 = each record at its own time */
     bool paced_open;         /* ob_broker_opts' hint: the open model */
+    _Atomic uint64_t measure_from; /* the first measured token (UINT64_MAX during a
+                                    * warm-up, 1 without one): ob_broker_measured */
 };
+
+/* The publisher's warm-up ends: token and every later one are measured. */
+void ob_broker_measure_from(ob_broker *b, uint64_t token);
+/* Whether the publish of token is measured (not a warm-up's). Any thread. */
+bool ob_broker_measured(const ob_broker *b, uint64_t token);
 
 /* ---- the registry ------------------------------------------------------------------- */
 

@@ -174,8 +174,10 @@ ob_pub_stats *ob_publisher_warmup_stats(ob_publisher *p)
 
 void ob_publisher_measure(ob_publisher *p)
 {
-    if (atomic_load_explicit(&p->measure_from, memory_order_relaxed) == UINT64_MAX)
+    if (atomic_load_explicit(&p->measure_from, memory_order_relaxed) == UINT64_MAX) {
+        ob_broker_measure_from(p->broker, p->next_token);
         atomic_store_explicit(&p->measure_from, p->next_token, memory_order_release);
+    }
 }
 
 const char *ob_publisher_way(const ob_publisher *p)
@@ -223,6 +225,7 @@ int ob_publisher_open(ob_publisher **out, const char *url, const ob_publisher_op
         .paced_rate = o->paced_rate,
         .paced_tick_ns = o->paced_tick_ns,
         .paced_open = o->paced_open,
+        .warmup = o->warmup,
     };
     if (ob_broker_open(&p->broker, url, &bo, err) != 0)
         goto fail;

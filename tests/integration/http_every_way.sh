@@ -10,6 +10,9 @@
 # server read the record (a marker's round trip), at most once. Here the sink is
 # subscribed before the run starts and keeps up with 300 records/s, so nothing is lost and
 # the accounting holds; it is what happened, not what a core NATS 2xx promises.
+#
+# Last, a run with --warmup through the core NATS gateway: its answers by way count the
+# measured records only.
 source "$(dirname "$0")/lib.sh"
 require_servers
 require_rabbitmq
@@ -56,4 +59,21 @@ through nats-core nats "$NATS_URL?subject=obit.everycore.$$"
 through rabbitmq rabbitmq "${RABBIT_URL}?queue=$(rabbit_queue "obit.every.$$")"
 through pubsub pubsub "pubsub://outbreak-local/obit-every-$$?subscription=obit-every-$$-sink"
 through kafka kafka "kafka://127.0.0.1:9092?topic=$(kafka_topic "obit.every.$$")&group=obit-every-$$"
+
+# --warmup: the gateway answers the warm-up's records as the measured ones, but the
+# warm-up is in none of the run's figures: answers_<way> counts the measured answers only
+echo "---- warm-up"
+rc=0
+start_gateway warm "$NATS_URL?subject=obit.everywarm.$$" -q --json "$WORK/gw-warm.json"
+"$OUTBREAK" run --headless --broker "http://127.0.0.1:$GW_PORT/" --rate 300 -t 2s --warmup 1s \
+    --run-id "every-warm-$$" --only-summary --json "$WORK/run-warm.json" >"$WORK/run-warm.out" 2>&1 || rc=$?
+stop_gateway
+counts=$(json "$WORK/run-warm.json" '"%d %d %d" % (d["acked"], d["warmup"]["acked"], d["durability"].get("answers_nats", -1))')
+gw200=$(json "$WORK/gw-warm.json" 'd["codes"].get("200", 0)')
+echo "acked, warm-up acked, answers_nats: $counts; the gateway's 200s: $gw200"
+check "--warmup: the run exits 0 (got $rc)" test "$rc" = 0
+check "--warmup: answers_nats = the measured acks, the warm-up's left out ($counts)" \
+    python3 -c 'import sys; a, w, n = map(int, sys.argv[1].split()); sys.exit(not (w > 0 and n == a))' "$counts"
+check "--warmup: the gateway answered both ($gw200 = acked + warm-up acked)" \
+    python3 -c 'import sys; a, w, n = map(int, sys.argv[1].split()); sys.exit(int(sys.argv[2]) != a + w)' "$counts" "$gw200"
 finish
