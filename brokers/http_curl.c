@@ -168,10 +168,12 @@ static int harvest(http_broker *hb)
         hb->nactive--;
         bool ok = rc == CURLE_OK && status >= 200 && status < 300;
         char why[300];
-        if (ok && ob_broker_measured(&hb->base, job->token)) /* a warm-up's answers: in no count */
-            ob_http_behind_note(&hb->behind, r->line, r->line_len);
-        else
+        if (ok) {
+            if (ob_broker_measured(&hb->base, job->token)) /* a warm-up's answers: in no count */
+                ob_http_behind_note(&hb->behind, r->line, r->line_len);
+        } else {
             failure_text(r, rc, status, hb->s.timeout_ms, why, sizeof why);
+        }
         hb->base.on_ack(hb->base.ack_arg, job->token, ok, ok ? NULL : why, now);
         free(job);
         done++;

@@ -312,10 +312,12 @@ static void conn_done(http_broker *hb, http_conn *c)
     bool keep = http_should_keep_alive(&c->parser);
     bool ok = status >= 200 && status < 300;
     char why[300];
-    if (ok && ob_broker_measured(&hb->base, c->token)) /* a warm-up's answers: in no count */
-        ob_http_behind_note(&hb->behind, c->line, c->line_len);
-    else
+    if (ok) {
+        if (ob_broker_measured(&hb->base, c->token)) /* a warm-up's answers: in no count */
+            ob_http_behind_note(&hb->behind, c->line, c->line_len);
+    } else {
         ob_http_status_text(status, c->line, why, sizeof why);
+    }
     /* a connection whose request was not all written (an early answer) is not reused */
     if (!keep || c->out_off < c->out_len)
         conn_close(hb, c);
