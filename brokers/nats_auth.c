@@ -247,7 +247,7 @@ static int load_creds(const nats_security *sec, const char *address, ob_err *err
  * fault. Ed25519 signs a nonce always the same way, so such a signature is refused here
  * (counted in sec->zero_led_refused) and the connect is made again: the next connection
  * brings a new nonce. cnats' reconnects do so by themselves; the first connect is retried
- * by the adapter (ob_nats_connect). */
+ * by the adapter's open (nats.c). */
 
 static natsStatus callback_fail(char **err_txt, const ob_err *e)
 {
@@ -284,12 +284,13 @@ natsStatus ob_nats_sign_nonce(char **err_txt, unsigned char **signature, int *si
     ob_err e = {0};
     unsigned char seed[32];
     char *buf = read_secret_file(sec, &e);
-    int found = !buf                          ? -1
+    bool read = buf != NULL;
+    int found = !read                         ? -1
                 : sec->auth == NATS_AUTH_NKEY ? find_user_seed(buf, seed)
                                               : creds_seed(buf, seed);
     free_secret_file(buf);
     if (found != 0) {
-        if (buf)
+        if (read)
             ob_err_set(&e, "nats: %s holds no valid user nkey seed any more", sec->file);
         OPENSSL_cleanse(seed, sizeof seed);
         return callback_fail(err_txt, &e);
@@ -326,12 +327,13 @@ static natsStatus user_jwt(char **jwt_out, char **err_txt, void *closure)
     const nats_security *sec = closure;
     ob_err e = {0};
     char *buf = read_secret_file(sec, &e);
-    char *jwt = buf ? malloc(JWT_MAX) : NULL;
+    bool read = buf != NULL;
+    char *jwt = read ? malloc(JWT_MAX) : NULL;
     int found = jwt ? creds_jwt(buf, jwt, JWT_MAX) : -1;
     free_secret_file(buf);
     if (found != 0) {
         free(jwt);
-        if (buf)
+        if (read)
             ob_err_set(&e, "nats: %s holds no user JWT any more", sec->file);
         return callback_fail(err_txt, &e);
     }
