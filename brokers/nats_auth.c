@@ -213,13 +213,35 @@ static int creds_seed(const char *text, unsigned char out[32])
 
 enum { CREDS_MAX = 65536, JWT_MAX = 16384 };
 
+/* Reads the file of sec (nkey or creds) into a new buffer of CREDS_MAX (address: for the
+ * message); NULL with err. free_secret_file cleanses and frees it. */
+static char *read_secret_file(const nats_security *sec, const char *address, ob_err *err)
+{
+    char *buf = malloc(CREDS_MAX);
+    if (!buf) {
+        ob_err_set(err, "nats: out of memory reading %s", sec->file);
+        return NULL;
+    }
+    if (read_file(sec->auth == NATS_AUTH_NKEY ? "nkey" : "creds", sec->file, address, buf, CREDS_MAX,
+                  err) == 0)
+        return buf;
+    free(buf);
+    return NULL;
+}
+
+static void free_secret_file(char *buf)
+{
+    if (buf)
+        OPENSSL_cleanse(buf, CREDS_MAX);
+    free(buf);
+}
+
 /* A creds file: a user JWT and a user seed between their "-----BEGIN" lines. */
 static int load_creds(const nats_security *sec, const char *address, ob_err *err)
 {
-    char *buf = malloc(CREDS_MAX), *jwt = malloc(JWT_MAX);
+    char *buf = read_secret_file(sec, address, err), *jwt = malloc(JWT_MAX);
     unsigned char seed[32];
-    int rc = buf && jwt ? read_file("creds", sec->file, address, buf, CREDS_MAX, err)
-                        : ob_err_set(err, "nats: out of memory reading %s", sec->file);
+    int rc = !buf ? -1 : jwt ? 0 : ob_err_set(err, "nats: out of memory reading %s", sec->file);
     if (rc == 0 && creds_jwt(buf, jwt, JWT_MAX) != 0)
         rc = ob_err_setk(err, OB_ERR_USAGE, "nats: option creds: %s (for %s) holds no user JWT "
                          "(-----BEGIN NATS USER JWT----- and the JWT on the next line)", sec->file, address);
@@ -227,11 +249,9 @@ static int load_creds(const nats_security *sec, const char *address, ob_err *err
         rc = ob_err_setk(err, OB_ERR_USAGE, "nats: option creds: %s (for %s) holds no valid user nkey seed "
                          "(-----BEGIN USER NKEY SEED----- and SU... on the next line)", sec->file, address);
     OPENSSL_cleanse(seed, sizeof seed);
-    if (buf)
-        OPENSSL_cleanse(buf, CREDS_MAX);
+    free_secret_file(buf);
     if (jwt)
         OPENSSL_cleanse(jwt, JWT_MAX);
-    free(buf);
     free(jwt);
     return rc;
 }
@@ -255,35 +275,13 @@ static natsStatus callback_fail(char **err_txt, const ob_err *e)
     return NATS_ERR;
 }
 
-/* Reads the file of sec (nkey or creds) into a new buffer of CREDS_MAX; NULL with err. */
-static char *read_secret_file(const nats_security *sec, ob_err *err)
-{
-    char *buf = malloc(CREDS_MAX);
-    if (!buf) {
-        ob_err_set(err, "nats: out of memory reading %s", sec->file);
-        return NULL;
-    }
-    if (read_file(sec->auth == NATS_AUTH_NKEY ? "nkey" : "creds", sec->file, "the server", buf, CREDS_MAX,
-                  err) == 0)
-        return buf;
-    free(buf);
-    return NULL;
-}
-
-static void free_secret_file(char *buf)
-{
-    if (buf)
-        OPENSSL_cleanse(buf, CREDS_MAX);
-    free(buf);
-}
-
 natsStatus ob_nats_sign_nonce(char **err_txt, unsigned char **signature, int *signature_len, const char *nonce,
                               void *closure)
 {
     nats_security *sec = closure;
     ob_err e = {0};
     unsigned char seed[32];
-    char *buf = read_secret_file(sec, &e);
+    char *buf = read_secret_file(sec, "the server", &e);
     bool read = buf != NULL;
     int found = !read                         ? -1
                 : sec->auth == NATS_AUTH_NKEY ? find_user_seed(buf, seed)
@@ -326,7 +324,7 @@ static natsStatus user_jwt(char **jwt_out, char **err_txt, void *closure)
 {
     const nats_security *sec = closure;
     ob_err e = {0};
-    char *buf = read_secret_file(sec, &e);
+    char *buf = read_secret_file(sec, "the server", &e);
     bool read = buf != NULL;
     char *jwt = read ? malloc(JWT_MAX) : NULL;
     int found = jwt ? creds_jwt(buf, jwt, JWT_MAX) : -1;
