@@ -271,6 +271,7 @@ int ob_broker_open(ob_broker **out, const char *text, const ob_broker_opts *opts
     b->paced_rate = opts->paced_rate > 0 ? opts->paced_rate : 0;
     b->paced_tick_ns = opts->paced_tick_ns > 0 ? opts->paced_tick_ns : 0;
     b->paced_open = opts->paced_open && b->paced_rate > 0;
+    b->loop_driven = opts->loop_driven && opts->role == OB_ROLE_PUBLISHER;
     atomic_init(&b->measure_from, opts->warmup ? UINT64_MAX : 1);
     snprintf(b->client_name, sizeof b->client_name, "%s",
              opts->client_name && *opts->client_name ? opts->client_name : "outbreak");

@@ -90,6 +90,11 @@ typedef struct ob_broker_opts {
      * names the first measured token (--warmup). For an adapter that keeps counts of its
      * own (the HTTP mode's answers by way): ob_broker_measured tells which to leave out. */
     bool warmup;
+    /* publisher role: the caller runs an event loop of its own (the gateway's) that
+     * watches ob_broker_loop_fd for readability and calls poll(now) when it is readable
+     * and after each batch it publishes. An adapter that can then read its acks on that
+     * thread does (core NATS: io=auto takes the loop), sparing its library's threads. */
+    bool loop_driven;
 } ob_broker_opts;
 
 /* ---- the open model's default step ------------------------------------------------ */
@@ -197,8 +202,10 @@ struct ob_broker_ops {
                                     of the middlewares behind them, whatever their way */
     bool acks_on_own_threads;    /* on_ack runs on the client library's threads, and poll
                                     returns at once (NATS): see "Threads" and poll. (NATS'
-                                    io=loop, where poll waits, is for a paced publisher
-                                    only: never the gateway, which reads this.) */
+                                    io=loop reads them on the publishing thread: a paced
+                                    publisher, whose poll waits, or a loop_driven one, whose
+                                    loop polls when loop_fd is readable: poll(now) returns
+                                    at once there too.) */
     size_t handle_size;          /* sizeof the adapter's handle, which starts with ob_broker */
     const char *const *params;   /* NULL-terminated list of known URL query parameters */
     bool multi_host;             /* the URL may list several hosts (url->hosts) */
@@ -234,6 +241,12 @@ struct ob_broker_ops {
      * sends a marker), returns at once and returns false: the caller sleeps (a paced core
      * NATS publisher with io=loop waits on its socket here, as RabbitMQ). NULL = false. */
     bool (*poll)(ob_broker *b, int64_t until_mono);
+    /* A publisher opened loop_driven: the socket whose readability means acks for poll to
+     * read on the caller's thread, and *attached a number that changes whenever the
+     * socket is replaced (a reconnect may reuse the descriptor's number); -1 when acks
+     * come on the library's threads, or while there is no socket (reconnecting: the
+     * caller polls now and then, as for deadlines). Any thread. NULL: -1. */
+    int (*loop_fd)(ob_broker *b, uint64_t *attached);
     /* Waits until every publish so far has been acked or failed (on_ack called for each)
      * or timeout_ms passed; on timeout the outstanding ones are reported failed.
      * Returns the number reported failed by the timeout. */
@@ -267,6 +280,7 @@ struct ob_broker {
     double paced_rate;       /* ob_broker_opts' hint; 0 = as fast as it can */
     int64_t paced_tick_ns;   /* ob_broker_opts' hint; 0 = each record at its own time */
     bool paced_open;         /* ob_broker_opts' hint: the open model */
+    bool loop_driven;        /* ob_broker_opts': the caller's loop watches loop_fd */
     _Atomic uint64_t measure_from; /* the first measured token (UINT64_MAX during a
                                     * warm-up, 1 without one): ob_broker_measured */
 };
@@ -355,6 +369,10 @@ static inline const char *ob_broker_rejected_means(ob_broker *b)
 static inline const char *ob_broker_way(const ob_broker *b)
 {
     return b->ops->way;
+}
+static inline int ob_broker_loop_fd(ob_broker *b, uint64_t *attached)
+{
+    return b->ops->loop_fd ? b->ops->loop_fd(b, attached) : -1;
 }
 static inline bool ob_broker_acks_on_own_threads(const ob_broker *b)
 {

@@ -737,12 +737,27 @@ static bool core_send_marker(nats_adapter *na)
     return true;
 }
 
+/* A core publisher whose caller's own event loop watches the socket (the gateway's,
+ * ob_broker_opts.loop_driven), with io=loop (or auto, with write=auto), confirmed by
+ * markers (confirm=auto or marker), without TLS (a TLS record held behind another would
+ * wait for the next readiness): the loop's thread writes each round's records and marker
+ * and reads the markers when the socket is readable, with no hand-off to or from cnats'
+ * threads. */
+static bool loop_driven_fits(const nats_adapter *na)
+{
+    const nats_settings *s = &na->s;
+    bool asked = strcmp(s->io, "loop") == 0 || (strcmp(s->io, "auto") == 0 && strcmp(s->write, "auto") == 0);
+    return na->base.loop_driven && !s->jetstream && !s->sec.tls && asked && strcmp(s->confirm, "ping") != 0;
+}
+
 /* Whether the core publisher confirms with PINGs (confirm=ping, or auto and not paced:
  * the gateway, --rate max, closed users without a wait) rather than markers (paced:
  * markers ride in cnats' buffered writes, one round trip for all sent within its 1 ms,
  * where a PING each would cost a write and two wake-ups per record). */
 static bool core_pings(const nats_adapter *na)
 {
+    if (loop_driven_fits(na))
+        return false;
     if (strcmp(na->s.confirm, "auto") != 0)
         return strcmp(na->s.confirm, "ping") == 0;
     return na->base.paced_rate <= 0;
@@ -955,6 +970,17 @@ static bool nats_adapter_poll(ob_broker *b, int64_t until_mono)
     if (!na->pinger_started)
         core_markers_after_reconnect(na);
     return false;
+}
+
+static int nats_adapter_loop_fd(ob_broker *b, uint64_t *attached)
+{
+    nats_adapter *na = (nats_adapter *)b;
+    if (!na->use_loop || !b->loop_driven)
+        return -1;
+    *attached = atomic_load(&na->loop.attaches);
+    /* only while cnats reads it: a readable socket it would not read (closing,
+     * reconnecting) would wake the caller's loop again and again */
+    return atomic_load(&na->loop.want_read) ? atomic_load(&na->loop.fd) : -1;
 }
 
 /* io=loop: the publishing thread reads the markers until all are back or until_mono. */
@@ -1197,8 +1223,8 @@ static bool send_asap(const nats_settings *s, const ob_broker *b)
            (b->paced_open && b->paced_tick_ns > 0 && b->paced_tick_ns <= OB_NS_PER_MS);
 }
 
-/* io=auto: the publishing thread reads and writes for a core publisher confirmed by
- * markers, without TLS, with write=auto, paced by a schedule (the open model) and waking at most
+/* io=auto: the publishing thread reads and writes for a core publisher driven by its
+ * caller's event loop (loop_driven_fits: the gateway's), or one confirmed by markers, without TLS, with write=auto, paced by a schedule (the open model) and waking at most
  * OB_NATS_LOOP_WAKES times a second (its paced_rate, or one wake-up per --tick when that
  * is fewer); cnats' threads otherwise. (The loop wakes once a record or a tick, reading
  * the replies that came meanwhile; waking more often than that, each wake-up's own
@@ -1211,10 +1237,15 @@ static int choose_io(nats_adapter *na, ob_err *err)
 {
     const nats_settings *s = &na->s;
     const ob_broker *b = &na->base;
+    if (loop_driven_fits(na)) {
+        na->use_loop = true;
+        return 0;
+    }
     bool fits = !s->jetstream && b->role == OB_ROLE_PUBLISHER && !core_pings(na) && b->paced_rate > 0;
     if (strcmp(s->io, "loop") == 0 && b->role == OB_ROLE_PUBLISHER && !fits)
         return ob_err_set(err, "nats: io=loop is for a paced core NATS publisher confirmed by markers "
-                               "(--rate N or users with --wait; not jetstream=1, confirm=ping or the gateway)");
+                               "(--rate N or users with --wait; or a gateway's own event loop, without TLS; "
+                               "not jetstream=1 or confirm=ping)");
     double wakes = b->paced_rate;
     if (b->paced_tick_ns > 0 && (double)OB_NS_PER_S / (double)b->paced_tick_ns < wakes)
         wakes = (double)OB_NS_PER_S / (double)b->paced_tick_ns;
@@ -1370,6 +1401,7 @@ static int nats_adapter_open(ob_broker *b, const ob_url *url, ob_err *err)
         .open = nats_adapter_open,                                                            \
         .publish = nats_adapter_publish,                                                      \
         .poll = nats_adapter_poll,                                                            \
+        .loop_fd = nats_adapter_loop_fd,                                                      \
         .flush = nats_adapter_flush,                                                          \
         .subscribe = ob_nats_subscribe,                                                       \
         .settle = ob_nats_settle,                                                             \

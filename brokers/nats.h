@@ -172,6 +172,7 @@ typedef struct nats_loop {
     atomic_bool want_read;  /* cnats wants to hear when it can read */
     atomic_bool want_write; /* cnats holds bytes to write */
     atomic_bool stamped;    /* the kernel stamps what this socket receives (SO_TIMESTAMPNS) */
+    atomic_uint_fast64_t attaches; /* sockets attached so far: a new one, a new number */
     /* publishing thread only: */
     int64_t rx_mono;        /* when what the last read took was received (CLOCK_MONOTONIC
                              * ns): the kernel's stamp, or the time of the read */

@@ -33,6 +33,7 @@ static natsStatus loop_attach(void **user, void *loop, natsConnection *nc, natsS
     int one = 1;
     atomic_store(&l->stamped, setsockopt((int)socket, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) == 0);
     atomic_store(&l->fd, (int)socket);
+    atomic_fetch_add(&l->attaches, 1);
     atomic_store(&l->want_read, true);
     *user = l;
     return NATS_OK;
@@ -66,6 +67,7 @@ natsStatus ob_nats_loop_options(natsOptions *no, nats_loop *l)
     atomic_store(&l->want_read, false);
     atomic_store(&l->want_write, false);
     atomic_store(&l->stamped, false);
+    atomic_store(&l->attaches, 0);
     l->rx_mono = 0;
     l->looked_mono = ob_mono_ns();
     return natsOptions_SetEventLoop(no, l, loop_attach, loop_read, loop_write, loop_detach);

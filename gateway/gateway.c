@@ -657,21 +657,62 @@ static enum MHD_Result body_done(gw *g, struct MHD_Connection *conn, gw_req *r)
  * adapter's acks come on threads of its own (NATS: no hand-off to the publisher thread,
  * and a round is one batch); for an adapter that reads its acks on the publishing thread,
  * or before that is known, it hands them to the publisher thread as the other loops do. */
+/* The broker's socket in the loop's wait (loop_fd), when the adapter reads its acks on
+ * the loop's thread: added again whenever the publisher or its socket changed. */
+typedef struct loop_watch {
+    ob_publisher *pub;
+    uint64_t attached;
+    int fd;
+} loop_watch;
+
+static void watch_broker(gw *g, loop_watch *w)
+{
+    pthread_mutex_lock(&g->lock);
+    ob_publisher *p = g->inline_pub ? g->pub : NULL;
+    pthread_mutex_unlock(&g->lock);
+    uint64_t attached = 0;
+    int fd = p ? ob_publisher_loop_fd(p, &attached) : -1;
+    if (p == w->pub && fd == w->fd && attached == w->attached)
+        return;
+    if (w->fd >= 0) /* closed already (removed then) or still open */
+        epoll_ctl(g->loop_epoll, EPOLL_CTL_DEL, w->fd, NULL);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+    if (fd >= 0 && epoll_ctl(g->loop_epoll, EPOLL_CTL_ADD, fd, &ev) != 0 &&
+        (errno != EEXIST || epoll_ctl(g->loop_epoll, EPOLL_CTL_MOD, fd, &ev) != 0))
+        fd = -1; /* not watched: the publisher thread's polls read the acks */
+    *w = (loop_watch){.pub = p, .attached = attached, .fd = fd};
+}
+
 static void *loop_main(void *arg)
 {
     gw *g = arg;
+    loop_watch watch = {.fd = -1};
     while (!atomic_load(&g->loop_stop)) {
         MHD_UNSIGNED_LONG_LONG ms = 1000;
         if (MHD_get_timeout(g->daemon, &ms) != MHD_YES || ms > 1000)
             ms = 1000; /* 0 while libmicrohttpd has work it cannot wait for */
-        struct epoll_event got[2];
-        int n = epoll_wait(g->loop_epoll, got, 2, (int)ms);
+        struct epoll_event got[3];
+        int n = epoll_wait(g->loop_epoll, got, 3, (int)ms);
+        bool acks = false;
         for (int i = 0; i < n; i++)
             if (got[i].data.fd == g->kick_fd) {
                 uint64_t v;
                 ssize_t k = read(g->kick_fd, &v, sizeof v); /* non-blocking; 0 kicks: EAGAIN */
                 (void)k;
+            } else if (watch.fd >= 0 && got[i].data.fd == watch.fd) {
+                acks = true;
             }
+        if (acks) {
+            /* the acks are read here, and the round below answers them: no kick */
+            atomic_store(&g->kicked, true);
+            pthread_mutex_lock(&g->pub_lock);
+            pthread_mutex_lock(&g->lock);
+            ob_publisher *p = g->pub == watch.pub ? g->pub : NULL;
+            pthread_mutex_unlock(&g->lock);
+            if (p)
+                ob_publisher_poll(p, ob_mono_ns());
+            pthread_mutex_unlock(&g->pub_lock);
+        }
         atomic_store(&g->kicked, false); /* before the round: a resume during it kicks again */
         pthread_mutex_lock(&g->mhd_lock);
         MHD_run(g->daemon);
@@ -691,6 +732,7 @@ static void *loop_main(void *arg)
             ob_publisher_poll(g->pub, ob_mono_ns()); /* the marker: returns at once */
             pthread_mutex_unlock(&g->pub_lock);
         }
+        watch_broker(g, &watch);
     }
     return NULL;
 }
@@ -891,6 +933,7 @@ static int gw_start(gw *g, ob_err *err)
     ob_err e;
     unsigned pool = c->threads > 1 ? (unsigned)c->threads : 0;
     g->own_loop = c->event_loop == OB_GW_LOOP_OWN || (c->event_loop == OB_GW_LOOP_AUTO && pool == 0);
+    g->po.loop_driven = g->own_loop;
     if (connect_broker(g, &e) != 0) {
         /* unreachable: retried in the background, unless asked not to; any other error
          * (refused, internal) is the operator's to fix: exit */

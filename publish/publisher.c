@@ -190,6 +190,11 @@ bool ob_publisher_acks_on_own_threads(const ob_publisher *p)
     return ob_broker_acks_on_own_threads(p->broker);
 }
 
+int ob_publisher_loop_fd(ob_publisher *p, uint64_t *attached)
+{
+    return ob_broker_loop_fd(p->broker, attached);
+}
+
 void ob_publisher_durability(ob_publisher *p, ob_durability *d)
 {
     ob_broker_durability(p->broker, d);
@@ -226,6 +231,7 @@ int ob_publisher_open(ob_publisher **out, const char *url, const ob_publisher_op
         .paced_tick_ns = o->paced_tick_ns,
         .paced_open = o->paced_open,
         .warmup = o->warmup,
+        .loop_driven = o->loop_driven,
     };
     if (ob_broker_open(&p->broker, url, &bo, err) != 0)
         goto fail;

@@ -67,6 +67,8 @@ typedef struct ob_publisher_opts {
                                * ob_broker_opts' hint */
     bool warmup;              /* the first sends are a warm-up: counted apart (see
                                * ob_publisher_warmup_stats) until ob_publisher_measure */
+    bool loop_driven;         /* the caller's event loop watches ob_publisher_loop_fd and
+                               * polls when it is readable: ob_broker_opts' loop_driven */
 } ob_publisher_opts;
 
 /* Opens the broker of `url` as a publisher. The error names the address, with the
@@ -116,6 +118,10 @@ const char *ob_publisher_way(const ob_publisher *p);
  * (broker.h: acks_on_own_threads): a thread with other work to do (the gateway's event
  * loop) can publish and poll between its own waits. */
 bool ob_publisher_acks_on_own_threads(const ob_publisher *p);
+/* ob_broker_loop_fd: opened loop_driven, the socket whose readability means acks for
+ * ob_publisher_poll to read, and a number that changes when the socket is replaced; -1
+ * when acks come on the library's threads. Any thread. */
+int ob_publisher_loop_fd(ob_publisher *p, uint64_t *attached);
 /* The broker's durability settings, into *d (release with ob_durability_free). */
 void ob_publisher_durability(ob_publisher *p, ob_durability *d);
 

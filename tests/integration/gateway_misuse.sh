@@ -3,7 +3,8 @@
 # starts anyway: gateway_broker_down.sh) or a taken port exit 1 with one line; each bad
 # request gets its code (400 with one line saying what is wrong, 413, 405 with Allow,
 # 404) and the summary counts them, and the gateway still answers 200 after them; the
-# broker stopped under the gateway (a private nats-server, killed): 503 with
+# broker stopped under the gateway (a private nats-server, killed; JetStream, then core
+# NATS, whose acks the gateway's loop reads from the socket itself): 503 with
 # Retry-After within 5 s, no hang, and 200 again after it returns; SIGTERM with requests
 # in flight: they are answered and the gateway exits within 5 s.
 source "$(dirname "$0")/lib.sh"
@@ -25,6 +26,8 @@ fails_fast 2 "--id" gateway --broker "$NATS_URL" --id ""
 fails_fast 2 "unknown flag --bogus" gateway --bogus
 fails_fast 2 "--event-loop: use own, poll or epoll" gateway --broker "$NATS_URL" --event-loop kqueue
 fails_fast 2 "--event-loop own runs one HTTP thread: not with --threads 2" gateway --broker "$NATS_URL" --event-loop own --threads 2
+fails_fast 2 "io=loop is for a paced core NATS publisher" gateway --broker "$NATS_URL?io=loop&jetstream=1"
+fails_fast 2 "or a gateway's own event loop" gateway --broker "$NATS_URL?io=loop" --event-loop poll
 fails_fast 1 "127.0.0.1:1" gateway --broker nats://127.0.0.1:1 --require-broker
 fails_fast 1 "MongoDB at 127.0.0.1:1" gateway --broker "$NATS_URL" --mongo mongodb://127.0.0.1:1/x
 python3 -c 'import socket,time; s=socket.socket(); s.bind(("127.0.0.1",4598)); s.listen(); time.sleep(8)' &
@@ -154,4 +157,34 @@ stop_gateway
 check "the gateway exits 0 (got $GW_RC) in ${GW_MS} ms" test "$GW_RC" = 0 -a "$GW_MS" -lt 5000
 check "its summary counts the 503s: $(json "$WORK/down.json" 'd["codes"]')" \
     test "$(json "$WORK/down.json" 'd["codes"]["503"] >= 36 and d["codes"]["200"] >= 2')" = True
+
+echo "---- core NATS stopped under the gateway (its loop reads and writes the NATS socket)"
+start_gateway core "nats://127.0.0.1:$NPORT?subject=obit.gwcore" --ack-timeout 2s --json "$WORK/core.json" -q ||
+    { finish; exit 1; }
+curl_post / "$LOCUST_RECORD" ""
+check "core, before: 200 ($CODE $ANSWER)" test "$CODE" = 200
+kill -9 "$NATS_PID"
+wait "$NATS_PID" 2>/dev/null
+t0=$(date +%s%N)
+curl_post / "$LOCUST_RECORD" ""
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "core, broker down: 503 within 5 s (got $CODE in $ms ms: $ANSWER)" test "$CODE" = 503 -a "$ms" -lt 5000
+start_nats
+ok=0
+for _ in $(seq 60); do
+    curl_post / "$LOCUST_RECORD" ""
+    [ "$CODE" = 200 ] && { ok=1; break; }
+    sleep 0.5
+done
+check "core, after the broker returns: 200 again ($CODE: $ANSWER)" test "$ok" = 1
+# the loop watches the new socket: acks read when they come, not by the publisher
+# thread's look every 20 ms (which would put the median near 10 ms)
+out=$($GW_TOOL post "$GW_PORT" "$TRAFFIC" 1 200 "$WORK/sent-core.tsv")
+check "  200 requests on one connection after the reconnect: all 200 ($out)" grep -q '^codes {"200": 200}' <<<"$out"
+stop_gateway
+check "  the gateway exits 0 (got $GW_RC); its summary says io=loop" \
+    test "$GW_RC" = 0 -a "$(json "$WORK/core.json" 'd["durability"]["io"]')" = loop
+p50=$(json "$WORK/core.json" 'd["ack_latency_ms"]["p50"]')
+check "  ack latency p50 of its 200s under 3 ms ($p50 ms over $(json "$WORK/core.json" 'd["ack_latency_ms"]["count"]'))" \
+    test "$(json "$WORK/core.json" 'd["ack_latency_ms"]["p50"] < 3')" = True
 finish

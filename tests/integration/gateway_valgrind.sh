@@ -1,5 +1,5 @@
 # gateway_valgrind.sh — outbreak gateway under valgrind for a short load through NATS
-# JetStream and RabbitMQ (keep-alive clients, a batch, bad requests, a health check),
+# JetStream, core NATS (its loop on the NATS socket) and RabbitMQ (keep-alive clients, a batch, bad requests, a health check),
 # then SIGTERM: no invalid reads or writes, no definitely or indirectly lost memory,
 # exit 0; and a usage error under valgrind without leaks.
 source "$(dirname "$0")/lib.sh"
@@ -45,6 +45,9 @@ under() {
 }
 
 under JetStream "$NATS_URL?jetstream=1&stream=OBITGWV_$$&subject=obit.gwv.$$"
+# core NATS: the gateway's loop reads and writes the NATS socket itself (io=loop)
+under core "$NATS_URL?subject=obit.gwvc.$$"
+check "core: the summary says io=loop" test "$(json "$WORK/core.json" 'd["durability"]["io"]')" = loop
 under RabbitMQ "${RABBIT_URL}?queue=$(rabbit_queue "obit.gwv.$$")"
 "${VG[@]}" "$OUTBREAK" gateway --broker nats://127.0.0.1:1 --require-broker --listen 127.0.0.1:0 >/dev/null 2>&1
 rc=$?
