@@ -18,7 +18,9 @@
 # so the figures of such a run are not for comparing), BENCH_BODY (meta: the record with
 # outbreak's metadata, kept as it is by the gateway, as `outbreak run --broker http://`
 # sends it; plain: the five fields alone, as Locust or curl send them, which the gateway
-# stamps and the reference publishes unchanged; default meta).
+# stamps and the reference publishes unchanged; default meta), BENCH_GW_QUERY (options
+# added to the gateway's core NATS URL, `&io=threads` for cnats' threads instead of its
+# own loop on the socket; default none).
 source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/deps" wrk
 MODE=${BENCH_MODE:-both}
@@ -162,7 +164,7 @@ echo "POST body: ${#BODY} bytes (${BENCH_BODY:-meta}); wrk -t$T -c$C -d$D; gatew
     "reference flush: $FLUSH"
 if [ "$MODE" != jetstream ]; then
     echo "== core NATS: 200 after a flush =="
-    run core "$NATS_URL?subject=outbreak.bench.gw.core" -subject outbreak.bench.gw.core -flush "$FLUSH"
+    run core "$NATS_URL?subject=outbreak.bench.gw.core${BENCH_GW_QUERY:-}" -subject outbreak.bench.gw.core -flush "$FLUSH"
 fi
 if [ "$MODE" != core ]; then
     echo "== JetStream (stream $STREAM, file storage): 200 after the PubAck =="

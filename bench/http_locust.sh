@@ -6,6 +6,8 @@
 # Locust's users, outbreak as many connections, each of which keeps one, as a Locust
 # user does; BENCH_CONNECTIONS gives outbreak another count). BENCH_TIME (10s).
 # BENCH_GW_LOOP: the gateway's --event-loop (own, its default, poll or epoll).
+# BENCH_GW_QUERY: options added to the gateway's NATS URL (`&io=threads`: cnats' threads
+# instead of the own loop reading and writing the socket; default none).
 # BENCH_MAX_INFLIGHT: outbreak's --max-inflight (its default when unset, as a user types
 # it; records beyond the connections wait in the client's queue, never on the wire).
 # BENCH_SERVER=nginx measures the two clients alone instead: both POST to nginx's
@@ -19,7 +21,7 @@ USERS=${BENCH_LOCUST_USERS:-64 256 1024}
 SERVER=${BENCH_SERVER:-gateway}
 case $SERVER in
 gateway)
-    "$OUTBREAK" gateway --listen 127.0.0.1:0 --broker 'nats://127.0.0.1:4222?subject=outbreak.bench.http' \
+    "$OUTBREAK" gateway --listen 127.0.0.1:0 --broker "nats://127.0.0.1:4222?subject=outbreak.bench.http${BENCH_GW_QUERY:-}" \
         --id bench-http --event-loop "${BENCH_GW_LOOP:-own}" >"$OUT/gateway-http.txt" 2>&1 &
     GW=$!
     trap 'kill $GW 2>/dev/null; wait $GW 2>/dev/null' EXIT
@@ -32,7 +34,7 @@ gateway)
     [ -n "$PORT" ] || { cat "$OUT/gateway-http.txt" >&2; exit 1; }
     TARGET=http://127.0.0.1:$PORT
     export OUTBREAK_BENCH_PATH=/
-    echo "gateway on 127.0.0.1:$PORT (core NATS, --event-loop ${BENCH_GW_LOOP:-own}); $D each"
+    echo "gateway on 127.0.0.1:$PORT (core NATS${BENCH_GW_QUERY:+ $BENCH_GW_QUERY}, --event-loop ${BENCH_GW_LOOP:-own}); $D each"
     ;;
 nginx)
     "$ROOT/scripts/stack" up lb >/dev/null
