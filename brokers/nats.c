@@ -1224,15 +1224,16 @@ static bool send_asap(const nats_settings *s, const ob_broker *b)
 }
 
 /* io=auto: the publishing thread reads and writes for a core publisher driven by its
- * caller's event loop (loop_driven_fits: the gateway's), or one confirmed by markers, without TLS, with write=auto, paced by a schedule (the open model) and waking at most
- * OB_NATS_LOOP_WAKES times a second (its paced_rate, or one wake-up per --tick when that
- * is fewer); cnats' threads otherwise. (The loop wakes once a record or a tick, reading
- * the replies that came meanwhile; waking more often than that, each wake-up's own
- * reads and writes cost more on a VM than cnats' flusher gathering a millisecond of
- * records.) io=loop asks for it, and needs a paced core publisher confirmed by markers:
- * a PING's round trip (confirm=ping, or auto when not paced) needs cnats' reader while
- * the publisher waits, and a publisher that is not paced never pauses to write. A
- * subscriber ignores io. */
+ * caller's event loop (loop_driven_fits: the gateway's), or for one confirmed by
+ * markers, without TLS, with write=auto, paced by a schedule (the open model) and waking
+ * at most OB_NATS_LOOP_WAKES times a second (its paced_rate, or one wake-up per --tick
+ * when that is fewer); cnats' threads otherwise. (The loop wakes once a record or a
+ * tick, reading the replies that came meanwhile; waking more often than that, each
+ * wake-up's own reads and writes cost more on a VM than cnats' flusher gathering a
+ * millisecond of records.) io=loop asks for it, and needs such a publisher: a PING's
+ * round trip (confirm=ping, or auto when not paced) needs cnats' reader while the
+ * publisher waits, and a publisher that is neither paced nor loop-driven never pauses to
+ * write (the gateway's loop pauses after each round). A subscriber ignores io. */
 static int choose_io(nats_adapter *na, ob_err *err)
 {
     const nats_settings *s = &na->s;

@@ -651,12 +651,6 @@ static enum MHD_Result body_done(gw *g, struct MHD_Connection *conn, gw_req *r)
     return MHD_YES;
 }
 
-/* The own loop (--event-loop own): one thread waits for libmicrohttpd's epoll descriptor
- * or a kick (a resume), runs a round of libmicrohttpd (reads, answers, callbacks), then
- * publishes the requests that round admitted, with one marker for them all when the
- * adapter's acks come on threads of its own (NATS: no hand-off to the publisher thread,
- * and a round is one batch); for an adapter that reads its acks on the publishing thread,
- * or before that is known, it hands them to the publisher thread as the other loops do. */
 /* The broker's socket in the loop's wait (loop_fd), when the adapter reads its acks on
  * the loop's thread: added again whenever the publisher or its socket changed. */
 typedef struct loop_watch {
@@ -683,6 +677,15 @@ static void watch_broker(gw *g, loop_watch *w)
     *w = (loop_watch){.pub = p, .attached = attached, .fd = fd};
 }
 
+/* The own loop (--event-loop own): one thread waits for libmicrohttpd's epoll descriptor
+ * or a kick (a resume), runs a round of libmicrohttpd (reads, answers, callbacks), then
+ * publishes the requests that round admitted, with one marker for them all when the
+ * adapter's acks come on threads of its own (NATS: no hand-off to the publisher thread,
+ * and a round is one batch); for an adapter that reads its acks on the publishing thread,
+ * or before that is known, it hands them to the publisher thread as the other loops do.
+ * When the adapter reads its acks on this thread instead (core NATS opened loop_driven:
+ * io=loop), the broker's socket is in the same wait (watch_broker), and a readable
+ * socket is polled before the round, which then answers what it confirmed. */
 static void *loop_main(void *arg)
 {
     gw *g = arg;
