@@ -5,6 +5,9 @@
 # (the issue's goal: >= 12) at each concurrency of BENCH_LOCUST_USERS ("64 256 1024":
 # Locust's users, outbreak as many connections, each of which keeps one, as a Locust
 # user does; BENCH_CONNECTIONS gives outbreak another count). BENCH_TIME (10s).
+# After the table, for each of outbreak's runs: the CPU a request of the client, the
+# server (the gateway) and nats-server (utime + stime over the run), and the rate the
+# machine's cores could carry at that cost, beside 12 times Locust's rate.
 # BENCH_GW_LOOP: the gateway's --event-loop (own, its default, poll or epoll).
 # BENCH_GW_QUERY: options added to the gateway's NATS URL (`&io=threads`: cnats' threads
 # instead of the own loop reading and writing the socket; default none).
@@ -56,16 +59,46 @@ for row in csv.DictReader(open(sys.argv[1])):
     if row["Name"] == "Aggregated": print("%.1f %s" % (float(row["Requests/s"]), row["Failure Count"]))' \
         "$OUT/locust-http-${U}_stats.csv")
     [ -n "$tool" ] || { echo "bench: Locust printed no rate (see $OUT/locust-http-$U.txt)" >&2; exit 1; }
+    local gw0 ns0 gw1 ns1
+    gw0=$(cpu_ticks "${GW:-}") ns0=$(cpu_ticks "$NATS_PID")
     "$OUTBREAK" run --headless --broker "$TARGET$OUTBREAK_BENCH_PATH" --connections "$C" --rate max \
         ${BENCH_MAX_INFLIGHT:+--max-inflight "$BENCH_MAX_INFLIGHT"} \
         -t "$D" --only-summary --json "$OUT/outbreak-http-$C.json" >"$OUT/outbreak-http-$C.txt" 2>&1 || true
+    gw1=$(cpu_ticks "${GW:-}") ns1=$(cpu_ticks "$NATS_PID")
     ours=$(json "$OUT/outbreak-http-$C.json" 'd["throughput"]["acked_per_s"]')
     failed=$(json "$OUT/outbreak-http-$C.json" 'd["failed"]')
     printf '%6s %11s %9.1f %9s %12.0f %8s %7s\n' "$U" "$C" "${tool% *}" "${tool#* }" "$ours" "$failed" \
         "$(ratio "$ours" "${tool% *}")"
+    # what outbreak's requests cost the machine, and the rate its cores could carry at that cost
+    COSTS+=("$(python3 - "$OUT/outbreak-http-$C.json" "$((gw1 - gw0))" "$((ns1 - ns0))" "$(getconf CLK_TCK)" \
+        "$(nproc)" "${tool% *}" "$U" "$SERVER" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+gw, ns, hz, cores, locust, users, server = (float(x) if i < 5 else x for i, x in enumerate(sys.argv[2:]))
+n = d["acked"] or 1
+client = d["cost"]["loadgen_cpu_s"] * 1e6 / n
+gw, ns = gw / hz * 1e6 / n, ns / hz * 1e6 / n
+total = client + gw + ns
+print("%6s users: CPU a request %.1f us (client %.1f, %s %.1f, nats-server %.1f): %d cores busy at that cost "
+      "carry about %.0f/s; 12 x Locust is %.0f/s" % (users, total, client, server, gw, ns, cores, cores * 1e6 / total,
+                                                     12 * locust))
+PY
+)")
 }
+
+# utime + stime of process $1 in clock ticks (0 without one)
+cpu_ticks() {
+    [ -n "$1" ] && [ -r "/proc/$1/stat" ] || { echo 0; return; }
+    awk '{print $14 + $15}' "/proc/$1/stat"
+}
+NATS_PID=$(ss -ltnpH 'sport = :4222' 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)
+COSTS=()
 
 printf '%6s %11s %9s %9s %12s %8s %7s\n' users connections Locust failures outbreak failed ratio
 for U in $USERS; do
     level "$U" "${BENCH_CONNECTIONS:-$U}"
 done
+if [ "$SERVER" = gateway ]; then
+    echo "outbreak's runs (CPU of each process over the run, per acknowledged request):"
+    printf '%s\n' "${COSTS[@]}"
+fi
