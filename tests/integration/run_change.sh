@@ -22,11 +22,13 @@ require_servers
 DRIVER=${OB_BUILD_DIR:?run through ctest (OB_BUILD_DIR = the build tree)}/tests/run_change_driver
 [ -x "$DRIVER" ] || { echo "FAIL: $DRIVER is not built" >&2; exit 1; }
 
-# pt FILE T FIELD — the series point t=T's FIELD
-# the second's sample, not the end's; for the run's last second the end's point stands in
-# for it, printed "12.000" when it came under 0.5 ms after the second and "12.001" (seen in
-# a CI rehearsal) up to 50 ms after: the first point from T.000 to T.049
+# pt FILE T FIELD — the series point t=T's FIELD: the second's sample, the first point from
+# T.000 to T.049 (a sample comes under a millisecond after its second, a few ms on a busy CI)
 pt() { sed -n "s/^point t=$2\.0[0-4][0-9] .*\b$3=\([0-9-]*\).*/\1/p" "$1" | head -n 1; }
+# end_pt FILE T FIELD — the run's last point (its end, standing in for the last second's
+# sample) if it came in second T, whenever in it: a busy CI printed "12.050"
+end_pt() { tail_pt=$(grep '^point ' "$1" | tail -n 1); case $tail_pt in
+    "point t=$2."*) printf '%s\n' "$tail_pt" | sed -n "s/.*\b$3=\([0-9-]*\).*/\1/p" ;; esac; }
 # tot FILE FIELD — the totals line's FIELD
 tot() { sed -n "s/^total .*\b$2=\([0-9.e+-]*\).*/\1/p" "$1"; }
 within() { python3 -c "import sys; v, want, tol = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]); sys.exit(not abs(v - want) <= want * tol)" "$@"; }
@@ -56,7 +58,7 @@ check "sent per second grows with the users: t=6 $s5 >= 6 x t=2 $s2" test "$s5" 
 u7=$(pt "$out" 7 users) u8=$(pt "$out" 8 users) u9=$(pt "$out" 9 users) s8=$(pt "$out" 8 sent)
 check "20 -> 3 users: 3 at t=7, 8, 9 ($u7 $u8 $u9)" test "$u7" = 3 -a "$u8" = 3 -a "$u9" = 3
 check "sent per second falls with the users: t=8 $s8 <= t=6 $s5 / 4" test $((4 * s8)) -le "$s5"
-u10=$(pt "$out" 10 users) u11=$(pt "$out" 11 users) u12=$(pt "$out" 12 users)
+u10=$(pt "$out" 10 users) u11=$(pt "$out" 11 users) u12=$(end_pt "$out" 12 users)
 check "3 -> 8 users again: 7-8 at t=10, 8 at t=11, 12 ($u10 $u11 $u12)" \
     test "$u10" -ge 7 -a "$u10" -le 8 -a "$u11" = 8 -a "$u12" = 8
 maxu=$(sed -n 's/^point .* users=\([0-9]*\) .*/\1/p' "$out" | sort -n | tail -1)
@@ -82,7 +84,8 @@ check "rate changes while sending: accepted" test "$(grep -c '^change at .* rate
 check "ob_run_targets after the change at 4 s: 1000/s" grep -q '^targets at 4 .*: users=-1 spawn_rate=-1 rate=1000$' "$out"
 check "rate change after the run ended: rejected" grep -q '^change after rate=50: rc=-1 kind=rejected' "$out"
 secs=""
-for t in 1 2 3 4 5 6 7 8 9 10 11 12; do secs="$secs $(pt "$out" $t sent)"; done
+for t in 1 2 3 4 5 6 7 8 9 10 11; do secs="$secs $(pt "$out" $t sent)"; done
+secs="$secs $(end_pt "$out" 12 sent)"
 echo "sent per second:$secs"
 set -- $secs
 for t in 1 2 3 4; do v=$(eval echo "\${$t}"); check "second $t at 200/s: $v" within "$v" 200 0.10; done
