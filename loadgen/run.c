@@ -937,7 +937,7 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
             end_sending(c);
             return -1;
         }
-    int64_t stop_mono = 0;
+    int64_t stop_mono = 0, sampled_mono = 0;
     for (int64_t tick = 1;; tick++) {
         int64_t next = p->t0_mono + tick * OB_NS_PER_S;
         while (ob_mono_ns() < next) {
@@ -978,31 +978,41 @@ static int run_phase(controller *c, ob_run_tick_fn *tick_fn, void *arg, volatile
             ob_sleep_until_mono(step < next ? step : next);
         }
         sample(c, (double)tick, false);
+        sampled_mono = next;
         if (tick_fn && c->result.nseries)
             tick_fn(arg, &c->result, &c->result.series[c->result.nseries - 1]);
     }
 done:;
     end_sending(c);
-    int64_t end = ob_mono_ns();
+    /* when the last worker finished: its records sent and their acks in (or the flush
+     * timed out) */
+    int64_t finished = 0;
+    for (long i = 0; i < c->nworkers; i++) {
+        int64_t at = ob_worker_finished_mono(c->workers[i]);
+        if (at > finished)
+            finished = at;
+    }
+    if (!finished)
+        finished = ob_mono_ns();
     if (!stop_mono) {
         /* --once (and --iterations) ends when its last worker finished its share, not
          * when this thread noticed (up to 50 ms later: 1 000 records at full speed would
          * read as 50 ms); a timed run at its end (a worker stops before it when its next
          * record is due after it), also one whose -t came before its share was sent */
-        int64_t last = 0;
         bool shares_sent = o->once || o->iterations > 0;
         for (long i = 0; shares_sent && i < c->nworkers; i++)
             shares_sent = ob_worker_share_sent(c->workers[i]);
-        for (long i = 0; shares_sent && i < c->nworkers; i++) {
-            int64_t at = ob_worker_finished_mono(c->workers[i]);
-            if (at > last)
-                last = at;
-        }
-        if (!last) /* a timed run's workers stop at their last record due before the end,
-                      up to a period early at a low rate: the sending time is -t's */
-            last = p->end_mono != INT64_MAX ? p->end_mono : end;
+        /* a timed run's workers stop at their last record due before the end, up to a
+         * period early at a low rate: the sending time is -t's */
+        int64_t last = shares_sent || p->end_mono == INT64_MAX ? finished : p->end_mono;
         stop_mono = last < p->end_mono ? last : p->end_mono;
     }
+    /* the last point ends at the run's end: the sending over and the last worker's acks
+     * in, not when this thread noticed (it looks every 50 ms, later on a busy machine),
+     * and never before the last second's sample */
+    int64_t end = finished > stop_mono ? finished : stop_mono;
+    if (end < sampled_mono)
+        end = sampled_mono;
     /* stopped during the warm-up: nothing was measured, and the warm-up was shorter */
     c->result.duration_s = stop_mono > p->t0_mono ? (double)(stop_mono - p->t0_mono) / 1e9 : 0;
     if (warming) {

@@ -1,8 +1,9 @@
 # iterations.sh — `outbreak run -i N` (k6's --iterations, nats bench's --msgs): exactly N
-# records in all, then the run ends, its duration the last worker's end, through real
-# NATS (core at full speed), JetStream with a sink and MongoDB (paced, over three
-# threads), the closed model, two workers merged, after a warm-up (N measured records),
-# with -t coming first (the time's records, the duration -t's), compare, and the misuses.
+# records in all, then the run ends, its duration and last point the last worker's end,
+# through real NATS (core at full speed), JetStream with a sink and MongoDB (paced, over
+# three threads), the closed model, two workers merged, after a warm-up (N measured
+# records), with -t coming first (the time's records, the duration -t's), compare, and the
+# misuses.
 source "$(dirname "$0")/lib.sh"
 require_servers
 
@@ -15,6 +16,9 @@ check "core NATS, -i 100k at full speed: exit 0" test $? = 0
 got=$(json "$WORK/core.json" '"%d|%d|%d|%s" % (d["sent"], d["acked"], d["load"]["iterations"], d["duration_s"] < 5)')
 check "100 000 sent and acked, no more, well before any time limit ($got)" test "$got" = "100000|100000|100000|True"
 check "the summary says it" grep -q '^iterations   100000 records in all (-i), then stop: 100000 sent$' "$WORK/core.log"
+got=$(json "$WORK/core.json" '"%.3f|%.3f" % (d["series"][-1]["t"], d["duration_s"])')
+check "the series' last point is at the run's end, the last worker's, not up to a look (50 ms) after it (t|duration: $got)" \
+    python3 -c "import sys; t, dur = map(float, sys.argv[1].split('|')); sys.exit(not abs(t - dur) <= 0.002)" "$got"
 
 id="it-$$-$(date +%s)"
 "$OUTBREAK" run --headless --only-summary --broker "$url" --mongo "$MONGO_URL" -i 1001 --rate 1000 --threads 3 \
